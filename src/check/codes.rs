@@ -1,0 +1,295 @@
+//! The registry of diagnostic codes: one table maps each code to its title and long
+//! explanation. `mintage explain CODE` prints the long form and `docs/diagnostics.md` is
+//! generated from the same table (a test keeps them in sync).
+
+use crate::diagnostic::Severity;
+use serde::Serialize;
+
+macro_rules! codes {
+    ($( $variant:ident = $code:literal, $title:literal, $body:literal; )*) => {
+        /// A diagnostic code: `E0xx` errors stop a file from loading, `W0xx` warnings do not.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+        pub enum Code { $( $variant, )* }
+
+        impl Code {
+            pub const ALL: &'static [Code] = &[ $( Code::$variant, )* ];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $( Code::$variant => $code, )* }
+            }
+
+            /// One line: what the diagnostic is about.
+            pub fn title(self) -> &'static str {
+                match self { $( Code::$variant => $title, )* }
+            }
+
+            /// The long explanation: why it matters, an example, and how to fix it.
+            pub fn explanation(self) -> &'static str {
+                match self { $( Code::$variant => $body, )* }
+            }
+        }
+    };
+}
+
+impl Code {
+    pub fn severity(self) -> Severity {
+        if self.as_str().starts_with('W') {
+            Severity::Warning
+        } else {
+            Severity::Error
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Code> {
+        let upper = text.trim().to_ascii_uppercase();
+        Code::ALL.iter().copied().find(|c| c.as_str() == upper)
+    }
+
+    /// The page `docs/diagnostics.md`, generated from this table.
+    pub fn markdown_reference() -> String {
+        let mut out = String::from(
+            "# Diagnostics\n\nEvery message of `mintage check` has a code. `E0xx` codes are errors: \
+             the rule files do not load until they are fixed. `W0xx` codes are warnings: the \
+             rules load, but something is probably not what the author meant. \
+             `mintage explain CODE` prints the same text as this page.\n\n\
+             This page is generated from the code registry (`src/check/codes.rs`); a test \
+             fails when they differ.\n",
+        );
+        for code in Code::ALL {
+            out.push_str(&format!(
+                "\n## {}: {}\n\n{}\n",
+                code.as_str(),
+                code.title(),
+                code.explanation().trim()
+            ));
+        }
+        out
+    }
+}
+
+codes! {
+    Syntax = "E001", "syntax error",
+"The file does not follow the grammar of the rule language. The caret points at the
+first place where the parser could not go on, and the message lists what it expected
+there.
+
+Example:
+
+```text
+rule welcome {
+  on view_item
+  give amount_off 10   # a money amount needs a currency: `¥10`
+}
+```
+
+Fix the text at the caret. Clauses start with a keyword (`on`, `when`, `give`, …),
+money is written `¥30` or `30 CNY`, percentages `15%`, durations `2h`, `30d`.";
+
+    UnknownField = "E002", "unknown field",
+"An expression reads a field that events do not have. The fields come from the
+integration contract: `user.*`, `item.*`, `cart.*`, `scores.*`, `now` and `event.*`,
+plus any declared with `field`.
+
+Example: `user.paid_order == 0` (the field is `user.paid_orders`).
+
+Fix the name (the help suggests the closest one), or declare a field that your
+platform sends with `field user.city: string`.";
+
+    TypeMismatch = "E003", "type mismatch",
+"An operator or clause got a value of the wrong type: for example money compared with
+a plain number, a percentage where money is needed, or a condition that is not true
+or false.
+
+Example: `cart.total >= 1000` (cart totals are money: write `cart.total >= ¥1000`).
+
+Write the value with its unit (`¥`, `%`, `h`/`d`), or use a field of the right type.";
+
+    UnknownEvent = "E004", "unknown event type",
+"A rule is triggered by (or waits on) an event type that the platform does not send.
+The known types are those of the integration contract (`app_open`, `view_item`,
+`add_to_cart`, `checkout_started`, `payment_abandoned`, `order_paid`,
+`cart_abandoned`, `coupon_redeemed`) and any declared with `event NAME`.
+
+Fix the spelling, or declare the new type: `event wishlist_added`.";
+
+    Duplicate = "E005", "duplicate name",
+"Two campaigns, two rules of one campaign, two arms, two segments, two risk checks or
+two functions have the same name. Names identify coupons in the ledger and in
+reports, so they must be unique where they are used.
+
+Rename one of them.";
+
+    UnknownRule = "E006", "unknown rule",
+"A `revoke` or `exclusive with` clause names a rule that the campaign does not have.
+
+Example: `revoke welcom as upgraded`.
+
+Use the name of a rule of the same campaign.";
+
+    UnknownArm = "E007", "unknown experiment arm",
+"A rule is placed `in` an arm that the campaign's experiment does not define, a holdout
+arm holds out an arm that does not exist, or a rule names an arm in a campaign without
+an experiment.
+
+Use one of the arms listed in the `experiment` block.";
+
+    BadWeights = "E008", "experiment weights do not add up",
+"The weights of an experiment's arms must add up to 100 %, so that every user falls
+in exactly one arm.
+
+Example: `arm holdout 10%`, `arm ladder 45%`, `arm flat 40%` (95 %).
+
+Change the weights so that they add up to 100 %.";
+
+    BadTime = "E009", "invalid date, time or time zone",
+"A date or time does not exist (`2026-02-30`), a time zone is not in the IANA database
+(`Asia/Shangai`), or a window ends before it starts.
+
+Write dates as `2026-11-01` or `2026-11-01 09:30`, and zones as IANA names such as
+`Asia/Shanghai` or `UTC`.";
+
+    UnknownFunction = "E010", "unknown function or wrong arguments",
+"An expression calls a function that is neither built in nor defined with `function`,
+or calls it with the wrong number or types of arguments.
+
+Built-in functions: `min`, `max`, `abs`, `exp`, `ln`, `round`, `signal(name, key)`,
+`coupons_issued(period)`, `coupons_issued(period, \"campaign\")`,
+`other_users_on_device(period)`, `len(list)`.";
+
+    Script = "E011", "custom function does not compile",
+"The body of a `function` is Rhai code, compiled once when the rules load. The Rhai
+compiler rejected it; the message says why.
+
+Custom functions run sandboxed: no file or network access, and limits on operations,
+call depth and the size of strings and arrays.";
+
+    MissingClause = "E012", "missing clause",
+"A construct lacks a clause it needs: a rule without `on`, a rule that neither gives a
+coupon nor raises an alert, a campaign without a `window` (event campaigns), a batch
+campaign without segments or without a `model` that sets `cost` and `gain`.
+
+Add the clause; the help says which.";
+
+    RepeatedClause = "E013", "clause given twice",
+"A clause that may appear only once appears twice: two windows, two budgets, two
+audiences, two `min_spend` of one offer…
+
+Keep one of them.";
+
+    BadFunding = "E014", "funding shares do not add up",
+"The funding shares of a campaign or offer (`platform`, `seller`) must add up to 100 %,
+and each funder may appear once.
+
+Example: `funding platform 70% seller 20%`.";
+
+    WrongPlace = "E015", "clause in the wrong kind of campaign",
+"Event campaigns (rules triggered by events) and batch campaigns (`batch`, with
+segments and a response model) take different clauses: a `segment` or `model` in an
+event campaign, or a `rule` in a batch campaign, cannot run.
+
+Mark the campaign `batch`, or move the clause.";
+
+    BadLiteral = "E016", "invalid literal",
+"A number is out of range or too precise: money has at most two decimals (fen),
+durations must be whole units, limits must be at least 1, percentages at most two
+decimals.
+
+Example: `¥19.999`.";
+
+    UnknownName = "E017", "unknown name",
+"An expression uses a bare name that is neither a `let` binding of the model nor one of
+the roots `user`, `item`, `cart`, `scores`, `event`, `offer`, `now`.
+
+Fix the spelling or define it with `let` before its use.";
+
+    ScopeOutsideRule = "E018", "value not available here",
+"A value is read where it does not exist: `offer.*` outside a batch model, `item.*` in
+a risk check of a timer, or a field of `cart` in a rule triggered by an event type
+that never carries a cart is allowed (it is then missing), but `offer` outside a model
+is not.
+
+Move the expression to a place where the value exists.";
+
+    WindowPast = "W001", "window already over",
+"The campaign's window ended before the time given with `mintage check --now`, so its
+rules can never fire again. (Without `--now`, this warning is not checked, so that a
+file's diagnostics do not change with the calendar.)
+
+Move the window, or archive the file.";
+
+    Contradiction = "W002", "condition can never be true",
+"The conditions of a rule or audience contradict each other, so the rule can never
+fire: `item.price > ¥500 and item.price < ¥100`, or `user.ltv_tier == \"high\" and
+user.ltv_tier == \"low\"`.
+
+Fix the bounds; perhaps `or` was meant.";
+
+    UnreachableSegment = "W003", "segment can never be chosen",
+"Segments are tried in order and the first that matches wins. A segment after one
+without a `when` condition, or with the same condition as an earlier one, is never
+chosen.
+
+Reorder the segments or change their conditions.";
+
+    OverlappingExclusive = "W004", "exclusive campaigns overlap",
+"Two campaigns marked `exclusive` have overlapping windows and react to the same event
+type. When both match, only the one with the higher priority (then the first in
+alphabetical order) issues; the other reports `suppressed: exclusive`.
+
+Give them distinct priorities or windows if that is not what you want.";
+
+    NoValidity = "W005", "offer without validity",
+"An offer does not say how long its coupon is valid, so it stays valid until the
+campaign's window ends. Coupons that never expire keep budget reserved.
+
+Add `valid 72h` or, to make the default explicit, `valid until window end`.";
+
+    PercentOver100 = "W006", "percentage above 100",
+"A percent-off offer or funding share is above 100 %. A discount above 100 % would
+pay the buyer.
+
+Check the number: perhaps `15%` was meant, not `150%`.";
+
+    TimerOutlivesWindow = "W007", "timer longer than the window",
+"A `wait` is at least as long as the campaign's window, so its follow-up can never be
+issued inside the window.
+
+Shorten the wait or lengthen the window.";
+
+    EmptyArm = "W008", "experiment arm without rules",
+"An arm of an experiment has no rules and is not a holdout: its users get nothing from
+the campaign but are not reported as held out either.
+
+Add rules `in` the arm, or make it a holdout: `arm control 10% holds out`.";
+
+    NoLimit = "W009", "rule without a limit",
+"An event rule that gives a coupon has no `once per …` or `at most N per …` limit, so
+it issues a new coupon on every matching event.
+
+Add a limit such as `once per user`.";
+
+    PercentWithoutCap = "W010", "percent-off without a cap",
+"A percent-off offer has no `cap`, so its cost grows with the order. On a marketplace
+of second-hand luxury goods a 10 % coupon can be worth thousands.
+
+Add `cap ¥200` (or the cap you want).";
+
+    UnusedBinding = "W011", "unused model binding",
+"A `let` in a model is never used by `cost`, `gain` or another binding.
+
+Remove it, or use it.";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_and_parse_back() {
+        let mut seen = std::collections::HashSet::new();
+        for code in Code::ALL {
+            assert!(seen.insert(code.as_str()), "duplicate {}", code.as_str());
+            assert_eq!(Code::parse(&code.as_str().to_lowercase()), Some(*code));
+        }
+    }
+}

@@ -1,0 +1,108 @@
+//! Checking: name resolution, types and lints over the syntax trees of all rule files;
+//! the result is the typed `Program` that `compile` turns into an evaluation graph.
+
+pub mod codes;
+pub mod expr;
+pub mod lints;
+pub mod program;
+pub mod resolve;
+pub mod script;
+pub mod types;
+
+use crate::diagnostic::Diagnostic;
+use crate::syntax::{self, Sources};
+use program::Program;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Default, Clone)]
+pub struct CheckOptions {
+    /// Enables `W001` (window already over) against this time.
+    pub now: Option<i64>,
+}
+
+/// What checking a set of files gives: the program if it has no errors, and every
+/// diagnostic (errors and warnings) in file order.
+pub struct Checked {
+    pub program: Option<Program>,
+    pub diagnostics: Vec<Diagnostic>,
+    pub sources: Sources,
+}
+
+impl Checked {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+}
+
+/// Parses and checks every file of `sources` as one program.
+pub fn check(sources: Sources, options: &CheckOptions) -> Checked {
+    let mut diagnostics = Vec::new();
+    let mut files = Vec::new();
+    for (id, file) in sources.files() {
+        match syntax::parse(id, &file.text) {
+            Ok(f) => files.push(f),
+            Err(d) => diagnostics.push(d),
+        }
+    }
+    let (program, mut found) = resolve::Resolver::new(&sources).program(&files);
+    diagnostics.append(&mut found);
+    if !diagnostics.iter().any(Diagnostic::is_error) {
+        lints::run(&files, &program, &lints::LintOptions { now: options.now }, &mut diagnostics);
+    }
+    diagnostics.sort_by_key(|d| (d.span.file, d.span.start));
+    let ok = !diagnostics.iter().any(Diagnostic::is_error);
+    Checked {
+        program: ok.then_some(program),
+        diagnostics,
+        sources,
+    }
+}
+
+/// An error reading rule files from disk.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("cannot read `{path}`: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("`{0}` holds no `.mint` files")]
+    Empty(PathBuf),
+}
+
+/// Reads the given files, and every `*.mint` file under the given folders (sorted, so
+/// that the program does not depend on directory order).
+pub fn load_paths(paths: &[PathBuf]) -> Result<Sources, LoadError> {
+    let mut sources = Sources::default();
+    for path in paths {
+        let mut files = Vec::new();
+        collect(path, &mut files)?;
+        if files.is_empty() {
+            return Err(LoadError::Empty(path.clone()));
+        }
+        for f in files {
+            let text = std::fs::read_to_string(&f).map_err(|source| LoadError::Io { path: f.clone(), source })?;
+            sources.add(f.display().to_string(), text);
+        }
+    }
+    Ok(sources)
+}
+
+fn collect(path: &Path, out: &mut Vec<PathBuf>) -> Result<(), LoadError> {
+    let meta = std::fs::metadata(path).map_err(|source| LoadError::Io { path: path.to_path_buf(), source })?;
+    if meta.is_file() {
+        out.push(path.to_path_buf());
+        return Ok(());
+    }
+    let entries = std::fs::read_dir(path).map_err(|source| LoadError::Io { path: path.to_path_buf(), source })?;
+    let mut children: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    children.sort();
+    for child in children {
+        if child.is_dir() {
+            collect(&child, out)?;
+        } else if child.extension().is_some_and(|e| e == "mint") {
+            out.push(child);
+        }
+    }
+    Ok(())
+}

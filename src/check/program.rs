@@ -1,0 +1,205 @@
+//! The checked program: campaigns, rules, offers, the risk policy and functions with
+//! names resolved, types known, literals converted (fen, basis points, milliseconds, UTC).
+//! Only what `check` accepted can be built, so the runtime never meets a name it does not
+//! know.
+
+use super::types::TExpr;
+use crate::syntax::ast::{OfferKind, TestBlock};
+use crate::syntax::span::{Sources, Span};
+use crate::value::{BasisPoints, Fen, Millis};
+use std::sync::Arc;
+
+#[derive(Debug, Clone, Default)]
+pub struct Program {
+    /// In decision order: priority (highest first), then id.
+    pub campaigns: Vec<Campaign>,
+    pub risk: Vec<RiskCheck>,
+    pub functions: Vec<Function>,
+    pub tests: Vec<TestBlock>,
+    pub sources: Sources,
+}
+
+impl Program {
+    pub fn campaign(&self, id: &str) -> Option<&Campaign> {
+        self.campaigns.iter().find(|c| &*c.id == id)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BudgetKind {
+    /// Reserved at issue, released on expiry or revocation.
+    FaceValue,
+    /// Batch campaigns: the sum of expected costs.
+    ExpectedCost,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Budget {
+    pub amount: Fen,
+    pub kind: BudgetKind,
+}
+
+/// Who pays for a coupon, in basis points.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Funding {
+    pub platform: BasisPoints,
+    pub seller: BasisPoints,
+}
+
+impl Default for Funding {
+    fn default() -> Self {
+        Funding {
+            platform: 10_000,
+            seller: 0,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Campaign {
+    pub id: Arc<str>,
+    pub title: Option<String>,
+    /// `[start, end)` in UTC ms; batch campaigns may have none.
+    pub window: Option<(Millis, Millis)>,
+    pub tz: chrono_tz::Tz,
+    pub budget: Option<Budget>,
+    pub funding: Funding,
+    /// Funding of coupons scoped to categories, if it differs.
+    pub category_funding: Option<Funding>,
+    pub audience: Vec<Condition>,
+    pub priority: i64,
+    pub exclusive: bool,
+    pub experiment: Option<Experiment>,
+    pub rules: Vec<Rule>,
+    pub batch: Option<Batch>,
+    /// Event types that cancel the campaign's pending timers for the user.
+    pub cancel_timers_on: Vec<Arc<str>>,
+    pub span: Span,
+}
+
+/// A condition with the text it was written as, for traces.
+#[derive(Debug, Clone)]
+pub struct Condition {
+    pub expr: TExpr,
+    pub text: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Experiment {
+    pub name: Arc<str>,
+    pub unit: TExpr,
+    pub seed: Arc<str>,
+    pub arms: Vec<Arm>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Arm {
+    pub name: Arc<str>,
+    pub weight: BasisPoints,
+    /// A holdout runs the rules of the arm it holds out (or the campaign's arm-less rules)
+    /// and reports `suppressed: holdout` instead of issuing.
+    pub holdout: Option<Option<usize>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub name: Arc<str>,
+    /// Only users in this arm (index into the experiment's arms).
+    pub arm: Option<usize>,
+    pub triggers: Vec<Arc<str>>,
+    pub wait: Option<Wait>,
+    pub conditions: Vec<Condition>,
+    pub limit: Option<Limit>,
+    pub offer: Option<OfferSpec>,
+    pub revokes: Vec<Revoke>,
+    pub alerts: Vec<AlertSpec>,
+    pub exclusive_with: Option<Vec<Arc<str>>>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct Wait {
+    pub delay: Millis,
+    pub unless: Vec<Arc<str>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Limit {
+    pub times: u32,
+    pub keys: Vec<LimitKey>,
+}
+
+#[derive(Debug, Clone)]
+pub enum LimitKey {
+    User,
+    Day,
+    Week,
+    Month,
+    Value(TExpr),
+}
+
+#[derive(Debug, Clone)]
+pub struct Revoke {
+    /// Index of the revoked rule in the same campaign.
+    pub rule: usize,
+    pub reason: Arc<str>,
+}
+
+#[derive(Debug, Clone)]
+pub struct AlertSpec {
+    pub target: Arc<str>,
+    pub details: Vec<(Arc<str>, TExpr)>,
+}
+
+#[derive(Debug, Clone)]
+pub enum Validity {
+    For(Millis),
+    UntilWindowEnd,
+}
+
+#[derive(Debug, Clone)]
+pub struct OfferSpec {
+    pub kind: OfferKind,
+    /// The discount (money for amount/threshold, percent for percent_off); for a menu,
+    /// several choices.
+    pub value: Vec<TExpr>,
+    pub min_spend: Option<TExpr>,
+    pub item: Option<Arc<str>>,
+    pub worth: Option<TExpr>,
+    pub cap: Option<TExpr>,
+    pub scope: Option<TExpr>,
+    pub validity: Validity,
+    pub funded: Option<Funding>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Batch {
+    pub segments: Vec<Segment>,
+    /// `let` bindings in order; `TExprKind::Local(i)` reads binding `i`.
+    pub bindings: Vec<(Arc<str>, TExpr)>,
+    pub cost: TExpr,
+    pub gain: TExpr,
+}
+
+#[derive(Debug, Clone)]
+pub struct Segment {
+    pub name: Arc<str>,
+    pub when: Option<Condition>,
+    pub offers: Vec<OfferSpec>,
+}
+
+#[derive(Debug, Clone)]
+pub struct RiskCheck {
+    pub name: Arc<str>,
+    /// `risk:NAME`
+    pub reason: Arc<str>,
+    pub when: Condition,
+}
+
+#[derive(Debug, Clone)]
+pub struct Function {
+    pub name: Arc<str>,
+    pub params: Vec<super::types::Type>,
+    pub returns: super::types::Type,
+    pub ast: Arc<rhai::AST>,
+}

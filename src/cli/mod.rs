@@ -1,0 +1,77 @@
+//! The `mintage` command line: one module per command; this one parses arguments and
+//! maps outcomes to exit codes (0 ok, 1 rule errors or failed tests, 2 usage or I/O,
+//! 3 input lines skipped).
+
+mod check;
+mod explain;
+mod fmt;
+mod graph;
+mod replay;
+mod run;
+mod test;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "mintage", version, about = "Campaign rules that mint coupons for consignment marketplaces")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Parse and check rule files (a folder means every `*.mint` in it)
+    Check(check::Args),
+    /// Print rule files in canonical layout (`--check`: only report files that would change)
+    Fmt(fmt::Args),
+    /// Run the `test` blocks written beside the rules
+    Test(test::Args),
+    /// Print the long explanation of a diagnostic code
+    Explain(explain::Args),
+    /// Run one event through fresh state and print its decisions
+    Eval(replay::EvalArgs),
+    /// Run a JSONL stream of events through fresh state; decisions as JSONL on stdout
+    Replay(replay::Args),
+    /// Run a batch campaign over a user table
+    Run(run::Args),
+    /// Draw the evaluation graph (dot or mermaid)
+    Graph(graph::Args),
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let code = match cli.command {
+        Command::Check(a) => check::run(a),
+        Command::Fmt(a) => fmt::run(a),
+        Command::Test(a) => test::run(a),
+        Command::Explain(a) => explain::run(a),
+        Command::Eval(a) => replay::eval(a),
+        Command::Replay(a) => replay::run(a),
+        Command::Run(a) => run::run(a),
+        Command::Graph(a) => graph::run(a),
+    };
+    ExitCode::from(code)
+}
+
+/// Loads and checks rule files; prints diagnostics to stderr; `None` if they have errors.
+pub(crate) fn load_rules(paths: &[PathBuf]) -> Option<mintage::check::program::Program> {
+    let sources = match mintage::check::load_paths(paths) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return None;
+        }
+    };
+    let checked = mintage::check::check(sources, &mintage::check::CheckOptions::default());
+    if checked.has_errors() {
+        for d in checked.diagnostics.iter().filter(|d| d.is_error()) {
+            eprintln!("{:?}", d.to_report(&checked.sources));
+        }
+        eprintln!("error: the rules have errors; fix them first (`mintage check`)");
+        return None;
+    }
+    checked.program
+}

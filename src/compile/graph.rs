@@ -1,0 +1,198 @@
+//! The evaluation graph: an arena of expression nodes with small ids. Identical
+//! sub-expressions of all campaigns share one node (hash-consing), so a condition such as
+//! `user.paid_orders == 0` written in ten campaigns is evaluated once per event; constant
+//! sub-expressions are folded when the graph is built.
+
+use crate::check::types::{Builtin, Field, TExpr, TExprKind};
+use crate::syntax::ast::BinaryOp;
+use crate::value::Value;
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+
+/// Index of a node in [`Graph::nodes`].
+pub type NodeId = u32;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Node {
+    /// A literal or folded constant.
+    Const(Value),
+    /// `user.paid_orders`, `item.category`, `now`…
+    Field(Field),
+    /// A batch model's `let` binding.
+    Local(u16),
+    /// `min(a, b)`, `signal("category_heat", item.category)`…
+    Call(Builtin, Vec<NodeId>),
+    /// A Rhai function of the program.
+    UserCall(usize, Vec<NodeId>),
+    /// `not a`
+    Not(NodeId),
+    /// `-a`
+    Neg(NodeId),
+    /// `a op b`
+    Binary(BinaryOp, NodeId, NodeId),
+    /// `if c then a else b`
+    If(NodeId, NodeId, NodeId),
+    /// `[a, b, c]` with non-constant items.
+    List(Vec<NodeId>),
+}
+
+/// Hashes a node by structure; floats by their bits, so that `0.8` shares with `0.8`.
+struct NodeKey(Node);
+
+impl PartialEq for NodeKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.0 == other.0
+    }
+}
+impl Eq for NodeKey {}
+
+impl Hash for NodeKey {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        hash_node(&self.0, state);
+    }
+}
+
+fn hash_value<H: Hasher>(v: &Value, state: &mut H) {
+    std::mem::discriminant(v).hash(state);
+    match v {
+        Value::Missing => {}
+        Value::Bool(b) => b.hash(state),
+        Value::Number(n) => n.to_bits().hash(state),
+        Value::Money(x) | Value::Percent(x) | Value::Duration(x) | Value::Time(x) => x.hash(state),
+        Value::Str(s) => s.hash(state),
+        Value::List(items) => items.iter().for_each(|i| hash_value(i, state)),
+    }
+}
+
+fn hash_node<H: Hasher>(n: &Node, state: &mut H) {
+    std::mem::discriminant(n).hash(state);
+    match n {
+        Node::Const(v) => hash_value(v, state),
+        Node::Field(f) => f.hash(state),
+        Node::Local(i) => i.hash(state),
+        Node::Call(b, args) => {
+            b.hash(state);
+            args.hash(state);
+        }
+        Node::UserCall(i, args) => {
+            i.hash(state);
+            args.hash(state);
+        }
+        Node::Not(a) | Node::Neg(a) => a.hash(state),
+        Node::Binary(op, a, b) => {
+            op.hash(state);
+            a.hash(state);
+            b.hash(state);
+        }
+        Node::If(c, a, b) => {
+            c.hash(state);
+            a.hash(state);
+            b.hash(state);
+        }
+        Node::List(items) => items.hash(state),
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct Graph {
+    pub nodes: Vec<Node>,
+    /// Whether a node is worth memoising per event (it does work beyond a field read).
+    pub memo: Vec<bool>,
+    interned: HashMap<NodeKey, NodeId>,
+    /// How many times `add` met a node that already existed: shared sub-expressions.
+    pub shared_hits: usize,
+}
+
+impl std::fmt::Debug for NodeKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl Graph {
+    pub fn node(&self, id: NodeId) -> &Node {
+        // INVARIANT: ids are only made by `intern`, which pushes the node first.
+        &self.nodes[id as usize]
+    }
+
+    pub fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.nodes.is_empty()
+    }
+
+    fn intern(&mut self, node: Node) -> NodeId {
+        let key = NodeKey(node);
+        if let Some(id) = self.interned.get(&key) {
+            self.shared_hits += 1;
+            return *id;
+        }
+        let id = NodeId::try_from(self.nodes.len()).unwrap_or(NodeId::MAX);
+        let memo = !matches!(key.0, Node::Const(_) | Node::Field(_) | Node::Local(_));
+        self.nodes.push(key.0.clone());
+        self.memo.push(memo);
+        self.interned.insert(key, id);
+        id
+    }
+
+    fn constant(&self, id: NodeId) -> Option<&Value> {
+        match self.node(id) {
+            Node::Const(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// Adds a typed expression, sharing and folding as it goes.
+    pub fn add(&mut self, e: &TExpr) -> NodeId {
+        let node = match &e.kind {
+            TExprKind::Const(v) => Node::Const(v.clone()),
+            TExprKind::Field(f) => Node::Field(f.clone()),
+            TExprKind::Local(i) => Node::Local(u16::try_from(*i).unwrap_or(u16::MAX)),
+            TExprKind::Call(b, args) => Node::Call(*b, args.iter().map(|a| self.add(a)).collect()),
+            TExprKind::UserCall(i, args) => Node::UserCall(*i, args.iter().map(|a| self.add(a)).collect()),
+            TExprKind::Not(a) => Node::Not(self.add(a)),
+            TExprKind::Neg(a) => Node::Neg(self.add(a)),
+            TExprKind::Binary(op, a, b) => Node::Binary(*op, self.add(a), self.add(b)),
+            TExprKind::If(c, a, b) => {
+                let c = self.add(c);
+                let a = self.add(a);
+                let b = self.add(b);
+                match self.constant(c) {
+                    Some(Value::Bool(true)) => return a,
+                    Some(Value::Bool(false)) => return b,
+                    _ => Node::If(c, a, b),
+                }
+            }
+            TExprKind::List(items) => {
+                let ids: Vec<NodeId> = items.iter().map(|a| self.add(a)).collect();
+                let consts: Option<Vec<Value>> = ids.iter().map(|i| self.constant(*i).cloned()).collect();
+                match consts {
+                    Some(values) => Node::Const(Value::List(values.into())),
+                    None => Node::List(ids),
+                }
+            }
+        };
+        let node = self.fold(node);
+        self.intern(node)
+    }
+
+    /// Evaluates a pure node whose inputs are all constants.
+    fn fold(&self, node: Node) -> Node {
+        let inputs: Vec<NodeId> = match &node {
+            Node::Binary(_, a, b) => vec![*a, *b],
+            Node::Not(a) | Node::Neg(a) => vec![*a],
+            Node::Call(b, args) if !b.reads_state() => args.clone(),
+            _ => return node,
+        };
+        if !inputs.iter().all(|i| self.constant(*i).is_some()) {
+            return node;
+        }
+        let value = crate::runtime::eval::fold_constant(self, &node);
+        match value {
+            Some(v) if !v.is_missing() => Node::Const(v),
+            _ => node,
+        }
+    }
+}

@@ -1,0 +1,822 @@
+//! The event runtime: takes events in order, fires due timers first, evaluates the rules
+//! that the event's type triggers, applies limits, holdouts, risk checks and budgets in
+//! the brief's precedence, mints coupons and records everything in the state.
+
+use super::bucket;
+use super::codes::CodeMinter;
+use super::decision::{Action, Coupon, Decision, Revocation, Suppression, TraceEntry, Trigger};
+use super::eval::{Ctx, Evaluator};
+use super::event::Event;
+use super::state::{CouponStatus, IssuedCoupon, MemoryState, StateFacts, Timer};
+use crate::check::program::{BudgetKind, Campaign, Funding, OfferSpec, Program, Rule, Validity};
+use crate::check::types::Field;
+use crate::compile::{Compiled, Key, Node, NodeId, OfferNodes, compile};
+use crate::syntax::ast::OfferKind;
+use crate::value::{DAY_MS, Fen, Millis, Value};
+use std::sync::Arc;
+
+/// Compiled rules, loaded once and shared (read-only) by any number of runtimes.
+pub struct Rules {
+    pub compiled: Compiled,
+    pub scripts: rhai::Engine,
+    pub campaign_ids: Vec<Arc<str>>,
+}
+
+impl Rules {
+    pub fn new(program: Program) -> Rules {
+        let campaign_ids = program.campaigns.iter().map(|c| c.id.clone()).collect();
+        Rules {
+            compiled: compile(program),
+            scripts: crate::check::script::engine(),
+            campaign_ids,
+        }
+    }
+
+    pub fn program(&self) -> &Program {
+        &self.compiled.program
+    }
+}
+
+/// How a rule runs for a user, given the experiment arm the user is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Normal,
+    Holdout,
+    Skip,
+}
+
+/// An event runtime over in-memory state.
+pub struct Runtime {
+    rules: Arc<Rules>,
+    pub state: MemoryState,
+    minter: CodeMinter,
+    eval: Evaluator,
+    explain: bool,
+    /// Per event: campaign audience results and arms, filled lazily.
+    audience: Vec<Option<Result<(), String>>>,
+    arms: Vec<Option<Option<usize>>>,
+}
+
+/// Where an issue happens: the event's data, the moment, and how.
+struct IssueAt<'e> {
+    event: &'e Event,
+    at: Millis,
+    mode: Mode,
+    arm: Option<usize>,
+    limit_key: Arc<str>,
+}
+
+impl Runtime {
+    pub fn new(rules: Arc<Rules>, minter: CodeMinter) -> Runtime {
+        let eval = Evaluator::new(&rules.compiled.graph);
+        let n = rules.compiled.program.campaigns.len();
+        Runtime {
+            rules,
+            state: MemoryState::default(),
+            minter,
+            eval,
+            explain: false,
+            audience: vec![None; n],
+            arms: vec![None; n],
+        }
+    }
+
+    pub fn explain(mut self, on: bool) -> Self {
+        self.explain = on;
+        self
+    }
+
+    pub fn rules(&self) -> &Arc<Rules> {
+        &self.rules
+    }
+
+    /// Processes one event: due timers fire first (each its own decision), then the
+    /// event itself. Returns the decisions the contract prints.
+    pub fn process(&mut self, event: &Event) -> Vec<Decision> {
+        let mut out = Vec::new();
+        self.advance(event.at, &mut out);
+        match &*event.kind {
+            "tick" => {}
+            "signal" => {
+                if let Some((name, key, value)) = &event.signal {
+                    self.state.signals.insert((name.clone(), key.clone()), *value);
+                }
+            }
+            _ => {
+                let d = self.decide_event(event);
+                if self.printable(&d) {
+                    out.push(d);
+                }
+            }
+        }
+        out
+    }
+
+    /// Fires every timer due at or before `t` and expires coupons.
+    pub fn advance(&mut self, t: Millis, out: &mut Vec<Decision>) {
+        while let Some(due) = self.state.due_time() {
+            if due > t {
+                break;
+            }
+            self.state.expire(due);
+            if let Some(timer) = self.state.pop_due(due) {
+                let d = self.fire(timer, due);
+                if self.printable(&d) {
+                    out.push(d);
+                }
+            }
+        }
+        self.state.expire(t);
+        self.state.prune(t, self.rules.compiled.horizon_ms);
+    }
+
+    fn printable(&self, d: &Decision) -> bool {
+        !d.is_empty() || (self.explain && d.trace.as_ref().is_some_and(|t| !t.is_empty()))
+    }
+
+    fn trace(&self, d: &mut Decision, campaign: &Campaign, rule: &Rule, outcome: &str, because: Option<String>) {
+        if self.explain {
+            d.trace.get_or_insert_with(Vec::new).push(TraceEntry {
+                campaign: campaign.id.clone(),
+                rule: rule.name.clone(),
+                outcome: outcome.to_string(),
+                because,
+            });
+        }
+    }
+
+    fn decide_event(&mut self, event: &Event) -> Decision {
+        let rules = self.rules.clone();
+        let compiled = &rules.compiled;
+        let user = event.user.as_ref();
+        let user_id = user.map(|u| u.id.clone());
+        let mut d = Decision::new(event.at, Trigger::Event, event.id.clone(), user_id.clone());
+        if self.explain {
+            d.trace = Some(Vec::new());
+        }
+        let Some(user_id) = user_id else { return d };
+        // Events that an `unless` or `cancel timers on` names cancel pending timers.
+        let kind = event.kind.clone();
+        self.state.cancel(&user_id, |rule_id| {
+            let Some(rn) = compiled.rules.get(rule_id as usize) else { return false };
+            let c = &compiled.program.campaigns[rn.campaign];
+            let r = &c.rules[rn.rule];
+            r.wait.as_ref().is_some_and(|w| w.unless.contains(&kind)) || c.cancel_timers_on.contains(&kind)
+        });
+        if &*event.kind == "coupon_redeemed"
+            && let Some(code) = &event.code
+            && let Ok(canonical) = super::codes::parse_code(code)
+        {
+            self.state.settle(&canonical, CouponStatus::Redeemed);
+        }
+        self.eval.reset();
+        self.audience.iter_mut().for_each(|a| *a = None);
+        self.arms.iter_mut().for_each(|a| *a = None);
+        let candidates = candidates(compiled, event);
+        let mut exclusive_issued = false;
+        for id in candidates {
+            let Some(rn) = compiled.rules.get(id as usize) else { continue };
+            let campaign = &compiled.program.campaigns[rn.campaign];
+            let rule = &campaign.rules[rn.rule];
+            if let Some((start, end)) = campaign.window
+                && (event.at < start || event.at >= end)
+            {
+                self.trace(&mut d, campaign, rule, "not matched", Some("outside the campaign window".into()));
+                continue;
+            }
+            if let Err(why) = self.audience_of(rn.campaign, event) {
+                self.trace(&mut d, campaign, rule, "not matched", Some(format!("audience: {why}")));
+                continue;
+            }
+            let arm = self.arm_of(rn.campaign, event);
+            let mode = mode_for(campaign, rule, arm);
+            if mode == Mode::Skip {
+                self.trace(&mut d, campaign, rule, "not in arm", arm.map(|a| format!("user is in arm `{}`", arm_name(campaign, a))));
+                continue;
+            }
+            if let Err(why) = self.conditions(&rn.conditions, event, event.at) {
+                self.trace(&mut d, campaign, rule, "not matched", Some(why));
+                continue;
+            }
+            let Some(limit_key) = self.limit_key(&rn.keys, campaign, event, event.at) else {
+                self.trace(&mut d, campaign, rule, "not matched", Some("a limit key is missing from the event".into()));
+                continue;
+            };
+            if self.limit_reached(id, rule, &user_id, &limit_key) {
+                self.trace(&mut d, campaign, rule, "limit reached", None);
+                continue;
+            }
+            if let Some(wait) = &rule.wait {
+                if self.state.has_pending(&user_id, id) {
+                    self.trace(&mut d, campaign, rule, "timer already pending", None);
+                    continue;
+                }
+                let due = event.at + wait.delay;
+                self.state.schedule(
+                    due,
+                    Timer {
+                        rule: id,
+                        user: user_id.clone(),
+                        event: Arc::new(event.clone()),
+                        holdout: mode == Mode::Holdout,
+                        arm,
+                        limit_key,
+                    },
+                );
+                let due_text = crate::value::time_string(due, campaign.tz);
+                self.trace(&mut d, campaign, rule, "timer started", Some(format!("fires at {due_text}")));
+                continue;
+            }
+            if exclusive_issued && !campaign.exclusive {
+                d.suppressed.push(Suppression {
+                    campaign: campaign.id.clone(),
+                    rule: rule.name.clone(),
+                    reason: Arc::from("exclusive"),
+                });
+                self.trace(&mut d, campaign, rule, "suppressed", Some("an exclusive campaign issued first".into()));
+                continue;
+            }
+            let issued = self.issue(
+                id,
+                IssueAt {
+                    event,
+                    at: event.at,
+                    mode,
+                    arm,
+                    limit_key,
+                },
+                &mut d,
+            );
+            if issued && campaign.exclusive {
+                exclusive_issued = true;
+            }
+        }
+        if let Some(u) = user
+            && let Some(device) = &u.device_id
+        {
+            self.state.sight(device, &u.id, event.at);
+        }
+        d.tz = chrono_tz::Asia::Shanghai;
+        d
+    }
+
+    fn fire(&mut self, timer: Timer, due: Millis) -> Decision {
+        let rules = self.rules.clone();
+        let compiled = &rules.compiled;
+        let mut d = Decision::new(due, Trigger::Timer, timer.event.id.clone(), Some(timer.user.clone()));
+        if self.explain {
+            d.trace = Some(Vec::new());
+        }
+        let Some(rn) = compiled.rules.get(timer.rule as usize) else { return d };
+        let campaign = &compiled.program.campaigns[rn.campaign];
+        let rule = &campaign.rules[rn.rule];
+        if let Some((start, end)) = campaign.window
+            && (due < start || due >= end)
+        {
+            self.trace(&mut d, campaign, rule, "not matched", Some("timer fired outside the campaign window".into()));
+            return d;
+        }
+        if self.limit_reached(timer.rule, rule, &timer.user, &timer.limit_key) {
+            self.trace(&mut d, campaign, rule, "limit reached", None);
+            return d;
+        }
+        self.eval.reset();
+        let event = timer.event.clone();
+        self.issue(
+            timer.rule,
+            IssueAt {
+                event: &event,
+                at: due,
+                mode: if timer.holdout { Mode::Holdout } else { Mode::Normal },
+                arm: timer.arm,
+                limit_key: timer.limit_key.clone(),
+            },
+            &mut d,
+        );
+        d
+    }
+
+    fn ctx<'a>(&'a self, event: &'a Event, now: Millis, facts: &'a StateFacts<'a>) -> Ctx<'a> {
+        Ctx {
+            event,
+            now,
+            facts,
+            locals: &[],
+            offer: None,
+            functions: &self.rules.compiled.program.functions,
+            scripts: Some(&self.rules.scripts),
+        }
+    }
+
+    /// `Ok` if all conditions hold; else the first that does not, explained.
+    fn conditions(&mut self, conds: &[crate::compile::Cond], event: &Event, now: Millis) -> Result<(), String> {
+        let rules = self.rules.clone();
+        let graph = &rules.compiled.graph;
+        let facts = StateFacts {
+            state: &self.state,
+            campaigns: &rules.campaign_ids,
+        };
+        let ctx = Ctx {
+            event,
+            now,
+            facts: &facts,
+            locals: &[],
+            offer: None,
+            functions: &rules.compiled.program.functions,
+            scripts: Some(&rules.scripts),
+        };
+        for c in conds {
+            if !self.eval.truth(graph, c.node, &ctx) {
+                if !self.explain {
+                    return Err(String::new());
+                }
+                return Err(explain_condition(graph, c, &ctx));
+            }
+        }
+        Ok(())
+    }
+
+    fn audience_of(&mut self, campaign: usize, event: &Event) -> Result<(), String> {
+        if let Some(Some(r)) = self.audience.get(campaign) {
+            return r.clone();
+        }
+        let rules = self.rules.clone();
+        let conds = &rules.compiled.campaigns[campaign].audience;
+        let r = self.conditions(conds, event, event.at);
+        if let Some(slot) = self.audience.get_mut(campaign) {
+            *slot = Some(r.clone());
+        }
+        r
+    }
+
+    fn arm_of(&mut self, campaign: usize, event: &Event) -> Option<usize> {
+        if let Some(Some(a)) = self.arms.get(campaign) {
+            return *a;
+        }
+        let rules = self.rules.clone();
+        let c = &rules.compiled.program.campaigns[campaign];
+        let arm = match (&c.experiment, rules.compiled.campaigns[campaign].unit) {
+            (Some(e), Some(unit)) => {
+                let facts = StateFacts {
+                    state: &self.state,
+                    campaigns: &rules.campaign_ids,
+                };
+                let ctx = self.ctx(event, event.at, &facts);
+                let mut ev = Evaluator::default();
+                match ev.eval(&rules.compiled.graph, unit, &ctx) {
+                    Value::Str(id) => {
+                        let weights: Vec<u32> = e.arms.iter().map(|a| u32::try_from(a.weight).unwrap_or(0)).collect();
+                        bucket::choose_arm_bp(&e.seed, &id, &weights)
+                    }
+                    _ => None,
+                }
+            }
+            _ => None,
+        };
+        if let Some(slot) = self.arms.get_mut(campaign) {
+            *slot = Some(arm);
+        }
+        arm
+    }
+
+    fn limit_key(&mut self, keys: &[Key], campaign: &Campaign, event: &Event, at: Millis) -> Option<Arc<str>> {
+        if keys.is_empty() {
+            return Some(Arc::from(""));
+        }
+        let rules = self.rules.clone();
+        let mut parts: Vec<String> = Vec::with_capacity(keys.len());
+        for k in keys {
+            match k {
+                Key::User => {}
+                Key::Day | Key::Week | Key::Month => parts.push(period_key(k, at, campaign.tz)),
+                Key::Value(node) => {
+                    let facts = StateFacts {
+                        state: &self.state,
+                        campaigns: &rules.campaign_ids,
+                    };
+                    let ctx = self.ctx(event, at, &facts);
+                    let mut ev = Evaluator::default();
+                    match ev.eval(&rules.compiled.graph, *node, &ctx) {
+                        Value::Missing => return None,
+                        Value::Str(s) => parts.push(s.to_string()),
+                        v => parts.push(v.to_string()),
+                    }
+                }
+            }
+        }
+        Some(Arc::from(parts.join("\u{1f}").as_str()))
+    }
+
+    fn limit_reached(&self, rule_id: u32, rule: &Rule, user: &Arc<str>, key: &Arc<str>) -> bool {
+        let Some(limit) = &rule.limit else { return false };
+        let count = self
+            .state
+            .users
+            .get(user)
+            .and_then(|u| u.counters.get(&(rule_id, key.clone())))
+            .copied()
+            .unwrap_or(0);
+        count >= limit.times
+    }
+
+    fn count(&mut self, rule_id: u32, user: &Arc<str>, key: &Arc<str>) {
+        *self.state.user_mut(user).counters.entry((rule_id, key.clone())).or_default() += 1;
+    }
+
+    /// Issues (or withholds) the rule's coupon and actions. Returns whether a coupon was issued.
+    fn issue(&mut self, rule_id: u32, at: IssueAt<'_>, d: &mut Decision) -> bool {
+        let rules = self.rules.clone();
+        let compiled = &rules.compiled;
+        let Some(rn) = compiled.rules.get(rule_id as usize) else { return false };
+        let campaign = &compiled.program.campaigns[rn.campaign];
+        let rule = &campaign.rules[rn.rule];
+        let Some(user) = at.event.user.as_ref().map(|u| u.id.clone()) else { return false };
+        let suppress = |d: &mut Decision, reason: &str| {
+            d.suppressed.push(Suppression {
+                campaign: campaign.id.clone(),
+                rule: rule.name.clone(),
+                reason: Arc::from(reason),
+            })
+        };
+        if at.mode == Mode::Holdout {
+            // Held-out users count toward limits as if issued, so each rule reports once.
+            suppress(d, "holdout");
+            self.count(rule_id, &user, &at.limit_key);
+            self.trace(d, campaign, rule, "suppressed", Some("holdout".into()));
+            return false;
+        }
+        let coupon = match &rule.offer {
+            Some(spec) => match self.offer(spec, &rn.offer, campaign, rule, &at) {
+                Ok(c) => Some(c),
+                Err(why) => {
+                    self.trace(d, campaign, rule, "not matched", Some(why));
+                    return false;
+                }
+            },
+            None => None,
+        };
+        if coupon.is_some() {
+            if let Some(reason) = self.risk(&at) {
+                suppress(d, &reason);
+                self.trace(d, campaign, rule, "suppressed", Some(reason));
+                return false;
+            }
+        }
+        let face: Fen = coupon.as_ref().map_or(0, |c| c.face_value);
+        if let Some(b) = campaign.budget
+            && b.kind == BudgetKind::FaceValue
+            && coupon.is_some()
+        {
+            let ci = u32::try_from(rn.campaign).unwrap_or(u32::MAX);
+            if self.state.reserved(ci) + face > b.amount {
+                suppress(d, "budget");
+                self.trace(d, campaign, rule, "suppressed", Some("budget".into()));
+                return false;
+            }
+        }
+        self.count(rule_id, &user, &at.limit_key);
+        let mut issued = false;
+        if let Some(mut c) = coupon {
+            c.code = self.mint_unique();
+            self.state.record_issue(
+                &user,
+                IssuedCoupon {
+                    code: c.code.clone(),
+                    campaign: u32::try_from(rn.campaign).unwrap_or(u32::MAX),
+                    rule: rule_id,
+                    issued_at: at.at,
+                    valid_until: c.valid_until,
+                    status: CouponStatus::Issued,
+                    face_value: c.face_value,
+                },
+            );
+            d.coupons.push(c);
+            issued = true;
+        }
+        for revoke in &rule.revokes {
+            let Some(target) = compiled.rule_id(rn.campaign, revoke.rule) else { continue };
+            let codes: Vec<String> = self
+                .state
+                .users
+                .get(&user)
+                .map(|u| {
+                    u.coupons
+                        .iter()
+                        .filter(|c| c.rule == target && c.status == CouponStatus::Issued && c.valid_until > at.at)
+                        .map(|c| c.code.clone())
+                        .collect()
+                })
+                .unwrap_or_default();
+            for code in codes {
+                self.state.settle(&code, CouponStatus::Revoked);
+                d.revoked.push(Revocation {
+                    code,
+                    campaign: campaign.id.clone(),
+                    reason: revoke.reason.clone(),
+                });
+            }
+        }
+        for (i, alert) in rule.alerts.iter().enumerate() {
+            let mut detail = serde_json::Map::new();
+            let facts = StateFacts {
+                state: &self.state,
+                campaigns: &rules.campaign_ids,
+            };
+            let ctx = self.ctx(at.event, at.at, &facts);
+            let mut ev = Evaluator::default();
+            for (name, node) in rn.alerts.get(i).into_iter().flatten() {
+                detail.insert(name.to_string(), value_json(&ev.eval(&compiled.graph, *node, &ctx)));
+            }
+            d.actions.push(Action {
+                kind: "alert",
+                target: alert.target.clone(),
+                campaign: campaign.id.clone(),
+                rule: rule.name.clone(),
+                detail,
+            });
+        }
+        self.trace(d, campaign, rule, if issued { "issued" } else { "matched" }, None);
+        d.tz = campaign.tz;
+        // State changed: memoised state-dependent results (velocity…) are stale.
+        self.eval.reset();
+        issued
+    }
+
+    fn mint_unique(&mut self) -> String {
+        loop {
+            let code = self.minter.mint();
+            if !self.state.codes.contains_key(&code) {
+                return code;
+            }
+        }
+    }
+
+    /// The first risk check that withholds, as its reason.
+    fn risk(&mut self, at: &IssueAt<'_>) -> Option<String> {
+        let rules = self.rules.clone();
+        let compiled = &rules.compiled;
+        let facts = StateFacts {
+            state: &self.state,
+            campaigns: &rules.campaign_ids,
+        };
+        let ctx = self.ctx(at.event, at.at, &facts);
+        let mut ev = Evaluator::default();
+        for (i, c) in compiled.risk.iter().enumerate() {
+            if ev.truth(&compiled.graph, c.node, &ctx) {
+                return compiled.program.risk.get(i).map(|r| r.reason.to_string());
+            }
+        }
+        None
+    }
+
+    fn offer(&self, spec: &OfferSpec, nodes: &OfferNodes, campaign: &Campaign, rule: &Rule, at: &IssueAt<'_>) -> Result<Coupon, String> {
+        let rules = &self.rules;
+        let facts = StateFacts {
+            state: &self.state,
+            campaigns: &rules.campaign_ids,
+        };
+        let ctx = self.ctx(at.event, at.at, &facts);
+        let mut ev = Evaluator::default();
+        let graph = &rules.compiled.graph;
+        let mut get = |node: Option<NodeId>| -> Result<Option<Value>, String> {
+            match node {
+                None => Ok(None),
+                Some(n) => match ev.eval(graph, n, &ctx) {
+                    Value::Missing => Err(format!("the offer reads a missing field{}", ev.missing.as_ref().map(|f| format!(" ({})", field_name(f))).unwrap_or_default())),
+                    v => Ok(Some(v)),
+                },
+            }
+        };
+        let value = get(nodes.value.first().copied())?;
+        let min_spend = money(get(nodes.min_spend)?).unwrap_or(0);
+        let cap = money(get(nodes.cap)?);
+        let worth = money(get(nodes.worth)?);
+        let categories = match get(nodes.scope)? {
+            Some(Value::Str(s)) => vec![s],
+            Some(Value::List(items)) => items.iter().filter_map(|v| v.as_str().map(Arc::from)).collect(),
+            _ => Vec::new(),
+        };
+        let (amount, percent) = match (spec.kind, value) {
+            (OfferKind::PercentOff, Some(Value::Percent(p))) => (None, Some(p)),
+            (_, Some(Value::Money(m))) => (Some(m), None),
+            _ => (None, None),
+        };
+        Ok(build_coupon(spec, campaign, rule, at.at, at.arm, amount, percent, cap, min_spend, worth, categories))
+    }
+}
+
+/// Assembles a coupon from evaluated offer parameters (shared by events and batches).
+#[allow(clippy::too_many_arguments)]
+pub fn build_coupon(
+    spec: &OfferSpec,
+    campaign: &Campaign,
+    rule: &Rule,
+    at: Millis,
+    arm: Option<usize>,
+    amount: Option<Fen>,
+    percent: Option<i64>,
+    cap: Option<Fen>,
+    min_spend: Fen,
+    worth: Option<Fen>,
+    categories: Vec<Arc<str>>,
+) -> Coupon {
+    let face_value = match spec.kind {
+        OfferKind::AmountOff | OfferKind::Threshold => amount.unwrap_or(0),
+        OfferKind::PercentOff => cap.unwrap_or(0),
+        OfferKind::Gift | OfferKind::Perk | OfferKind::FreeShipping => worth.unwrap_or(0),
+    };
+    let valid_until = match spec.validity {
+        Validity::For(ms) => at + ms,
+        Validity::UntilWindowEnd => campaign.window.map_or(at + 30 * DAY_MS, |(_, end)| end),
+    };
+    let funding: Funding = spec.funded.unwrap_or(match campaign.category_funding {
+        Some(f) if !categories.is_empty() => f,
+        _ => campaign.funding,
+    });
+    Coupon {
+        code: String::new(),
+        campaign: campaign.id.clone(),
+        rule: rule.name.clone(),
+        kind: spec.kind.as_str(),
+        amount,
+        percent,
+        cap,
+        min_spend,
+        categories,
+        gift: if spec.kind == OfferKind::Gift { spec.item.clone() } else { None },
+        perk: if spec.kind == OfferKind::Perk { spec.item.clone() } else { None },
+        valid_from: at,
+        valid_until,
+        platform_share: funding.platform,
+        seller_share: funding.seller,
+        arm: arm.and_then(|a| campaign.experiment.as_ref().and_then(|e| e.arms.get(a)).map(|x| x.name.clone())),
+        expected_cost: None,
+        expected_gain: None,
+        face_value,
+        exclusive_with: rule.exclusive_with.clone().map(|v| if v.is_empty() { vec![Arc::from("*")] } else { v }).unwrap_or_default(),
+        segment: None,
+    }
+}
+
+fn money(v: Option<Value>) -> Option<Fen> {
+    match v {
+        Some(Value::Money(m)) => Some(m),
+        _ => None,
+    }
+}
+
+fn value_json(v: &Value) -> serde_json::Value {
+    match v {
+        Value::Missing => serde_json::Value::Null,
+        Value::Bool(b) => (*b).into(),
+        Value::Number(n) => serde_json::Number::from_f64(*n).map_or(serde_json::Value::Null, serde_json::Value::Number),
+        Value::Money(m) => crate::value::yuan_json(*m),
+        Value::Percent(p) => crate::value::percent_json(*p),
+        Value::Str(s) => serde_json::Value::String(s.to_string()),
+        other => serde_json::Value::String(other.to_string()),
+    }
+}
+
+fn arm_name(c: &Campaign, arm: usize) -> String {
+    c.experiment.as_ref().and_then(|e| e.arms.get(arm)).map_or_else(String::new, |a| a.name.to_string())
+}
+
+fn mode_for(campaign: &Campaign, rule: &Rule, arm: Option<usize>) -> Mode {
+    let Some(e) = &campaign.experiment else { return Mode::Normal };
+    let Some(a) = arm else {
+        return if rule.arm.is_none() { Mode::Normal } else { Mode::Skip };
+    };
+    match e.arms.get(a).and_then(|x| x.holdout) {
+        Some(target) => {
+            if rule.arm.is_none() || rule.arm == target {
+                Mode::Holdout
+            } else {
+                Mode::Skip
+            }
+        }
+        None => {
+            if rule.arm.is_none() || rule.arm == Some(a) {
+                Mode::Normal
+            } else {
+                Mode::Skip
+            }
+        }
+    }
+}
+
+/// The rules an event's type triggers, in decision order: the index's rules for any
+/// item, merged with those for the event's item category.
+fn candidates(compiled: &Compiled, event: &Event) -> Vec<u32> {
+    let Some(index) = compiled.triggers.get(&event.kind) else { return Vec::new() };
+    let by_cat = event
+        .item
+        .as_ref()
+        .and_then(|i| i.category.as_ref())
+        .and_then(|c| index.by_category.get(c))
+        .map_or(&[][..], |v| v.as_slice());
+    if by_cat.is_empty() {
+        return index.any.clone();
+    }
+    let mut out = Vec::with_capacity(index.any.len() + by_cat.len());
+    let (mut i, mut j) = (0, 0);
+    while i < index.any.len() || j < by_cat.len() {
+        let take_any = match (index.any.get(i), by_cat.get(j)) {
+            (Some(a), Some(b)) => a < b,
+            (Some(_), None) => true,
+            _ => false,
+        };
+        if take_any {
+            out.push(index.any[i]);
+            i += 1;
+        } else {
+            out.push(by_cat[j]);
+            j += 1;
+        }
+    }
+    out
+}
+
+fn period_key(k: &Key, at: Millis, tz: chrono_tz::Tz) -> String {
+    use chrono::Datelike;
+    let Some(t) = chrono::DateTime::from_timestamp_millis(at) else { return String::new() };
+    let local = t.with_timezone(&tz);
+    match k {
+        Key::Day => local.format("%Y-%m-%d").to_string(),
+        Key::Week => {
+            let w = local.iso_week();
+            format!("{}-W{:02}", w.year(), w.week())
+        }
+        _ => local.format("%Y-%m").to_string(),
+    }
+}
+
+pub fn field_name(f: &Field) -> String {
+    use crate::check::types::{FIELDS, OFFER_FIELDS};
+    if let Some((p, _, _)) = FIELDS.iter().chain(OFFER_FIELDS.iter()).find(|(_, x, _)| x == f) {
+        return p.to_string();
+    }
+    match f {
+        Field::Score(n) => format!("scores.{n}"),
+        Field::UserExtra(n, _) => format!("user.{n}"),
+        Field::ItemExtra(n, _) => format!("item.{n}"),
+        Field::UserTags => "user.tags".into(),
+        Field::CartCategories => "cart.categories".into(),
+        other => format!("{other:?}"),
+    }
+}
+
+/// Why a condition failed: its text and the values of the fields it read.
+fn explain_condition(graph: &crate::compile::Graph, c: &crate::compile::Cond, ctx: &Ctx<'_>) -> String {
+    let mut fields = Vec::new();
+    let mut stack = vec![c.node];
+    while let Some(id) = stack.pop() {
+        match graph.node(id) {
+            Node::Field(f) => {
+                if !fields.contains(f) {
+                    fields.push(f.clone());
+                }
+            }
+            Node::Call(_, a) | Node::UserCall(_, a) | Node::List(a) => stack.extend(a.iter().rev()),
+            Node::Not(a) | Node::Neg(a) => stack.push(*a),
+            Node::Binary(_, a, b) => {
+                stack.push(*b);
+                stack.push(*a);
+            }
+            Node::If(x, a, b) => stack.extend([*b, *a, *x]),
+            Node::Const(_) | Node::Local(_) => {}
+        }
+    }
+    let mut seen = Vec::new();
+    let mut missing = Vec::new();
+    for f in &fields {
+        if matches!(f, Field::Now) {
+            continue;
+        }
+        let v = field_value(f, ctx);
+        if v.is_missing() {
+            missing.push(field_name(f));
+        } else {
+            seen.push(format!("{} = {}", field_name(f), v));
+        }
+    }
+    if !missing.is_empty() {
+        return format!("`{}`: missing field {}", c.text, missing.join(", "));
+    }
+    if seen.is_empty() {
+        format!("`{}` is false", c.text)
+    } else {
+        format!("`{}` is false ({})", c.text, seen.join(", "))
+    }
+}
+
+/// Reads one field through a one-node graph, so traces show exactly what rules see.
+fn field_value(f: &Field, ctx: &Ctx<'_>) -> Value {
+    let mut g = crate::compile::Graph::default();
+    let id = g.add(&crate::check::types::TExpr {
+        kind: crate::check::types::TExprKind::Field(f.clone()),
+        ty: crate::check::types::Type::Unknown,
+        span: crate::syntax::Span::default(),
+    });
+    let mut ev = Evaluator::new(&g);
+    ev.eval(&g, id, ctx)
+}

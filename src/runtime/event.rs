@@ -1,0 +1,199 @@
+//! Events as the contract defines them, parsed from JSON into typed structs. Money
+//! arrives in yuan and is kept in fen; times arrive as RFC 3339 and are kept in UTC ms.
+//! Fields a platform adds beyond the contract are kept for rules that declare them.
+
+use crate::value::{Fen, Millis, fen_from_yuan, parse_time};
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+fn time<'de, D: Deserializer<'de>>(d: D) -> Result<Millis, D::Error> {
+    let s: &str = <&str>::deserialize(d).or_else(|_| Err(D::Error::custom("expected an RFC 3339 time string")))?;
+    parse_time(s).map_err(D::Error::custom)
+}
+
+fn opt_time<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Millis>, D::Error> {
+    let s: Option<std::borrow::Cow<'de, str>> = Option::deserialize(d)?;
+    s.map(|s| parse_time(&s).map_err(D::Error::custom)).transpose()
+}
+
+fn opt_money<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Fen>, D::Error> {
+    let v: Option<f64> = Option::deserialize(d)?;
+    v.map(|y| fen_from_yuan(y).ok_or_else(|| D::Error::custom(format!("{y} is not a money amount in yuan with at most two decimals"))))
+        .transpose()
+}
+
+fn arc_str<'de, D: Deserializer<'de>>(d: D) -> Result<Arc<str>, D::Error> {
+    let s: std::borrow::Cow<'de, str> = Deserialize::deserialize(d)?;
+    Ok(Arc::from(&*s))
+}
+
+fn opt_arc_str<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Arc<str>>, D::Error> {
+    let s: Option<std::borrow::Cow<'de, str>> = Deserialize::deserialize(d)?;
+    Ok(s.map(|s| Arc::from(&*s)))
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct RawEvent {
+    pub id: String,
+    #[serde(rename = "type", deserialize_with = "arc_str")]
+    pub kind: Arc<str>,
+    #[serde(deserialize_with = "time")]
+    pub at: Millis,
+    #[serde(default)]
+    pub user: Option<User>,
+    #[serde(default)]
+    pub item: Option<Item>,
+    #[serde(default)]
+    pub cart: Option<Cart>,
+    #[serde(default)]
+    pub scores: Option<BTreeMap<String, f64>>,
+    /// `signal` events.
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub key: Option<String>,
+    #[serde(default)]
+    pub value: Option<f64>,
+    /// `coupon_redeemed` events.
+    #[serde(default)]
+    pub code: Option<String>,
+    #[serde(default)]
+    pub order_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct User {
+    #[serde(deserialize_with = "arc_str")]
+    pub id: Arc<str>,
+    #[serde(default, deserialize_with = "opt_time")]
+    pub registered_at: Option<Millis>,
+    #[serde(default)]
+    pub paid_orders: Option<f64>,
+    #[serde(default, deserialize_with = "opt_time")]
+    pub last_order_at: Option<Millis>,
+    #[serde(default, deserialize_with = "opt_money")]
+    pub total_spend: Option<Fen>,
+    #[serde(default, deserialize_with = "opt_money")]
+    pub avg_order_value: Option<Fen>,
+    #[serde(default, deserialize_with = "opt_arc_str")]
+    pub ltv_tier: Option<Arc<str>>,
+    #[serde(default, deserialize_with = "opt_arc_str")]
+    pub device_id: Option<Arc<str>>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Scores inside a user row of a batch run.
+    #[serde(default)]
+    pub scores: Option<BTreeMap<String, f64>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Item {
+    #[serde(default, deserialize_with = "opt_arc_str")]
+    pub id: Option<Arc<str>>,
+    #[serde(default, deserialize_with = "opt_arc_str")]
+    pub category: Option<Arc<str>>,
+    #[serde(default, deserialize_with = "opt_money")]
+    pub price: Option<Fen>,
+    #[serde(default, deserialize_with = "opt_arc_str")]
+    pub seller_id: Option<Arc<str>>,
+    #[serde(default)]
+    pub stock_age_days: Option<f64>,
+    #[serde(default)]
+    pub qty: Option<f64>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Cart {
+    #[serde(default)]
+    pub items: Vec<Item>,
+    #[serde(default, deserialize_with = "opt_money")]
+    pub total: Option<Fen>,
+}
+
+/// A parsed event; `scores` are kept as a small sorted list for quick lookup.
+#[derive(Debug, Clone)]
+pub struct Event {
+    pub id: Arc<str>,
+    pub kind: Arc<str>,
+    pub at: Millis,
+    pub user: Option<User>,
+    pub item: Option<Item>,
+    pub cart: Option<Cart>,
+    pub scores: Vec<(String, f64)>,
+    pub signal: Option<(String, String, f64)>,
+    pub code: Option<String>,
+    pub order_id: Option<String>,
+}
+
+/// A bad input line: what is wrong, for the message `line N: …`.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{0}")]
+pub struct EventError(pub String);
+
+impl Event {
+    pub fn from_json(line: &str) -> Result<Event, EventError> {
+        let raw: RawEvent = serde_json::from_str(line).map_err(|e| EventError(describe_json_error(&e)))?;
+        Event::from_raw(raw)
+    }
+
+    pub fn from_raw(raw: RawEvent) -> Result<Event, EventError> {
+        let needs_user = !matches!(&*raw.kind, "tick" | "signal");
+        if needs_user && raw.user.is_none() {
+            return Err(EventError(format!("field `user` is required for `{}` events", raw.kind)));
+        }
+        let signal = if &*raw.kind == "signal" {
+            match (raw.name, raw.key, raw.value) {
+                (Some(n), Some(k), Some(v)) => Some((n, k, v)),
+                _ => return Err(EventError("a `signal` event needs `name`, `key` and `value`".into())),
+            }
+        } else {
+            None
+        };
+        if &*raw.kind == "coupon_redeemed" && raw.code.is_none() {
+            return Err(EventError("a `coupon_redeemed` event needs `code`".into()));
+        }
+        let mut scores: Vec<(String, f64)> = raw.scores.unwrap_or_default().into_iter().collect();
+        if let Some(user_scores) = raw.user.as_ref().and_then(|u| u.scores.clone()) {
+            for (k, v) in user_scores {
+                if !scores.iter().any(|(n, _)| *n == k) {
+                    scores.push((k, v));
+                }
+            }
+        }
+        Ok(Event {
+            id: Arc::from(raw.id.as_str()),
+            kind: raw.kind,
+            at: raw.at,
+            user: raw.user,
+            item: raw.item,
+            cart: raw.cart,
+            scores,
+            signal,
+            code: raw.code,
+            order_id: raw.order_id,
+        })
+    }
+
+    pub fn score(&self, name: &str) -> Option<f64> {
+        self.scores.iter().find(|(n, _)| n == name).map(|(_, v)| *v)
+    }
+}
+
+/// serde_json's message, reworded to name the field and not Rust types.
+pub fn describe_json_error(e: &serde_json::Error) -> String {
+    let msg = e.to_string();
+    let msg = msg
+        .replace("invalid type: ", "wrong type: ")
+        .replace("missing field", "missing required field")
+        .replace("unknown field", "unknown top-level field");
+    match msg.rfind(" at line ") {
+        Some(i) => format!("{} (column {})", &msg[..i], e.column()),
+        None => msg,
+    }
+}

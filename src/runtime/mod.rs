@@ -1,0 +1,10 @@
+//! The runtime: events in, decisions out. State, timers, evaluation, risk, budgets,
+//! experiment bucketing, coupon codes and batch allocation.
+
+pub mod bucket;
+pub mod codes;
+pub mod decision;
+pub mod engine;
+pub mod eval;
+pub mod event;
+pub mod state;

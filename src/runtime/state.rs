@@ -1,0 +1,231 @@
+//! Per-user and global runtime state kept in memory: coupons and their status, once-per
+//! counters, pending timers, device sightings, issue times for velocity, live signals and
+//! budget reservations. Entries older than the rules' longest look-back are pruned, so a
+//! long stream does not grow memory without bound.
+
+use super::eval::Facts;
+use super::event::Event;
+use crate::value::{Fen, Millis};
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::Arc;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CouponStatus {
+    Issued,
+    Redeemed,
+    Revoked,
+    Expired,
+}
+
+#[derive(Debug, Clone)]
+pub struct IssuedCoupon {
+    pub code: String,
+    pub campaign: u32,
+    /// Global rule id (`Compiled::rules`).
+    pub rule: u32,
+    pub issued_at: Millis,
+    pub valid_until: Millis,
+    pub status: CouponStatus,
+    pub face_value: Fen,
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct UserState {
+    pub coupons: Vec<IssuedCoupon>,
+    /// (rule id, limit key) → coupons counted.
+    pub counters: HashMap<(u32, Arc<str>), u32>,
+    /// Issue times and campaigns, oldest first, for `coupons_issued(period)`.
+    pub issued: VecDeque<(Millis, u32)>,
+    /// Pending timers: (rule id, timer key in `MemoryState::timers`).
+    pub pending: Vec<(u32, (Millis, u64))>,
+}
+
+/// A scheduled follow-up of a `wait` rule.
+#[derive(Debug, Clone)]
+pub struct Timer {
+    pub rule: u32,
+    pub user: Arc<str>,
+    /// The event that started it: the coupon is issued with its user, scores and device.
+    pub event: Arc<Event>,
+    pub holdout: bool,
+    pub arm: Option<usize>,
+    pub limit_key: Arc<str>,
+}
+
+#[derive(Debug, Default)]
+pub struct MemoryState {
+    pub users: HashMap<Arc<str>, UserState>,
+    /// Keyed by (due time, sequence): iteration order is firing order.
+    pub timers: BTreeMap<(Millis, u64), Timer>,
+    next_timer: u64,
+    /// Device → (user, last seen).
+    pub devices: HashMap<Arc<str>, Vec<(Arc<str>, Millis)>>,
+    pub signals: HashMap<(String, String), f64>,
+    /// Face value reserved per campaign index.
+    pub reserved: HashMap<u32, Fen>,
+    /// Face value of redeemed coupons per campaign index.
+    pub spent: HashMap<u32, Fen>,
+    /// Code → user, for redemption and revocation.
+    pub codes: HashMap<String, Arc<str>>,
+    /// (valid_until, code) of coupons that hold budget, in expiry order.
+    pub expiries: BTreeMap<(Millis, String), ()>,
+    last_prune: Millis,
+}
+
+impl MemoryState {
+    pub fn user_mut(&mut self, id: &Arc<str>) -> &mut UserState {
+        self.users.entry(id.clone()).or_default()
+    }
+
+    pub fn schedule(&mut self, due: Millis, timer: Timer) -> (Millis, u64) {
+        self.next_timer += 1;
+        let key = (due, self.next_timer);
+        let user = timer.user.clone();
+        let rule = timer.rule;
+        self.timers.insert(key, timer);
+        self.user_mut(&user).pending.push((rule, key));
+        key
+    }
+
+    pub fn has_pending(&self, user: &str, rule: u32) -> bool {
+        self.users.get(user).is_some_and(|u| u.pending.iter().any(|(r, _)| *r == rule))
+    }
+
+    /// Removes and returns the earliest timer due at or before `t`.
+    pub fn pop_due(&mut self, t: Millis) -> Option<Timer> {
+        let key = *self.timers.keys().next()?;
+        if key.0 > t {
+            return None;
+        }
+        let timer = self.timers.remove(&key)?;
+        if let Some(u) = self.users.get_mut(&timer.user) {
+            u.pending.retain(|(_, k)| *k != key);
+        }
+        Some(timer)
+    }
+
+    pub fn due_time(&self) -> Option<Millis> {
+        self.timers.keys().next().map(|k| k.0)
+    }
+
+    /// Cancels the user's pending timers whose rule `cancels` says so.
+    pub fn cancel(&mut self, user: &str, mut cancels: impl FnMut(u32) -> bool) {
+        let Some(u) = self.users.get_mut(user) else { return };
+        let mut gone = Vec::new();
+        u.pending.retain(|(rule, key)| {
+            let cancel = cancels(*rule);
+            if cancel {
+                gone.push(*key);
+            }
+            !cancel
+        });
+        for key in gone {
+            self.timers.remove(&key);
+        }
+    }
+
+    pub fn sight(&mut self, device: &Arc<str>, user: &Arc<str>, at: Millis) {
+        let seen = self.devices.entry(device.clone()).or_default();
+        match seen.iter_mut().find(|(u, _)| u == user) {
+            Some(entry) => entry.1 = entry.1.max(at),
+            None => seen.push((user.clone(), at)),
+        }
+    }
+
+    pub fn record_issue(&mut self, user: &Arc<str>, coupon: IssuedCoupon) {
+        let campaign = coupon.campaign;
+        *self.reserved.entry(campaign).or_default() += coupon.face_value;
+        self.codes.insert(coupon.code.clone(), user.clone());
+        self.expiries.insert((coupon.valid_until, coupon.code.clone()), ());
+        let u = self.user_mut(user);
+        u.issued.push_back((coupon.issued_at, campaign));
+        u.coupons.push(coupon);
+    }
+
+    /// Moves a coupon out of `Issued`, releasing its budget unless it was redeemed.
+    pub fn settle(&mut self, code: &str, status: CouponStatus) -> Option<IssuedCoupon> {
+        let user = self.codes.get(code)?.clone();
+        let u = self.users.get_mut(&user)?;
+        let c = u.coupons.iter_mut().find(|c| c.code == code)?;
+        if c.status != CouponStatus::Issued {
+            return None;
+        }
+        c.status = status;
+        let c = c.clone();
+        self.expiries.remove(&(c.valid_until, c.code.clone()));
+        let reserved = self.reserved.entry(c.campaign).or_default();
+        *reserved -= c.face_value;
+        if status == CouponStatus::Redeemed {
+            *self.spent.entry(c.campaign).or_default() += c.face_value;
+            *reserved += c.face_value;
+        }
+        Some(c)
+    }
+
+    /// Expires coupons whose validity ended at or before `t`.
+    pub fn expire(&mut self, t: Millis) {
+        while let Some(((until, code), ())) = self.expiries.first_key_value() {
+            if *until > t {
+                break;
+            }
+            let code = code.clone();
+            let key = (*until, code.clone());
+            if self.settle(&code, CouponStatus::Expired).is_none() {
+                self.expiries.remove(&key);
+            }
+        }
+    }
+
+    /// Drops sightings and issue times older than `horizon` before `t`; runs at most
+    /// once per simulated hour.
+    pub fn prune(&mut self, t: Millis, horizon: Millis) {
+        if t - self.last_prune < crate::value::HOUR_MS {
+            return;
+        }
+        self.last_prune = t;
+        let cutoff = t - horizon;
+        self.devices.retain(|_, seen| {
+            seen.retain(|(_, at)| *at >= cutoff);
+            !seen.is_empty()
+        });
+        for u in self.users.values_mut() {
+            while u.issued.front().is_some_and(|(at, _)| *at < cutoff) {
+                u.issued.pop_front();
+            }
+        }
+    }
+
+    pub fn reserved(&self, campaign: u32) -> Fen {
+        self.reserved.get(&campaign).copied().unwrap_or(0)
+    }
+}
+
+/// The state as the built-in functions see it; campaign names resolve to indexes.
+pub struct StateFacts<'a> {
+    pub state: &'a MemoryState,
+    pub campaigns: &'a [Arc<str>],
+}
+
+impl Facts for StateFacts<'_> {
+    fn signal(&self, name: &str, key: &str) -> Option<f64> {
+        self.state.signals.get(&(name.to_string(), key.to_string())).copied()
+    }
+
+    fn coupons_issued(&self, user: &str, since: Millis, campaign: Option<&str>) -> u32 {
+        let Some(u) = self.state.users.get(user) else { return 0 };
+        let wanted = campaign.map(|name| self.campaigns.iter().position(|c| &**c == name));
+        let recent = u.issued.iter().rev().take_while(|(at, _)| *at > since);
+        match wanted {
+            None => recent.count() as u32,
+            Some(None) => 0,
+            Some(Some(idx)) => recent.filter(|(_, c)| *c as usize == idx).count() as u32,
+        }
+    }
+
+    fn other_users_on_device(&self, device: &str, user: &str, since: Millis) -> u32 {
+        self.state
+            .devices
+            .get(device)
+            .map_or(0, |seen| seen.iter().filter(|(u, at)| &**u != user && *at >= since).count() as u32)
+    }
+}

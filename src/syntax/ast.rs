@@ -1,0 +1,403 @@
+//! The untyped syntax tree of a rule file, as the parser builds it. Every node keeps its
+//! span; the checker turns it into the typed program of `check::program`.
+
+use super::span::Span;
+
+/// An identifier as written, with its place.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Name {
+    pub text: String,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct File {
+    pub items: Vec<Item>,
+}
+
+#[derive(Debug, Clone)]
+pub enum Item {
+    /// `campaign id "title" { … }`
+    Campaign(Campaign),
+    /// `risk { check name: withhold when … }`
+    Risk(RiskPolicy),
+    /// `function name(a: money) -> number { rhai code }`
+    Function(FunctionDef),
+    /// `field user.city: string`
+    Field(FieldDecl),
+    /// `event wishlist_added, price_drop`
+    Event(Vec<Name>),
+    /// `test "name" { … }`
+    Test(TestBlock),
+}
+
+#[derive(Debug, Clone)]
+pub struct Campaign {
+    pub name: Name,
+    pub title: Option<String>,
+    pub span: Span,
+    pub clauses: Vec<CampaignClause>,
+}
+
+#[derive(Debug, Clone)]
+pub enum CampaignClause {
+    /// `window 2026-11-01 00:00 .. 2027-01-01 00:00 Asia/Shanghai`
+    Window(Window),
+    /// `budget ¥200000 face value`
+    Budget(Budget),
+    /// `funding platform 70% seller 30% for category coupons`
+    Funding(Funding),
+    /// `audience user.paid_orders == 0`
+    Audience(Expr),
+    /// `priority 10`
+    Priority(i64, Span),
+    /// `exclusive`
+    Exclusive(Span),
+    /// `batch`
+    Batch(Span),
+    /// `experiment ladder_v1 by user.id { arm … }`
+    Experiment(Experiment),
+    Rule(Rule),
+    /// `segment name when … { give … }`
+    Segment(Segment),
+    /// `model { let … cost = … gain = … }`
+    Model(Model),
+    /// `maximize gain`
+    Maximize(Name),
+    /// `cancel timers on order_paid`
+    CancelTimers(Vec<Name>, Span),
+}
+
+#[derive(Debug, Clone)]
+pub struct Window {
+    pub start: DateTimeLit,
+    pub end: DateTimeLit,
+    pub zone: Option<Name>,
+    pub span: Span,
+}
+
+/// A calendar date and optional clock time as written, without a zone.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DateTimeLit {
+    pub text: String,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BudgetKind {
+    FaceValue,
+    ExpectedCost,
+}
+
+#[derive(Debug, Clone)]
+pub struct Budget {
+    pub amount: Expr,
+    pub kind: Option<BudgetKind>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct Share {
+    pub funder: Name,
+    pub percent: Expr,
+}
+
+#[derive(Debug, Clone)]
+pub struct Funding {
+    pub shares: Vec<Share>,
+    pub category_coupons: bool,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct Experiment {
+    pub name: Name,
+    pub unit: Expr,
+    pub seed: Option<String>,
+    pub arms: Vec<Arm>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct Arm {
+    pub name: Name,
+    pub weight: Expr,
+    /// `holds out ladder`: `Some(Some(ladder))`; a bare `holds out`: `Some(None)`.
+    pub holds_out: Option<Option<Name>>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub name: Name,
+    pub arm: Option<Name>,
+    pub span: Span,
+    pub clauses: Vec<RuleClause>,
+}
+
+#[derive(Debug, Clone)]
+pub enum RuleClause {
+    /// `on view_item, app_open`
+    On(Vec<Name>, Span),
+    /// `wait 2h unless checkout_started, order_paid`
+    Wait(Wait),
+    /// `when item.category in ["bags"]`
+    When(Expr),
+    /// `once per user per item.category`
+    Limit(Limit),
+    /// `give amount_off ¥30 min_spend ¥199 valid 48h`
+    Give(Offer),
+    /// `revoke welcome as upgraded`
+    Revoke {
+        rule: Name,
+        reason: Option<Name>,
+        span: Span,
+    },
+    /// `alert customer_service with user: user.id`
+    Alert(Alert),
+    /// `exclusive with base`
+    ExclusiveWith(Vec<Name>, Span),
+}
+
+#[derive(Debug, Clone)]
+pub struct Wait {
+    pub delay: Expr,
+    pub unless: Vec<Name>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct Limit {
+    /// How many coupons per key: 1 for `once`.
+    pub times: i64,
+    pub keys: Vec<PerKey>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub enum PerKey {
+    /// `per day`, `per week`, `per month`
+    Period(Name),
+    /// `per user`, `per item.category`
+    Path(Expr),
+}
+
+#[derive(Debug, Clone)]
+pub struct Alert {
+    pub target: Name,
+    pub details: Vec<(Name, Expr)>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OfferKind {
+    AmountOff,
+    PercentOff,
+    Threshold,
+    FreeShipping,
+    Gift,
+    Perk,
+}
+
+impl OfferKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OfferKind::AmountOff => "amount_off",
+            OfferKind::PercentOff => "percent_off",
+            OfferKind::Threshold => "threshold",
+            OfferKind::FreeShipping => "free_shipping",
+            OfferKind::Gift => "gift",
+            OfferKind::Perk => "perk",
+        }
+    }
+}
+
+/// One value or a menu the engine chooses from: `one of 10%, 15%, 20%`.
+#[derive(Debug, Clone)]
+pub enum Choice {
+    One(Expr),
+    Menu(Vec<Expr>, Span),
+}
+
+#[derive(Debug, Clone)]
+pub struct Offer {
+    pub kind: OfferKind,
+    /// The amount, percent or threshold discount.
+    pub value: Option<Choice>,
+    /// `threshold spend ¥300 …` or `min_spend ¥199`.
+    pub min_spend: Option<Expr>,
+    /// Gift or perk name.
+    pub item: Option<Name>,
+    pub worth: Option<Expr>,
+    pub cap: Option<Expr>,
+    pub scope: Option<Expr>,
+    pub validity: Option<Validity>,
+    pub funded: Option<Funding>,
+    pub span: Span,
+    /// Params given twice, for the checker to report.
+    pub repeated: Vec<Span>,
+}
+
+#[derive(Debug, Clone)]
+pub enum Validity {
+    For(Expr),
+    UntilWindowEnd(Span),
+}
+
+#[derive(Debug, Clone)]
+pub struct Segment {
+    pub name: Name,
+    pub when: Option<Expr>,
+    pub offers: Vec<Offer>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct Model {
+    pub bindings: Vec<(Name, Expr)>,
+    pub outputs: Vec<(Name, Expr)>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct RiskPolicy {
+    pub checks: Vec<RiskCheck>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct RiskCheck {
+    pub name: Name,
+    pub when: Expr,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct FunctionDef {
+    pub name: Name,
+    pub params: Vec<(Name, Name)>,
+    pub returns: Name,
+    pub body: String,
+    pub body_span: Span,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct FieldDecl {
+    pub path: Vec<Name>,
+    pub ty: Name,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct TestBlock {
+    pub name: String,
+    pub steps: Vec<TestStep>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub enum TestStep {
+    /// `user { "id": "u-1", … }`: defaults merged into every later event's `user`.
+    User(String, Span),
+    /// `event view_item at 2026-11-02 10:00 { "item": … }`
+    Event {
+        kind: Name,
+        at: DateTimeLit,
+        body: Option<String>,
+        span: Span,
+    },
+    /// `tick 2026-11-02 13:00`
+    Tick(DateTimeLit, Span),
+    Expect(Expectation, Span),
+}
+
+#[derive(Debug, Clone)]
+pub enum Expectation {
+    Nothing,
+    Coupon(Name, Option<Offer>),
+    Suppressed(Name, String),
+    Revoked(Name, Option<Name>),
+    Alert(Name),
+}
+
+#[derive(Debug, Clone)]
+pub struct Expr {
+    pub kind: ExprKind,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub enum ExprKind {
+    /// `¥30`, `30 CNY`: in fen.
+    Money(i64),
+    /// `15%`: in basis points (hundredths of a percent).
+    Percent(i64),
+    Number(f64),
+    /// `2h`, `30d`: in milliseconds.
+    Duration(i64),
+    /// `2026-11-11 00:00`, in the campaign's time zone.
+    DateTime(DateTimeLit),
+    Str(String),
+    Bool(bool),
+    List(Vec<Expr>),
+    /// `user.paid_orders`, `now`, a `let` name.
+    Path(Vec<Name>),
+    /// `min(a, b)`, `signal("category_heat", item.category)`
+    Call(Name, Vec<Expr>),
+    Unary(UnaryOp, Box<Expr>),
+    Binary(BinaryOp, Box<Expr>, Box<Expr>),
+    /// `if c then a else b`
+    If(Box<Expr>, Box<Expr>, Box<Expr>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum UnaryOp {
+    Not,
+    Neg,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum BinaryOp {
+    Or,
+    And,
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    In,
+    NotIn,
+    /// `t within 30d`: `now - 30d <= t <= now`.
+    Within,
+    Add,
+    Sub,
+    Mul,
+    Div,
+    /// `15% of user.avg_order_value`
+    Of,
+}
+
+impl BinaryOp {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            BinaryOp::Or => "or",
+            BinaryOp::And => "and",
+            BinaryOp::Eq => "==",
+            BinaryOp::Ne => "!=",
+            BinaryOp::Lt => "<",
+            BinaryOp::Le => "<=",
+            BinaryOp::Gt => ">",
+            BinaryOp::Ge => ">=",
+            BinaryOp::In => "in",
+            BinaryOp::NotIn => "not in",
+            BinaryOp::Within => "within",
+            BinaryOp::Add => "+",
+            BinaryOp::Sub => "-",
+            BinaryOp::Mul => "*",
+            BinaryOp::Div => "/",
+            BinaryOp::Of => "of",
+        }
+    }
+}

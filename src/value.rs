@@ -1,0 +1,257 @@
+//! Values that rules compute with. Money is exact (integer fen), percentages are exact
+//! (basis points: hundredths of a percent), times are UTC milliseconds; only model scores
+//! and ratios are floating point.
+
+use std::fmt;
+use std::sync::Arc;
+
+/// Fen (1/100 yuan).
+pub type Fen = i64;
+/// Hundredths of a percent: `1500` is 15 %.
+pub type BasisPoints = i64;
+/// Milliseconds since the Unix epoch, UTC.
+pub type Millis = i64;
+
+pub const HOUR_MS: i64 = 3_600_000;
+pub const DAY_MS: i64 = 24 * HOUR_MS;
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Value {
+    /// A field the event did not carry. Any condition that reads it is false.
+    #[default]
+    Missing,
+    Bool(bool),
+    Number(f64),
+    Money(Fen),
+    Percent(BasisPoints),
+    Duration(Millis),
+    Time(Millis),
+    Str(Arc<str>),
+    List(Arc<[Value]>),
+}
+
+impl Value {
+    pub fn str(s: &str) -> Value {
+        Value::Str(Arc::from(s))
+    }
+
+    pub fn is_missing(&self) -> bool {
+        matches!(self, Value::Missing)
+    }
+
+    pub fn as_bool(&self) -> Option<bool> {
+        match self {
+            Value::Bool(b) => Some(*b),
+            _ => None,
+        }
+    }
+
+    /// The value as a float, for model arithmetic (money in yuan, percent as a fraction).
+    pub fn as_f64(&self) -> Option<f64> {
+        match self {
+            Value::Number(n) => Some(*n),
+            Value::Money(f) => Some(*f as f64 / 100.0),
+            Value::Percent(bp) => Some(*bp as f64 / 10_000.0),
+            Value::Duration(ms) => Some(*ms as f64),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Missing => f.write_str("missing"),
+            Value::Bool(b) => write!(f, "{b}"),
+            Value::Number(n) => write!(f, "{n}"),
+            Value::Money(fen) => write!(f, "¥{}", yuan_string(*fen)),
+            Value::Percent(bp) => write!(f, "{}%", fixed_string(*bp, 2)),
+            Value::Duration(ms) => f.write_str(&duration_string(*ms)),
+            Value::Time(ms) => f.write_str(&time_string(*ms, chrono_tz::Asia::Shanghai)),
+            Value::Str(s) => write!(f, "{s:?}"),
+            Value::List(items) => {
+                f.write_str("[")?;
+                for (i, v) in items.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{v}")?;
+                }
+                f.write_str("]")
+            }
+        }
+    }
+}
+
+/// `1990` fen → `"19.9"`; whole yuan print without decimals.
+pub fn yuan_string(fen: Fen) -> String {
+    fixed_string(fen, 2)
+}
+
+fn fixed_string(v: i64, decimals: u32) -> String {
+    let scale = 10_i64.pow(decimals);
+    let sign = if v < 0 { "-" } else { "" };
+    let a = v.unsigned_abs();
+    let whole = a / scale as u64;
+    let frac = a % scale as u64;
+    if frac == 0 {
+        format!("{sign}{whole}")
+    } else {
+        let s = format!("{frac:0width$}", width = decimals as usize);
+        format!("{sign}{whole}.{}", s.trim_end_matches('0'))
+    }
+}
+
+/// Money as a JSON number in yuan (exact: at most two decimals).
+pub fn yuan_json(fen: Fen) -> serde_json::Value {
+    if fen % 100 == 0 {
+        serde_json::Value::from(fen / 100)
+    } else {
+        serde_json::Number::from_f64(fen as f64 / 100.0).map_or(serde_json::Value::Null, serde_json::Value::Number)
+    }
+}
+
+/// A percentage as a JSON number of percent.
+pub fn percent_json(bp: BasisPoints) -> serde_json::Value {
+    if bp % 100 == 0 {
+        serde_json::Value::from(bp / 100)
+    } else {
+        serde_json::Number::from_f64(bp as f64 / 100.0).map_or(serde_json::Value::Null, serde_json::Value::Number)
+    }
+}
+
+/// Reads a JSON number of yuan into fen; `None` if it has more than two decimals or is
+/// out of range.
+pub fn fen_from_yuan(yuan: f64) -> Option<Fen> {
+    if !yuan.is_finite() || yuan.abs() > 9.0e13 {
+        return None;
+    }
+    let scaled = yuan * 100.0;
+    let rounded = scaled.round();
+    if (scaled - rounded).abs() > 1e-6 {
+        return None;
+    }
+    Some(rounded as Fen)
+}
+
+/// Rounds a float amount in yuan to the nearest fen (half away from zero).
+pub fn fen_round(yuan: f64) -> Fen {
+    if yuan.is_finite() {
+        (yuan * 100.0).round() as Fen
+    } else {
+        0
+    }
+}
+
+/// `amount × percent`, rounded half up to the fen, exactly.
+pub fn percent_of(bp: BasisPoints, fen: Fen) -> Fen {
+    let product = i128::from(fen) * i128::from(bp);
+    let q = (product + 5_000 * product.signum()) / 10_000;
+    i64::try_from(q).unwrap_or(if q > 0 { i64::MAX } else { i64::MIN })
+}
+
+pub fn duration_string(ms: Millis) -> String {
+    let units = [(7 * DAY_MS, "w"), (DAY_MS, "d"), (HOUR_MS, "h"), (60_000, "m"), (1_000, "s")];
+    if ms == 0 {
+        return "0s".into();
+    }
+    let mut rest = ms.abs();
+    let mut out = String::from(if ms < 0 { "-" } else { "" });
+    for (size, unit) in units {
+        // Prefer `30d` over `4w2d`.
+        if unit == "w" && rest % size != 0 {
+            continue;
+        }
+        if rest >= size {
+            out.push_str(&format!("{}{unit}", rest / size));
+            rest %= size;
+        }
+    }
+    if rest > 0 {
+        out.push_str(&format!("{rest}ms"));
+    }
+    out
+}
+
+/// RFC 3339 in the given zone, with its offset.
+pub fn time_string(ms: Millis, tz: chrono_tz::Tz) -> String {
+    match chrono::DateTime::from_timestamp_millis(ms) {
+        Some(t) => {
+            let local = t.with_timezone(&tz);
+            if ms % 1000 == 0 {
+                local.format("%Y-%m-%dT%H:%M:%S%:z").to_string()
+            } else {
+                local.format("%Y-%m-%dT%H:%M:%S%.3f%:z").to_string()
+            }
+        }
+        None => format!("@{ms}ms"),
+    }
+}
+
+/// Parses RFC 3339 with an offset into UTC milliseconds.
+pub fn parse_time(text: &str) -> Result<Millis, String> {
+    chrono::DateTime::parse_from_rfc3339(text)
+        .map(|t| t.timestamp_millis())
+        .map_err(|e| format!("`{text}` is not an RFC 3339 time with offset ({e})"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn money_prints_like_the_contract() {
+        assert_eq!(yuan_string(1990), "19.9");
+        assert_eq!(yuan_string(3000), "30");
+        assert_eq!(yuan_string(5), "0.05");
+        assert_eq!(yuan_string(-150), "-1.5");
+        assert_eq!(yuan_json(1990).to_string(), "19.9");
+        assert_eq!(yuan_json(3000).to_string(), "30");
+    }
+
+    #[test]
+    fn percent_of_rounds_half_up() {
+        assert_eq!(percent_of(1500, 66_600), 9_990);
+        assert_eq!(percent_of(1000, 5), 1); // 0.5 fen → 1
+        assert_eq!(percent_of(1000, 4), 0);
+    }
+
+    #[test]
+    fn durations_print_canonically() {
+        assert_eq!(duration_string(72 * HOUR_MS), "3d");
+        assert_eq!(duration_string(30 * DAY_MS), "30d");
+        assert_eq!(duration_string(14 * DAY_MS), "2w");
+        assert_eq!(duration_string(90 * 60_000), "1h30m");
+    }
+
+    proptest! {
+        #[test]
+        fn yuan_round_trips_through_json(fen in -9_000_000_000_000i64..9_000_000_000_000i64) {
+            let json = yuan_json(fen);
+            let back = fen_from_yuan(json.as_f64().unwrap_or(f64::NAN));
+            prop_assert_eq!(back, Some(fen));
+        }
+
+        #[test]
+        fn percent_of_is_exact_and_bounded(bp in 0i64..=10_000, fen in 0i64..1_000_000_000) {
+            let v = percent_of(bp, fen);
+            prop_assert!(v <= fen);
+            let exact = fen as i128 * bp as i128;
+            prop_assert!((v as i128 * 10_000 - exact).abs() <= 5_000);
+        }
+
+        #[test]
+        fn times_round_trip(ms in 0i64..4_000_000_000_000i64) {
+            let s = time_string(ms, chrono_tz::Asia::Shanghai);
+            prop_assert_eq!(parse_time(&s), Ok(ms));
+        }
+    }
+}
