@@ -1,4 +1,58 @@
-//! `mintage check`.
+//! `mintage check`: parse and check rule files; human diagnostics (miette) or JSON.
+
+use std::path::PathBuf;
+
 #[derive(clap::Args)]
-pub struct Args {}
-pub fn run(_a: Args) -> u8 { 2 }
+pub struct Args {
+    /// Rule files or folders (a folder means every `*.mint` in it)
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    /// Output format
+    #[arg(long, value_enum, default_value = "human")]
+    format: Format,
+    /// Also warn about windows that ended before this time (RFC 3339), `W001`
+    #[arg(long)]
+    now: Option<String>,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Format {
+    Human,
+    Json,
+}
+
+pub fn run(args: Args) -> u8 {
+    let sources = match mintage::check::load_paths(&args.paths) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 2;
+        }
+    };
+    let now = match args.now.as_deref().map(mintage::value::parse_time).transpose() {
+        Ok(n) => n,
+        Err(e) => {
+            eprintln!("error: --now: {e}");
+            return 2;
+        }
+    };
+    let files = sources.files().count();
+    let checked = mintage::check::check(sources, &mintage::check::CheckOptions { now });
+    let errors = checked.diagnostics.iter().filter(|d| d.is_error()).count();
+    let warnings = checked.diagnostics.len() - errors;
+    match args.format {
+        Format::Json => {
+            let list: Vec<_> = checked.diagnostics.iter().map(|d| d.to_json(&checked.sources)).collect();
+            let out = serde_json::json!({"files": files, "errors": errors, "warnings": warnings, "diagnostics": list});
+            println!("{out}");
+        }
+        Format::Human => {
+            for d in &checked.diagnostics {
+                eprintln!("{:?}", d.to_report(&checked.sources));
+            }
+            let summary = format!("checked {files} file(s): {errors} error(s), {warnings} warning(s)");
+            if errors > 0 { eprintln!("{summary}") } else { println!("{summary}") }
+        }
+    }
+    u8::from(errors > 0)
+}

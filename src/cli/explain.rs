@@ -1,4 +1,32 @@
-//! `mintage explain`.
+//! `mintage explain CODE`: the long form of a diagnostic, as in `docs/diagnostics.md`.
+
+use mintage::check::codes::Code;
+
 #[derive(clap::Args)]
-pub struct Args {}
-pub fn run(_a: Args) -> u8 { 2 }
+pub struct Args {
+    /// A diagnostic code such as `E002` or `W005`; `--all` lists them
+    code: Option<String>,
+    /// List every code with its title
+    #[arg(long)]
+    all: bool,
+}
+
+pub fn run(args: Args) -> u8 {
+    if args.all || args.code.is_none() {
+        for c in Code::ALL {
+            println!("{}  {}", c.as_str(), c.title());
+        }
+        return 0;
+    }
+    let text = args.code.unwrap_or_default();
+    match Code::parse(&text) {
+        Some(c) => {
+            println!("{}: {}\n\n{}", c.as_str(), c.title(), c.explanation().trim());
+            0
+        }
+        None => {
+            eprintln!("error: unknown diagnostic code `{text}`; `mintage explain --all` lists them");
+            2
+        }
+    }
+}

@@ -1,4 +1,30 @@
-//! `mintage graph`.
+//! `mintage graph`: draw the evaluation graph.
+
+use mintage::compile::draw::{Format as DrawFormat, draw};
+use std::path::PathBuf;
+
 #[derive(clap::Args)]
-pub struct Args {}
-pub fn run(_a: Args) -> u8 { 2 }
+pub struct Args {
+    /// Rule files or folders
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value = "dot")]
+    format: Format,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Format {
+    Dot,
+    Mermaid,
+}
+
+pub fn run(args: Args) -> u8 {
+    let Some(program) = crate::cli::load_rules(&args.paths) else { return 1 };
+    let compiled = mintage::compile::compile(program);
+    let format = match args.format {
+        Format::Dot => DrawFormat::Dot,
+        Format::Mermaid => DrawFormat::Mermaid,
+    };
+    print!("{}", draw(&compiled, format));
+    0
+}

@@ -129,7 +129,28 @@ fn describe_rule(r: Rule) -> String {
         Rule::and_op | Rule::or_op => "`and` or `or`",
         Rule::integer => "a whole number",
         Rule::offer => "an offer (`amount_off`, `percent_off`, `threshold`, `free_shipping`, `gift`, `perk`)",
-        Rule::type_name => "a type (`number`, `money`, `percent`, `string`, `bool`, `duration`, `time`)",
+        Rule::batch_flag => "`batch`",
+        Rule::cancel_timers => "`cancel timers on`",
+        Rule::exclusive_campaign | Rule::exclusive_with => "`exclusive`",
+        Rule::on => "`on`",
+        Rule::wait => "`wait`",
+        Rule::when => "`when`",
+        Rule::limit => "`once` or `at most`",
+        Rule::give => "`give`",
+        Rule::alert => "`alert`",
+        Rule::revoke => "`revoke`",
+        Rule::cap => "`cap`",
+        Rule::min_spend => "`min_spend`",
+        Rule::scope => "`for`",
+        Rule::valid => "`valid`",
+        Rule::funded => "`funded`",
+        Rule::risk_check => "`check`",
+        Rule::arm => "`arm`",
+        Rule::binding => "`let`",
+        Rule::model_output => "`cost =` or `gain =`",
+        Rule::test_step | Rule::test_user | Rule::test_event | Rule::test_tick | Rule::test_expect => {
+            "`user`, `event`, `tick` or `expect`"
+        }
         other => return format!("`{}`", rule_word(other)),
     };
     s.to_string()
@@ -264,7 +285,7 @@ impl Builder {
                         params.push((self.name(n), self.name(t)));
                     }
                 }
-                Rule::type_name => returns = Some(self.name(p)),
+        Rule::type_name => returns = Some(self.name(p)),
                 Rule::rhai_body => {
                     if let Some(text) = p.into_inner().next() {
                         body_span = self.span(&text);
@@ -821,7 +842,7 @@ impl Builder {
                 let op = binary_op(op.as_rule(), op.as_str());
                 let right = self.expr(right)?;
                 Ok(Expr {
-                    span,
+                    span: left.span.to(right.span),
                     kind: ExprKind::Binary(op, Box::new(left), Box::new(right)),
                 })
             }
