@@ -35,3 +35,30 @@ campaign double11 "双十一" {
     exclusive with base
   }
 }
+
+test "singles' day offers, deepened by a heat signal" {
+  user {"id": "u-gus", "registered_at": "2025-01-01T09:00:00+08:00", "paid_orders": 12, "ltv_tier": "high", "device_id": "d-gus"}
+  event app_open at 2026-11-10 23:59
+  expect nothing
+  event app_open at 2026-11-11 00:00:10
+  expect coupon base threshold spend ¥300 get ¥50 off
+  event signal at 2026-11-11 00:30 {"name": "category_heat", "key": "bags", "value": 0.85}
+  event view_item at 2026-11-11 01:00 {"item": {"id": "i-1", "category": "bags", "price": 3000, "stock_age_days": 10}}
+  expect coupon hot_category percent_off 15% cap ¥200 for "bags"
+  event view_item at 2026-11-11 01:05 {"item": {"id": "i-2", "category": "watches", "price": 8000, "stock_age_days": 90}}
+  expect coupon hot_category percent_off 10% cap ¥200 for "watches"
+  expect coupon overstock gift care_kit worth ¥30 min_spend ¥500 for "watches"
+  event view_item at 2026-11-11 01:06 {"item": {"id": "i-3", "category": "bags", "price": 3100, "stock_age_days": 5}}
+  expect nothing
+}
+
+test "a high-value abandoned cart alerts customer service once a day" {
+  user {"id": "u-gus", "registered_at": "2025-01-01T09:00:00+08:00", "paid_orders": 12, "ltv_tier": "high", "device_id": "d-gus"}
+  event cart_abandoned at 2026-11-11 02:00 {"cart": {"items": [], "total": 3000}}
+  expect coupon vip_rescue amount_off ¥100 min_spend ¥1000 valid 2h
+  expect alert customer_service
+  event cart_abandoned at 2026-11-11 03:00 {"cart": {"items": [], "total": 3000}}
+  expect nothing
+  event cart_abandoned at 2026-11-11 04:00 {"user": {"ltv_tier": "low"}, "cart": {"items": [], "total": 3000}}
+  expect nothing
+}

@@ -5,4 +5,5 @@ pub mod compile;
 pub mod diagnostic;
 pub mod runtime;
 pub mod syntax;
+pub mod testing;
 pub mod value;

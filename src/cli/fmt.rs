@@ -1,4 +1,68 @@
-//! `mintage fmt`.
+//! `mintage fmt`: canonical layout; `--check` reports files that would change.
+
+use std::path::PathBuf;
+
 #[derive(clap::Args)]
-pub struct Args {}
-pub fn run(_a: Args) -> u8 { 2 }
+pub struct Args {
+    /// Rule files or folders
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    /// Do not write; exit 1 if any file would change
+    #[arg(long)]
+    check: bool,
+}
+
+pub fn run(args: Args) -> u8 {
+    let sources = match mintage::check::load_paths(&args.paths) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 2;
+        }
+    };
+    let mut changed = 0;
+    let mut failed = false;
+    for (id, file) in sources.files() {
+        // Never reformat what does not parse: the layout of broken text is a guess.
+        if let Err(d) = mintage::syntax::parse(id, &file.text) {
+            eprintln!("{:?}", d.to_report(&sources));
+            failed = true;
+            continue;
+        }
+        let formatted = mintage::syntax::format::format(&file.text);
+        if formatted == *file.text {
+            continue;
+        }
+        changed += 1;
+        if args.check {
+            println!("would reformat {}", file.name);
+            print_diff(&file.text, &formatted);
+        } else if let Err(e) = std::fs::write(&file.name, formatted) {
+            eprintln!("error: cannot write `{}`: {e}", file.name);
+            failed = true;
+        } else {
+            println!("formatted {}", file.name);
+        }
+    }
+    if failed {
+        return 1;
+    }
+    u8::from(args.check && changed > 0)
+}
+
+/// A minimal line diff: the first differing lines, enough to see what `fmt` wants.
+fn print_diff(old: &str, new: &str) {
+    let (a, b): (Vec<&str>, Vec<&str>) = (old.lines().collect(), new.lines().collect());
+    let mut shown = 0;
+    for i in 0..a.len().max(b.len()) {
+        let (x, y) = (a.get(i).copied(), b.get(i).copied());
+        if x != y {
+            println!("  line {}:\n  - {}\n  + {}", i + 1, x.unwrap_or(""), y.unwrap_or(""));
+            shown += 1;
+            if shown == 5 {
+                println!("  …");
+                break;
+            }
+        }
+    }
+}

@@ -1,4 +1,29 @@
-//! `mintage test`.
+//! `mintage test`: run the `test` blocks written beside the rules.
+
+use std::path::PathBuf;
+
 #[derive(clap::Args)]
-pub struct Args {}
-pub fn run(_a: Args) -> u8 { 2 }
+pub struct Args {
+    /// Rule files or folders (all of them load together, as in production)
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+}
+
+pub fn run(args: Args) -> u8 {
+    let Some(program) = crate::cli::load_rules(&args.paths) else { return 1 };
+    let outcomes = mintage::testing::run_all(&program);
+    let mut failed = 0;
+    for o in &outcomes {
+        if o.passed() {
+            println!("ok   {} ({})", o.name, o.location);
+        } else {
+            failed += 1;
+            println!("FAIL {} ({})", o.name, o.location);
+            for f in &o.failures {
+                println!("  {f}");
+            }
+        }
+    }
+    println!("tests: {} passed, {} failed", outcomes.len() - failed, failed);
+    u8::from(failed > 0)
+}

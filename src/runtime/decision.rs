@@ -45,6 +45,8 @@ pub struct Coupon {
 pub struct Revocation {
     pub code: String,
     pub campaign: Arc<str>,
+    /// The rule that issued the revoked coupon.
+    pub rule: Arc<str>,
     pub reason: Arc<str>,
 }
 
@@ -124,7 +126,7 @@ impl Decision {
             Json::Array(
                 self.revoked
                     .iter()
-                    .map(|r| json!({"code": r.code, "campaign": &*r.campaign, "reason": &*r.reason}))
+                    .map(|r| json!({"code": r.code, "campaign": &*r.campaign, "rule": &*r.rule, "reason": &*r.reason}))
                     .collect(),
             ),
         );

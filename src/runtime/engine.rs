@@ -512,6 +512,7 @@ impl Runtime {
                 d.revoked.push(Revocation {
                     code,
                     campaign: campaign.id.clone(),
+                    rule: campaign.rules.get(revoke.rule).map_or_else(|| Arc::from(""), |r| r.name.clone()),
                     reason: revoke.reason.clone(),
                 });
             }

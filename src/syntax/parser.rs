@@ -151,6 +151,7 @@ fn describe_rule(r: Rule) -> String {
         Rule::test_step | Rule::test_user | Rule::test_event | Rule::test_tick | Rule::test_expect => {
             "`user`, `event`, `tick` or `expect`"
         }
+        Rule::type_name => "a type (`number`, `money`, `percent`, `string`, `bool`, `duration`, `time`)",
         other => return format!("`{}`", rule_word(other)),
     };
     s.to_string()
