@@ -156,8 +156,8 @@ impl Scope<'_> {
         if joined == "cart.categories" {
             return field_expr(Field::CartCategories, Type::List(Box::new(Type::Str)), span);
         }
-        if text.first() == Some(&"offer") {
-            if let Some((_, field, ty)) = OFFER_FIELDS.iter().find(|(p, _, _)| *p == joined) {
+        if text.first() == Some(&"offer")
+            && let Some((_, field, ty)) = OFFER_FIELDS.iter().find(|(p, _, _)| *p == joined) {
                 if self.offer {
                     return field_expr(field.clone(), ty.clone(), span);
                 }
@@ -171,7 +171,6 @@ impl Scope<'_> {
                 );
                 return unknown(span);
             }
-        }
         self.unknown_path(&joined, text.len(), span)
     }
 

@@ -187,7 +187,7 @@ impl<'a> Resolver<'a> {
     }
 
     fn known_event(&mut self, name: &ast::Name) -> Arc<str> {
-        if !self.events.iter().any(|e| *e == name.text) {
+        if !self.events.contains(&name.text) {
             let mut d = Diagnostic::new(Code::UnknownEvent, name.span, format!("unknown event type `{}`", name.text))
                 .label("the platform does not send this");
             d = match did_you_mean(&name.text, self.events.iter().map(String::as_str)) {

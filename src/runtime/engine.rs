@@ -35,6 +35,43 @@ impl Rules {
     pub fn program(&self) -> &Program {
         &self.compiled.program
     }
+
+    /// The rules an event matches, in decision order, judged on the event alone: window,
+    /// audience and conditions, without limits, timers, risk or budgets. This is the pure
+    /// evaluation of the graph (what benchmarks time); `Runtime::process` adds the rest.
+    pub fn matching(&self, event: &Event, eval: &mut Evaluator, facts: &dyn super::eval::Facts, out: &mut Vec<u32>) {
+        out.clear();
+        eval.reset();
+        let compiled = &self.compiled;
+        let ctx = Ctx {
+            event,
+            now: event.at,
+            facts,
+            locals: &[],
+            offer: None,
+            functions: &compiled.program.functions,
+            scripts: Some(&self.scripts),
+        };
+        let graph = &compiled.graph;
+        let mut last_campaign = usize::MAX;
+        let mut audience_ok = false;
+        for_each_candidate(compiled, event, |id| {
+            let Some(rn) = compiled.rules.get(id as usize) else { return };
+            let Some(campaign) = compiled.program.campaigns.get(rn.campaign) else { return };
+            if let Some((start, end)) = campaign.window
+                && (event.at < start || event.at >= end)
+            {
+                return;
+            }
+            if rn.campaign != last_campaign {
+                last_campaign = rn.campaign;
+                audience_ok = compiled.campaigns.get(rn.campaign).is_some_and(|c| c.audience.iter().all(|a| eval.truth(graph, a.node, &ctx)));
+            }
+            if audience_ok && rn.conditions.iter().all(|c| eval.truth(graph, c.node, &ctx)) {
+                out.push(id);
+            }
+        });
+    }
 }
 
 /// How a rule runs for a user, given the experiment arm the user is in.
@@ -455,13 +492,12 @@ impl Runtime {
             },
             None => None,
         };
-        if coupon.is_some() {
-            if let Some(reason) = self.risk(&at) {
+        if coupon.is_some()
+            && let Some(reason) = self.risk(&at) {
                 suppress(d, &reason);
                 self.trace(d, campaign, rule, "suppressed", Some(reason));
                 return false;
             }
-        }
         let face: Fen = coupon.as_ref().map_or(0, |c| c.face_value);
         if let Some(b) = campaign.budget
             && b.kind == BudgetKind::FaceValue
@@ -708,33 +744,32 @@ fn mode_for(campaign: &Campaign, rule: &Rule, arm: Option<usize>) -> Mode {
 /// The rules an event's type triggers, in decision order: the index's rules for any
 /// item, merged with those for the event's item category.
 fn candidates(compiled: &Compiled, event: &Event) -> Vec<u32> {
-    let Some(index) = compiled.triggers.get(&event.kind) else { return Vec::new() };
+    let mut out = Vec::new();
+    for_each_candidate(compiled, event, |id| out.push(id));
+    out
+}
+
+fn for_each_candidate(compiled: &Compiled, event: &Event, mut f: impl FnMut(u32)) {
+    let Some(index) = compiled.triggers.get(&event.kind) else { return };
     let by_cat = event
         .item
         .as_ref()
         .and_then(|i| i.category.as_ref())
         .and_then(|c| index.by_category.get(c))
         .map_or(&[][..], |v| v.as_slice());
-    if by_cat.is_empty() {
-        return index.any.clone();
-    }
-    let mut out = Vec::with_capacity(index.any.len() + by_cat.len());
-    let (mut i, mut j) = (0, 0);
-    while i < index.any.len() || j < by_cat.len() {
-        let take_any = match (index.any.get(i), by_cat.get(j)) {
-            (Some(a), Some(b)) => a < b,
-            (Some(_), None) => true,
-            _ => false,
+    let (mut any, mut cat) = (index.any.iter().peekable(), by_cat.iter().peekable());
+    loop {
+        let next = match (any.peek(), cat.peek()) {
+            (Some(a), Some(b)) if a < b => any.next(),
+            (Some(_), Some(_)) => cat.next(),
+            (Some(_), None) => any.next(),
+            (None, Some(_)) => cat.next(),
+            (None, None) => return,
         };
-        if take_any {
-            out.push(index.any[i]);
-            i += 1;
-        } else {
-            out.push(by_cat[j]);
-            j += 1;
+        if let Some(id) = next {
+            f(*id);
         }
     }
-    out
 }
 
 fn period_key(k: &Key, at: Millis, tz: chrono_tz::Tz) -> String {

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 fn time<'de, D: Deserializer<'de>>(d: D) -> Result<Millis, D::Error> {
-    let s: &str = <&str>::deserialize(d).or_else(|_| Err(D::Error::custom("expected an RFC 3339 time string")))?;
+    let s: &str = <&str>::deserialize(d).map_err(|_| D::Error::custom("expected an RFC 3339 time string"))?;
     parse_time(s).map_err(D::Error::custom)
 }
 

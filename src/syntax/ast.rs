@@ -146,7 +146,7 @@ pub enum RuleClause {
     /// `once per user per item.category`
     Limit(Limit),
     /// `give amount_off ¥30 min_spend ¥199 valid 48h`
-    Give(Offer),
+    Give(Box<Offer>),
     /// `revoke welcome as upgraded`
     Revoke {
         rule: Name,
@@ -315,7 +315,7 @@ pub enum TestStep {
 #[derive(Debug, Clone)]
 pub enum Expectation {
     Nothing,
-    Coupon(Name, Option<Offer>),
+    Coupon(Name, Option<Box<Offer>>),
     Suppressed(Name, String),
     Revoked(Name, Option<Name>),
     Alert(Name),

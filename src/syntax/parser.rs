@@ -595,7 +595,7 @@ impl Builder {
                 RuleClause::Limit(Limit { times, keys, span })
             }
             Rule::give => match children(pair).next() {
-                Some(o) => RuleClause::Give(self.offer(o)?),
+                Some(o) => RuleClause::Give(Box::new(self.offer(o)?)),
                 None => return Err(Diagnostic::new(Code::Syntax, span, "give what?")),
             },
             Rule::revoke => {
@@ -764,7 +764,7 @@ impl Builder {
                         Rule::expect_nothing => Expectation::Nothing,
                         Rule::expect_coupon => {
                             let Some(n) = eit.next() else { continue };
-                            let offer = eit.next().map(|o| self.offer(o)).transpose()?;
+                            let offer = eit.next().map(|o| self.offer(o).map(Box::new)).transpose()?;
                             Expectation::Coupon(self.name(n), offer)
                         }
                         Rule::expect_suppressed => {
