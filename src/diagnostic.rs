@@ -3,7 +3,7 @@
 //! renders through miette with the file, line and a caret.
 
 use crate::check::codes::Code;
-use crate::syntax::span::{Span, Sources};
+use crate::syntax::span::{Sources, Span};
 use miette::{LabeledSpan, NamedSource, SourceSpan};
 use serde::Serialize;
 use std::fmt;
@@ -72,6 +72,17 @@ impl Diagnostic {
             source: NamedSource::new(name, text),
         };
         miette::Report::new(rendered)
+    }
+
+    /// The human rendering without colours, for snapshots and logs.
+    pub fn render_plain(&self, sources: &Sources) -> String {
+        let report = self.to_report(sources);
+        let handler =
+            miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())
+                .with_width(100);
+        let mut out = String::new();
+        let _ = handler.render_report(&mut out, report.as_ref());
+        out
     }
 
     /// The machine form used by `check --format json`.
@@ -185,7 +196,10 @@ impl miette::Diagnostic for Rendered {
 }
 
 /// Suggests the closest of `candidates` to `word`, if one is close enough to be a typo.
-pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<String> {
     let mut best: Option<(usize, &str)> = None;
     for c in candidates {
         let d = edit_distance(word, c);
@@ -219,8 +233,14 @@ mod tests {
     #[test]
     fn suggests_close_names_only() {
         let fields = ["paid_orders", "registered_at", "device_id"];
-        assert_eq!(did_you_mean("paid_order", fields), Some("paid_orders".into()));
-        assert_eq!(did_you_mean("registerd_at", fields), Some("registered_at".into()));
+        assert_eq!(
+            did_you_mean("paid_order", fields),
+            Some("paid_orders".into())
+        );
+        assert_eq!(
+            did_you_mean("registerd_at", fields),
+            Some("registered_at".into())
+        );
         assert_eq!(did_you_mean("color", fields), None);
     }
 }

@@ -40,7 +40,11 @@ struct Got {
 
 pub fn run_all(program: &Program) -> Vec<TestOutcome> {
     let rules = Arc::new(Rules::new(program.clone()));
-    program.tests.iter().map(|t| run_one(&rules, &program.sources, t)).collect()
+    program
+        .tests
+        .iter()
+        .map(|t| run_one(&rules, &program.sources, t))
+        .collect()
 }
 
 fn run_one(rules: &Arc<Rules>, sources: &Sources, test: &TestBlock) -> TestOutcome {
@@ -58,7 +62,10 @@ fn run_one(rules: &Arc<Rules>, sources: &Sources, test: &TestBlock) -> TestOutco
     let mut expected: Vec<(Expectation, String)> = Vec::new();
     let mut step_name = String::from("the start");
     let mut counter = 0;
-    let flush = |expected: &mut Vec<(Expectation, String)>, produced: &Vec<Got>, step: &str, failures: &mut Vec<String>| {
+    let flush = |expected: &mut Vec<(Expectation, String)>,
+                 produced: &Vec<Got>,
+                 step: &str,
+                 failures: &mut Vec<String>| {
         if expected.is_empty() {
             return;
         }
@@ -71,13 +78,24 @@ fn run_one(rules: &Arc<Rules>, sources: &Sources, test: &TestBlock) -> TestOutco
         match step {
             TestStep::User(json, span) => match serde_json::from_str::<Map<String, Json>>(json) {
                 Ok(m) => user.extend(m),
-                Err(e) => out.failures.push(format!("{}: bad user JSON: {e}", where_(sources, *span))),
+                Err(e) => out
+                    .failures
+                    .push(format!("{}: bad user JSON: {e}", where_(sources, *span))),
             },
-            TestStep::Event { kind, at, body, span } => {
+            TestStep::Event {
+                kind,
+                at,
+                body,
+                span,
+            } => {
                 flush(&mut expected, &produced, &step_name, &mut out.failures);
                 counter += 1;
                 let Ok(ms) = local_time(at, tz) else {
-                    out.failures.push(format!("{}: bad time `{}`", where_(sources, *span), at.text));
+                    out.failures.push(format!(
+                        "{}: bad time `{}`",
+                        where_(sources, *span),
+                        at.text
+                    ));
                     continue;
                 };
                 let mut ev = Map::new();
@@ -91,26 +109,38 @@ fn run_one(rules: &Arc<Rules>, sources: &Sources, test: &TestBlock) -> TestOutco
                     match serde_json::from_str::<Map<String, Json>>(body) {
                         Ok(extra) => merge(&mut ev, extra),
                         Err(e) => {
-                            out.failures.push(format!("{}: bad event JSON: {e}", where_(sources, *span)));
+                            out.failures
+                                .push(format!("{}: bad event JSON: {e}", where_(sources, *span)));
                             continue;
                         }
                     }
                 }
                 step_name = format!("`event {} at {}`", kind.text, at.text);
-                produced = run_event(&mut runtime, &Json::Object(ev), &mut out.failures, &step_name);
+                produced = run_event(
+                    &mut runtime,
+                    &Json::Object(ev),
+                    &mut out.failures,
+                    &step_name,
+                );
             }
             TestStep::Tick(at, span) => {
                 flush(&mut expected, &produced, &step_name, &mut out.failures);
                 counter += 1;
                 let Ok(ms) = local_time(at, tz) else {
-                    out.failures.push(format!("{}: bad time `{}`", where_(sources, *span), at.text));
+                    out.failures.push(format!(
+                        "{}: bad time `{}`",
+                        where_(sources, *span),
+                        at.text
+                    ));
                     continue;
                 };
                 let ev = serde_json::json!({"id": format!("test-{counter}"), "type": "tick", "at": time_string(ms, tz)});
                 step_name = format!("`tick {}`", at.text);
                 produced = run_event(&mut runtime, &ev, &mut out.failures, &step_name);
             }
-            TestStep::Expect(e, span) => expected.push((e.clone(), sources.snippet(*span).to_string())),
+            TestStep::Expect(e, span) => {
+                expected.push((e.clone(), sources.snippet(*span).trim().to_string()))
+            }
         }
     }
     flush(&mut expected, &produced, &step_name, &mut out.failures);
@@ -200,9 +230,18 @@ fn coupon_words(c: &crate::runtime::decision::Coupon) -> String {
         w.push(format!("min_spend {}", Value::Money(c.min_spend)));
     }
     if !c.categories.is_empty() {
-        w.push(format!("for {:?}", c.categories.iter().map(|s| s.to_string()).collect::<Vec<_>>()));
+        w.push(format!(
+            "for {:?}",
+            c.categories
+                .iter()
+                .map(|s| s.to_string())
+                .collect::<Vec<_>>()
+        ));
     }
-    w.push(format!("valid {}", crate::value::duration_string(c.valid_until - c.valid_from)));
+    w.push(format!(
+        "valid {}",
+        crate::value::duration_string(c.valid_until - c.valid_from)
+    ));
     w.join(" ")
 }
 
@@ -229,10 +268,12 @@ fn offer_matches(o: &Offer, c: &crate::runtime::decision::Coupon) -> bool {
         (_, Some(Value::Money(m))) => c.amount == Some(m),
         _ => true,
     };
-    let money_ok = |e: &Option<crate::syntax::ast::Expr>, got: Option<i64>| match e.as_ref().and_then(literal) {
-        Some(Value::Money(m)) => got == Some(m),
-        _ => true,
-    };
+    let money_ok =
+        |e: &Option<crate::syntax::ast::Expr>, got: Option<i64>| match e.as_ref().and_then(literal)
+        {
+            Some(Value::Money(m)) => got == Some(m),
+            _ => true,
+        };
     let validity_ok = match &o.validity {
         Some(Validity::For(e)) => match e.kind {
             crate::syntax::ast::ExprKind::Duration(ms) => c.valid_until - c.valid_from == ms,
@@ -257,11 +298,17 @@ fn matches(e: &Expectation, g: &Got) -> bool {
         Expectation::Coupon(rule, offer) => {
             g.kind == "coupon"
                 && g.rule == rule.text
-                && offer.as_ref().is_none_or(|o| g.coupon.as_ref().is_some_and(|c| offer_matches(o, c)))
+                && offer
+                    .as_ref()
+                    .is_none_or(|o| g.coupon.as_ref().is_some_and(|c| offer_matches(o, c)))
         }
-        Expectation::Suppressed(rule, reason) => g.kind == "suppressed" && g.rule == rule.text && g.reason == *reason,
+        Expectation::Suppressed(rule, reason) => {
+            g.kind == "suppressed" && g.rule == rule.text && g.reason == *reason
+        }
         Expectation::Revoked(rule, reason) => {
-            g.kind == "revoked" && g.rule == rule.text && reason.as_ref().is_none_or(|r| r.text == g.reason)
+            g.kind == "revoked"
+                && g.rule == rule.text
+                && reason.as_ref().is_none_or(|r| r.text == g.reason)
         }
         Expectation::Alert(target) => g.kind == "alert" && g.rule == target.text,
     }

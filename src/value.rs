@@ -114,7 +114,8 @@ pub fn yuan_json(fen: Fen) -> serde_json::Value {
     if fen % 100 == 0 {
         serde_json::Value::from(fen / 100)
     } else {
-        serde_json::Number::from_f64(fen as f64 / 100.0).map_or(serde_json::Value::Null, serde_json::Value::Number)
+        serde_json::Number::from_f64(fen as f64 / 100.0)
+            .map_or(serde_json::Value::Null, serde_json::Value::Number)
     }
 }
 
@@ -123,7 +124,8 @@ pub fn percent_json(bp: BasisPoints) -> serde_json::Value {
     if bp % 100 == 0 {
         serde_json::Value::from(bp / 100)
     } else {
-        serde_json::Number::from_f64(bp as f64 / 100.0).map_or(serde_json::Value::Null, serde_json::Value::Number)
+        serde_json::Number::from_f64(bp as f64 / 100.0)
+            .map_or(serde_json::Value::Null, serde_json::Value::Number)
     }
 }
 
@@ -158,7 +160,13 @@ pub fn percent_of(bp: BasisPoints, fen: Fen) -> Fen {
 }
 
 pub fn duration_string(ms: Millis) -> String {
-    let units = [(7 * DAY_MS, "w"), (DAY_MS, "d"), (HOUR_MS, "h"), (60_000, "m"), (1_000, "s")];
+    let units = [
+        (7 * DAY_MS, "w"),
+        (DAY_MS, "d"),
+        (HOUR_MS, "h"),
+        (60_000, "m"),
+        (1_000, "s"),
+    ];
     if ms == 0 {
         return "0s".into();
     }

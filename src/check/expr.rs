@@ -78,7 +78,11 @@ impl Scope<'_> {
                 let c = self.expect(c, &Type::Bool, "the condition of `if`");
                 let a = self.expr(a);
                 let b = self.expr(b);
-                let ty = if a.ty == Type::Unknown { b.ty.clone() } else { a.ty.clone() };
+                let ty = if a.ty == Type::Unknown {
+                    b.ty.clone()
+                } else {
+                    a.ty.clone()
+                };
                 if !a.ty.fits(&b.ty) {
                     self.error(
                         Diagnostic::new(
@@ -157,20 +161,21 @@ impl Scope<'_> {
             return field_expr(Field::CartCategories, Type::List(Box::new(Type::Str)), span);
         }
         if text.first() == Some(&"offer")
-            && let Some((_, field, ty)) = OFFER_FIELDS.iter().find(|(p, _, _)| *p == joined) {
-                if self.offer {
-                    return field_expr(field.clone(), ty.clone(), span);
-                }
-                self.error(
-                    Diagnostic::new(
-                        Code::ScopeOutsideRule,
-                        span,
-                        format!("`{joined}` is only available in a batch campaign's model"),
-                    )
-                    .label("no offer here"),
-                );
-                return unknown(span);
+            && let Some((_, field, ty)) = OFFER_FIELDS.iter().find(|(p, _, _)| *p == joined)
+        {
+            if self.offer {
+                return field_expr(field.clone(), ty.clone(), span);
             }
+            self.error(
+                Diagnostic::new(
+                    Code::ScopeOutsideRule,
+                    span,
+                    format!("`{joined}` is only available in a batch campaign's model"),
+                )
+                .label("no offer here"),
+            );
+            return unknown(span);
+        }
         self.unknown_path(&joined, text.len(), span)
     }
 
@@ -189,7 +194,10 @@ impl Scope<'_> {
         } else if roots.contains(&root) {
             (Code::UnknownField, format!("unknown field `{joined}`"))
         } else {
-            (Code::UnknownName, format!("unknown name `{root}` in `{joined}`"))
+            (
+                Code::UnknownName,
+                format!("unknown name `{root}` in `{joined}`"),
+            )
         };
         let mut d = Diagnostic::new(code, span, message).label("not a known field");
         d = match did_you_mean(joined, known.iter().map(String::as_str)) {
@@ -219,11 +227,17 @@ impl Scope<'_> {
         let Some((_, builtin)) = Builtin::ALL.iter().find(|(n, _)| *n == name) else {
             let mut names: Vec<&str> = Builtin::ALL.iter().map(|(n, _)| *n).collect();
             names.extend(self.functions.iter().map(|f| f.name.as_str()));
-            let mut d = Diagnostic::new(Code::UnknownFunction, name_span, format!("unknown function `{name}`"))
-                .label("not defined");
+            let mut d = Diagnostic::new(
+                Code::UnknownFunction,
+                name_span,
+                format!("unknown function `{name}`"),
+            )
+            .label("not defined");
             d = match did_you_mean(name, names.iter().copied()) {
                 Some(s) => d.help(format!("did you mean `{s}`?")),
-                None => d.help("define it with `function NAME(x: number) -> number { … }` (Rhai code)"),
+                None => {
+                    d.help("define it with `function NAME(x: number) -> number { … }` (Rhai code)")
+                }
             };
             self.error(d);
             return unknown(span);
@@ -242,7 +256,11 @@ impl Scope<'_> {
                 Diagnostic::new(
                     Code::UnknownFunction,
                     span,
-                    format!("`{name}` takes {} argument(s), found {}", params.len(), args.len()),
+                    format!(
+                        "`{name}` takes {} argument(s), found {}",
+                        params.len(),
+                        args.len()
+                    ),
                 )
                 .label("wrong number of arguments"),
             );
@@ -256,7 +274,11 @@ impl Scope<'_> {
                     Diagnostic::new(
                         Code::TypeMismatch,
                         a.span,
-                        format!("`{name}` needs {} here, found {}", article(p), article(&a.ty)),
+                        format!(
+                            "`{name}` needs {} here, found {}",
+                            article(p),
+                            article(&a.ty)
+                        ),
                     )
                     .label(format!("this is {}", article(&a.ty))),
                 );
@@ -271,12 +293,20 @@ impl Scope<'_> {
             Builtin::Min | Builtin::Max => {
                 if args.len() < 2 {
                     self.error(
-                        Diagnostic::new(Code::UnknownFunction, span, format!("`{name}` needs at least two arguments"))
-                            .label("too few arguments"),
+                        Diagnostic::new(
+                            Code::UnknownFunction,
+                            span,
+                            format!("`{name}` needs at least two arguments"),
+                        )
+                        .label("too few arguments"),
                     );
                     return Type::Unknown;
                 }
-                let ty = args.iter().map(|a| a.ty.clone()).find(|t| *t != Type::Unknown).unwrap_or(Type::Unknown);
+                let ty = args
+                    .iter()
+                    .map(|a| a.ty.clone())
+                    .find(|t| *t != Type::Unknown)
+                    .unwrap_or(Type::Unknown);
                 if !is_ordered(&ty) {
                     self.error(
                         Diagnostic::new(Code::TypeMismatch, span, format!("`{name}` compares numbers, money, percentages, durations or times, not {ty}"))
@@ -301,10 +331,20 @@ impl Scope<'_> {
                 if let Some(a) = args.first()
                     && !matches!(a.ty, Type::List(_) | Type::Unknown | Type::Str)
                 {
-                    self.error(Diagnostic::new(Code::TypeMismatch, a.span, "`len` needs a list or a string").label("not a list"));
+                    self.error(
+                        Diagnostic::new(
+                            Code::TypeMismatch,
+                            a.span,
+                            "`len` needs a list or a string",
+                        )
+                        .label("not a list"),
+                    );
                 }
                 if args.len() != 1 {
-                    self.error(Diagnostic::new(Code::UnknownFunction, span, "`len` takes one argument").label("here"));
+                    self.error(
+                        Diagnostic::new(Code::UnknownFunction, span, "`len` takes one argument")
+                            .label("here"),
+                    );
                 }
                 Type::Number
             }
@@ -339,10 +379,17 @@ impl Scope<'_> {
             }
             UnaryOp::Neg => {
                 let t = self.expr(inner);
-                if !matches!(t.ty, Type::Number | Type::Money | Type::Percent | Type::Duration | Type::Unknown) {
+                if !matches!(
+                    t.ty,
+                    Type::Number | Type::Money | Type::Percent | Type::Duration | Type::Unknown
+                ) {
                     self.error(
-                        Diagnostic::new(Code::TypeMismatch, span, format!("cannot negate {}", article(&t.ty)))
-                            .label("not a number"),
+                        Diagnostic::new(
+                            Code::TypeMismatch,
+                            span,
+                            format!("cannot negate {}", article(&t.ty)),
+                        )
+                        .label("not a number"),
                     );
                 }
                 let ty = t.ty.clone();
@@ -364,10 +411,17 @@ impl Scope<'_> {
                 let mut d = Diagnostic::new(
                     Code::TypeMismatch,
                     span,
-                    format!("`{}` cannot combine {} and {}", op.symbol(), article(&ta.ty), article(&tb.ty)),
+                    format!(
+                        "`{}` cannot combine {} and {}",
+                        op.symbol(),
+                        article(&ta.ty),
+                        article(&tb.ty)
+                    ),
                 )
                 .label(format!("{} {} {}", ta.ty, op.symbol(), tb.ty));
-                if let Some(h) = conversion_help(&tb.ty, &ta.ty).or_else(|| conversion_help(&ta.ty, &tb.ty)) {
+                if let Some(h) =
+                    conversion_help(&tb.ty, &ta.ty).or_else(|| conversion_help(&ta.ty, &tb.ty))
+                {
                     d = d.help(h);
                 } else if op == BinaryOp::In {
                     d = d.help("`in` needs a list on its right: `item.category in [\"bags\", \"watches\"]`");
@@ -401,7 +455,10 @@ fn unknown(span: Span) -> TExpr {
 }
 
 fn is_ordered(t: &Type) -> bool {
-    matches!(t, Type::Number | Type::Money | Type::Percent | Type::Duration | Type::Time | Type::Unknown)
+    matches!(
+        t,
+        Type::Number | Type::Money | Type::Percent | Type::Duration | Type::Time | Type::Unknown
+    )
 }
 
 /// The result type of `a op b`, or `None` if the operator does not apply.
@@ -409,7 +466,15 @@ pub fn binary_type(op: BinaryOp, a: &Type, b: &Type) -> Option<Type> {
     use Type::*;
     if (*a == Unknown || *b == Unknown) && !matches!(op, BinaryOp::In | BinaryOp::NotIn) {
         return Some(match op {
-            BinaryOp::Or | BinaryOp::And | BinaryOp::Eq | BinaryOp::Ne | BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge | BinaryOp::Within => Bool,
+            BinaryOp::Or
+            | BinaryOp::And
+            | BinaryOp::Eq
+            | BinaryOp::Ne
+            | BinaryOp::Lt
+            | BinaryOp::Le
+            | BinaryOp::Gt
+            | BinaryOp::Ge
+            | BinaryOp::Within => Bool,
             _ => Unknown,
         });
     }
@@ -450,12 +515,16 @@ pub fn binary_type(op: BinaryOp, a: &Type, b: &Type) -> Option<Type> {
             }
         }
         BinaryOp::Add => match (a, b) {
-            (Number, Number) | (Money, Money) | (Percent, Percent) | (Duration, Duration) => a.clone(),
+            (Number, Number) | (Money, Money) | (Percent, Percent) | (Duration, Duration) => {
+                a.clone()
+            }
             (Time, Duration) | (Duration, Time) => Time,
             _ => return None,
         },
         BinaryOp::Sub => match (a, b) {
-            (Number, Number) | (Money, Money) | (Percent, Percent) | (Duration, Duration) => a.clone(),
+            (Number, Number) | (Money, Money) | (Percent, Percent) | (Duration, Duration) => {
+                a.clone()
+            }
             (Time, Duration) => Time,
             (Time, Time) => Duration,
             _ => return None,
@@ -501,8 +570,12 @@ fn conversion_help(found: &Type, want: &Type) -> Option<String> {
         (Type::Number, Type::Money) => "money needs a currency: write `¥1000` or `1000 CNY`".into(),
         (Type::Number, Type::Percent) => "write a percentage with `%`: `15%`".into(),
         (Type::Number, Type::Duration) => "write a duration with its unit: `2h`, `30d`".into(),
-        (Type::Percent, Type::Money) => "to take a share of money write `15% of user.avg_order_value`".into(),
-        (Type::Money, Type::Number) => "to compare with a number, divide money by money: `cart.total / ¥100`".into(),
+        (Type::Percent, Type::Money) => {
+            "to take a share of money write `15% of user.avg_order_value`".into()
+        }
+        (Type::Money, Type::Number) => {
+            "to compare with a number, divide money by money: `cart.total / ¥100`".into()
+        }
         (Type::Str, Type::Bool) | (Type::Number, Type::Bool) | (Type::Money, Type::Bool) => {
             "a condition compares values: `user.ltv_tier == \"high\"`".into()
         }
@@ -520,7 +593,8 @@ pub fn local_time(lit: &DateTimeLit, tz: chrono_tz::Tz) -> Result<Millis, Diagno
     };
     let mut parts = lit.text.split_whitespace();
     let date = parts.next().unwrap_or("");
-    let date = NaiveDate::parse_from_str(date, "%Y-%m-%d").map_err(|_| bad(format!("`{date}` is not a date")))?;
+    let date = NaiveDate::parse_from_str(date, "%Y-%m-%d")
+        .map_err(|_| bad(format!("`{date}` is not a date")))?;
     let time = match parts.next() {
         None => NaiveTime::MIN,
         Some(t) => NaiveTime::parse_from_str(t, "%H:%M:%S")
@@ -531,6 +605,9 @@ pub fn local_time(lit: &DateTimeLit, tz: chrono_tz::Tz) -> Result<Millis, Diagno
     match tz.from_local_datetime(&naive) {
         chrono::LocalResult::Single(t) => Ok(t.timestamp_millis()),
         chrono::LocalResult::Ambiguous(t, _) => Ok(t.timestamp_millis()),
-        chrono::LocalResult::None => Err(bad(format!("`{}` does not exist in {tz} (a clock change skips it)", lit.text))),
+        chrono::LocalResult::None => Err(bad(format!(
+            "`{}` does not exist in {tz} (a clock change skips it)",
+            lit.text
+        ))),
     }
 }

@@ -14,7 +14,12 @@ pub struct LintOptions {
     pub now: Option<Millis>,
 }
 
-pub fn run(files: &[ast::File], program: &Program, options: &LintOptions, out: &mut Vec<Diagnostic>) {
+pub fn run(
+    files: &[ast::File],
+    program: &Program,
+    options: &LintOptions,
+    out: &mut Vec<Diagnostic>,
+) {
     for file in files {
         for item in &file.items {
             if let Item::Campaign(c) = item {
@@ -34,7 +39,10 @@ pub fn run(files: &[ast::File], program: &Program, options: &LintOptions, out: &
 
 /// Lints that need to see how a campaign was written, not only what it means.
 fn syntax_lints(c: &ast::Campaign, out: &mut Vec<Diagnostic>) {
-    let is_batch = c.clauses.iter().any(|k| matches!(k, CampaignClause::Batch(_)));
+    let is_batch = c
+        .clauses
+        .iter()
+        .any(|k| matches!(k, CampaignClause::Batch(_)));
     for clause in &c.clauses {
         match clause {
             CampaignClause::Rule(r) => {
@@ -52,9 +60,13 @@ fn syntax_lints(c: &ast::Campaign, out: &mut Vec<Diagnostic>) {
                 }
                 if gives && !has_limit && !is_batch {
                     out.push(
-                        Diagnostic::new(Code::NoLimit, r.name.span, format!("rule `{}` has no limit", r.name.text))
-                            .label("issues on every matching event")
-                            .help("add `once per user` (or `at most 3 per user per day`)"),
+                        Diagnostic::new(
+                            Code::NoLimit,
+                            r.name.span,
+                            format!("rule `{}` has no limit", r.name.text),
+                        )
+                        .label("issues on every matching event")
+                        .help("add `once per user` (or `at most 3 per user per day`)"),
                     );
                 }
             }
@@ -76,23 +88,33 @@ fn offer_lints(o: &ast::Offer, out: &mut Vec<Diagnostic>) {
     }
     if o.kind == ast::OfferKind::PercentOff && o.cap.is_none() {
         out.push(
-            Diagnostic::new(Code::PercentWithoutCap, o.span, "percent-off offer without a cap")
-                .label("no cap")
-                .help("add `cap ¥200` (or the cap you want)"),
+            Diagnostic::new(
+                Code::PercentWithoutCap,
+                o.span,
+                "percent-off offer without a cap",
+            )
+            .label("no cap")
+            .help("add `cap ¥200` (or the cap you want)"),
         );
     }
     let mut percents = Vec::new();
     match &o.value {
         Some(ast::Choice::One(e)) => collect_percents(e, &mut percents),
-        Some(ast::Choice::Menu(items, _)) => items.iter().for_each(|e| collect_percents(e, &mut percents)),
+        Some(ast::Choice::Menu(items, _)) => items
+            .iter()
+            .for_each(|e| collect_percents(e, &mut percents)),
         None => {}
     }
     for (bp, span) in percents {
         if bp > 10_000 {
             out.push(
-                Diagnostic::new(Code::PercentOver100, span, format!("{} off is more than the price", Value::Percent(bp)))
-                    .label("above 100%")
-                    .help("check the number: perhaps a smaller percentage was meant"),
+                Diagnostic::new(
+                    Code::PercentOver100,
+                    span,
+                    format!("{} off is more than the price", Value::Percent(bp)),
+                )
+                .label("above 100%")
+                .help("check the number: perhaps a smaller percentage was meant"),
             );
         }
     }
@@ -118,9 +140,13 @@ fn funding_over_100(f: &ast::Funding, out: &mut Vec<Diagnostic>) {
             && bp > 10_000
         {
             out.push(
-                Diagnostic::new(Code::PercentOver100, s.percent.span, "a funding share above 100%")
-                    .label("above 100%")
-                    .help("shares are parts of the discount and add up to 100%"),
+                Diagnostic::new(
+                    Code::PercentOver100,
+                    s.percent.span,
+                    "a funding share above 100%",
+                )
+                .label("above 100%")
+                .help("shares are parts of the discount and add up to 100%"),
             );
         }
     }
@@ -128,13 +154,22 @@ fn funding_over_100(f: &ast::Funding, out: &mut Vec<Diagnostic>) {
 
 fn unused_bindings(m: &ast::Model, out: &mut Vec<Diagnostic>) {
     for (i, (name, _)) in m.bindings.iter().enumerate() {
-        let later = m.bindings.iter().skip(i + 1).map(|(_, e)| e).chain(m.outputs.iter().map(|(_, e)| e));
+        let later = m
+            .bindings
+            .iter()
+            .skip(i + 1)
+            .map(|(_, e)| e)
+            .chain(m.outputs.iter().map(|(_, e)| e));
         let used = later.clone().any(|e| uses_name(e, &name.text));
         if !used {
             out.push(
-                Diagnostic::new(Code::UnusedBinding, name.span, format!("`{}` is never used", name.text))
-                    .label("unused")
-                    .help("remove it, or use it in `cost` or `gain`"),
+                Diagnostic::new(
+                    Code::UnusedBinding,
+                    name.span,
+                    format!("`{}` is never used", name.text),
+                )
+                .label("unused")
+                .help("remove it, or use it in `cost` or `gain`"),
             );
         }
     }
@@ -143,7 +178,9 @@ fn unused_bindings(m: &ast::Model, out: &mut Vec<Diagnostic>) {
 fn uses_name(e: &ast::Expr, name: &str) -> bool {
     match &e.kind {
         ExprKind::Path(p) => p.len() == 1 && p[0].text == name,
-        ExprKind::List(items) | ExprKind::Call(_, items) => items.iter().any(|i| uses_name(i, name)),
+        ExprKind::List(items) | ExprKind::Call(_, items) => {
+            items.iter().any(|i| uses_name(i, name))
+        }
         ExprKind::Unary(_, a) => uses_name(a, name),
         ExprKind::Binary(_, a, b) => uses_name(a, name) || uses_name(b, name),
         ExprKind::If(c, a, b) => uses_name(c, name) || uses_name(a, name) || uses_name(b, name),
@@ -156,9 +193,13 @@ fn window_past(c: &Campaign, options: &LintOptions, out: &mut Vec<Diagnostic>) {
         && end <= now
     {
         out.push(
-            Diagnostic::new(Code::WindowPast, c.span, format!("the window of `{}` is already over", c.id))
-                .label(format!("ended {}", crate::value::time_string(end, c.tz)))
-                .help("move the window, or archive the file"),
+            Diagnostic::new(
+                Code::WindowPast,
+                c.span,
+                format!("the window of `{}` is already over", c.id),
+            )
+            .label(format!("ended {}", crate::value::time_string(end, c.tz)))
+            .help("move the window, or archive the file"),
         );
     }
 }
@@ -183,7 +224,9 @@ fn number_of(v: &Value) -> Option<f64> {
 }
 
 fn field_and_const(e: &TExpr) -> Option<(BinaryOp, &Field, &Value)> {
-    let TExprKind::Binary(op, a, b) = &e.kind else { return None };
+    let TExprKind::Binary(op, a, b) = &e.kind else {
+        return None;
+    };
     match (&a.kind, &b.kind) {
         (TExprKind::Field(f), TExprKind::Const(v)) => Some((*op, f, v)),
         (TExprKind::Const(v), TExprKind::Field(f)) => {
@@ -205,7 +248,9 @@ fn field_and_const(e: &TExpr) -> Option<(BinaryOp, &Field, &Value)> {
 pub fn contradictory<'a>(conds: impl Iterator<Item = &'a Condition>) -> Option<&'a Condition> {
     let mut bounds: HashMap<&Field, Bounds> = HashMap::new();
     for c in conds {
-        let Some((op, field, value)) = field_and_const(&c.expr) else { continue };
+        let Some((op, field, value)) = field_and_const(&c.expr) else {
+            continue;
+        };
         let b = bounds.entry(field).or_default();
         let clash = match op {
             BinaryOp::Eq => {
@@ -215,8 +260,12 @@ pub fn contradictory<'a>(conds: impl Iterator<Item = &'a Condition>) -> Option<&
                 clash || !within(b, value)
             }
             BinaryOp::In => {
-                let TExprKind::Binary(_, _, list) = &c.expr.kind else { continue };
-                let TExprKind::Const(Value::List(items)) = &list.kind else { continue };
+                let TExprKind::Binary(_, _, list) = &c.expr.kind else {
+                    continue;
+                };
+                let TExprKind::Const(Value::List(items)) = &list.kind else {
+                    continue;
+                };
                 let items: Vec<Value> = items.to_vec();
                 let clash = b.equals.as_ref().is_some_and(|e| !items.contains(e));
                 b.one_of = Some(items);
@@ -249,7 +298,8 @@ pub fn contradictory<'a>(conds: impl Iterator<Item = &'a Condition>) -> Option<&
 
 fn within(b: &Bounds, v: &Value) -> bool {
     let Some(n) = number_of(v) else { return true };
-    b.low.is_none_or(|(l, s)| if s { n > l } else { n >= l }) && b.high.is_none_or(|(h, s)| if s { n < h } else { n <= h })
+    b.low.is_none_or(|(l, s)| if s { n > l } else { n >= l })
+        && b.high.is_none_or(|(h, s)| if s { n < h } else { n <= h })
 }
 
 fn contradictions(c: &Campaign, out: &mut Vec<Diagnostic>) {
@@ -265,9 +315,13 @@ fn contradictions(c: &Campaign, out: &mut Vec<Diagnostic>) {
 }
 
 fn contradiction(bad: &Condition, what: &str) -> Diagnostic {
-    Diagnostic::new(Code::Contradiction, bad.expr.span, format!("{what} can never match"))
-        .label("contradicts an earlier condition")
-        .help("check the bounds; perhaps `or` was meant")
+    Diagnostic::new(
+        Code::Contradiction,
+        bad.expr.span,
+        format!("{what} can never match"),
+    )
+    .label("contradicts an earlier condition")
+    .help("check the bounds; perhaps `or` was meant")
 }
 
 fn unreachable_segments(c: &Campaign, files: &[ast::File], out: &mut Vec<Diagnostic>) {
@@ -282,9 +336,17 @@ fn unreachable_segments(c: &Campaign, files: &[ast::File], out: &mut Vec<Diagnos
             && let Some(span) = spans.get(i)
         {
             out.push(
-                Diagnostic::new(Code::UnreachableSegment, *span, format!("segment `{}` can never be chosen", s.name))
-                    .label(if same { "same condition as an earlier segment" } else { "an earlier segment takes everyone" })
-                    .help("segments are tried in order; reorder them or change the condition"),
+                Diagnostic::new(
+                    Code::UnreachableSegment,
+                    *span,
+                    format!("segment `{}` can never be chosen", s.name),
+                )
+                .label(if same {
+                    "same condition as an earlier segment"
+                } else {
+                    "an earlier segment takes everyone"
+                })
+                .help("segments are tried in order; reorder them or change the condition"),
             );
         }
         match text {
@@ -295,10 +357,13 @@ fn unreachable_segments(c: &Campaign, files: &[ast::File], out: &mut Vec<Diagnos
 }
 
 fn campaign_ast<'a>(c: &Campaign, files: &'a [ast::File]) -> Option<&'a ast::Campaign> {
-    files.iter().flat_map(|f| f.items.iter()).find_map(|i| match i {
-        Item::Campaign(a) if a.name.span == c.span => Some(a),
-        _ => None,
-    })
+    files
+        .iter()
+        .flat_map(|f| f.items.iter())
+        .find_map(|i| match i {
+            Item::Campaign(a) if a.name.span == c.span => Some(a),
+            _ => None,
+        })
 }
 
 fn segment_spans(c: &Campaign, files: &[ast::File]) -> Vec<crate::syntax::span::Span> {
@@ -317,7 +382,9 @@ fn segment_spans(c: &Campaign, files: &[ast::File]) -> Vec<crate::syntax::span::
 
 fn empty_arms(c: &Campaign, files: &[ast::File], out: &mut Vec<Diagnostic>) {
     let Some(e) = &c.experiment else { return };
-    let Some(a) = campaign_ast(c, files) else { return };
+    let Some(a) = campaign_ast(c, files) else {
+        return;
+    };
     let arms_ast: Vec<&ast::Arm> = a
         .clauses
         .iter()
@@ -329,12 +396,22 @@ fn empty_arms(c: &Campaign, files: &[ast::File], out: &mut Vec<Diagnostic>) {
         .collect();
     let has_shared_rules = c.rules.iter().any(|r| r.arm.is_none());
     for (i, arm) in e.arms.iter().enumerate() {
-        let used = c.rules.iter().any(|r| r.arm == Some(i)) || arm.holdout.is_some() || has_shared_rules;
+        let used =
+            c.rules.iter().any(|r| r.arm == Some(i)) || arm.holdout.is_some() || has_shared_rules;
         if !used && let Some(ast_arm) = arms_ast.get(i) {
             out.push(
-                Diagnostic::new(Code::EmptyArm, ast_arm.name.span, format!("arm `{}` has no rules", arm.name))
-                    .label("its users get nothing")
-                    .help(format!("add rules `in {}`, or make it a holdout: `arm {} {} holds out`", arm.name, arm.name, Value::Percent(arm.weight))),
+                Diagnostic::new(
+                    Code::EmptyArm,
+                    ast_arm.name.span,
+                    format!("arm `{}` has no rules", arm.name),
+                )
+                .label("its users get nothing")
+                .help(format!(
+                    "add rules `in {}`, or make it a holdout: `arm {} {} holds out`",
+                    arm.name,
+                    arm.name,
+                    Value::Percent(arm.weight)
+                )),
             );
         }
     }
@@ -342,7 +419,9 @@ fn empty_arms(c: &Campaign, files: &[ast::File], out: &mut Vec<Diagnostic>) {
 
 fn timer_outlives_window(c: &Campaign, files: &[ast::File], out: &mut Vec<Diagnostic>) {
     let Some((start, end)) = c.window else { return };
-    let Some(a) = campaign_ast(c, files) else { return };
+    let Some(a) = campaign_ast(c, files) else {
+        return;
+    };
     for k in &a.clauses {
         let CampaignClause::Rule(r) = k else { continue };
         for rc in &r.clauses {
@@ -351,9 +430,13 @@ fn timer_outlives_window(c: &Campaign, files: &[ast::File], out: &mut Vec<Diagno
                 && ms >= end - start
             {
                 out.push(
-                    Diagnostic::new(Code::TimerOutlivesWindow, w.delay.span, format!("rule `{}` waits longer than its campaign runs", r.name.text))
-                        .label("longer than the window")
-                        .help("shorten the wait or lengthen the window"),
+                    Diagnostic::new(
+                        Code::TimerOutlivesWindow,
+                        w.delay.span,
+                        format!("rule `{}` waits longer than its campaign runs", r.name.text),
+                    )
+                    .label("longer than the window")
+                    .help("shorten the wait or lengthen the window"),
                 );
             }
         }
@@ -364,13 +447,16 @@ fn overlapping_exclusive(program: &Program, out: &mut Vec<Diagnostic>) {
     let exclusive: Vec<&Campaign> = program.campaigns.iter().filter(|c| c.exclusive).collect();
     for (i, a) in exclusive.iter().enumerate() {
         for b in exclusive.iter().skip(i + 1) {
-            let (Some((s1, e1)), Some((s2, e2))) = (a.window, b.window) else { continue };
+            let (Some((s1, e1)), Some((s2, e2))) = (a.window, b.window) else {
+                continue;
+            };
             let overlap = s1 < e2 && s2 < e1;
-            let shared_trigger = a
-                .rules
-                .iter()
-                .flat_map(|r| r.triggers.iter())
-                .any(|t| b.rules.iter().flat_map(|r| r.triggers.iter()).any(|u| u == t));
+            let shared_trigger = a.rules.iter().flat_map(|r| r.triggers.iter()).any(|t| {
+                b.rules
+                    .iter()
+                    .flat_map(|r| r.triggers.iter())
+                    .any(|u| u == t)
+            });
             if overlap && shared_trigger {
                 out.push(
                     Diagnostic::new(Code::OverlappingExclusive, b.span, format!("exclusive campaigns `{}` and `{}` overlap", a.id, b.id))

@@ -47,7 +47,12 @@ pub fn check(sources: Sources, options: &CheckOptions) -> Checked {
     let (program, mut found) = resolve::Resolver::new(&sources).program(&files);
     diagnostics.append(&mut found);
     if !diagnostics.iter().any(Diagnostic::is_error) {
-        lints::run(&files, &program, &lints::LintOptions { now: options.now }, &mut diagnostics);
+        lints::run(
+            &files,
+            &program,
+            &lints::LintOptions { now: options.now },
+            &mut diagnostics,
+        );
     }
     diagnostics.sort_by_key(|d| (d.span.file, d.span.start));
     let ok = !diagnostics.iter().any(Diagnostic::is_error);
@@ -81,7 +86,10 @@ pub fn load_paths(paths: &[PathBuf]) -> Result<Sources, LoadError> {
             return Err(LoadError::Empty(path.clone()));
         }
         for f in files {
-            let text = std::fs::read_to_string(&f).map_err(|source| LoadError::Io { path: f.clone(), source })?;
+            let text = std::fs::read_to_string(&f).map_err(|source| LoadError::Io {
+                path: f.clone(),
+                source,
+            })?;
             sources.add(f.display().to_string(), text);
         }
     }
@@ -89,12 +97,18 @@ pub fn load_paths(paths: &[PathBuf]) -> Result<Sources, LoadError> {
 }
 
 fn collect(path: &Path, out: &mut Vec<PathBuf>) -> Result<(), LoadError> {
-    let meta = std::fs::metadata(path).map_err(|source| LoadError::Io { path: path.to_path_buf(), source })?;
+    let meta = std::fs::metadata(path).map_err(|source| LoadError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
     if meta.is_file() {
         out.push(path.to_path_buf());
         return Ok(());
     }
-    let entries = std::fs::read_dir(path).map_err(|source| LoadError::Io { path: path.to_path_buf(), source })?;
+    let entries = std::fs::read_dir(path).map_err(|source| LoadError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
     let mut children: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
     children.sort();
     for child in children {

@@ -74,7 +74,12 @@ impl<'a> Resolver<'a> {
         t.conjuncts()
             .into_iter()
             .map(|expr| Condition {
-                text: self.sources.snippet(expr.span).split_whitespace().collect::<Vec<_>>().join(" "),
+                text: self
+                    .sources
+                    .snippet(expr.span)
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" "),
                 expr,
             })
             .collect()
@@ -99,13 +104,21 @@ impl<'a> Resolver<'a> {
                     self.duplicate("function", &f.name, first);
                     continue;
                 }
-                if let Some(func) = script::compile(f, &mut self.diagnostics) {
-                    self.functions.push(Signature {
-                        name: func.name.to_string(),
-                        params: func.params.clone(),
-                        returns: func.returns.clone(),
-                    });
-                    functions.push(func);
+                match script::compile(f, &mut self.diagnostics) {
+                    Ok(func) => {
+                        self.functions.push(Signature {
+                            name: func.name.to_string(),
+                            params: func.params.clone(),
+                            returns: func.returns.clone(),
+                        });
+                        functions.push(func);
+                    }
+                    Err(Some((params, returns))) => self.functions.push(Signature {
+                        name: f.name.text.clone(),
+                        params,
+                        returns,
+                    }),
+                    Err(None) => {}
                 }
             }
         }
@@ -129,7 +142,9 @@ impl<'a> Resolver<'a> {
                 }
                 Item::Risk(r) => {
                     for check in &r.checks {
-                        if let Some(first) = risk_seen.insert(check.name.text.clone(), check.name.span) {
+                        if let Some(first) =
+                            risk_seen.insert(check.name.text.clone(), check.name.span)
+                        {
                             self.duplicate("risk check", &check.name, first);
                             continue;
                         }
@@ -137,7 +152,12 @@ impl<'a> Resolver<'a> {
                         let when = if conds.len() == 1 {
                             conds.remove(0)
                         } else {
-                            let expr = self.typed(&check.when, &Type::Bool, "a condition", chrono_tz::Asia::Shanghai);
+                            let expr = self.typed(
+                                &check.when,
+                                &Type::Bool,
+                                "a condition",
+                                chrono_tz::Asia::Shanghai,
+                            );
                             Condition {
                                 text: self.sources.snippet(check.when.span).to_string(),
                                 expr,
@@ -162,24 +182,39 @@ impl<'a> Resolver<'a> {
 
     fn duplicate(&mut self, what: &str, name: &ast::Name, first: Span) {
         self.error(
-            Diagnostic::new(Code::Duplicate, name.span, format!("{what} `{}` is defined twice", name.text))
-                .label("second definition")
-                .related(first, "first defined here")
-                .help(format!("rename one of the two {what}s")),
+            Diagnostic::new(
+                Code::Duplicate,
+                name.span,
+                format!("{what} `{}` is defined twice", name.text),
+            )
+            .label("second definition")
+            .related(first, "first defined here")
+            .help(format!("rename one of the two {what}s")),
         );
     }
 
     fn field(&mut self, f: &ast::FieldDecl) {
         let path: Vec<&str> = f.path.iter().map(|n| n.text.as_str()).collect();
         let Some(ty) = Type::parse(&f.ty.text) else {
-            self.error(Diagnostic::new(Code::TypeMismatch, f.ty.span, format!("unknown type `{}`", f.ty.text)).label("not a type"));
+            self.error(
+                Diagnostic::new(
+                    Code::TypeMismatch,
+                    f.ty.span,
+                    format!("unknown type `{}`", f.ty.text),
+                )
+                .label("not a type"),
+            );
             return;
         };
         if !matches!(path.as_slice(), ["user" | "item", _]) {
             self.error(
-                Diagnostic::new(Code::UnknownField, f.span, format!("cannot declare `{}`", path.join(".")))
-                    .label("not a user or item field")
-                    .help("declared fields are `user.NAME` or `item.NAME`"),
+                Diagnostic::new(
+                    Code::UnknownField,
+                    f.span,
+                    format!("cannot declare `{}`", path.join(".")),
+                )
+                .label("not a user or item field")
+                .help("declared fields are `user.NAME` or `item.NAME`"),
             );
             return;
         }
@@ -188,11 +223,18 @@ impl<'a> Resolver<'a> {
 
     fn known_event(&mut self, name: &ast::Name) -> Arc<str> {
         if !self.events.contains(&name.text) {
-            let mut d = Diagnostic::new(Code::UnknownEvent, name.span, format!("unknown event type `{}`", name.text))
-                .label("the platform does not send this");
+            let mut d = Diagnostic::new(
+                Code::UnknownEvent,
+                name.span,
+                format!("unknown event type `{}`", name.text),
+            )
+            .label("the platform does not send this");
             d = match did_you_mean(&name.text, self.events.iter().map(String::as_str)) {
                 Some(s) => d.help(format!("did you mean `{s}`?")),
-                None => d.help(format!("declare it with `event {}` if the platform sends it", name.text)),
+                None => d.help(format!(
+                    "declare it with `event {}` if the platform sends it",
+                    name.text
+                )),
             };
             self.error(d);
         }
@@ -204,10 +246,14 @@ impl<'a> Resolver<'a> {
         let mut repeated = |me: &mut Self, what: &'static str, span: Span| -> bool {
             if let Some(first) = once.insert(what, span) {
                 me.error(
-                    Diagnostic::new(Code::RepeatedClause, span, format!("`{what}` is given twice in campaign `{}`", c.name.text))
-                        .label("second")
-                        .related(first, "first")
-                        .help("keep one of them"),
+                    Diagnostic::new(
+                        Code::RepeatedClause,
+                        span,
+                        format!("`{what}` is given twice in campaign `{}`", c.name.text),
+                    )
+                    .label("second")
+                    .related(first, "first")
+                    .help("keep one of them"),
                 );
                 return true;
             }
@@ -223,8 +269,12 @@ impl<'a> Resolver<'a> {
                     Ok(t) => tz = t,
                     Err(_) => {
                         let names = chrono_tz::TZ_VARIANTS.iter().map(|t| t.name());
-                        let mut d = Diagnostic::new(Code::BadTime, z.span, format!("unknown time zone `{}`", z.text))
-                            .label("not an IANA zone");
+                        let mut d = Diagnostic::new(
+                            Code::BadTime,
+                            z.span,
+                            format!("unknown time zone `{}`", z.text),
+                        )
+                        .label("not an IANA zone");
                         d = match did_you_mean(&z.text, names) {
                             Some(s) => d.help(format!("did you mean `{s}`?")),
                             None => d.help("use an IANA name such as `Asia/Shanghai` or `UTC`"),
@@ -251,7 +301,10 @@ impl<'a> Resolver<'a> {
             cancel_timers_on: Vec::new(),
             span: c.name.span,
         };
-        let is_batch = c.clauses.iter().any(|k| matches!(k, CampaignClause::Batch(_)));
+        let is_batch = c
+            .clauses
+            .iter()
+            .any(|k| matches!(k, CampaignClause::Batch(_)));
         let mut experiment_ast = None;
         for clause in &c.clauses {
             match clause {
@@ -279,7 +332,11 @@ impl<'a> Resolver<'a> {
                     out.budget = Some(Budget { amount, kind });
                 }
                 CampaignClause::Funding(f) => {
-                    let what = if f.category_coupons { "funding for category coupons" } else { "funding" };
+                    let what = if f.category_coupons {
+                        "funding for category coupons"
+                    } else {
+                        "funding"
+                    };
                     if repeated(self, what, f.span) {
                         continue;
                     }
@@ -380,9 +437,13 @@ impl<'a> Resolver<'a> {
 
     fn wrong_place(&mut self, span: Span, what: &str) {
         self.error(
-            Diagnostic::new(Code::WrongPlace, span, format!("a `{what}` belongs in a batch campaign"))
-                .label("in an event campaign")
-                .help("add `batch` to the campaign to run it over a user table with `mintage run`"),
+            Diagnostic::new(
+                Code::WrongPlace,
+                span,
+                format!("a `{what}` belongs in a batch campaign"),
+            )
+            .label("in an event campaign")
+            .help("add `batch` to the campaign to run it over a user table with `mintage run`"),
         );
     }
 
@@ -401,7 +462,10 @@ impl<'a> Resolver<'a> {
     }
 
     fn funding(&mut self, f: &ast::Funding) -> Funding {
-        let mut funding = Funding { platform: 0, seller: 0 };
+        let mut funding = Funding {
+            platform: 0,
+            seller: 0,
+        };
         let mut seen: Vec<&str> = Vec::new();
         for s in &f.shares {
             let bp = match s.percent.kind {
@@ -410,9 +474,13 @@ impl<'a> Resolver<'a> {
             };
             if seen.contains(&s.funder.text.as_str()) {
                 self.error(
-                    Diagnostic::new(Code::BadFunding, s.funder.span, format!("`{}` is named twice", s.funder.text))
-                        .label("again")
-                        .help("name each funder once"),
+                    Diagnostic::new(
+                        Code::BadFunding,
+                        s.funder.span,
+                        format!("`{}` is named twice", s.funder.text),
+                    )
+                    .label("again")
+                    .help("name each funder once"),
                 );
             }
             seen.push(&s.funder.text);
@@ -480,7 +548,11 @@ impl<'a> Resolver<'a> {
                 Diagnostic::new(
                     Code::BadWeights,
                     e.name.span,
-                    format!("the arms of `{}` add up to {}, not 100%", e.name.text, crate::value::Value::Percent(total)),
+                    format!(
+                        "the arms of `{}` add up to {}, not 100%",
+                        e.name.text,
+                        crate::value::Value::Percent(total)
+                    ),
                 )
                 .label("weights")
                 .help("change the weights so that every user falls in exactly one arm"),
@@ -489,24 +561,42 @@ impl<'a> Resolver<'a> {
         Some(Experiment {
             name: Arc::from(e.name.text.as_str()),
             unit,
-            seed: Arc::from(e.seed.clone().unwrap_or_else(|| e.name.text.clone()).as_str()),
+            seed: Arc::from(
+                e.seed
+                    .clone()
+                    .unwrap_or_else(|| e.name.text.clone())
+                    .as_str(),
+            ),
             arms,
         })
     }
 
     fn unknown_arm(&mut self, n: &ast::Name, arms: &[ast::Arm]) {
-        let mut d = Diagnostic::new(Code::UnknownArm, n.span, format!("unknown arm `{}`", n.text)).label("no such arm");
+        let mut d = Diagnostic::new(
+            Code::UnknownArm,
+            n.span,
+            format!("unknown arm `{}`", n.text),
+        )
+        .label("no such arm");
         d = match did_you_mean(&n.text, arms.iter().map(|a| a.name.text.as_str())) {
             Some(s) => d.help(format!("did you mean `{s}`?")),
             None => d.help(format!(
                 "the arms are {}",
-                arms.iter().map(|a| format!("`{}`", a.name.text)).collect::<Vec<_>>().join(", ")
+                arms.iter()
+                    .map(|a| format!("`{}`", a.name.text))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )),
         };
         self.error(d);
     }
 
-    fn rule(&mut self, r: &ast::Rule, siblings: &[&ast::Rule], campaign: &Campaign) -> Option<Rule> {
+    fn rule(
+        &mut self,
+        r: &ast::Rule,
+        siblings: &[&ast::Rule],
+        campaign: &Campaign,
+    ) -> Option<Rule> {
         let tz = campaign.tz;
         let mut rule = Rule {
             name: Arc::from(r.name.text.as_str()),
@@ -524,15 +614,25 @@ impl<'a> Resolver<'a> {
         if let Some(arm) = &r.arm {
             match &campaign.experiment {
                 None => self.error(
-                    Diagnostic::new(Code::UnknownArm, arm.span, format!("campaign `{}` has no experiment", campaign.id))
-                        .label("no arms to choose from")
-                        .help("add an `experiment NAME by user.id { arm … }` block, or remove `in ARM`"),
+                    Diagnostic::new(
+                        Code::UnknownArm,
+                        arm.span,
+                        format!("campaign `{}` has no experiment", campaign.id),
+                    )
+                    .label("no arms to choose from")
+                    .help(
+                        "add an `experiment NAME by user.id { arm … }` block, or remove `in ARM`",
+                    ),
                 ),
                 Some(e) => match e.arms.iter().position(|a| *a.name == *arm.text) {
                     Some(i) => rule.arm = Some(i),
                     None => {
-                        let mut d = Diagnostic::new(Code::UnknownArm, arm.span, format!("unknown arm `{}`", arm.text))
-                            .label("no such arm");
+                        let mut d = Diagnostic::new(
+                            Code::UnknownArm,
+                            arm.span,
+                            format!("unknown arm `{}`", arm.text),
+                        )
+                        .label("no such arm");
                         if let Some(s) = did_you_mean(&arm.text, e.arms.iter().map(|a| &*a.name)) {
                             d = d.help(format!("did you mean `{s}`?"));
                         }
@@ -545,10 +645,14 @@ impl<'a> Resolver<'a> {
         let mut twice = |me: &mut Self, what: &'static str, span: Span| -> bool {
             if let Some(first) = once.insert(what, span) {
                 me.error(
-                    Diagnostic::new(Code::RepeatedClause, span, format!("`{what}` is given twice in rule `{}`", r.name.text))
-                        .label("second")
-                        .related(first, "first")
-                        .help("keep one of them (join conditions with `and`)"),
+                    Diagnostic::new(
+                        Code::RepeatedClause,
+                        span,
+                        format!("`{what}` is given twice in rule `{}`", r.name.text),
+                    )
+                    .label("second")
+                    .related(first, "first")
+                    .help("keep one of them (join conditions with `and`)"),
                 );
                 return true;
             }
@@ -604,15 +708,21 @@ impl<'a> Resolver<'a> {
                     }
                     rule.offer = self.offer(o, tz, false);
                 }
-                RuleClause::Revoke { rule: target, reason, .. } => {
-                    match siblings.iter().position(|s| s.name.text == target.text) {
-                        Some(i) if siblings.get(i).is_some_and(|s| s.name.text != r.name.text) => rule.revokes.push(Revoke {
+                RuleClause::Revoke {
+                    rule: target,
+                    reason,
+                    ..
+                } => match siblings.iter().position(|s| s.name.text == target.text) {
+                    Some(i) if siblings.get(i).is_some_and(|s| s.name.text != r.name.text) => {
+                        rule.revokes.push(Revoke {
                             rule: i,
-                            reason: Arc::from(reason.as_ref().map_or("revoked", |n| n.text.as_str())),
-                        }),
-                        _ => self.unknown_rule(target, siblings, &campaign.id),
+                            reason: Arc::from(
+                                reason.as_ref().map_or("revoked", |n| n.text.as_str()),
+                            ),
+                        })
                     }
-                }
+                    _ => self.unknown_rule(target, siblings, &campaign.id),
+                },
                 RuleClause::Alert(a) => {
                     let details = a
                         .details
@@ -636,30 +746,43 @@ impl<'a> Resolver<'a> {
                             self.unknown_rule(n, siblings, &campaign.id);
                         }
                     }
-                    rule.exclusive_with = Some(names.iter().map(|n| Arc::from(n.text.as_str())).collect());
+                    rule.exclusive_with =
+                        Some(names.iter().map(|n| Arc::from(n.text.as_str())).collect());
                 }
             }
         }
         if rule.triggers.is_empty() {
             self.error(
-                Diagnostic::new(Code::MissingClause, r.name.span, format!("rule `{}` has no trigger", r.name.text))
-                    .label("when does it run?")
-                    .help("add `on view_item` (or another event type)"),
+                Diagnostic::new(
+                    Code::MissingClause,
+                    r.name.span,
+                    format!("rule `{}` has no trigger", r.name.text),
+                )
+                .label("when does it run?")
+                .help("add `on view_item` (or another event type)"),
             );
         }
         if rule.offer.is_none() && rule.alerts.is_empty() && rule.revokes.is_empty() {
             self.error(
-                Diagnostic::new(Code::MissingClause, r.name.span, format!("rule `{}` does nothing", r.name.text))
-                    .label("no `give`, `alert` or `revoke`")
-                    .help("add `give amount_off ¥10 valid 72h` or an `alert`"),
+                Diagnostic::new(
+                    Code::MissingClause,
+                    r.name.span,
+                    format!("rule `{}` does nothing", r.name.text),
+                )
+                .label("no `give`, `alert` or `revoke`")
+                .help("add `give amount_off ¥10 valid 72h` or an `alert`"),
             );
         }
         Some(rule)
     }
 
     fn unknown_rule(&mut self, n: &ast::Name, siblings: &[&ast::Rule], campaign: &str) {
-        let mut d = Diagnostic::new(Code::UnknownRule, n.span, format!("campaign `{campaign}` has no rule `{}`", n.text))
-            .label("no such rule");
+        let mut d = Diagnostic::new(
+            Code::UnknownRule,
+            n.span,
+            format!("campaign `{campaign}` has no rule `{}`", n.text),
+        )
+        .label("no such rule");
         if let Some(s) = did_you_mean(&n.text, siblings.iter().map(|r| r.name.text.as_str())) {
             d = d.help(format!("did you mean `{s}`?"));
         }
@@ -686,13 +809,22 @@ impl<'a> Resolver<'a> {
         }
     }
 
-    pub(super) fn offer(&mut self, o: &ast::Offer, tz: chrono_tz::Tz, in_batch: bool) -> Option<OfferSpec> {
+    pub(super) fn offer(
+        &mut self,
+        o: &ast::Offer,
+        tz: chrono_tz::Tz,
+        in_batch: bool,
+    ) -> Option<OfferSpec> {
         use ast::OfferKind as K;
         for span in &o.repeated {
             self.error(
-                Diagnostic::new(Code::RepeatedClause, *span, "this offer parameter is given twice")
-                    .label("again")
-                    .help("keep one of them"),
+                Diagnostic::new(
+                    Code::RepeatedClause,
+                    *span,
+                    "this offer parameter is given twice",
+                )
+                .label("again")
+                .help("keep one of them"),
             );
         }
         let value_type = match o.kind {
@@ -716,18 +848,26 @@ impl<'a> Resolver<'a> {
             }
             None => {}
         }
-        let money = |me: &mut Self, e: &Option<ast::Expr>, what: &str| e.as_ref().map(|e| me.typed(e, &Type::Money, what, tz));
+        let money = |me: &mut Self, e: &Option<ast::Expr>, what: &str| {
+            e.as_ref().map(|e| me.typed(e, &Type::Money, what, tz))
+        };
         let min_spend = money(self, &o.min_spend, "a minimum spend");
         let worth = money(self, &o.worth, "the worth of a gift or perk");
         let cap = money(self, &o.cap, "a cap");
         let scope = o.scope.as_ref().map(|e| {
             let (mut s, ()) = self.scope(tz);
             let t = s.expr(e);
-            if !matches!(&t.ty, Type::Str | Type::Unknown) && t.ty != Type::List(Box::new(Type::Str)) {
+            if !matches!(&t.ty, Type::Str | Type::Unknown)
+                && t.ty != Type::List(Box::new(Type::Str))
+            {
                 self.error(
-                    Diagnostic::new(Code::TypeMismatch, e.span, "a category scope must be a category name or a list of them")
-                        .label(format!("this is {}", super::expr::article(&t.ty)))
-                        .help("write `for item.category` or `for [\"bags\", \"watches\"]`"),
+                    Diagnostic::new(
+                        Code::TypeMismatch,
+                        e.span,
+                        "a category scope must be a category name or a list of them",
+                    )
+                    .label(format!("this is {}", super::expr::article(&t.ty)))
+                    .help("write `for item.category` or `for [\"bags\", \"watches\"]`"),
                 );
             }
             t
@@ -736,17 +876,33 @@ impl<'a> Resolver<'a> {
             Some(ast::Validity::For(e)) => {
                 let t = self.typed(e, &Type::Duration, "a validity", tz);
                 match t.kind {
-                    super::types::TExprKind::Const(crate::value::Value::Duration(ms)) => Validity::For(ms),
+                    super::types::TExprKind::Const(crate::value::Value::Duration(ms)) => {
+                        Validity::For(ms)
+                    }
                     _ => Validity::UntilWindowEnd,
                 }
             }
             _ => Validity::UntilWindowEnd,
         };
         if o.kind == K::Threshold && min_spend.is_none() {
-            self.error(Diagnostic::new(Code::MissingClause, o.span, "a threshold offer needs a spend").label("spend what?"));
+            self.error(
+                Diagnostic::new(
+                    Code::MissingClause,
+                    o.span,
+                    "a threshold offer needs a spend",
+                )
+                .label("spend what?"),
+            );
         }
         if o.kind == K::PercentOff && cap.is_some() && value.is_empty() {
-            self.error(Diagnostic::new(Code::MissingClause, o.span, "percent_off needs a percentage").label("how much?"));
+            self.error(
+                Diagnostic::new(
+                    Code::MissingClause,
+                    o.span,
+                    "percent_off needs a percentage",
+                )
+                .label("how much?"),
+            );
         }
         let funded = o.funded.as_ref().map(|f| self.funding(f));
         Some(OfferSpec {
@@ -777,16 +933,29 @@ impl<'a> Resolver<'a> {
                     let when = s.when.as_ref().map(|e| {
                         let expr = self.typed(e, &Type::Bool, "a segment condition", tz);
                         Condition {
-                            text: self.sources.snippet(e.span).split_whitespace().collect::<Vec<_>>().join(" "),
+                            text: self
+                                .sources
+                                .snippet(e.span)
+                                .split_whitespace()
+                                .collect::<Vec<_>>()
+                                .join(" "),
                             expr,
                         }
                     });
-                    let offers: Vec<OfferSpec> = s.offers.iter().filter_map(|o| self.offer(o, tz, true)).collect();
+                    let offers: Vec<OfferSpec> = s
+                        .offers
+                        .iter()
+                        .filter_map(|o| self.offer(o, tz, true))
+                        .collect();
                     if offers.is_empty() {
                         self.error(
-                            Diagnostic::new(Code::MissingClause, s.name.span, format!("segment `{}` offers nothing", s.name.text))
-                                .label("no `give`")
-                                .help("add `give amount_off ¥20 min_spend ¥200 valid 7d`"),
+                            Diagnostic::new(
+                                Code::MissingClause,
+                                s.name.span,
+                                format!("segment `{}` offers nothing", s.name.text),
+                            )
+                            .label("no `give`")
+                            .help("add `give amount_off ¥20 min_spend ¥200 valid 7d`"),
                         );
                     }
                     segments.push(Segment {
@@ -797,7 +966,10 @@ impl<'a> Resolver<'a> {
                 }
                 CampaignClause::Model(m) => {
                     if model.is_some() {
-                        self.error(Diagnostic::new(Code::RepeatedClause, m.span, "`model` is given twice").label("second"));
+                        self.error(
+                            Diagnostic::new(Code::RepeatedClause, m.span, "`model` is given twice")
+                                .label("second"),
+                        );
                         continue;
                     }
                     model = Some(m);
@@ -805,9 +977,13 @@ impl<'a> Resolver<'a> {
                 CampaignClause::Maximize(n) => {
                     if n.text != "gain" {
                         self.error(
-                            Diagnostic::new(Code::TypeMismatch, n.span, format!("cannot maximize `{}`", n.text))
-                                .label("the objective is the expected gain")
-                                .help("write `maximize gain`; cost is bounded by the budget"),
+                            Diagnostic::new(
+                                Code::TypeMismatch,
+                                n.span,
+                                format!("cannot maximize `{}`", n.text),
+                            )
+                            .label("the objective is the expected gain")
+                            .help("write `maximize gain`; cost is bounded by the budget"),
                         );
                     }
                     maximize = Some(n);
@@ -818,9 +994,13 @@ impl<'a> Resolver<'a> {
         let _ = maximize;
         if segments.is_empty() {
             self.error(
-                Diagnostic::new(Code::MissingClause, c.name.span, format!("batch campaign `{}` has no segments", c.name.text))
-                    .label("whom does it offer what?")
-                    .help("add `segment everyone { give amount_off ¥20 valid 7d }`"),
+                Diagnostic::new(
+                    Code::MissingClause,
+                    c.name.span,
+                    format!("batch campaign `{}` has no segments", c.name.text),
+                )
+                .label("whom does it offer what?")
+                .help("add `segment everyone { give amount_off ¥20 valid 7d }`"),
             );
         }
         let Some(m) = model else {
@@ -846,7 +1026,14 @@ impl<'a> Resolver<'a> {
                 };
                 let t = s.expr(e);
                 if locals.iter().any(|(n, _)| *n == name.text) {
-                    self.error(Diagnostic::new(Code::Duplicate, name.span, format!("`{}` is bound twice", name.text)).label("again"));
+                    self.error(
+                        Diagnostic::new(
+                            Code::Duplicate,
+                            name.span,
+                            format!("`{}` is bound twice", name.text),
+                        )
+                        .label("again"),
+                    );
                 }
                 locals.push((name.text.clone(), t.ty.clone()));
                 bindings.push((Arc::from(name.text.as_str()), t));
@@ -862,15 +1049,27 @@ impl<'a> Resolver<'a> {
                 };
                 let t = s.expect(e, &Type::Money, &format!("the expected {}", name.text));
                 if typed_outputs.insert(name.text.clone(), t).is_some() {
-                    self.error(Diagnostic::new(Code::RepeatedClause, name.span, format!("`{}` is given twice", name.text)).label("again"));
+                    self.error(
+                        Diagnostic::new(
+                            Code::RepeatedClause,
+                            name.span,
+                            format!("`{}` is given twice", name.text),
+                        )
+                        .label("again"),
+                    );
                 }
             }
         }
-        let (Some(cost), Some(gain)) = (typed_outputs.remove("cost"), typed_outputs.remove("gain")) else {
+        let (Some(cost), Some(gain)) = (typed_outputs.remove("cost"), typed_outputs.remove("gain"))
+        else {
             self.error(
-                Diagnostic::new(Code::MissingClause, m.span, "the model must set both `cost` and `gain`")
-                    .label("incomplete model")
-                    .help("add `cost = p * value` and `gain = (p - p0) * aov` (money)"),
+                Diagnostic::new(
+                    Code::MissingClause,
+                    m.span,
+                    "the model must set both `cost` and `gain`",
+                )
+                .label("incomplete model")
+                .help("add `cost = p * value` and `gain = (p - p0) * aov` (money)"),
             );
             return None;
         };

@@ -30,7 +30,11 @@ pub fn engine() -> rhai::Engine {
 }
 
 /// Compiles one `function`; reports and returns `None` if Rhai rejects it.
-pub fn compile(def: &FunctionDef, diagnostics: &mut Vec<Diagnostic>) -> Option<Function> {
+/// On a Rhai error the signature is still returned, so calls do not also report `E010`.
+pub fn compile(
+    def: &FunctionDef,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Result<Function, Option<(Vec<Type>, Type)>> {
     let mut params = Vec::new();
     let mut ok = true;
     for (name, ty) in def.params.iter().map(|(n, t)| (n, t)) {
@@ -38,19 +42,33 @@ pub fn compile(def: &FunctionDef, diagnostics: &mut Vec<Diagnostic>) -> Option<F
             Some(t) => params.push(t),
             None => {
                 ok = false;
-                diagnostics.push(Diagnostic::new(Code::TypeMismatch, ty.span, format!("unknown type `{}` for `{}`", ty.text, name.text)).label("not a type"));
+                diagnostics.push(
+                    Diagnostic::new(
+                        Code::TypeMismatch,
+                        ty.span,
+                        format!("unknown type `{}` for `{}`", ty.text, name.text),
+                    )
+                    .label("not a type"),
+                );
             }
         }
     }
     let returns = match Type::parse(&def.returns.text) {
         Some(t) => t,
         None => {
-            diagnostics.push(Diagnostic::new(Code::TypeMismatch, def.returns.span, format!("unknown type `{}`", def.returns.text)).label("not a type"));
-            return None;
+            diagnostics.push(
+                Diagnostic::new(
+                    Code::TypeMismatch,
+                    def.returns.span,
+                    format!("unknown type `{}`", def.returns.text),
+                )
+                .label("not a type"),
+            );
+            return Err(None);
         }
     };
     if !ok {
-        return None;
+        return Err(None);
     }
     let names: Vec<&str> = def.params.iter().map(|(n, _)| n.text.as_str()).collect();
     // The body is wrapped as a Rhai function of the same name, so positions inside it
@@ -58,7 +76,7 @@ pub fn compile(def: &FunctionDef, diagnostics: &mut Vec<Diagnostic>) -> Option<F
     let header = format!("fn {}({}) {{\n", def.name.text, names.join(", "));
     let script = format!("{header}{}\n}}", def.body);
     match engine().compile(&script) {
-        Ok(ast) => Some(Function {
+        Ok(ast) => Ok(Function {
             name: Arc::from(def.name.text.as_str()),
             params,
             returns,
@@ -67,11 +85,19 @@ pub fn compile(def: &FunctionDef, diagnostics: &mut Vec<Diagnostic>) -> Option<F
         Err(e) => {
             let span = error_span(def, &e);
             diagnostics.push(
-                Diagnostic::new(Code::Script, span, format!("function `{}` does not compile: {}", def.name.text, e.err_type()))
-                    .label("rhai stopped here")
-                    .help("the body is Rhai code: see https://rhai.rs/book/ for its syntax"),
+                Diagnostic::new(
+                    Code::Script,
+                    span,
+                    format!(
+                        "function `{}` does not compile: {}",
+                        def.name.text,
+                        e.err_type()
+                    ),
+                )
+                .label("rhai stopped here")
+                .help("the body is Rhai code: see https://rhai.rs/book/ for its syntax"),
             );
-            None
+            Err(Some((params, returns)))
         }
     }
 }
@@ -86,11 +112,18 @@ fn error_span(def: &FunctionDef, e: &rhai::ParseError) -> Span {
     let mut offset = 0usize;
     for (i, l) in def.body.split_inclusive('\n').enumerate() {
         if i == line {
-            offset += l.char_indices().nth(col.saturating_sub(1)).map_or(0, |(b, _)| b);
+            offset += l
+                .char_indices()
+                .nth(col.saturating_sub(1))
+                .map_or(0, |(b, _)| b);
             break;
         }
         offset += l.len();
     }
     let start = def.body_span.start as usize + offset.min(def.body.len());
-    Span::new(def.body_span.file, start, (start + 1).min(def.body_span.end as usize))
+    Span::new(
+        def.body_span.file,
+        start,
+        (start + 1).min(def.body_span.end as usize),
+    )
 }

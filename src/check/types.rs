@@ -104,7 +104,11 @@ pub const FIELDS: &[(&str, Field, Type)] = &[
     ("user.paid_orders", Field::UserPaidOrders, Type::Number),
     ("user.last_order_at", Field::UserLastOrderAt, Type::Time),
     ("user.total_spend", Field::UserTotalSpend, Type::Money),
-    ("user.avg_order_value", Field::UserAvgOrderValue, Type::Money),
+    (
+        "user.avg_order_value",
+        Field::UserAvgOrderValue,
+        Type::Money,
+    ),
     ("user.ltv_tier", Field::UserLtvTier, Type::Str),
     ("user.device_id", Field::UserDeviceId, Type::Str),
     ("item.id", Field::ItemId, Type::Str),

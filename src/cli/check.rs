@@ -29,7 +29,12 @@ pub fn run(args: Args) -> u8 {
             return 2;
         }
     };
-    let now = match args.now.as_deref().map(mintage::value::parse_time).transpose() {
+    let now = match args
+        .now
+        .as_deref()
+        .map(mintage::value::parse_time)
+        .transpose()
+    {
         Ok(n) => n,
         Err(e) => {
             eprintln!("error: --now: {e}");
@@ -42,7 +47,11 @@ pub fn run(args: Args) -> u8 {
     let warnings = checked.diagnostics.len() - errors;
     match args.format {
         Format::Json => {
-            let list: Vec<_> = checked.diagnostics.iter().map(|d| d.to_json(&checked.sources)).collect();
+            let list: Vec<_> = checked
+                .diagnostics
+                .iter()
+                .map(|d| d.to_json(&checked.sources))
+                .collect();
             let out = serde_json::json!({"files": files, "errors": errors, "warnings": warnings, "diagnostics": list});
             println!("{out}");
         }
@@ -50,8 +59,13 @@ pub fn run(args: Args) -> u8 {
             for d in &checked.diagnostics {
                 eprintln!("{:?}", d.to_report(&checked.sources));
             }
-            let summary = format!("checked {files} file(s): {errors} error(s), {warnings} warning(s)");
-            if errors > 0 { eprintln!("{summary}") } else { println!("{summary}") }
+            let summary =
+                format!("checked {files} file(s): {errors} error(s), {warnings} warning(s)");
+            if errors > 0 {
+                eprintln!("{summary}")
+            } else {
+                println!("{summary}")
+            }
         }
     }
     u8::from(errors > 0)

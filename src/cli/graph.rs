@@ -19,7 +19,9 @@ enum Format {
 }
 
 pub fn run(args: Args) -> u8 {
-    let Some(program) = crate::cli::load_rules(&args.paths) else { return 1 };
+    let Some(program) = crate::cli::load_rules(&args.paths) else {
+        return 1;
+    };
     let compiled = mintage::compile::compile(program);
     let format = match args.format {
         Format::Dot => DrawFormat::Dot,

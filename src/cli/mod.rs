@@ -15,7 +15,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "mintage", version, about = "Campaign rules that mint coupons for consignment marketplaces")]
+#[command(
+    name = "mintage",
+    version,
+    about = "Campaign rules that mint coupons for consignment marketplaces"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

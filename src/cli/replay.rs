@@ -59,8 +59,12 @@ fn open(path: &PathBuf) -> Result<Box<dyn BufRead>, String> {
 }
 
 pub fn run(args: Args) -> u8 {
-    let Some(program) = crate::cli::load_rules(&args.rules) else { return 1 };
-    let Some(minter) = minter(args.seed) else { return 2 };
+    let Some(program) = crate::cli::load_rules(&args.rules) else {
+        return 1;
+    };
+    let Some(minter) = minter(args.seed) else {
+        return 2;
+    };
     let rules = Arc::new(Rules::new(program));
     let mut runtime = Runtime::new(rules, minter).explain(args.explain);
     let reader = match open(&args.events) {
@@ -111,8 +115,12 @@ pub fn run(args: Args) -> u8 {
 }
 
 pub fn eval(args: EvalArgs) -> u8 {
-    let Some(program) = crate::cli::load_rules(&args.rules) else { return 1 };
-    let Some(minter) = minter(args.seed) else { return 2 };
+    let Some(program) = crate::cli::load_rules(&args.rules) else {
+        return 1;
+    };
+    let Some(minter) = minter(args.seed) else {
+        return 2;
+    };
     let text = if args.event.as_os_str() == "-" {
         let mut s = String::new();
         if std::io::Read::read_to_string(&mut std::io::stdin(), &mut s).is_err() {

@@ -10,7 +10,9 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> u8 {
-    let Some(program) = crate::cli::load_rules(&args.paths) else { return 1 };
+    let Some(program) = crate::cli::load_rules(&args.paths) else {
+        return 1;
+    };
     let outcomes = mintage::testing::run_all(&program);
     let mut failed = 0;
     for o in &outcomes {
@@ -24,6 +26,10 @@ pub fn run(args: Args) -> u8 {
             }
         }
     }
-    println!("tests: {} passed, {} failed", outcomes.len() - failed, failed);
+    println!(
+        "tests: {} passed, {} failed",
+        outcomes.len() - failed,
+        failed
+    );
     u8::from(failed > 0)
 }

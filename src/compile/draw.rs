@@ -17,7 +17,11 @@ fn label(c: &Compiled, id: NodeId) -> String {
         Node::Field(f) => format!("{f:?}"),
         Node::Local(i) => format!("let #{i}"),
         Node::Call(b, _) => format!("{}()", b.name()),
-        Node::UserCall(i, _) => c.program.functions.get(*i).map_or("fn".into(), |f| format!("{}()", f.name)),
+        Node::UserCall(i, _) => c
+            .program
+            .functions
+            .get(*i)
+            .map_or("fn".into(), |f| format!("{}()", f.name)),
         Node::Not(_) => "not".into(),
         Node::Neg(_) => "neg".into(),
         Node::Binary(op, _, _) => op.symbol().to_string(),
@@ -60,7 +64,12 @@ pub fn draw(c: &Compiled, format: Format) -> String {
         let campaign = &c.program.campaigns[r.campaign];
         let name = campaign.rules.get(r.rule).map_or("?", |x| &*x.name);
         labels.push((format!("r{i}"), format!("{}.{}", campaign.id, name)));
-        let audience = c.campaigns.get(r.campaign).map(|a| a.audience.iter()).into_iter().flatten();
+        let audience = c
+            .campaigns
+            .get(r.campaign)
+            .map(|a| a.audience.iter())
+            .into_iter()
+            .flatten();
         for cond in audience.chain(r.conditions.iter()) {
             edges.insert((format!("r{i}"), format!("n{}", cond.node)));
             stack.push(cond.node);
@@ -87,7 +96,9 @@ pub fn draw(c: &Compiled, format: Format) -> String {
     let mut out = String::new();
     match format {
         Format::Dot => {
-            out.push_str("digraph mintage {\n  rankdir=LR;\n  node [shape=box, fontname=\"Helvetica\"];\n");
+            out.push_str(
+                "digraph mintage {\n  rankdir=LR;\n  node [shape=box, fontname=\"Helvetica\"];\n",
+            );
             for (id, l) in &labels {
                 let _ = writeln!(out, "  {id} [label=\"{l}\"];");
             }

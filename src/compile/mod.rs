@@ -120,7 +120,9 @@ fn offer_nodes(graph: &mut Graph, o: &crate::check::program::OfferSpec) -> Offer
 /// `item.category == "x"` or `item.category in [...]`.
 fn required_categories(conds: &[crate::check::program::Condition]) -> Option<Vec<Arc<str>>> {
     for c in conds {
-        let TExprKind::Binary(op, a, b) = &c.expr.kind else { continue };
+        let TExprKind::Binary(op, a, b) = &c.expr.kind else {
+            continue;
+        };
         if !matches!(a.kind, TExprKind::Field(Field::ItemCategory)) {
             continue;
         }
@@ -210,11 +212,20 @@ pub fn compile(program: Program) -> Compiled {
                 rule: ri,
                 conditions: r.conditions.iter().map(|a| cond(&mut graph, a)).collect(),
                 keys,
-                offer: r.offer.as_ref().map(|o| offer_nodes(&mut graph, o)).unwrap_or_default(),
+                offer: r
+                    .offer
+                    .as_ref()
+                    .map(|o| offer_nodes(&mut graph, o))
+                    .unwrap_or_default(),
                 alerts: r
                     .alerts
                     .iter()
-                    .map(|a| a.details.iter().map(|(n, e)| (n.clone(), graph.add(e))).collect())
+                    .map(|a| {
+                        a.details
+                            .iter()
+                            .map(|(n, e)| (n.clone(), graph.add(e)))
+                            .collect()
+                    })
                     .collect(),
             });
             let categories = required_categories(&r.conditions);
@@ -233,21 +244,31 @@ pub fn compile(program: Program) -> Compiled {
                 }
             }
         }
-        batches.push(c.batch.as_ref().map(|b| BatchNodes {
-            segments: b
-                .segments
-                .iter()
-                .map(|s| SegmentNodes {
-                    when: s.when.as_ref().map(|w| cond(&mut graph, w)),
-                    offers: s.offers.iter().map(|o| offer_nodes(&mut graph, o)).collect(),
-                })
-                .collect(),
-            bindings: b.bindings.iter().map(|(_, e)| graph.add(e)).collect(),
-            cost: graph.add(&b.cost),
-            gain: graph.add(&b.gain),
+        batches.push(c.batch.as_ref().map(|b| {
+            BatchNodes {
+                segments: b
+                    .segments
+                    .iter()
+                    .map(|s| SegmentNodes {
+                        when: s.when.as_ref().map(|w| cond(&mut graph, w)),
+                        offers: s
+                            .offers
+                            .iter()
+                            .map(|o| offer_nodes(&mut graph, o))
+                            .collect(),
+                    })
+                    .collect(),
+                bindings: b.bindings.iter().map(|(_, e)| graph.add(e)).collect(),
+                cost: graph.add(&b.cost),
+                gain: graph.add(&b.gain),
+            }
         }));
     }
-    let risk = program.risk.iter().map(|r| cond(&mut graph, &r.when)).collect();
+    let risk = program
+        .risk
+        .iter()
+        .map(|r| cond(&mut graph, &r.when))
+        .collect();
     let horizon_ms = horizon(&program);
     Compiled {
         program,

@@ -13,7 +13,9 @@ pub struct CodeError(pub String);
 
 impl CodeMinter {
     pub fn seeded(seed: u64) -> Self {
-        CodeMinter { rng: ChaCha20Rng::seed_from_u64(seed) }
+        CodeMinter {
+            rng: ChaCha20Rng::seed_from_u64(seed),
+        }
     }
     pub fn mint(&mut self) -> String {
         let mut chars = Vec::new();
@@ -37,9 +39,13 @@ impl CodeMinter {
     pub fn from_entropy() -> Result<Self, CodeError> {
         let mut seed = [0u8; 32];
         getrandom::fill(&mut seed).map_err(|e| CodeError(e.to_string()))?;
-        Ok(CodeMinter { rng: ChaCha20Rng::from_seed(seed) })
+        Ok(CodeMinter {
+            rng: ChaCha20Rng::from_seed(seed),
+        })
     }
 }
 impl std::fmt::Display for CodeError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result { f.write_str(&self.0) }
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
 }

@@ -93,7 +93,12 @@ pub struct Decision {
 }
 
 impl Decision {
-    pub fn new(at: Millis, trigger: Trigger, event_id: Arc<str>, user_id: Option<Arc<str>>) -> Self {
+    pub fn new(
+        at: Millis,
+        trigger: Trigger,
+        event_id: Arc<str>,
+        user_id: Option<Arc<str>>,
+    ) -> Self {
         Decision {
             at,
             trigger,
@@ -110,7 +115,10 @@ impl Decision {
 
     /// Whether the contract prints it: something was issued, revoked, raised or withheld.
     pub fn is_empty(&self) -> bool {
-        self.coupons.is_empty() && self.revoked.is_empty() && self.actions.is_empty() && self.suppressed.is_empty()
+        self.coupons.is_empty()
+            && self.revoked.is_empty()
+            && self.actions.is_empty()
+            && self.suppressed.is_empty()
     }
 
     pub fn to_json(&self) -> Json {
@@ -120,7 +128,10 @@ impl Decision {
         out.insert("trigger".into(), json!(self.trigger));
         out.insert("event_id".into(), json!(&*self.event_id));
         out.insert("user_id".into(), json!(self.user_id.as_deref()));
-        out.insert("coupons".into(), Json::Array(self.coupons.iter().map(|c| c.to_json(tz)).collect()));
+        out.insert(
+            "coupons".into(),
+            Json::Array(self.coupons.iter().map(|c| c.to_json(tz)).collect()),
+        );
         out.insert(
             "revoked".into(),
             Json::Array(
@@ -149,7 +160,10 @@ impl Decision {
             ),
         );
         if let Some(trace) = &self.trace {
-            out.insert("trace".into(), serde_json::to_value(trace).unwrap_or(Json::Null));
+            out.insert(
+                "trace".into(),
+                serde_json::to_value(trace).unwrap_or(Json::Null),
+            );
         }
         Json::Object(out)
     }
@@ -167,14 +181,23 @@ impl Coupon {
         m.insert("rule".into(), json!(&*self.rule));
         m.insert("kind".into(), json!(self.kind));
         m.insert("amount".into(), money(self.amount));
-        m.insert("percent".into(), self.percent.map_or(Json::Null, percent_json));
+        m.insert(
+            "percent".into(),
+            self.percent.map_or(Json::Null, percent_json),
+        );
         m.insert("cap".into(), money(self.cap));
         m.insert("min_spend".into(), yuan_json(self.min_spend));
-        m.insert("categories".into(), json!(self.categories.iter().map(|c| &**c).collect::<Vec<_>>()));
+        m.insert(
+            "categories".into(),
+            json!(self.categories.iter().map(|c| &**c).collect::<Vec<_>>()),
+        );
         m.insert("gift".into(), json!(self.gift.as_deref()));
         m.insert("perk".into(), json!(self.perk.as_deref()));
         m.insert("valid_from".into(), json!(time_string(self.valid_from, tz)));
-        m.insert("valid_until".into(), json!(time_string(self.valid_until, tz)));
+        m.insert(
+            "valid_until".into(),
+            json!(time_string(self.valid_until, tz)),
+        );
         m.insert(
             "funding".into(),
             json!({"platform": percent_json(self.platform_share), "seller": percent_json(self.seller_share)}),

@@ -39,7 +39,13 @@ impl Rules {
     /// The rules an event matches, in decision order, judged on the event alone: window,
     /// audience and conditions, without limits, timers, risk or budgets. This is the pure
     /// evaluation of the graph (what benchmarks time); `Runtime::process` adds the rest.
-    pub fn matching(&self, event: &Event, eval: &mut Evaluator, facts: &dyn super::eval::Facts, out: &mut Vec<u32>) {
+    pub fn matching(
+        &self,
+        event: &Event,
+        eval: &mut Evaluator,
+        facts: &dyn super::eval::Facts,
+        out: &mut Vec<u32>,
+    ) {
         out.clear();
         eval.reset();
         let compiled = &self.compiled;
@@ -56,8 +62,12 @@ impl Rules {
         let mut last_campaign = usize::MAX;
         let mut audience_ok = false;
         for_each_candidate(compiled, event, |id| {
-            let Some(rn) = compiled.rules.get(id as usize) else { return };
-            let Some(campaign) = compiled.program.campaigns.get(rn.campaign) else { return };
+            let Some(rn) = compiled.rules.get(id as usize) else {
+                return;
+            };
+            let Some(campaign) = compiled.program.campaigns.get(rn.campaign) else {
+                return;
+            };
             if let Some((start, end)) = campaign.window
                 && (event.at < start || event.at >= end)
             {
@@ -65,9 +75,17 @@ impl Rules {
             }
             if rn.campaign != last_campaign {
                 last_campaign = rn.campaign;
-                audience_ok = compiled.campaigns.get(rn.campaign).is_some_and(|c| c.audience.iter().all(|a| eval.truth(graph, a.node, &ctx)));
+                audience_ok = compiled
+                    .campaigns
+                    .get(rn.campaign)
+                    .is_some_and(|c| c.audience.iter().all(|a| eval.truth(graph, a.node, &ctx)));
             }
-            if audience_ok && rn.conditions.iter().all(|c| eval.truth(graph, c.node, &ctx)) {
+            if audience_ok
+                && rn
+                    .conditions
+                    .iter()
+                    .all(|c| eval.truth(graph, c.node, &ctx))
+            {
                 out.push(id);
             }
         });
@@ -136,7 +154,9 @@ impl Runtime {
             "tick" => {}
             "signal" => {
                 if let Some((name, key, value)) = &event.signal {
-                    self.state.signals.insert((name.clone(), key.clone()), *value);
+                    self.state
+                        .signals
+                        .insert((name.clone(), key.clone()), *value);
                 }
             }
             _ => {
@@ -171,7 +191,14 @@ impl Runtime {
         !d.is_empty() || (self.explain && d.trace.as_ref().is_some_and(|t| !t.is_empty()))
     }
 
-    fn trace(&self, d: &mut Decision, campaign: &Campaign, rule: &Rule, outcome: &str, because: Option<String>) {
+    fn trace(
+        &self,
+        d: &mut Decision,
+        campaign: &Campaign,
+        rule: &Rule,
+        outcome: &str,
+        because: Option<String>,
+    ) {
         if self.explain {
             d.trace.get_or_insert_with(Vec::new).push(TraceEntry {
                 campaign: campaign.id.clone(),
@@ -195,10 +222,13 @@ impl Runtime {
         // Events that an `unless` or `cancel timers on` names cancel pending timers.
         let kind = event.kind.clone();
         self.state.cancel(&user_id, |rule_id| {
-            let Some(rn) = compiled.rules.get(rule_id as usize) else { return false };
+            let Some(rn) = compiled.rules.get(rule_id as usize) else {
+                return false;
+            };
             let c = &compiled.program.campaigns[rn.campaign];
             let r = &c.rules[rn.rule];
-            r.wait.as_ref().is_some_and(|w| w.unless.contains(&kind)) || c.cancel_timers_on.contains(&kind)
+            r.wait.as_ref().is_some_and(|w| w.unless.contains(&kind))
+                || c.cancel_timers_on.contains(&kind)
         });
         if &*event.kind == "coupon_redeemed"
             && let Some(code) = &event.code
@@ -212,23 +242,43 @@ impl Runtime {
         let candidates = candidates(compiled, event);
         let mut exclusive_issued = false;
         for id in candidates {
-            let Some(rn) = compiled.rules.get(id as usize) else { continue };
+            let Some(rn) = compiled.rules.get(id as usize) else {
+                continue;
+            };
             let campaign = &compiled.program.campaigns[rn.campaign];
             let rule = &campaign.rules[rn.rule];
             if let Some((start, end)) = campaign.window
                 && (event.at < start || event.at >= end)
             {
-                self.trace(&mut d, campaign, rule, "not matched", Some("outside the campaign window".into()));
+                self.trace(
+                    &mut d,
+                    campaign,
+                    rule,
+                    "not matched",
+                    Some("outside the campaign window".into()),
+                );
                 continue;
             }
             if let Err(why) = self.audience_of(rn.campaign, event) {
-                self.trace(&mut d, campaign, rule, "not matched", Some(format!("audience: {why}")));
+                self.trace(
+                    &mut d,
+                    campaign,
+                    rule,
+                    "not matched",
+                    Some(format!("audience: {why}")),
+                );
                 continue;
             }
             let arm = self.arm_of(rn.campaign, event);
             let mode = mode_for(campaign, rule, arm);
             if mode == Mode::Skip {
-                self.trace(&mut d, campaign, rule, "not in arm", arm.map(|a| format!("user is in arm `{}`", arm_name(campaign, a))));
+                self.trace(
+                    &mut d,
+                    campaign,
+                    rule,
+                    "not in arm",
+                    arm.map(|a| format!("user is in arm `{}`", arm_name(campaign, a))),
+                );
                 continue;
             }
             if let Err(why) = self.conditions(&rn.conditions, event, event.at) {
@@ -236,7 +286,13 @@ impl Runtime {
                 continue;
             }
             let Some(limit_key) = self.limit_key(&rn.keys, campaign, event, event.at) else {
-                self.trace(&mut d, campaign, rule, "not matched", Some("a limit key is missing from the event".into()));
+                self.trace(
+                    &mut d,
+                    campaign,
+                    rule,
+                    "not matched",
+                    Some("a limit key is missing from the event".into()),
+                );
                 continue;
             };
             if self.limit_reached(id, rule, &user_id, &limit_key) {
@@ -261,7 +317,13 @@ impl Runtime {
                     },
                 );
                 let due_text = crate::value::time_string(due, campaign.tz);
-                self.trace(&mut d, campaign, rule, "timer started", Some(format!("fires at {due_text}")));
+                self.trace(
+                    &mut d,
+                    campaign,
+                    rule,
+                    "timer started",
+                    Some(format!("fires at {due_text}")),
+                );
                 continue;
             }
             if exclusive_issued && !campaign.exclusive {
@@ -270,7 +332,13 @@ impl Runtime {
                     rule: rule.name.clone(),
                     reason: Arc::from("exclusive"),
                 });
-                self.trace(&mut d, campaign, rule, "suppressed", Some("an exclusive campaign issued first".into()));
+                self.trace(
+                    &mut d,
+                    campaign,
+                    rule,
+                    "suppressed",
+                    Some("an exclusive campaign issued first".into()),
+                );
                 continue;
             }
             let issued = self.issue(
@@ -300,17 +368,30 @@ impl Runtime {
     fn fire(&mut self, timer: Timer, due: Millis) -> Decision {
         let rules = self.rules.clone();
         let compiled = &rules.compiled;
-        let mut d = Decision::new(due, Trigger::Timer, timer.event.id.clone(), Some(timer.user.clone()));
+        let mut d = Decision::new(
+            due,
+            Trigger::Timer,
+            timer.event.id.clone(),
+            Some(timer.user.clone()),
+        );
         if self.explain {
             d.trace = Some(Vec::new());
         }
-        let Some(rn) = compiled.rules.get(timer.rule as usize) else { return d };
+        let Some(rn) = compiled.rules.get(timer.rule as usize) else {
+            return d;
+        };
         let campaign = &compiled.program.campaigns[rn.campaign];
         let rule = &campaign.rules[rn.rule];
         if let Some((start, end)) = campaign.window
             && (due < start || due >= end)
         {
-            self.trace(&mut d, campaign, rule, "not matched", Some("timer fired outside the campaign window".into()));
+            self.trace(
+                &mut d,
+                campaign,
+                rule,
+                "not matched",
+                Some("timer fired outside the campaign window".into()),
+            );
             return d;
         }
         if self.limit_reached(timer.rule, rule, &timer.user, &timer.limit_key) {
@@ -324,7 +405,11 @@ impl Runtime {
             IssueAt {
                 event: &event,
                 at: due,
-                mode: if timer.holdout { Mode::Holdout } else { Mode::Normal },
+                mode: if timer.holdout {
+                    Mode::Holdout
+                } else {
+                    Mode::Normal
+                },
                 arm: timer.arm,
                 limit_key: timer.limit_key.clone(),
             },
@@ -346,7 +431,12 @@ impl Runtime {
     }
 
     /// `Ok` if all conditions hold; else the first that does not, explained.
-    fn conditions(&mut self, conds: &[crate::compile::Cond], event: &Event, now: Millis) -> Result<(), String> {
+    fn conditions(
+        &mut self,
+        conds: &[crate::compile::Cond],
+        event: &Event,
+        now: Millis,
+    ) -> Result<(), String> {
         let rules = self.rules.clone();
         let graph = &rules.compiled.graph;
         let facts = StateFacts {
@@ -402,7 +492,11 @@ impl Runtime {
                 let mut ev = Evaluator::default();
                 match ev.eval(&rules.compiled.graph, unit, &ctx) {
                     Value::Str(id) => {
-                        let weights: Vec<u32> = e.arms.iter().map(|a| u32::try_from(a.weight).unwrap_or(0)).collect();
+                        let weights: Vec<u32> = e
+                            .arms
+                            .iter()
+                            .map(|a| u32::try_from(a.weight).unwrap_or(0))
+                            .collect();
                         bucket::choose_arm_bp(&e.seed, &id, &weights)
                     }
                     _ => None,
@@ -416,7 +510,13 @@ impl Runtime {
         arm
     }
 
-    fn limit_key(&mut self, keys: &[Key], campaign: &Campaign, event: &Event, at: Millis) -> Option<Arc<str>> {
+    fn limit_key(
+        &mut self,
+        keys: &[Key],
+        campaign: &Campaign,
+        event: &Event,
+        at: Millis,
+    ) -> Option<Arc<str>> {
         if keys.is_empty() {
             return Some(Arc::from(""));
         }
@@ -445,7 +545,9 @@ impl Runtime {
     }
 
     fn limit_reached(&self, rule_id: u32, rule: &Rule, user: &Arc<str>, key: &Arc<str>) -> bool {
-        let Some(limit) = &rule.limit else { return false };
+        let Some(limit) = &rule.limit else {
+            return false;
+        };
         let count = self
             .state
             .users
@@ -457,17 +559,26 @@ impl Runtime {
     }
 
     fn count(&mut self, rule_id: u32, user: &Arc<str>, key: &Arc<str>) {
-        *self.state.user_mut(user).counters.entry((rule_id, key.clone())).or_default() += 1;
+        *self
+            .state
+            .user_mut(user)
+            .counters
+            .entry((rule_id, key.clone()))
+            .or_default() += 1;
     }
 
     /// Issues (or withholds) the rule's coupon and actions. Returns whether a coupon was issued.
     fn issue(&mut self, rule_id: u32, at: IssueAt<'_>, d: &mut Decision) -> bool {
         let rules = self.rules.clone();
         let compiled = &rules.compiled;
-        let Some(rn) = compiled.rules.get(rule_id as usize) else { return false };
+        let Some(rn) = compiled.rules.get(rule_id as usize) else {
+            return false;
+        };
         let campaign = &compiled.program.campaigns[rn.campaign];
         let rule = &campaign.rules[rn.rule];
-        let Some(user) = at.event.user.as_ref().map(|u| u.id.clone()) else { return false };
+        let Some(user) = at.event.user.as_ref().map(|u| u.id.clone()) else {
+            return false;
+        };
         let suppress = |d: &mut Decision, reason: &str| {
             d.suppressed.push(Suppression {
                 campaign: campaign.id.clone(),
@@ -493,11 +604,12 @@ impl Runtime {
             None => None,
         };
         if coupon.is_some()
-            && let Some(reason) = self.risk(&at) {
-                suppress(d, &reason);
-                self.trace(d, campaign, rule, "suppressed", Some(reason));
-                return false;
-            }
+            && let Some(reason) = self.risk(&at)
+        {
+            suppress(d, &reason);
+            self.trace(d, campaign, rule, "suppressed", Some(reason));
+            return false;
+        }
         let face: Fen = coupon.as_ref().map_or(0, |c| c.face_value);
         if let Some(b) = campaign.budget
             && b.kind == BudgetKind::FaceValue
@@ -530,7 +642,9 @@ impl Runtime {
             issued = true;
         }
         for revoke in &rule.revokes {
-            let Some(target) = compiled.rule_id(rn.campaign, revoke.rule) else { continue };
+            let Some(target) = compiled.rule_id(rn.campaign, revoke.rule) else {
+                continue;
+            };
             let codes: Vec<String> = self
                 .state
                 .users
@@ -538,7 +652,11 @@ impl Runtime {
                 .map(|u| {
                     u.coupons
                         .iter()
-                        .filter(|c| c.rule == target && c.status == CouponStatus::Issued && c.valid_until > at.at)
+                        .filter(|c| {
+                            c.rule == target
+                                && c.status == CouponStatus::Issued
+                                && c.valid_until > at.at
+                        })
                         .map(|c| c.code.clone())
                         .collect()
                 })
@@ -548,7 +666,10 @@ impl Runtime {
                 d.revoked.push(Revocation {
                     code,
                     campaign: campaign.id.clone(),
-                    rule: campaign.rules.get(revoke.rule).map_or_else(|| Arc::from(""), |r| r.name.clone()),
+                    rule: campaign
+                        .rules
+                        .get(revoke.rule)
+                        .map_or_else(|| Arc::from(""), |r| r.name.clone()),
                     reason: revoke.reason.clone(),
                 });
             }
@@ -562,7 +683,10 @@ impl Runtime {
             let ctx = self.ctx(at.event, at.at, &facts);
             let mut ev = Evaluator::default();
             for (name, node) in rn.alerts.get(i).into_iter().flatten() {
-                detail.insert(name.to_string(), value_json(&ev.eval(&compiled.graph, *node, &ctx)));
+                detail.insert(
+                    name.to_string(),
+                    value_json(&ev.eval(&compiled.graph, *node, &ctx)),
+                );
             }
             d.actions.push(Action {
                 kind: "alert",
@@ -572,7 +696,13 @@ impl Runtime {
                 detail,
             });
         }
-        self.trace(d, campaign, rule, if issued { "issued" } else { "matched" }, None);
+        self.trace(
+            d,
+            campaign,
+            rule,
+            if issued { "issued" } else { "matched" },
+            None,
+        );
         d.tz = campaign.tz;
         // State changed: memoised state-dependent results (velocity…) are stale.
         self.eval.reset();
@@ -606,7 +736,14 @@ impl Runtime {
         None
     }
 
-    fn offer(&self, spec: &OfferSpec, nodes: &OfferNodes, campaign: &Campaign, rule: &Rule, at: &IssueAt<'_>) -> Result<Coupon, String> {
+    fn offer(
+        &self,
+        spec: &OfferSpec,
+        nodes: &OfferNodes,
+        campaign: &Campaign,
+        rule: &Rule,
+        at: &IssueAt<'_>,
+    ) -> Result<Coupon, String> {
         let rules = &self.rules;
         let facts = StateFacts {
             state: &self.state,
@@ -619,7 +756,13 @@ impl Runtime {
             match node {
                 None => Ok(None),
                 Some(n) => match ev.eval(graph, n, &ctx) {
-                    Value::Missing => Err(format!("the offer reads a missing field{}", ev.missing.as_ref().map(|f| format!(" ({})", field_name(f))).unwrap_or_default())),
+                    Value::Missing => Err(format!(
+                        "the offer reads a missing field{}",
+                        ev.missing
+                            .as_ref()
+                            .map(|f| format!(" ({})", field_name(f)))
+                            .unwrap_or_default()
+                    )),
                     v => Ok(Some(v)),
                 },
             }
@@ -630,7 +773,10 @@ impl Runtime {
         let worth = money(get(nodes.worth)?);
         let categories = match get(nodes.scope)? {
             Some(Value::Str(s)) => vec![s],
-            Some(Value::List(items)) => items.iter().filter_map(|v| v.as_str().map(Arc::from)).collect(),
+            Some(Value::List(items)) => items
+                .iter()
+                .filter_map(|v| v.as_str().map(Arc::from))
+                .collect(),
             _ => Vec::new(),
         };
         let (amount, percent) = match (spec.kind, value) {
@@ -638,7 +784,9 @@ impl Runtime {
             (_, Some(Value::Money(m))) => (Some(m), None),
             _ => (None, None),
         };
-        Ok(build_coupon(spec, campaign, rule, at.at, at.arm, amount, percent, cap, min_spend, worth, categories))
+        Ok(build_coupon(
+            spec, campaign, rule, at.at, at.arm, amount, percent, cap, min_spend, worth, categories,
+        ))
     }
 }
 
@@ -680,17 +828,41 @@ pub fn build_coupon(
         cap,
         min_spend,
         categories,
-        gift: if spec.kind == OfferKind::Gift { spec.item.clone() } else { None },
-        perk: if spec.kind == OfferKind::Perk { spec.item.clone() } else { None },
+        gift: if spec.kind == OfferKind::Gift {
+            spec.item.clone()
+        } else {
+            None
+        },
+        perk: if spec.kind == OfferKind::Perk {
+            spec.item.clone()
+        } else {
+            None
+        },
         valid_from: at,
         valid_until,
         platform_share: funding.platform,
         seller_share: funding.seller,
-        arm: arm.and_then(|a| campaign.experiment.as_ref().and_then(|e| e.arms.get(a)).map(|x| x.name.clone())),
+        arm: arm.and_then(|a| {
+            campaign
+                .experiment
+                .as_ref()
+                .and_then(|e| e.arms.get(a))
+                .map(|x| x.name.clone())
+        }),
         expected_cost: None,
         expected_gain: None,
         face_value,
-        exclusive_with: rule.exclusive_with.clone().map(|v| if v.is_empty() { vec![Arc::from("*")] } else { v }).unwrap_or_default(),
+        exclusive_with: rule
+            .exclusive_with
+            .clone()
+            .map(|v| {
+                if v.is_empty() {
+                    vec![Arc::from("*")]
+                } else {
+                    v
+                }
+            })
+            .unwrap_or_default(),
         segment: None,
     }
 }
@@ -706,7 +878,8 @@ fn value_json(v: &Value) -> serde_json::Value {
     match v {
         Value::Missing => serde_json::Value::Null,
         Value::Bool(b) => (*b).into(),
-        Value::Number(n) => serde_json::Number::from_f64(*n).map_or(serde_json::Value::Null, serde_json::Value::Number),
+        Value::Number(n) => serde_json::Number::from_f64(*n)
+            .map_or(serde_json::Value::Null, serde_json::Value::Number),
         Value::Money(m) => crate::value::yuan_json(*m),
         Value::Percent(p) => crate::value::percent_json(*p),
         Value::Str(s) => serde_json::Value::String(s.to_string()),
@@ -715,13 +888,22 @@ fn value_json(v: &Value) -> serde_json::Value {
 }
 
 fn arm_name(c: &Campaign, arm: usize) -> String {
-    c.experiment.as_ref().and_then(|e| e.arms.get(arm)).map_or_else(String::new, |a| a.name.to_string())
+    c.experiment
+        .as_ref()
+        .and_then(|e| e.arms.get(arm))
+        .map_or_else(String::new, |a| a.name.to_string())
 }
 
 fn mode_for(campaign: &Campaign, rule: &Rule, arm: Option<usize>) -> Mode {
-    let Some(e) = &campaign.experiment else { return Mode::Normal };
+    let Some(e) = &campaign.experiment else {
+        return Mode::Normal;
+    };
     let Some(a) = arm else {
-        return if rule.arm.is_none() { Mode::Normal } else { Mode::Skip };
+        return if rule.arm.is_none() {
+            Mode::Normal
+        } else {
+            Mode::Skip
+        };
     };
     match e.arms.get(a).and_then(|x| x.holdout) {
         Some(target) => {
@@ -750,7 +932,9 @@ fn candidates(compiled: &Compiled, event: &Event) -> Vec<u32> {
 }
 
 fn for_each_candidate(compiled: &Compiled, event: &Event, mut f: impl FnMut(u32)) {
-    let Some(index) = compiled.triggers.get(&event.kind) else { return };
+    let Some(index) = compiled.triggers.get(&event.kind) else {
+        return;
+    };
     let by_cat = event
         .item
         .as_ref()
@@ -774,7 +958,9 @@ fn for_each_candidate(compiled: &Compiled, event: &Event, mut f: impl FnMut(u32)
 
 fn period_key(k: &Key, at: Millis, tz: chrono_tz::Tz) -> String {
     use chrono::Datelike;
-    let Some(t) = chrono::DateTime::from_timestamp_millis(at) else { return String::new() };
+    let Some(t) = chrono::DateTime::from_timestamp_millis(at) else {
+        return String::new();
+    };
     let local = t.with_timezone(&tz);
     match k {
         Key::Day => local.format("%Y-%m-%d").to_string(),
@@ -788,7 +974,11 @@ fn period_key(k: &Key, at: Millis, tz: chrono_tz::Tz) -> String {
 
 pub fn field_name(f: &Field) -> String {
     use crate::check::types::{FIELDS, OFFER_FIELDS};
-    if let Some((p, _, _)) = FIELDS.iter().chain(OFFER_FIELDS.iter()).find(|(_, x, _)| x == f) {
+    if let Some((p, _, _)) = FIELDS
+        .iter()
+        .chain(OFFER_FIELDS.iter())
+        .find(|(_, x, _)| x == f)
+    {
         return p.to_string();
     }
     match f {
@@ -802,7 +992,11 @@ pub fn field_name(f: &Field) -> String {
 }
 
 /// Why a condition failed: its text and the values of the fields it read.
-fn explain_condition(graph: &crate::compile::Graph, c: &crate::compile::Cond, ctx: &Ctx<'_>) -> String {
+fn explain_condition(
+    graph: &crate::compile::Graph,
+    c: &crate::compile::Cond,
+    ctx: &Ctx<'_>,
+) -> String {
     let mut fields = Vec::new();
     let mut stack = vec![c.node];
     while let Some(id) = stack.pop() {

@@ -9,19 +9,27 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 fn time<'de, D: Deserializer<'de>>(d: D) -> Result<Millis, D::Error> {
-    let s: &str = <&str>::deserialize(d).map_err(|_| D::Error::custom("expected an RFC 3339 time string"))?;
+    let s: &str =
+        <&str>::deserialize(d).map_err(|_| D::Error::custom("expected an RFC 3339 time string"))?;
     parse_time(s).map_err(D::Error::custom)
 }
 
 fn opt_time<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Millis>, D::Error> {
     let s: Option<std::borrow::Cow<'de, str>> = Option::deserialize(d)?;
-    s.map(|s| parse_time(&s).map_err(D::Error::custom)).transpose()
+    s.map(|s| parse_time(&s).map_err(D::Error::custom))
+        .transpose()
 }
 
 fn opt_money<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Fen>, D::Error> {
     let v: Option<f64> = Option::deserialize(d)?;
-    v.map(|y| fen_from_yuan(y).ok_or_else(|| D::Error::custom(format!("{y} is not a money amount in yuan with at most two decimals"))))
-        .transpose()
+    v.map(|y| {
+        fen_from_yuan(y).ok_or_else(|| {
+            D::Error::custom(format!(
+                "{y} is not a money amount in yuan with at most two decimals"
+            ))
+        })
+    })
+    .transpose()
 }
 
 fn arc_str<'de, D: Deserializer<'de>>(d: D) -> Result<Arc<str>, D::Error> {
@@ -138,19 +146,27 @@ pub struct EventError(pub String);
 
 impl Event {
     pub fn from_json(line: &str) -> Result<Event, EventError> {
-        let raw: RawEvent = serde_json::from_str(line).map_err(|e| EventError(describe_json_error(&e)))?;
+        let raw: RawEvent =
+            serde_json::from_str(line).map_err(|e| EventError(describe_json_error(&e)))?;
         Event::from_raw(raw)
     }
 
     pub fn from_raw(raw: RawEvent) -> Result<Event, EventError> {
         let needs_user = !matches!(&*raw.kind, "tick" | "signal");
         if needs_user && raw.user.is_none() {
-            return Err(EventError(format!("field `user` is required for `{}` events", raw.kind)));
+            return Err(EventError(format!(
+                "field `user` is required for `{}` events",
+                raw.kind
+            )));
         }
         let signal = if &*raw.kind == "signal" {
             match (raw.name, raw.key, raw.value) {
                 (Some(n), Some(k), Some(v)) => Some((n, k, v)),
-                _ => return Err(EventError("a `signal` event needs `name`, `key` and `value`".into())),
+                _ => {
+                    return Err(EventError(
+                        "a `signal` event needs `name`, `key` and `value`".into(),
+                    ));
+                }
             }
         } else {
             None

@@ -88,7 +88,9 @@ impl MemoryState {
     }
 
     pub fn has_pending(&self, user: &str, rule: u32) -> bool {
-        self.users.get(user).is_some_and(|u| u.pending.iter().any(|(r, _)| *r == rule))
+        self.users
+            .get(user)
+            .is_some_and(|u| u.pending.iter().any(|(r, _)| *r == rule))
     }
 
     /// Removes and returns the earliest timer due at or before `t`.
@@ -110,7 +112,9 @@ impl MemoryState {
 
     /// Cancels the user's pending timers whose rule `cancels` says so.
     pub fn cancel(&mut self, user: &str, mut cancels: impl FnMut(u32) -> bool) {
-        let Some(u) = self.users.get_mut(user) else { return };
+        let Some(u) = self.users.get_mut(user) else {
+            return;
+        };
         let mut gone = Vec::new();
         u.pending.retain(|(rule, key)| {
             let cancel = cancels(*rule);
@@ -136,7 +140,8 @@ impl MemoryState {
         let campaign = coupon.campaign;
         *self.reserved.entry(campaign).or_default() += coupon.face_value;
         self.codes.insert(coupon.code.clone(), user.clone());
-        self.expiries.insert((coupon.valid_until, coupon.code.clone()), ());
+        self.expiries
+            .insert((coupon.valid_until, coupon.code.clone()), ());
         let u = self.user_mut(user);
         u.issued.push_back((coupon.issued_at, campaign));
         u.coupons.push(coupon);
@@ -208,11 +213,16 @@ pub struct StateFacts<'a> {
 
 impl Facts for StateFacts<'_> {
     fn signal(&self, name: &str, key: &str) -> Option<f64> {
-        self.state.signals.get(&(name.to_string(), key.to_string())).copied()
+        self.state
+            .signals
+            .get(&(name.to_string(), key.to_string()))
+            .copied()
     }
 
     fn coupons_issued(&self, user: &str, since: Millis, campaign: Option<&str>) -> u32 {
-        let Some(u) = self.state.users.get(user) else { return 0 };
+        let Some(u) = self.state.users.get(user) else {
+            return 0;
+        };
         let wanted = campaign.map(|name| self.campaigns.iter().position(|c| &**c == name));
         let recent = u.issued.iter().rev().take_while(|(at, _)| *at > since);
         match wanted {
@@ -223,9 +233,10 @@ impl Facts for StateFacts<'_> {
     }
 
     fn other_users_on_device(&self, device: &str, user: &str, since: Millis) -> u32 {
-        self.state
-            .devices
-            .get(device)
-            .map_or(0, |seen| seen.iter().filter(|(u, at)| &**u != user && *at >= since).count() as u32)
+        self.state.devices.get(device).map_or(0, |seen| {
+            seen.iter()
+                .filter(|(u, at)| &**u != user && *at >= since)
+                .count() as u32
+        })
     }
 }

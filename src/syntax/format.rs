@@ -8,10 +8,42 @@
 /// Words that start a clause; a line starting with anything else continues the clause
 /// above it.
 const CLAUSE_STARTS: &[&str] = &[
-    "campaign", "rule", "on", "wait", "when", "once", "at", "give", "revoke", "alert", "exclusive", "window",
-    "budget", "funding", "audience", "priority", "batch", "cancel", "experiment", "arm", "segment", "model",
-    "let", "cost", "gain", "maximize", "risk", "check", "function", "field", "event", "test", "user", "tick",
-    "expect", "}",
+    "campaign",
+    "rule",
+    "on",
+    "wait",
+    "when",
+    "once",
+    "at",
+    "give",
+    "revoke",
+    "alert",
+    "exclusive",
+    "window",
+    "budget",
+    "funding",
+    "audience",
+    "priority",
+    "batch",
+    "cancel",
+    "experiment",
+    "arm",
+    "segment",
+    "model",
+    "let",
+    "cost",
+    "gain",
+    "maximize",
+    "risk",
+    "check",
+    "function",
+    "field",
+    "event",
+    "test",
+    "user",
+    "tick",
+    "expect",
+    "}",
 ];
 
 /// Splits a line into code and trailing comment, outside strings.
@@ -104,8 +136,15 @@ fn brace_delta(code: &str) -> (i32, i32) {
 }
 
 fn starts_clause(code: &str) -> bool {
-    let word: String = code.chars().take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '}').collect();
-    let word = if code.starts_with('}') { "}".to_string() } else { word };
+    let word: String = code
+        .chars()
+        .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '}')
+        .collect();
+    let word = if code.starts_with('}') {
+        "}".to_string()
+    } else {
+        word
+    };
     CLAUSE_STARTS.contains(&word.as_str()) || code.starts_with(']') || code.starts_with(')')
 }
 
@@ -125,9 +164,15 @@ pub fn format(text: &str) -> String {
         }
         let (net, leading_close) = brace_delta(&code);
         let level = (depth - leading_close).max(0);
-        let extra = if !code.is_empty() && continuing && !starts_clause(&code) && depth > 0 { 1 } else { 0 };
+        let extra = if !code.is_empty() && continuing && !starts_clause(&code) && depth > 0 {
+            1
+        } else {
+            0
+        };
         let indent = "  ".repeat((level + extra) as usize);
-        let opens_block = out.last().is_some_and(|l: &String| l.trim_end().ends_with('{'));
+        let opens_block = out
+            .last()
+            .is_some_and(|l: &String| l.trim_end().ends_with('{'));
         if pending_blank && !opens_block && !code.starts_with('}') {
             out.push(String::new());
         }
@@ -168,7 +213,10 @@ mod tests {
     fn continuation_lines_get_two_more() {
         let src = "campaign c {\naudience user.paid_orders >= 1\nand user.total_spend > ¥0\n}\n";
         let out = format(src);
-        assert!(out.contains("\n  audience user.paid_orders >= 1\n    and user.total_spend > ¥0\n"), "{out}");
+        assert!(
+            out.contains("\n  audience user.paid_orders >= 1\n    and user.total_spend > ¥0\n"),
+            "{out}"
+        );
         assert_eq!(format(&out), out);
     }
 

@@ -128,7 +128,9 @@ fn describe_rule(r: Rule) -> String {
         Rule::cmp_op => "a comparison",
         Rule::and_op | Rule::or_op => "`and` or `or`",
         Rule::integer => "a whole number",
-        Rule::offer => "an offer (`amount_off`, `percent_off`, `threshold`, `free_shipping`, `gift`, `perk`)",
+        Rule::offer => {
+            "an offer (`amount_off`, `percent_off`, `threshold`, `free_shipping`, `gift`, `perk`)"
+        }
         Rule::batch_flag => "`batch`",
         Rule::cancel_timers => "`cancel timers on`",
         Rule::exclusive_campaign | Rule::exclusive_with => "`exclusive`",
@@ -148,10 +150,14 @@ fn describe_rule(r: Rule) -> String {
         Rule::arm => "`arm`",
         Rule::binding => "`let`",
         Rule::model_output => "`cost =` or `gain =`",
-        Rule::test_step | Rule::test_user | Rule::test_event | Rule::test_tick | Rule::test_expect => {
-            "`user`, `event`, `tick` or `expect`"
+        Rule::test_step
+        | Rule::test_user
+        | Rule::test_event
+        | Rule::test_tick
+        | Rule::test_expect => "`user`, `event`, `tick` or `expect`",
+        Rule::type_name => {
+            "a type (`number`, `money`, `percent`, `string`, `bool`, `duration`, `time`)"
         }
-        Rule::type_name => "a type (`number`, `money`, `percent`, `string`, `bool`, `duration`, `time`)",
         other => return format!("`{}`", rule_word(other)),
     };
     s.to_string()
@@ -159,7 +165,8 @@ fn describe_rule(r: Rule) -> String {
 
 fn rule_word(r: Rule) -> String {
     let name = format!("{r:?}");
-    name.strip_prefix("kw_").map_or(name.clone(), str::to_string)
+    name.strip_prefix("kw_")
+        .map_or(name.clone(), str::to_string)
 }
 
 struct Builder {
@@ -223,7 +230,11 @@ impl Builder {
 
     fn datetime(&self, pair: P<'_>) -> DateTimeLit {
         DateTimeLit {
-            text: pair.as_str().split_whitespace().collect::<Vec<_>>().join(" "),
+            text: pair
+                .as_str()
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" "),
             span: self.span(&pair),
         }
     }
@@ -252,7 +263,11 @@ impl Builder {
             Rule::field_decl => {
                 let mut it = children(pair);
                 let (Some(path), Some(ty)) = (it.next(), it.next()) else {
-                    return Err(Diagnostic::new(Code::Syntax, span, "incomplete field declaration"));
+                    return Err(Diagnostic::new(
+                        Code::Syntax,
+                        span,
+                        "incomplete field declaration",
+                    ));
                 };
                 let path = path.into_inner().map(|p| self.name(p)).collect();
                 Item::Field(FieldDecl {
@@ -286,7 +301,7 @@ impl Builder {
                         params.push((self.name(n), self.name(t)));
                     }
                 }
-        Rule::type_name => returns = Some(self.name(p)),
+                Rule::type_name => returns = Some(self.name(p)),
                 Rule::rhai_body => {
                     if let Some(text) = p.into_inner().next() {
                         body_span = self.span(&text);
@@ -313,7 +328,11 @@ impl Builder {
         let span = self.span(&pair);
         let mut it = children(pair).peekable();
         let Some(name) = it.next() else {
-            return Err(Diagnostic::new(Code::Syntax, span, "campaign without a name"));
+            return Err(Diagnostic::new(
+                Code::Syntax,
+                span,
+                "campaign without a name",
+            ));
         };
         let name = self.name(name);
         let title = match it.peek().map(|p| p.as_rule()) {
@@ -363,7 +382,11 @@ impl Builder {
                     }
                 }
                 let Some(amount) = amount else {
-                    return Err(Diagnostic::new(Code::Syntax, span, "budget without an amount"));
+                    return Err(Diagnostic::new(
+                        Code::Syntax,
+                        span,
+                        "budget without an amount",
+                    ));
                 };
                 CampaignClause::Budget(Budget { amount, kind, span })
             }
@@ -376,7 +399,11 @@ impl Builder {
                 let n = children(pair).next();
                 let value = n.as_ref().and_then(|n| n.as_str().parse::<i64>().ok());
                 let Some(value) = value else {
-                    return Err(Diagnostic::new(Code::BadLiteral, span, "priority is not a whole number"));
+                    return Err(Diagnostic::new(
+                        Code::BadLiteral,
+                        span,
+                        "priority is not a whole number",
+                    ));
                 };
                 CampaignClause::Priority(value, span)
             }
@@ -405,7 +432,11 @@ impl Builder {
                     }
                 }
                 let Some(name) = name else {
-                    return Err(Diagnostic::new(Code::Syntax, span, "segment without a name"));
+                    return Err(Diagnostic::new(
+                        Code::Syntax,
+                        span,
+                        "segment without a name",
+                    ));
                 };
                 CampaignClause::Segment(Segment {
                     name,
@@ -450,7 +481,11 @@ impl Builder {
     fn required_expr(&self, pair: Option<P<'_>>, span: Span) -> Result<Expr, Diagnostic> {
         match pair {
             Some(p) => self.expr(p),
-            None => Err(Diagnostic::new(Code::Syntax, span, "expected an expression")),
+            None => Err(Diagnostic::new(
+                Code::Syntax,
+                span,
+                "expected an expression",
+            )),
         }
     }
 
@@ -701,7 +736,9 @@ impl Builder {
                             Validity::UntilWindowEnd(self.span(&v))
                         }
                         Some(v) => Validity::For(self.atom(v)?),
-                        None => return Err(Diagnostic::new(Code::Syntax, pspan, "valid for how long?")),
+                        None => {
+                            return Err(Diagnostic::new(Code::Syntax, pspan, "valid for how long?"));
+                        }
                     });
                 }
                 Rule::funded => offer.funded = Some(self.funding(p)?),
@@ -718,7 +755,9 @@ impl Builder {
         };
         if inner.as_rule() == Rule::menu {
             let mspan = self.span(&inner);
-            let items = children(inner).map(|p| self.expr(p)).collect::<Result<_, _>>()?;
+            let items = children(inner)
+                .map(|p| self.expr(p))
+                .collect::<Result<_, _>>()?;
             Ok(Choice::Menu(items, mspan))
         } else {
             Ok(Choice::One(self.expr(inner)?))
@@ -764,7 +803,10 @@ impl Builder {
                         Rule::expect_nothing => Expectation::Nothing,
                         Rule::expect_coupon => {
                             let Some(n) = eit.next() else { continue };
-                            let offer = eit.next().map(|o| self.offer(o).map(Box::new)).transpose()?;
+                            let offer = eit
+                                .next()
+                                .map(|o| self.offer(o).map(Box::new))
+                                .transpose()?;
                             Expectation::Coupon(self.name(n), offer)
                         }
                         Rule::expect_suppressed => {
@@ -797,7 +839,11 @@ impl Builder {
         match pair.as_rule() {
             Rule::expr | Rule::operand => match pair.into_inner().next() {
                 Some(p) => self.expr(p),
-                None => Err(Diagnostic::new(Code::Syntax, span, "expected an expression")),
+                None => Err(Diagnostic::new(
+                    Code::Syntax,
+                    span,
+                    "expected an expression",
+                )),
             },
             Rule::or_expr | Rule::and_expr | Rule::sum | Rule::product => self.binary_chain(pair),
             Rule::not_expr | Rule::prefix => {
@@ -811,7 +857,11 @@ impl Builder {
                     }
                 }
                 let Some(mut e) = last else {
-                    return Err(Diagnostic::new(Code::Syntax, span, "expected an expression"));
+                    return Err(Diagnostic::new(
+                        Code::Syntax,
+                        span,
+                        "expected an expression",
+                    ));
                 };
                 for (op, ospan) in ops.into_iter().rev() {
                     // Fold `-30` into a literal so that constants stay constants.
@@ -834,7 +884,11 @@ impl Builder {
             Rule::comparison => {
                 let mut it = pair.into_inner();
                 let Some(left) = it.next() else {
-                    return Err(Diagnostic::new(Code::Syntax, span, "expected an expression"));
+                    return Err(Diagnostic::new(
+                        Code::Syntax,
+                        span,
+                        "expected an expression",
+                    ));
                 };
                 let left = self.expr(left)?;
                 let (Some(op), Some(right)) = (it.next(), it.next()) else {
@@ -892,16 +946,24 @@ impl Builder {
             Rule::money => {
                 let amount = pair.into_inner().next().map_or("", |p| p.as_str());
                 ExprKind::Money(parse_fixed(amount, 2).ok_or_else(|| {
-                    Diagnostic::new(Code::BadLiteral, span, format!("invalid money amount `{amount}`"))
-                        .label("at most two decimals (fen)")
-                        .help("write money like `¥30` or `¥19.90`")
+                    Diagnostic::new(
+                        Code::BadLiteral,
+                        span,
+                        format!("invalid money amount `{amount}`"),
+                    )
+                    .label("at most two decimals (fen)")
+                    .help("write money like `¥30` or `¥19.90`")
                 })?)
             }
             Rule::percent => {
                 let amount = pair.into_inner().next().map_or("", |p| p.as_str());
                 ExprKind::Percent(parse_fixed(amount, 2).ok_or_else(|| {
-                    Diagnostic::new(Code::BadLiteral, span, format!("invalid percentage `{amount}%`"))
-                        .label("at most two decimals")
+                    Diagnostic::new(
+                        Code::BadLiteral,
+                        span,
+                        format!("invalid percentage `{amount}%`"),
+                    )
+                    .label("at most two decimals")
                 })?)
             }
             Rule::duration => {
@@ -939,7 +1001,11 @@ impl Builder {
             })?),
             Rule::string => ExprKind::Str(self.string(pair)),
             Rule::boolean => ExprKind::Bool(pair.as_str() == "true"),
-            Rule::list => ExprKind::List(pair.into_inner().map(|p| self.expr(p)).collect::<Result<_, _>>()?),
+            Rule::list => ExprKind::List(
+                pair.into_inner()
+                    .map(|p| self.expr(p))
+                    .collect::<Result<_, _>>()?,
+            ),
             Rule::call => {
                 let mut it = pair.into_inner();
                 let Some(name) = it.next() else {
@@ -1001,11 +1067,17 @@ pub fn parse_fixed(text: &str, scale: u32) -> Option<i64> {
         return None;
     }
     let whole: i64 = whole.parse().ok()?;
-    let mut frac_value: i64 = if frac.is_empty() { 0 } else { frac.parse().ok()? };
+    let mut frac_value: i64 = if frac.is_empty() {
+        0
+    } else {
+        frac.parse().ok()?
+    };
     for _ in frac.len()..scale as usize {
         frac_value *= 10;
     }
-    whole.checked_mul(10_i64.pow(scale))?.checked_add(frac_value)
+    whole
+        .checked_mul(10_i64.pow(scale))?
+        .checked_add(frac_value)
 }
 
 fn unescape(s: &str) -> String {
@@ -1042,8 +1114,12 @@ mod tests {
     fn keywords_need_word_boundaries() {
         let src = "campaign c { window 2026-11-01 .. 2026-12-01\n rule r { on view_item once per user give amount_off ¥10 valid 1d } }";
         let file = parse(0, src).map_err(|d| d.message).unwrap();
-        let Item::Campaign(c) = &file.items[0] else { panic!() };
-        let CampaignClause::Rule(r) = &c.clauses[1] else { panic!() };
+        let Item::Campaign(c) = &file.items[0] else {
+            panic!()
+        };
+        let CampaignClause::Rule(r) = &c.clauses[1] else {
+            panic!()
+        };
         assert!(matches!(r.clauses[0], RuleClause::On(..)));
         assert!(matches!(r.clauses[1], RuleClause::Limit(..)));
     }

@@ -1,0 +1,7 @@
+campaign forgetful {
+  window 2026-11-01 00:00 .. 2026-12-01 00:00 Asia/Shanghai
+  rule welcome {
+    once per user
+    give amount_off ¥10 valid 72h
+  }
+}

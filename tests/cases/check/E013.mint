@@ -1,0 +1,9 @@
+campaign double_window {
+  window 2026-11-01 00:00 .. 2026-12-01 00:00 Asia/Shanghai
+  window 2026-11-01 00:00 .. 2026-12-01 00:00 Asia/Shanghai
+  rule welcome {
+    on view_item
+    once per user
+    give amount_off ¥10 valid 72h
+  }
+}

@@ -1,0 +1,8 @@
+campaign forever {
+  window 2026-11-01 00:00 .. 2026-12-01 00:00 Asia/Shanghai
+  rule welcome {
+    on view_item
+    once per user
+    give amount_off ¥10
+  }
+}

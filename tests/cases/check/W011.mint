@@ -1,0 +1,13 @@
+campaign spare_binding {
+  batch
+  budget ¥10_000 expected cost
+  segment everyone {
+    give amount_off ¥20 min_spend ¥200 valid 7d
+  }
+  model {
+    let unused = user.avg_order_value
+    cost = 10% of offer.face_value
+    gain = offer.face_value
+  }
+  maximize gain
+}

@@ -1,0 +1,151 @@
+//! Corpus tests: every `.mint` file under `tests/cases/{parse,check,fmt}` is a test, with
+//! its snapshot beside it in `snapshots/`. Add a case by adding a file; accept a new
+//! snapshot with `INSTA_UPDATE=always cargo test --test corpus` after reading it.
+
+use mintage::check::codes::Code;
+use mintage::check::{CheckOptions, check};
+use mintage::syntax::Sources;
+use std::path::{Path, PathBuf};
+
+fn cases(folder: &str) -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/cases")
+        .join(folder);
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "mint"))
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "no cases in {}", dir.display());
+    files
+}
+
+fn snapshot(folder: &str, path: &Path, content: String) {
+    let name = path.file_stem().unwrap().to_string_lossy().to_string();
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/cases")
+            .join(folder)
+            .join("snapshots"),
+    );
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_input_file(path);
+    settings.bind(|| insta::assert_snapshot!(name, content));
+}
+
+fn sources_of(path: &Path) -> (Sources, String) {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut sources = Sources::default();
+    let name = format!("{}", path.file_name().unwrap().to_string_lossy());
+    sources.add(name, text.clone());
+    (sources, text)
+}
+
+#[test]
+fn parse_cases() {
+    for path in cases("parse") {
+        let (_, text) = sources_of(&path);
+        let rendered = match mintage::syntax::parse(0, &text) {
+            Ok(file) => format!("{file:#?}"),
+            Err(d) => format!("error[{}]: {}", d.code.as_str(), d.message),
+        };
+        snapshot("parse", &path, format!("{text}\n---\n{rendered}"));
+    }
+}
+
+#[test]
+fn check_cases_one_per_code() {
+    let mut covered = Vec::new();
+    for path in cases("check") {
+        let (sources, text) = sources_of(&path);
+        let stem = path.file_stem().unwrap().to_string_lossy().to_string();
+        let code = Code::parse(&stem);
+        let options = CheckOptions {
+            now: Some(mintage::value::parse_time("2026-10-01T00:00:00+08:00").unwrap()),
+        };
+        let checked = check(sources, &options);
+        let rendered: Vec<String> = checked
+            .diagnostics
+            .iter()
+            .map(|d| d.render_plain(&checked.sources))
+            .collect();
+        if let Some(code) = code {
+            assert!(
+                checked.diagnostics.iter().any(|d| d.code == code),
+                "{} does not produce {}: {:?}",
+                path.display(),
+                code.as_str(),
+                checked
+                    .diagnostics
+                    .iter()
+                    .map(|d| d.code.as_str())
+                    .collect::<Vec<_>>()
+            );
+            covered.push(code);
+        }
+        snapshot(
+            "check",
+            &path,
+            format!("{text}\n---\n{}", rendered.join("\n")),
+        );
+    }
+    let missing: Vec<&str> = Code::ALL
+        .iter()
+        .filter(|c| !covered.contains(c))
+        .map(|c| c.as_str())
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "codes without a case in tests/cases/check: {missing:?}"
+    );
+}
+
+#[test]
+fn fmt_cases_are_canonical_and_stable() {
+    for path in cases("fmt") {
+        let (_, text) = sources_of(&path);
+        mintage::syntax::parse(0, &text)
+            .unwrap_or_else(|d| panic!("{}: {}", path.display(), d.message));
+        let once = mintage::syntax::format::format(&text);
+        let twice = mintage::syntax::format::format(&once);
+        assert_eq!(
+            once,
+            twice,
+            "{}: formatting is not idempotent",
+            path.display()
+        );
+        mintage::syntax::parse(0, &once).unwrap_or_else(|d| {
+            panic!(
+                "{}: formatted text does not parse: {}",
+                path.display(),
+                d.message
+            )
+        });
+        snapshot("fmt", &path, once);
+    }
+}
+
+#[test]
+fn seed_rules_and_examples_are_clean_and_formatted() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for dir in ["rules", "examples"] {
+        let sources = mintage::check::load_paths(&[root.join(dir)]).unwrap();
+        for (_, f) in sources.files() {
+            assert_eq!(
+                mintage::syntax::format::format(&f.text),
+                *f.text,
+                "{} is not formatted",
+                f.name
+            );
+        }
+        let checked = check(sources, &CheckOptions::default());
+        let all: Vec<String> = checked
+            .diagnostics
+            .iter()
+            .map(|d| d.one_line(&checked.sources))
+            .collect();
+        assert!(all.is_empty(), "{dir}: {all:#?}");
+    }
+}
