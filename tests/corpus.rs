@@ -1,3 +1,5 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 //! Corpus tests: every `.mint` file under `tests/cases/{parse,check,fmt}` is a test, with
 //! its snapshot beside it in `snapshots/`. Add a case by adding a file; accept a new
 //! snapshot with `INSTA_UPDATE=always cargo test --test corpus` after reading it.
