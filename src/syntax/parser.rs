@@ -20,6 +20,25 @@ pub const MAX_NESTING: usize = 64;
 /// Parses one file. On a syntax error, returns the one diagnostic pest can give.
 pub fn parse(file: FileId, text: &str) -> Result<File, Diagnostic> {
     check_nesting(file, text)?;
+    // pest recurses about ten frames per bracket level; a thread with a generous stack
+    // keeps the bounded nesting safe even in debug builds and on small main stacks.
+    std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .name("mintage-parse".into())
+            .stack_size(PARSE_STACK)
+            .spawn_scoped(scope, || parse_here(file, text))
+            .map_err(|e| Diagnostic::new(Code::Syntax, Span::new(file, 0, 0), format!("cannot start the parser: {e}")))
+            .and_then(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(Diagnostic::new(Code::Syntax, Span::new(file, 0, 0), "the parser failed on this file")))
+            })
+    })
+}
+
+/// Stack for the parser thread: reserved, not committed, until used.
+const PARSE_STACK: usize = 256 * 1024 * 1024;
+
+fn parse_here(file: FileId, text: &str) -> Result<File, Diagnostic> {
     let mut pairs = MintParser::parse(Rule::file, text).map_err(|e| syntax_error(file, text, e))?;
     let builder = Builder { file };
     let mut out = File::default();
