@@ -1,0 +1,101 @@
+//! Generated rule sets and events for benchmarks: campaigns shaped like the Double 11
+//! ones (trigger, category, price and tier conditions, several offer kinds), written as
+//! rule text so that they load the way a user's files do.
+#![allow(dead_code)]
+
+pub const CATEGORIES: &[&str] = &[
+    "bags", "watches", "sneakers", "jewelry", "shoes", "coats", "dresses", "belts", "scarves", "sunglasses", "wallets", "hats",
+];
+const EVENTS: &[&str] = &["view_item", "add_to_cart", "app_open", "cart_abandoned"];
+const TIERS: &[&str] = &["low", "mid", "high"];
+
+/// A small deterministic generator (splitmix64).
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Self {
+        Rng(seed)
+    }
+    pub fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+    pub fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        items[self.below(items.len() as u64) as usize]
+    }
+}
+
+/// `campaigns` campaigns of five rules each.
+pub fn rules_text(campaigns: usize, seed: u64) -> String {
+    let mut r = Rng::new(seed);
+    let mut out = String::with_capacity(campaigns * 900);
+    for c in 0..campaigns {
+        let day = 1 + r.below(20);
+        out.push_str(&format!("campaign gen_{c:05} {{\n"));
+        out.push_str(&format!("  window 2026-11-{day:02} 00:00 .. 2027-01-{day:02} 00:00 Asia/Shanghai\n"));
+        out.push_str(&format!("  budget ¥{} face value\n", 10_000 + r.below(90_000)));
+        match r.below(3) {
+            0 => out.push_str("  audience user.paid_orders == 0\n"),
+            1 => out.push_str(&format!("  audience user.ltv_tier == \"{}\"\n", r.pick(TIERS))),
+            _ => {}
+        }
+        for k in 0..5 {
+            let trigger = r.pick(EVENTS);
+            out.push_str(&format!("\n  rule r{k} {{\n    on {trigger}\n"));
+            let (a, b) = (r.pick(CATEGORIES), r.pick(CATEGORIES));
+            match r.below(4) {
+                0 => out.push_str(&format!("    when item.category in [\"{a}\", \"{b}\"] and item.price >= ¥{}\n", 100 * (1 + r.below(30)))),
+                1 => out.push_str(&format!("    when item.category == \"{a}\" and item.stock_age_days > {}\n", 10 * (1 + r.below(9)))),
+                2 => out.push_str(&format!("    when cart.total >= ¥{} and user.ltv_tier == \"{}\"\n", 200 * (1 + r.below(10)), r.pick(TIERS))),
+                _ => out.push_str(&format!("    when scores.p_convert < {:.2}\n", 0.05 + r.below(20) as f64 / 100.0)),
+            }
+            out.push_str("    once per user\n");
+            match r.below(3) {
+                0 => out.push_str(&format!("    give amount_off ¥{} min_spend ¥{} valid 48h\n", 5 * (1 + r.below(20)), 100 * (1 + r.below(10)))),
+                1 => out.push_str(&format!("    give percent_off {}% cap ¥{} valid 24h\n", 5 + r.below(20), 50 * (1 + r.below(6)))),
+                _ => out.push_str(&format!("    give threshold spend ¥{} get ¥{} off valid until window end\n", 100 * (2 + r.below(8)), 10 * (1 + r.below(10)))),
+            }
+            out.push_str("  }\n");
+        }
+        out.push_str("}\n\n");
+    }
+    out
+}
+
+/// A ~420-byte event of the contract.
+pub fn event_json(i: u64, r: &mut Rng) -> String {
+    let kind = r.pick(EVENTS);
+    let cat = r.pick(CATEGORIES);
+    format!(
+        concat!(
+            "{{\"id\":\"e-{}\",\"type\":\"{}\",\"at\":\"2026-12-{:02}T{:02}:{:02}:00+08:00\",",
+            "\"user\":{{\"id\":\"u-{}\",\"registered_at\":\"2026-10-30T09:00:00+08:00\",\"paid_orders\":{},",
+            "\"last_order_at\":null,\"total_spend\":0,\"avg_order_value\":{},\"ltv_tier\":\"{}\",\"device_id\":\"d-{}\",\"tags\":[]}},",
+            "\"item\":{{\"id\":\"i-{}\",\"category\":\"{}\",\"price\":{},\"seller_id\":\"s-4\",\"stock_age_days\":{}}},",
+            "\"cart\":{{\"items\":[],\"total\":{}}},",
+            "\"scores\":{{\"p_convert\":0.{:02},\"price_sensitivity\":0.7,\"elasticity\":2.5,\"fraud_risk\":0.01}}}}"
+        ),
+        i,
+        kind,
+        1 + r.below(27),
+        r.below(24),
+        r.below(60),
+        r.below(200_000),
+        r.below(3),
+        r.below(3000),
+        r.pick(TIERS),
+        r.below(150_000),
+        r.below(100_000),
+        cat,
+        100 * (1 + r.below(50)),
+        r.below(120),
+        100 * r.below(30),
+        r.below(30)
+    )
+}
