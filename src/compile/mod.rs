@@ -76,6 +76,41 @@ pub struct TriggerIndex {
     pub by_category: HashMap<Arc<str>, Vec<u32>>,
 }
 
+#[derive(Debug, Default)]
+pub struct HotPath {
+    pub rule_campaign: Vec<u32>,
+    /// `[start, end)` of the rule's campaign; open campaigns use the full range.
+    pub rule_window: Vec<(i64, i64)>,
+    /// Range in `conditions` of the rule's campaign audience followed by its own conditions.
+    pub rule_conditions: Vec<(u32, u32)>,
+    pub conditions: Vec<NodeId>,
+    /// Range of each campaign's audience in `conditions`.
+    pub campaign_audience: Vec<(u32, u32)>,
+}
+
+fn flat_range(out: &mut Vec<NodeId>, nodes: impl Iterator<Item = NodeId>) -> (u32, u32) {
+    let start = u32::try_from(out.len()).unwrap_or(u32::MAX);
+    out.extend(nodes);
+    (start, u32::try_from(out.len()).unwrap_or(u32::MAX))
+}
+
+fn hot_path(program: &Program, campaigns: &[CampaignNodes], rules: &[RuleNodes]) -> HotPath {
+    let mut hot = HotPath::default();
+    for c in campaigns {
+        let range = flat_range(&mut hot.conditions, c.audience.iter().map(|a| a.node));
+        hot.campaign_audience.push(range);
+    }
+    for r in rules {
+        hot.rule_campaign.push(u32::try_from(r.campaign).unwrap_or(u32::MAX));
+        let window = program.campaigns.get(r.campaign).and_then(|c| c.window).unwrap_or((i64::MIN, i64::MAX));
+        hot.rule_window.push(window);
+        let audience = campaigns.get(r.campaign).map(|c| c.audience.iter().map(|a| a.node)).into_iter().flatten();
+        let range = flat_range(&mut hot.conditions, audience.chain(r.conditions.iter().map(|c| c.node)));
+        hot.rule_conditions.push(range);
+    }
+    hot
+}
+
 #[derive(Debug)]
 pub struct Compiled {
     pub program: Program,
@@ -86,6 +121,9 @@ pub struct Compiled {
     pub risk: Vec<Cond>,
     pub batches: Vec<Option<BatchNodes>>,
     pub triggers: HashMap<Arc<str>, TriggerIndex>,
+    /// The hot path of matching in flat arrays, indexed by rule id: what a candidate
+    /// needs is a few contiguous words, not a walk through the program's structs.
+    pub hot: HotPath,
     /// Longest period any built-in looks back over, so state older than it can be pruned.
     pub horizon_ms: i64,
 }
@@ -270,7 +308,9 @@ pub fn compile(program: Program) -> Compiled {
         .map(|r| cond(&mut graph, &r.when))
         .collect();
     let horizon_ms = horizon(&program);
+    let hot = hot_path(&program, &campaigns, &rules);
     Compiled {
+        hot,
         program,
         graph,
         campaigns,

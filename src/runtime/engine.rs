@@ -59,33 +59,23 @@ impl Rules {
             scripts: Some(&self.scripts),
         };
         let graph = &compiled.graph;
-        let mut last_campaign = usize::MAX;
-        let mut audience_ok = false;
+        let hot = &compiled.hot;
+        let at = event.at;
         for_each_candidate(compiled, event, |id| {
-            let Some(rn) = compiled.rules.get(id as usize) else {
+            let i = id as usize;
+            let (Some(&(start, end)), Some(&(from, to))) = (hot.rule_window.get(i), hot.rule_conditions.get(i)) else {
                 return;
             };
-            let Some(campaign) = compiled.program.campaigns.get(rn.campaign) else {
-                return;
-            };
-            if let Some((start, end)) = campaign.window
-                && (event.at < start || event.at >= end)
-            {
+            if at < start || at >= end {
                 return;
             }
-            if rn.campaign != last_campaign {
-                last_campaign = rn.campaign;
-                audience_ok = compiled
-                    .campaigns
-                    .get(rn.campaign)
-                    .is_some_and(|c| c.audience.iter().all(|a| eval.truth(graph, a.node, &ctx)));
+            // No short-circuit: conditions are shared and memoised, so evaluating them
+            // all costs little, while data-dependent branches cost mispredictions.
+            let mut ok = true;
+            for n in hot.conditions.get(from as usize..to as usize).unwrap_or(&[]) {
+                ok &= eval.truth(graph, *n, &ctx);
             }
-            if audience_ok
-                && rn
-                    .conditions
-                    .iter()
-                    .all(|c| eval.truth(graph, c.node, &ctx))
-            {
+            if ok {
                 out.push(id);
             }
         });

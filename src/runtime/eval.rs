@@ -55,11 +55,17 @@ pub struct Ctx<'a> {
     pub scripts: Option<&'a rhai::Engine>,
 }
 
+/// A memoised result: valid while `stamp` equals the evaluator's generation.
+#[derive(Clone, Default)]
+struct Slot {
+    stamp: u32,
+    value: Value,
+}
+
 /// Per-event memo of node results.
 #[derive(Default)]
 pub struct Evaluator {
-    memo: Vec<Value>,
-    stamp: Vec<u32>,
+    slots: Vec<Slot>,
     generation: u32,
     /// The first field found missing since the last `reset`, for traces.
     pub missing: Option<Field>,
@@ -68,8 +74,7 @@ pub struct Evaluator {
 impl Evaluator {
     pub fn new(graph: &Graph) -> Self {
         Evaluator {
-            memo: vec![Value::Missing; graph.len()],
-            stamp: vec![0; graph.len()],
+            slots: vec![Slot::default(); graph.len()],
             generation: 1,
             missing: None,
         }
@@ -79,26 +84,34 @@ impl Evaluator {
     pub fn reset(&mut self) {
         self.generation = self.generation.wrapping_add(1);
         if self.generation == 0 {
-            self.stamp.iter_mut().for_each(|s| *s = 0);
+            self.slots.iter_mut().for_each(|s| s.stamp = 0);
             self.generation = 1;
         }
         self.missing = None;
     }
 
     pub fn truth(&mut self, graph: &Graph, id: NodeId, ctx: &Ctx<'_>) -> bool {
+        // The hot path of rule matching: a memoised condition answers without a clone.
+        if let Some(slot) = self.slots.get(id as usize)
+            && slot.stamp == self.generation
+        {
+            return matches!(slot.value, Value::Bool(true));
+        }
         matches!(self.eval(graph, id, ctx), Value::Bool(true))
     }
 
     pub fn eval(&mut self, graph: &Graph, id: NodeId, ctx: &Ctx<'_>) -> Value {
         let i = id as usize;
         let memo = graph.memo.get(i).copied().unwrap_or(false);
-        if memo && self.stamp.get(i) == Some(&self.generation) {
-            return self.memo[i].clone();
+        if memo && let Some(slot) = self.slots.get(i)
+            && slot.stamp == self.generation
+        {
+            return slot.value.clone();
         }
         let v = self.compute(graph, graph.node(id), ctx);
-        if memo && i < self.memo.len() {
-            self.memo[i] = v.clone();
-            self.stamp[i] = self.generation;
+        if memo && let Some(slot) = self.slots.get_mut(i) {
+            slot.value = v.clone();
+            slot.stamp = self.generation;
         }
         v
     }
