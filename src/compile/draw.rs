@@ -52,11 +52,7 @@ pub fn draw(c: &Compiled, format: Format) -> String {
     for (t, index) in triggers {
         let tid = format!("t_{t}");
         labels.push((tid.clone(), format!("on {t}")));
-        let mut ids: Vec<u32> = index.any.clone();
-        ids.extend(index.by_category.values().flatten());
-        ids.sort_unstable();
-        ids.dedup();
-        for id in ids {
+        for id in index.all() {
             edges.insert((tid.clone(), format!("r{id}")));
         }
     }

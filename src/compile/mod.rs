@@ -4,10 +4,10 @@
 
 pub mod draw;
 pub mod graph;
+pub mod index;
 
 use crate::check::program::{LimitKey, Program};
-use crate::check::types::{Field, TExprKind};
-use crate::syntax::ast::BinaryOp;
+use crate::check::types::TExprKind;
 use crate::value::Value;
 pub use graph::{Graph, Node, NodeId};
 use std::collections::HashMap;
@@ -69,44 +69,61 @@ pub struct BatchNodes {
     pub gain: NodeId,
 }
 
-/// Rules of one trigger: those that need a given item category, and the others.
-#[derive(Debug, Default, Clone)]
-pub struct TriggerIndex {
-    pub any: Vec<u32>,
-    pub by_category: HashMap<Arc<str>, Vec<u32>>,
+pub use index::{FieldIndex, KeyValue, TriggerIndex};
+
+/// What matching needs of one rule, in one cache line: its campaign's window and the
+/// nodes of its audience and conditions (inline up to `INLINE`, else a range of `spill`).
+#[derive(Debug, Clone, Copy)]
+pub struct HotRule {
+    pub start: i64,
+    pub end: i64,
+    pub nodes: [NodeId; HotRule::INLINE],
+    /// How many of `nodes` are used; `u32::MAX` means `nodes[0]..nodes[1]` in `spill`.
+    pub len: u32,
+}
+
+impl HotRule {
+    pub const INLINE: usize = 7;
+
+    /// The rule's condition nodes.
+    pub fn nodes<'a>(&'a self, spill: &'a [NodeId]) -> &'a [NodeId] {
+        if self.len == u32::MAX {
+            spill.get(self.nodes[0] as usize..self.nodes[1] as usize).unwrap_or(&[])
+        } else {
+            self.nodes.get(..self.len as usize).unwrap_or(&[])
+        }
+    }
 }
 
 #[derive(Debug, Default)]
 pub struct HotPath {
-    pub rule_campaign: Vec<u32>,
-    /// `[start, end)` of the rule's campaign; open campaigns use the full range.
-    pub rule_window: Vec<(i64, i64)>,
-    /// Range in `conditions` of the rule's campaign audience followed by its own conditions.
-    pub rule_conditions: Vec<(u32, u32)>,
-    pub conditions: Vec<NodeId>,
-    /// Range of each campaign's audience in `conditions`.
-    pub campaign_audience: Vec<(u32, u32)>,
-}
-
-fn flat_range(out: &mut Vec<NodeId>, nodes: impl Iterator<Item = NodeId>) -> (u32, u32) {
-    let start = u32::try_from(out.len()).unwrap_or(u32::MAX);
-    out.extend(nodes);
-    (start, u32::try_from(out.len()).unwrap_or(u32::MAX))
+    /// Indexed by rule id.
+    pub rules: Vec<HotRule>,
+    pub spill: Vec<NodeId>,
 }
 
 fn hot_path(program: &Program, campaigns: &[CampaignNodes], rules: &[RuleNodes]) -> HotPath {
     let mut hot = HotPath::default();
-    for c in campaigns {
-        let range = flat_range(&mut hot.conditions, c.audience.iter().map(|a| a.node));
-        hot.campaign_audience.push(range);
-    }
     for r in rules {
-        hot.rule_campaign.push(u32::try_from(r.campaign).unwrap_or(u32::MAX));
-        let window = program.campaigns.get(r.campaign).and_then(|c| c.window).unwrap_or((i64::MIN, i64::MAX));
-        hot.rule_window.push(window);
+        let (start, end) = program.campaigns.get(r.campaign).and_then(|c| c.window).unwrap_or((i64::MIN, i64::MAX));
         let audience = campaigns.get(r.campaign).map(|c| c.audience.iter().map(|a| a.node)).into_iter().flatten();
-        let range = flat_range(&mut hot.conditions, audience.chain(r.conditions.iter().map(|c| c.node)));
-        hot.rule_conditions.push(range);
+        let nodes: Vec<NodeId> = audience.chain(r.conditions.iter().map(|c| c.node)).collect();
+        let mut rule = HotRule {
+            start,
+            end,
+            nodes: [0; HotRule::INLINE],
+            len: 0,
+        };
+        if nodes.len() <= HotRule::INLINE {
+            rule.nodes[..nodes.len()].copy_from_slice(&nodes);
+            rule.len = u32::try_from(nodes.len()).unwrap_or(0);
+        } else {
+            rule.nodes[0] = u32::try_from(hot.spill.len()).unwrap_or(u32::MAX);
+            hot.spill.extend(&nodes);
+            rule.nodes[1] = u32::try_from(hot.spill.len()).unwrap_or(u32::MAX);
+            rule.len = u32::MAX;
+        }
+        hot.rules.push(rule);
     }
     hot
 }
@@ -152,48 +169,6 @@ fn offer_nodes(graph: &mut Graph, o: &crate::check::program::OfferSpec) -> Offer
         cap: o.cap.as_ref().map(|e| graph.add(e)),
         scope: o.scope.as_ref().map(|e| graph.add(e)),
     }
-}
-
-/// The categories a rule requires, if one of its conditions is
-/// `item.category == "x"` or `item.category in [...]`.
-fn required_categories(conds: &[crate::check::program::Condition]) -> Option<Vec<Arc<str>>> {
-    for c in conds {
-        let TExprKind::Binary(op, a, b) = &c.expr.kind else {
-            continue;
-        };
-        if !matches!(a.kind, TExprKind::Field(Field::ItemCategory)) {
-            continue;
-        }
-        match (op, &b.kind) {
-            (BinaryOp::Eq, TExprKind::Const(Value::Str(s))) => return Some(vec![s.clone()]),
-            (BinaryOp::In, TExprKind::Const(Value::List(items))) => {
-                let names: Option<Vec<Arc<str>>> = items
-                    .iter()
-                    .map(|v| match v {
-                        Value::Str(s) => Some(s.clone()),
-                        _ => None,
-                    })
-                    .collect();
-                if names.is_some() {
-                    return names;
-                }
-            }
-            (BinaryOp::In, TExprKind::List(items)) => {
-                let names: Option<Vec<Arc<str>>> = items
-                    .iter()
-                    .map(|v| match &v.kind {
-                        TExprKind::Const(Value::Str(s)) => Some(s.clone()),
-                        _ => None,
-                    })
-                    .collect();
-                if names.is_some() {
-                    return names;
-                }
-            }
-            _ => {}
-        }
-    }
-    None
 }
 
 fn horizon(program: &Program) -> i64 {
@@ -266,20 +241,9 @@ pub fn compile(program: Program) -> Compiled {
                     })
                     .collect(),
             });
-            let categories = required_categories(&r.conditions);
+            let key = index::choose_key(&r.conditions, &c.audience);
             for t in &r.triggers {
-                let index = triggers.entry(t.clone()).or_default();
-                match &categories {
-                    Some(cats) => {
-                        for cat in cats {
-                            let list = index.by_category.entry(cat.clone()).or_default();
-                            if list.last() != Some(&id) {
-                                list.push(id);
-                            }
-                        }
-                    }
-                    None => index.any.push(id),
-                }
+                triggers.entry(t.clone()).or_default().add(id, key.as_ref());
             }
         }
         batches.push(c.batch.as_ref().map(|b| {

@@ -10,7 +10,7 @@ use super::event::Event;
 use super::state::{CouponStatus, IssuedCoupon, MemoryState, StateFacts, Timer};
 use crate::check::program::{BudgetKind, Campaign, Funding, OfferSpec, Program, Rule, Validity};
 use crate::check::types::Field;
-use crate::compile::{Compiled, Key, Node, NodeId, OfferNodes, compile};
+use crate::compile::{Compiled, Key, KeyValue, Node, NodeId, OfferNodes, compile};
 use crate::syntax::ast::OfferKind;
 use crate::value::{DAY_MS, Fen, Millis, Value};
 use std::sync::Arc;
@@ -62,17 +62,14 @@ impl Rules {
         let hot = &compiled.hot;
         let at = event.at;
         for_each_candidate(compiled, event, |id| {
-            let i = id as usize;
-            let (Some(&(start, end)), Some(&(from, to))) = (hot.rule_window.get(i), hot.rule_conditions.get(i)) else {
-                return;
-            };
-            if at < start || at >= end {
+            let Some(rule) = hot.rules.get(id as usize) else { return };
+            if at < rule.start || at >= rule.end {
                 return;
             }
             // No short-circuit: conditions are shared and memoised, so evaluating them
             // all costs little, while data-dependent branches cost mispredictions.
             let mut ok = true;
-            for n in hot.conditions.get(from as usize..to as usize).unwrap_or(&[]) {
+            for n in rule.nodes(&hot.spill) {
                 ok &= eval.truth(graph, *n, &ctx);
             }
             if ok {
@@ -229,7 +226,13 @@ impl Runtime {
         self.eval.reset();
         self.audience.iter_mut().for_each(|a| *a = None);
         self.arms.iter_mut().for_each(|a| *a = None);
-        let candidates = candidates(compiled, event);
+        // With `--explain`, every rule of the trigger is considered, so the trace also
+        // shows the rules the index would have skipped and why they do not match.
+        let candidates = if self.explain {
+            compiled.triggers.get(&event.kind).map(|i| i.all()).unwrap_or_default()
+        } else {
+            candidates(compiled, event)
+        };
         let mut exclusive_issued = false;
         for id in candidates {
             let Some(rn) = compiled.rules.get(id as usize) else {
@@ -922,27 +925,38 @@ fn candidates(compiled: &Compiled, event: &Event) -> Vec<u32> {
 }
 
 fn for_each_candidate(compiled: &Compiled, event: &Event, mut f: impl FnMut(u32)) {
-    let Some(index) = compiled.triggers.get(&event.kind) else {
-        return;
-    };
-    let by_cat = event
-        .item
-        .as_ref()
-        .and_then(|i| i.category.as_ref())
-        .and_then(|c| index.by_category.get(c))
-        .map_or(&[][..], |v| v.as_slice());
-    let (mut any, mut cat) = (index.any.iter().peekable(), by_cat.iter().peekable());
-    loop {
-        let next = match (any.peek(), cat.peek()) {
-            (Some(a), Some(b)) if a < b => any.next(),
-            (Some(_), Some(_)) => cat.next(),
-            (Some(_), None) => any.next(),
-            (None, Some(_)) => cat.next(),
-            (None, None) => return,
-        };
-        if let Some(id) = next {
-            f(*id);
+    let Some(index) = compiled.triggers.get(&event.kind) else { return };
+    // The rules needing no particular value, and for each indexed field the rules keyed
+    // by this event's value; each list is sorted, so a k-way merge keeps decision order.
+    let mut lists: [&[u32]; 8] = [&[]; 8];
+    lists[0] = &index.any;
+    let mut n = 1;
+    for fi in &index.fields {
+        let value = super::eval::read_field(&fi.field, event);
+        if let Some(list) = KeyValue::of(&value).and_then(|k| fi.by_value.get(&k))
+            && let Some(slot) = lists.get_mut(n)
+        {
+            *slot = list;
+            n += 1;
         }
+    }
+    if n == 1 {
+        index.any.iter().for_each(|id| f(*id));
+        return;
+    }
+    let mut heads = [0usize; 8];
+    loop {
+        let mut best: Option<(usize, u32)> = None;
+        for (k, list) in lists.iter().enumerate().take(n) {
+            if let Some(&id) = list.get(heads[k])
+                && best.is_none_or(|(_, b)| id < b)
+            {
+                best = Some((k, id));
+            }
+        }
+        let Some((k, id)) = best else { return };
+        heads[k] += 1;
+        f(id);
     }
 }
 

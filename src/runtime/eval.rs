@@ -153,6 +153,21 @@ impl Evaluator {
                 },
             },
             Node::Binary(op, a, b) => {
+                // `item.category in [...]`, `user.ltv_tier == "high"`: compare the event's
+                // string in place instead of cloning it into a value.
+                if let (Node::Field(f), Node::Const(c)) = (graph.node(*a), graph.node(*b))
+                    && let Some(text) = str_field(f, ctx.event)
+                {
+                    return match text {
+                        Some(t) => compare_str(*op, t, c),
+                        None => {
+                            if self.missing.is_none() {
+                                self.missing = Some(f.clone());
+                            }
+                            Value::Missing
+                        }
+                    };
+                }
                 let x = self.eval(graph, *a, ctx);
                 let y = self.eval(graph, *b, ctx);
                 binary(*op, &x, &y, ctx.now)
@@ -177,6 +192,50 @@ impl Evaluator {
             }
         }
     }
+}
+
+/// A string field of the event, borrowed: `Some(None)` if the event lacks it, `None` if
+/// the field is not a plain string field.
+fn str_field<'e>(f: &Field, e: &'e Event) -> Option<Option<&'e str>> {
+    let user = e.user.as_ref();
+    let item = e.item.as_ref();
+    Some(match f {
+        Field::UserId => user.map(|u| &*u.id),
+        Field::UserLtvTier => user.and_then(|u| u.ltv_tier.as_deref()),
+        Field::UserDeviceId => user.and_then(|u| u.device_id.as_deref()),
+        Field::ItemId => item.and_then(|i| i.id.as_deref()),
+        Field::ItemCategory => item.and_then(|i| i.category.as_deref()),
+        Field::ItemSellerId => item.and_then(|i| i.seller_id.as_deref()),
+        Field::EventType => Some(&*e.kind),
+        _ => return None,
+    })
+}
+
+fn compare_str(op: BinaryOp, text: &str, c: &Value) -> Value {
+    let found = match c {
+        Value::Str(s) => &**s == text,
+        Value::List(items) => items.iter().any(|v| v.as_str() == Some(text)),
+        _ => return binary(op, &Value::str(text), c, 0),
+    };
+    match op {
+        BinaryOp::Eq | BinaryOp::In => Value::Bool(found),
+        BinaryOp::Ne | BinaryOp::NotIn => Value::Bool(!found),
+        _ => binary(op, &Value::str(text), c, 0),
+    }
+}
+
+/// Reads a field of the event alone (for indexes); clock and offer fields are missing.
+pub fn read_field(f: &Field, event: &Event) -> Value {
+    let ctx = Ctx {
+        event,
+        now: event.at,
+        facts: &NoFacts,
+        locals: &[],
+        offer: None,
+        functions: &[],
+        scripts: None,
+    };
+    field(f, &ctx)
 }
 
 fn opt<T>(v: Option<T>, f: impl FnOnce(T) -> Value) -> Value {
