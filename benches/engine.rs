@@ -18,13 +18,20 @@ fn load(text: &str) -> Rules {
     let mut sources = Sources::default();
     sources.add("generated.mint", text.to_string());
     let checked = check(sources, &CheckOptions::default());
-    let program = checked.program.unwrap_or_else(|| panic!("{:?}", checked.diagnostics.first().map(|d| d.message.clone())));
+    let program = checked.program.unwrap_or_else(|| {
+        panic!(
+            "{:?}",
+            checked.diagnostics.first().map(|d| d.message.clone())
+        )
+    });
     Rules::new(program)
 }
 
 fn events(n: u64) -> Vec<Event> {
     let mut r = support::Rng::new(7);
-    (0..n).map(|i| Event::from_json(&support::event_json(i, &mut r)).unwrap()).collect()
+    (0..n)
+        .map(|i| Event::from_json(&support::event_json(i, &mut r)).unwrap())
+        .collect()
 }
 
 fn bench_check(c: &mut Criterion) {
@@ -49,17 +56,26 @@ fn bench_eval(c: &mut Criterion) {
         let mut eval = Evaluator::new(&rules.compiled.graph);
         let mut out = Vec::new();
         let mut i = 0;
-        g.bench_with_input(BenchmarkId::new("campaigns", campaigns), &campaigns, |b, _| {
-            b.iter(|| {
-                let e = &evs[i % evs.len()];
-                i += 1;
-                rules.matching(e, &mut eval, &NoFacts, &mut out);
-                black_box(out.len())
-            })
-        });
+        g.bench_with_input(
+            BenchmarkId::new("campaigns", campaigns),
+            &campaigns,
+            |b, _| {
+                b.iter(|| {
+                    let e = &evs[i % evs.len()];
+                    i += 1;
+                    rules.matching(e, &mut eval, &NoFacts, &mut out);
+                    black_box(out.len())
+                })
+            },
+        );
     }
     let seed_dir = concat!(env!("CARGO_MANIFEST_DIR"), "/rules");
-    let program = check(mintage::check::load_paths(&[seed_dir.into()]).unwrap(), &CheckOptions::default()).program.unwrap();
+    let program = check(
+        mintage::check::load_paths(&[seed_dir.into()]).unwrap(),
+        &CheckOptions::default(),
+    )
+    .program
+    .unwrap();
     let rules = Rules::new(program);
     let mut eval = Evaluator::new(&rules.compiled.graph);
     let mut out = Vec::new();

@@ -9,7 +9,11 @@ fn root() -> PathBuf {
 }
 
 fn mintage(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_mintage")).args(args).current_dir(root()).output().unwrap()
+    Command::new(env!("CARGO_BIN_EXE_mintage"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .unwrap()
 }
 
 fn stdout(o: &Output) -> String {
@@ -37,11 +41,19 @@ fn seed_rules_check_clean() {
 
 #[test]
 fn check_reports_errors_with_location_code_and_help() {
-    let p = temp("typo.mint", "campaign c {\n  window 2026-11-01 .. 2026-12-01\n  audience user.paid_order == 0\n}\n");
+    let p = temp(
+        "typo.mint",
+        "campaign c {\n  window 2026-11-01 .. 2026-12-01\n  audience user.paid_order == 0\n}\n",
+    );
     let o = mintage(&["check", p.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1));
     let err = stderr(&o);
-    assert!(err.contains("E002") && err.contains("did you mean `user.paid_orders`?") && err.contains("typo.mint:3:12"), "{err}");
+    assert!(
+        err.contains("E002")
+            && err.contains("did you mean `user.paid_orders`?")
+            && err.contains("typo.mint:3:12"),
+        "{err}"
+    );
     let o = mintage(&["check", p.to_str().unwrap(), "--format", "json"]);
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(v["errors"], 1);
@@ -59,13 +71,24 @@ fn missing_path_is_a_usage_error() {
 
 #[test]
 fn fmt_check_passes_on_rules_and_flags_messy_files() {
-    assert!(mintage(&["fmt", "--check", "rules/", "examples/"]).status.success());
-    let p = temp("messy.mint", "campaign c {\nwindow 2026-11-01 .. 2026-12-01\n}\n");
+    assert!(
+        mintage(&["fmt", "--check", "rules/", "examples/"])
+            .status
+            .success()
+    );
+    let p = temp(
+        "messy.mint",
+        "campaign c {\nwindow 2026-11-01 .. 2026-12-01\n}\n",
+    );
     let o = mintage(&["fmt", "--check", p.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1));
     assert!(stdout(&o).contains("would reformat"));
     assert!(mintage(&["fmt", p.to_str().unwrap()]).status.success());
-    assert!(mintage(&["fmt", "--check", p.to_str().unwrap()]).status.success());
+    assert!(
+        mintage(&["fmt", "--check", p.to_str().unwrap()])
+            .status
+            .success()
+    );
 }
 
 #[test]
@@ -74,12 +97,19 @@ fn rule_tests_pass_and_failures_show_a_diff() {
     assert!(o.status.success(), "{}", stdout(&o));
     assert!(stdout(&o).contains("0 failed"));
     let src = std::fs::read_to_string(root().join("rules/new_user_ladder.mint")).unwrap();
-    let broken = src.replace("expect coupon welcome amount_off ¥10 valid 72h", "expect coupon welcome amount_off ¥20 valid 72h");
+    let broken = src.replace(
+        "expect coupon welcome amount_off ¥10 valid 72h",
+        "expect coupon welcome amount_off ¥20 valid 72h",
+    );
     let p = temp("new_user_ladder.mint", &broken);
     let o = mintage(&["test", p.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1));
     let out = stdout(&o);
-    assert!(out.contains("- expect coupon welcome amount_off ¥20 valid 72h") && out.contains("+ coupon welcome amount_off ¥10 valid 3d"), "{out}");
+    assert!(
+        out.contains("- expect coupon welcome amount_off ¥20 valid 72h")
+            && out.contains("+ coupon welcome amount_off ¥10 valid 3d"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -97,14 +127,31 @@ fn eval_explains_every_rule_considered() {
       "item":{"id":"i-1","category":"shoes","price":600,"seller_id":"s-1","stock_age_days":5},
       "scores":{"fraud_risk":0.01}}"#;
     let p = temp("event.json", event);
-    let o = mintage(&["eval", "rules/", "--event", p.to_str().unwrap(), "--explain", "--seed", "7"]);
+    let o = mintage(&[
+        "eval",
+        "rules/",
+        "--event",
+        p.to_str().unwrap(),
+        "--explain",
+        "--seed",
+        "7",
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     let trace = v["trace"].as_array().unwrap();
     let text = serde_json::to_string(trace).unwrap();
-    assert!(text.contains("\"rule\":\"base\"") && text.contains("issued"), "{text}");
-    assert!(text.contains("item.stock_age_days > 60") && text.contains("item.stock_age_days = 5"), "{text}");
-    assert!(text.contains("audience") && text.contains("user.paid_orders = 3"), "{text}");
+    assert!(
+        text.contains("\"rule\":\"base\"") && text.contains("issued"),
+        "{text}"
+    );
+    assert!(
+        text.contains("item.stock_age_days > 60") && text.contains("item.stock_age_days = 5"),
+        "{text}"
+    );
+    assert!(
+        text.contains("audience") && text.contains("user.paid_orders = 3"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -112,28 +159,69 @@ fn replay_skips_bad_lines_with_their_number_and_exit_3() {
     let good = std::fs::read_to_string(root().join("examples/events/new_user.jsonl")).unwrap();
     let mut lines: Vec<&str> = good.lines().collect();
     lines.insert(1, "{not json");
-    lines.insert(2, r#"{"id":"x","type":"view_item","at":"2026-11-02T10:00:00+08:00"}"#);
+    lines.insert(
+        2,
+        r#"{"id":"x","type":"view_item","at":"2026-11-02T10:00:00+08:00"}"#,
+    );
     let p = temp("events.jsonl", &lines.join("\n"));
-    let o = mintage(&["replay", "rules/", "--events", p.to_str().unwrap(), "--seed", "1"]);
+    let o = mintage(&[
+        "replay",
+        "rules/",
+        "--events",
+        p.to_str().unwrap(),
+        "--seed",
+        "1",
+    ]);
     assert_eq!(o.status.code(), Some(3));
     let err = stderr(&o);
-    assert!(err.contains("events.jsonl:2: skipped") && err.contains("events.jsonl:3: skipped: field `user` is required"), "{err}");
-    let decisions: Vec<serde_json::Value> = stdout(&o).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert!(
+        err.contains("events.jsonl:2: skipped")
+            && err.contains("events.jsonl:3: skipped: field `user` is required"),
+        "{err}"
+    );
+    let decisions: Vec<serde_json::Value> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(decisions.len(), 2, "the good lines are still processed");
 }
 
 #[test]
 fn replay_is_reproducible_with_a_seed() {
-    let run = || stdout(&mintage(&["replay", "rules/", "--events", "examples/events/new_user.jsonl", "--seed", "42"]));
+    let run = || {
+        stdout(&mintage(&[
+            "replay",
+            "rules/",
+            "--events",
+            "examples/events/new_user.jsonl",
+            "--seed",
+            "42",
+        ]))
+    };
     assert_eq!(run(), run());
-    let other = stdout(&mintage(&["replay", "rules/", "--events", "examples/events/new_user.jsonl", "--seed", "43"]));
+    let other = stdout(&mintage(&[
+        "replay",
+        "rules/",
+        "--events",
+        "examples/events/new_user.jsonl",
+        "--seed",
+        "43",
+    ]));
     assert_ne!(run(), other);
 }
 
 #[test]
 fn replay_refuses_rules_with_errors() {
-    let p = temp("bad.mint", "campaign c { window 2026-11-01 .. 2026-12-01 rule r { on view_itm once per user give amount_off ¥1 valid 1h } }");
-    let o = mintage(&["replay", p.to_str().unwrap(), "--events", "examples/events/new_user.jsonl"]);
+    let p = temp(
+        "bad.mint",
+        "campaign c { window 2026-11-01 .. 2026-12-01 rule r { on view_itm once per user give amount_off ¥1 valid 1h } }",
+    );
+    let o = mintage(&[
+        "replay",
+        p.to_str().unwrap(),
+        "--events",
+        "examples/events/new_user.jsonl",
+    ]);
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("E004"));
 }

@@ -88,7 +88,12 @@ fn deep_nesting_is_an_error_not_a_crash() {
     let mut sources = Sources::default();
     sources.add("deep.mint", text);
     let checked = check(sources, &CheckOptions::default());
-    assert!(checked.diagnostics.iter().any(|d| d.message.contains("nesting")));
+    assert!(
+        checked
+            .diagnostics
+            .iter()
+            .any(|d| d.message.contains("nesting"))
+    );
 }
 
 #[test]
@@ -102,5 +107,13 @@ fn nesting_within_the_bound_checks() {
     let mut sources = Sources::default();
     sources.add("deep.mint", text);
     let checked = check(sources, &CheckOptions::default());
-    assert!(!checked.has_errors(), "{:?}", checked.diagnostics.iter().map(|d| &d.message).collect::<Vec<_>>());
+    assert!(
+        !checked.has_errors(),
+        "{:?}",
+        checked
+            .diagnostics
+            .iter()
+            .map(|d| &d.message)
+            .collect::<Vec<_>>()
+    );
 }

@@ -4,7 +4,18 @@
 #![allow(dead_code)]
 
 pub const CATEGORIES: &[&str] = &[
-    "bags", "watches", "sneakers", "jewelry", "shoes", "coats", "dresses", "belts", "scarves", "sunglasses", "wallets", "hats",
+    "bags",
+    "watches",
+    "sneakers",
+    "jewelry",
+    "shoes",
+    "coats",
+    "dresses",
+    "belts",
+    "scarves",
+    "sunglasses",
+    "wallets",
+    "hats",
 ];
 const EVENTS: &[&str] = &["view_item", "add_to_cart", "app_open", "cart_abandoned"];
 const TIERS: &[&str] = &["low", "mid", "high"];
@@ -38,11 +49,19 @@ pub fn rules_text(campaigns: usize, seed: u64) -> String {
     for c in 0..campaigns {
         let day = 1 + r.below(20);
         out.push_str(&format!("campaign gen_{c:05} {{\n"));
-        out.push_str(&format!("  window 2026-11-{day:02} 00:00 .. 2027-01-{day:02} 00:00 Asia/Shanghai\n"));
-        out.push_str(&format!("  budget ¥{} face value\n", 10_000 + r.below(90_000)));
+        out.push_str(&format!(
+            "  window 2026-11-{day:02} 00:00 .. 2027-01-{day:02} 00:00 Asia/Shanghai\n"
+        ));
+        out.push_str(&format!(
+            "  budget ¥{} face value\n",
+            10_000 + r.below(90_000)
+        ));
         match r.below(3) {
             0 => out.push_str("  audience user.paid_orders == 0\n"),
-            1 => out.push_str(&format!("  audience user.ltv_tier == \"{}\"\n", r.pick(TIERS))),
+            1 => out.push_str(&format!(
+                "  audience user.ltv_tier == \"{}\"\n",
+                r.pick(TIERS)
+            )),
             _ => {}
         }
         for k in 0..5 {
@@ -50,16 +69,41 @@ pub fn rules_text(campaigns: usize, seed: u64) -> String {
             out.push_str(&format!("\n  rule r{k} {{\n    on {trigger}\n"));
             let (a, b) = (r.pick(CATEGORIES), r.pick(CATEGORIES));
             match r.below(4) {
-                0 => out.push_str(&format!("    when item.category in [\"{a}\", \"{b}\"] and item.price >= ¥{}\n", 100 * (1 + r.below(30)))),
-                1 => out.push_str(&format!("    when item.category == \"{a}\" and item.stock_age_days > {}\n", 10 * (1 + r.below(9)))),
-                2 => out.push_str(&format!("    when cart.total >= ¥{} and user.ltv_tier == \"{}\"\n", 200 * (1 + r.below(10)), r.pick(TIERS))),
-                _ => out.push_str(&format!("    when scores.p_convert < {:.2}\n", 0.05 + r.below(20) as f64 / 100.0)),
+                0 => out.push_str(&format!(
+                    "    when item.category in [\"{a}\", \"{b}\"] and item.price >= ¥{}\n",
+                    100 * (1 + r.below(30))
+                )),
+                1 => out.push_str(&format!(
+                    "    when item.category == \"{a}\" and item.stock_age_days > {}\n",
+                    10 * (1 + r.below(9))
+                )),
+                2 => out.push_str(&format!(
+                    "    when cart.total >= ¥{} and user.ltv_tier == \"{}\"\n",
+                    200 * (1 + r.below(10)),
+                    r.pick(TIERS)
+                )),
+                _ => out.push_str(&format!(
+                    "    when scores.p_convert < {:.2}\n",
+                    0.05 + r.below(20) as f64 / 100.0
+                )),
             }
             out.push_str("    once per user\n");
             match r.below(3) {
-                0 => out.push_str(&format!("    give amount_off ¥{} min_spend ¥{} valid 48h\n", 5 * (1 + r.below(20)), 100 * (1 + r.below(10)))),
-                1 => out.push_str(&format!("    give percent_off {}% cap ¥{} valid 24h\n", 5 + r.below(20), 50 * (1 + r.below(6)))),
-                _ => out.push_str(&format!("    give threshold spend ¥{} get ¥{} off valid until window end\n", 100 * (2 + r.below(8)), 10 * (1 + r.below(10)))),
+                0 => out.push_str(&format!(
+                    "    give amount_off ¥{} min_spend ¥{} valid 48h\n",
+                    5 * (1 + r.below(20)),
+                    100 * (1 + r.below(10))
+                )),
+                1 => out.push_str(&format!(
+                    "    give percent_off {}% cap ¥{} valid 24h\n",
+                    5 + r.below(20),
+                    50 * (1 + r.below(6))
+                )),
+                _ => out.push_str(&format!(
+                    "    give threshold spend ¥{} get ¥{} off valid until window end\n",
+                    100 * (2 + r.below(8)),
+                    10 * (1 + r.below(10))
+                )),
             }
             out.push_str("  }\n");
         }
@@ -97,5 +141,36 @@ pub fn event_json(i: u64, r: &mut Rng) -> String {
         r.below(120),
         100 * r.below(30),
         r.below(30)
+    )
+}
+
+/// A user row for batch runs: mostly dormant buyers with varied order values and scores.
+pub fn user_json(i: u64, r: &mut Rng) -> String {
+    let paid = r.below(12);
+    let last_month = 1 + r.below(12);
+    let aov = if r.below(4) == 0 {
+        2000 + r.below(6000)
+    } else {
+        80 + r.below(1900)
+    };
+    format!(
+        concat!(
+            "{{\"id\":\"u-{}\",\"registered_at\":\"2024-0{}-15T09:00:00+08:00\",\"paid_orders\":{},",
+            "\"last_order_at\":\"2026-{:02}-10T12:00:00+08:00\",\"total_spend\":{},\"avg_order_value\":{},",
+            "\"ltv_tier\":\"{}\",\"device_id\":\"d-{}\",\"tags\":[],",
+            "\"scores\":{{\"p_convert\":0.{:03},\"price_sensitivity\":0.{:02},\"elasticity\":{}.{},\"fraud_risk\":0.01}}}}"
+        ),
+        i,
+        1 + r.below(9),
+        paid,
+        last_month,
+        paid * aov,
+        aov,
+        r.pick(TIERS),
+        i,
+        5 + r.below(250),
+        r.below(100),
+        r.below(4),
+        r.below(10)
     )
 }

@@ -6,7 +6,7 @@ mod check;
 mod explain;
 mod fmt;
 mod graph;
-mod replay;
+pub(crate) mod replay;
 mod run;
 mod test;
 

@@ -1,6 +1,287 @@
-//! `mintage run`.
+//! `mintage run`: a batch campaign over a user table (JSONL or CSV), streamed twice:
+//! once to build the offer menus, once to write the decisions.
+
+use mintage::runtime::batch::{BatchRun, user_event, user_row_event};
+use mintage::runtime::engine::Rules;
+use mintage::runtime::eval::NoFacts;
+use mintage::runtime::event::{Event, EventError, User};
+use std::io::{BufRead, BufWriter, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
 #[derive(clap::Args)]
-pub struct Args {}
-pub fn run(_a: Args) -> u8 {
-    2
+pub struct Args {
+    /// Rule files or folders
+    rules: Vec<PathBuf>,
+    /// The batch campaign to run
+    #[arg(long)]
+    campaign: String,
+    /// The user table: JSONL (one user object per line) or CSV with a header (`scores.` columns hold scores)
+    #[arg(long)]
+    users: PathBuf,
+    /// The time of the run (RFC 3339); default: now
+    #[arg(long)]
+    now: Option<String>,
+    /// Budget in yuan, overriding the campaign's
+    #[arg(long)]
+    budget: Option<f64>,
+    /// Seed for reproducible coupon codes
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Write the summary JSON here instead of stderr
+    #[arg(long)]
+    summary: Option<PathBuf>,
+}
+
+enum Table {
+    Jsonl,
+    Csv,
+}
+
+/// Reads rows of the table as events, with their line numbers; bad rows as errors.
+fn rows(
+    path: &Path,
+    table: &Table,
+    now: i64,
+    mut f: impl FnMut(u64, Result<Event, EventError>) -> bool,
+) -> Result<(), String> {
+    let file =
+        std::fs::File::open(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+    let reader = std::io::BufReader::with_capacity(1 << 16, file);
+    match table {
+        Table::Jsonl => {
+            for (i, line) in reader.lines().enumerate() {
+                let n = i as u64 + 1;
+                let line = line.map_err(|e| format!("`{}` line {n}: {e}", path.display()))?;
+                if line.trim().is_empty() {
+                    continue;
+                }
+                if !f(n, user_event(&line, n, now)) {
+                    break;
+                }
+            }
+        }
+        Table::Csv => {
+            let mut csv = csv::ReaderBuilder::new()
+                .has_headers(true)
+                .from_reader(reader);
+            let headers = csv
+                .headers()
+                .map_err(|e| format!("`{}`: bad CSV header: {e}", path.display()))?
+                .clone();
+            for (i, record) in csv.records().enumerate() {
+                let n = i as u64 + 2;
+                let event = record
+                    .map_err(|e| EventError(format!("bad CSV row: {e}")))
+                    .and_then(|r| csv_user(&headers, &r))
+                    .and_then(|u| user_row_event(u, n, now));
+                if !f(n, event) {
+                    break;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+const NUMERIC: &[&str] = &["paid_orders", "total_spend", "avg_order_value"];
+
+fn csv_user(headers: &csv::StringRecord, record: &csv::StringRecord) -> Result<User, EventError> {
+    let mut user = serde_json::Map::new();
+    let mut scores = serde_json::Map::new();
+    for (h, v) in headers.iter().zip(record.iter()) {
+        let v = v.trim();
+        if let Some(score) = h.strip_prefix("scores.") {
+            let n: f64 = v
+                .parse()
+                .map_err(|_| EventError(format!("column `{h}`: `{v}` is not a number")))?;
+            scores.insert(score.to_string(), serde_json::json!(n));
+        } else if v.is_empty() {
+            user.insert(h.to_string(), serde_json::Value::Null);
+        } else if NUMERIC.contains(&h) {
+            let n: f64 = v
+                .parse()
+                .map_err(|_| EventError(format!("column `{h}`: `{v}` is not a number")))?;
+            user.insert(h.to_string(), serde_json::json!(n));
+        } else if h == "tags" {
+            user.insert(
+                h.to_string(),
+                serde_json::json!(v.split(';').map(str::trim).collect::<Vec<_>>()),
+            );
+        } else {
+            user.insert(h.to_string(), serde_json::json!(v));
+        }
+    }
+    if !scores.is_empty() {
+        user.insert("scores".into(), serde_json::Value::Object(scores));
+    }
+    serde_json::from_value(serde_json::Value::Object(user)).map_err(|e| EventError(e.to_string()))
+}
+
+fn progress(len_bytes: u64, what: &str) -> indicatif::ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(len_bytes);
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("{msg:>10} [{bar:40}] {pos}/{len} rows {per_sec}")
+    {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.set_message(what.to_string());
+    bar
+}
+
+pub fn run(args: Args) -> u8 {
+    let Some(program) = crate::cli::load_rules(&args.rules) else {
+        return 1;
+    };
+    let now = match args
+        .now
+        .as_deref()
+        .map(mintage::value::parse_time)
+        .transpose()
+    {
+        Ok(Some(t)) => t,
+        Ok(None) => chrono::Utc::now().timestamp_millis(),
+        Err(e) => {
+            eprintln!("error: --now: {e}");
+            return 2;
+        }
+    };
+    let budget = match args
+        .budget
+        .map(|b| mintage::value::fen_from_yuan(b).ok_or(b))
+        .transpose()
+    {
+        Ok(b) => b,
+        Err(b) => {
+            eprintln!("error: --budget {b}: not an amount in yuan with at most two decimals");
+            return 2;
+        }
+    };
+    let Some(mut minter) = crate::cli::replay::minter(args.seed) else {
+        return 2;
+    };
+    let rules = Rules::new(program);
+    let mut run = match BatchRun::new(&rules, &args.campaign, now, budget) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 2;
+        }
+    };
+    // Standard input is spooled to a file so that it can be read twice.
+    let (path, _spool) = if args.users.as_os_str() == "-" {
+        match spool_stdin() {
+            Ok((p, guard)) => (p, Some(guard)),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return 2;
+            }
+        }
+    } else {
+        (args.users.clone(), None)
+    };
+    let table = if path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
+    {
+        Table::Csv
+    } else {
+        Table::Jsonl
+    };
+    let name = args.users.display().to_string();
+    let rows_total = count_lines(&path);
+    let bar = progress(rows_total, "valuing");
+    let mut skipped = 0u64;
+    let first = rows(&path, &table, now, |n, event| {
+        bar.inc(1);
+        match event {
+            Ok(e) => {
+                run.add_row(&e, &NoFacts);
+            }
+            Err(e) => {
+                bar.suspend(|| eprintln!("{name}:{n}: skipped: {e}"));
+                skipped += 1;
+            }
+        }
+        true
+    });
+    bar.finish_and_clear();
+    if let Err(e) = first {
+        eprintln!("error: {e}");
+        return 2;
+    }
+    run.skipped = skipped;
+    let allocation = run.allocate();
+    let stdout = std::io::stdout();
+    let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
+    let mut eligible_index = 0usize;
+    let mut write_failed = false;
+    let bar = progress(rows_total, "writing");
+    let second = rows(&path, &table, now, |_, event| {
+        bar.inc(1);
+        let Ok(e) = event else { return true };
+        if run.segment_of(&e, &NoFacts).is_none() {
+            return true;
+        }
+        if let Some(mut d) = run.decide(&e, &NoFacts, eligible_index, &allocation) {
+            for c in &mut d.coupons {
+                c.code = minter.mint();
+            }
+            if writeln!(out, "{}", d.to_json()).is_err() {
+                write_failed = true;
+                return false;
+            }
+        }
+        eligible_index += 1;
+        true
+    });
+    bar.finish_and_clear();
+    if let Err(e) = second {
+        eprintln!("error: {e}");
+        return 2;
+    }
+    if write_failed || out.flush().is_err() {
+        return 2;
+    }
+    let summary = serde_json::to_string(&run.summary(&allocation)).unwrap_or_default();
+    match &args.summary {
+        Some(p) => {
+            if let Err(e) = std::fs::write(p, format!("{summary}\n")) {
+                eprintln!("error: cannot write `{}`: {e}", p.display());
+                return 2;
+            }
+        }
+        None => eprintln!("{summary}"),
+    }
+    if skipped > 0 {
+        eprintln!("{skipped} line(s) skipped");
+        return 3;
+    }
+    0
+}
+
+fn count_lines(path: &Path) -> u64 {
+    std::fs::File::open(path)
+        .map(|f| std::io::BufReader::new(f).lines().count() as u64)
+        .unwrap_or(0)
+}
+
+/// A temporary file removed when dropped.
+struct Spool(PathBuf);
+
+impl Drop for Spool {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+fn spool_stdin() -> Result<(PathBuf, Spool), String> {
+    let path = std::env::temp_dir().join(format!("mintage-users-{}.jsonl", std::process::id()));
+    let mut file =
+        std::fs::File::create(&path).map_err(|e| format!("cannot spool standard input: {e}"))?;
+    std::io::copy(&mut std::io::stdin().lock(), &mut file)
+        .map_err(|e| format!("cannot spool standard input: {e}"))?;
+    Ok((path.clone(), Spool(path)))
 }

@@ -88,7 +88,9 @@ impl HotRule {
     /// The rule's condition nodes.
     pub fn nodes<'a>(&'a self, spill: &'a [NodeId]) -> &'a [NodeId] {
         if self.len == u32::MAX {
-            spill.get(self.nodes[0] as usize..self.nodes[1] as usize).unwrap_or(&[])
+            spill
+                .get(self.nodes[0] as usize..self.nodes[1] as usize)
+                .unwrap_or(&[])
         } else {
             self.nodes.get(..self.len as usize).unwrap_or(&[])
         }
@@ -105,9 +107,19 @@ pub struct HotPath {
 fn hot_path(program: &Program, campaigns: &[CampaignNodes], rules: &[RuleNodes]) -> HotPath {
     let mut hot = HotPath::default();
     for r in rules {
-        let (start, end) = program.campaigns.get(r.campaign).and_then(|c| c.window).unwrap_or((i64::MIN, i64::MAX));
-        let audience = campaigns.get(r.campaign).map(|c| c.audience.iter().map(|a| a.node)).into_iter().flatten();
-        let nodes: Vec<NodeId> = audience.chain(r.conditions.iter().map(|c| c.node)).collect();
+        let (start, end) = program
+            .campaigns
+            .get(r.campaign)
+            .and_then(|c| c.window)
+            .unwrap_or((i64::MIN, i64::MAX));
+        let audience = campaigns
+            .get(r.campaign)
+            .map(|c| c.audience.iter().map(|a| a.node))
+            .into_iter()
+            .flatten();
+        let nodes: Vec<NodeId> = audience
+            .chain(r.conditions.iter().map(|c| c.node))
+            .collect();
         let mut rule = HotRule {
             start,
             end,

@@ -62,7 +62,9 @@ impl Rules {
         let hot = &compiled.hot;
         let at = event.at;
         for_each_candidate(compiled, event, |id| {
-            let Some(rule) = hot.rules.get(id as usize) else { return };
+            let Some(rule) = hot.rules.get(id as usize) else {
+                return;
+            };
             if at < rule.start || at >= rule.end {
                 return;
             }
@@ -229,7 +231,11 @@ impl Runtime {
         // With `--explain`, every rule of the trigger is considered, so the trace also
         // shows the rules the index would have skipped and why they do not match.
         let candidates = if self.explain {
-            compiled.triggers.get(&event.kind).map(|i| i.all()).unwrap_or_default()
+            compiled
+                .triggers
+                .get(&event.kind)
+                .map(|i| i.all())
+                .unwrap_or_default()
         } else {
             candidates(compiled, event)
         };
@@ -778,7 +784,18 @@ impl Runtime {
             _ => (None, None),
         };
         Ok(build_coupon(
-            spec, campaign, rule, at.at, at.arm, amount, percent, cap, min_spend, worth, categories,
+            spec,
+            campaign,
+            &rule.name,
+            rule.exclusive_with.as_ref(),
+            at.at,
+            at.arm,
+            amount,
+            percent,
+            cap,
+            min_spend,
+            worth,
+            categories,
         ))
     }
 }
@@ -788,7 +805,8 @@ impl Runtime {
 pub fn build_coupon(
     spec: &OfferSpec,
     campaign: &Campaign,
-    rule: &Rule,
+    rule: &Arc<str>,
+    exclusive_with: Option<&Vec<Arc<str>>>,
     at: Millis,
     arm: Option<usize>,
     amount: Option<Fen>,
@@ -814,7 +832,7 @@ pub fn build_coupon(
     Coupon {
         code: String::new(),
         campaign: campaign.id.clone(),
-        rule: rule.name.clone(),
+        rule: rule.clone(),
         kind: spec.kind.as_str(),
         amount,
         percent,
@@ -845,14 +863,12 @@ pub fn build_coupon(
         expected_cost: None,
         expected_gain: None,
         face_value,
-        exclusive_with: rule
-            .exclusive_with
-            .clone()
+        exclusive_with: exclusive_with
             .map(|v| {
                 if v.is_empty() {
                     vec![Arc::from("*")]
                 } else {
-                    v
+                    v.clone()
                 }
             })
             .unwrap_or_default(),
@@ -925,7 +941,9 @@ fn candidates(compiled: &Compiled, event: &Event) -> Vec<u32> {
 }
 
 fn for_each_candidate(compiled: &Compiled, event: &Event, mut f: impl FnMut(u32)) {
-    let Some(index) = compiled.triggers.get(&event.kind) else { return };
+    let Some(index) = compiled.triggers.get(&event.kind) else {
+        return;
+    };
     // The rules needing no particular value, and for each indexed field the rules keyed
     // by this event's value; each list is sorted, so a k-way merge keeps decision order.
     let mut lists: [&[u32]; 8] = [&[]; 8];

@@ -103,7 +103,8 @@ impl Evaluator {
     pub fn eval(&mut self, graph: &Graph, id: NodeId, ctx: &Ctx<'_>) -> Value {
         let i = id as usize;
         let memo = graph.memo.get(i).copied().unwrap_or(false);
-        if memo && let Some(slot) = self.slots.get(i)
+        if memo
+            && let Some(slot) = self.slots.get(i)
             && slot.stamp == self.generation
         {
             return slot.value.clone();

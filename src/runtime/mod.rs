@@ -1,6 +1,8 @@
 //! The runtime: events in, decisions out. State, timers, evaluation, risk, budgets,
 //! experiment bucketing, coupon codes and batch allocation.
 
+pub mod allocate;
+pub mod batch;
 pub mod bucket;
 pub mod codes;
 pub mod decision;

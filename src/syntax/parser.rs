@@ -27,10 +27,21 @@ pub fn parse(file: FileId, text: &str) -> Result<File, Diagnostic> {
             .name("mintage-parse".into())
             .stack_size(PARSE_STACK)
             .spawn_scoped(scope, || parse_here(file, text))
-            .map_err(|e| Diagnostic::new(Code::Syntax, Span::new(file, 0, 0), format!("cannot start the parser: {e}")))
+            .map_err(|e| {
+                Diagnostic::new(
+                    Code::Syntax,
+                    Span::new(file, 0, 0),
+                    format!("cannot start the parser: {e}"),
+                )
+            })
             .and_then(|h| {
-                h.join()
-                    .unwrap_or_else(|_| Err(Diagnostic::new(Code::Syntax, Span::new(file, 0, 0), "the parser failed on this file")))
+                h.join().unwrap_or_else(|_| {
+                    Err(Diagnostic::new(
+                        Code::Syntax,
+                        Span::new(file, 0, 0),
+                        "the parser failed on this file",
+                    ))
+                })
             })
     })
 }
@@ -756,7 +767,11 @@ impl Builder {
                         }
                         Some(v) => Validity::For(self.atom(v)?),
                         None => {
-                            return Err(Diagnostic::new(Code::Syntax, pspan, "valid for how long?"));
+                            return Err(Diagnostic::new(
+                                Code::Syntax,
+                                pspan,
+                                "valid for how long?",
+                            ));
                         }
                     });
                 }

@@ -1,0 +1,417 @@
+//! Batch campaigns (`mintage run`): a user table in, one offer per user out, within a
+//! budget of expected cost. The first pass streams the table, picks each eligible user's
+//! segment and values every offer of it with the campaign's model; the allocator then
+//! chooses offers; the second pass streams the table again to write the decisions, so
+//! memory holds only the menus (a few words per offer), not the users.
+
+use super::allocate::{Allocation, Menus, allocate};
+use super::decision::{Coupon, Decision, Suppression, Trigger};
+use super::engine::{Rules, build_coupon};
+use super::eval::{Ctx, Evaluator, Facts, OfferView};
+use super::event::{Event, EventError, RawEvent, User};
+use crate::check::program::{Campaign, OfferSpec};
+use crate::compile::{BatchNodes, NodeId, OfferNodes};
+use crate::syntax::ast::OfferKind;
+use crate::value::{Fen, Millis, Value};
+use serde::Serialize;
+use std::sync::Arc;
+
+/// Why a batch cannot run at all (as opposed to a bad line, which is skipped).
+#[derive(Debug, thiserror::Error)]
+pub enum BatchError {
+    #[error("no campaign `{0}` in the rules{1}")]
+    UnknownCampaign(String, String),
+    #[error("campaign `{0}` is not a batch campaign (it has no `batch` clause)")]
+    NotBatch(String),
+    #[error("campaign `{0}` has no budget; add `budget ¥N expected cost` or pass --budget")]
+    NoBudget(String),
+}
+
+/// The summary of the contract, with a few extras.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    pub campaign: String,
+    pub budget: serde_json::Value,
+    pub users_read: u64,
+    pub eligible: u64,
+    pub offered: u64,
+    pub expected_cost: serde_json::Value,
+    pub expected_gain: serde_json::Value,
+    pub lambda: f64,
+    pub skipped: u64,
+    pub by_segment: Vec<SegmentSummary>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SegmentSummary {
+    pub segment: String,
+    pub eligible: u64,
+    pub offered: u64,
+}
+
+/// One user row of the table, parsed.
+pub fn user_event(row: &str, line: u64, now: Millis) -> Result<Event, EventError> {
+    let user: User =
+        serde_json::from_str(row).map_err(|e| EventError(super::event::describe_json_error(&e)))?;
+    user_row_event(user, line, now)
+}
+
+pub fn user_row_event(user: User, line: u64, now: Millis) -> Result<Event, EventError> {
+    let raw = RawEvent {
+        id: format!("row-{line}"),
+        kind: Arc::from("batch"),
+        at: now,
+        user: Some(user),
+        item: None,
+        cart: None,
+        scores: None,
+        name: None,
+        key: None,
+        value: None,
+        code: None,
+        order_id: None,
+    };
+    Event::from_raw(raw)
+}
+
+/// A batch run of one campaign.
+pub struct BatchRun<'r> {
+    rules: &'r Rules,
+    pub campaign_index: usize,
+    nodes: &'r BatchNodes,
+    pub now: Millis,
+    pub budget: Fen,
+    eval: Evaluator,
+    locals: Vec<Value>,
+    /// Per eligible user, in table order: the segment chosen.
+    segments: Vec<u16>,
+    pub menus: Menus,
+    pub users_read: u64,
+    pub skipped: u64,
+}
+
+/// What the first pass learned about one row.
+pub enum RowOutcome {
+    NotEligible,
+    Eligible,
+}
+
+fn ctx<'a>(
+    rules: &'a Rules,
+    now: Millis,
+    event: &'a Event,
+    facts: &'a dyn Facts,
+    offer: Option<&'a OfferView>,
+    locals: &'a [Value],
+) -> Ctx<'a> {
+    Ctx {
+        event,
+        now,
+        facts,
+        locals,
+        offer,
+        functions: &rules.program().functions,
+        scripts: Some(&rules.scripts),
+    }
+}
+
+impl<'r> BatchRun<'r> {
+    pub fn new(
+        rules: &'r Rules,
+        campaign: &str,
+        now: Millis,
+        budget: Option<Fen>,
+    ) -> Result<Self, BatchError> {
+        let program = rules.program();
+        let Some(index) = program.campaigns.iter().position(|c| &*c.id == campaign) else {
+            let names: Vec<&str> = program.campaigns.iter().map(|c| &*c.id).collect();
+            let hint = crate::diagnostic::did_you_mean(campaign, names.iter().copied())
+                .map(|s| format!("; did you mean `{s}`?"))
+                .unwrap_or_default();
+            return Err(BatchError::UnknownCampaign(campaign.to_string(), hint));
+        };
+        let (Some(Some(nodes)), Some(c)) = (
+            rules.compiled.batches.get(index),
+            program.campaigns.get(index),
+        ) else {
+            return Err(BatchError::NotBatch(campaign.to_string()));
+        };
+        let budget = budget
+            .or(c.budget.map(|b| b.amount))
+            .ok_or_else(|| BatchError::NoBudget(campaign.to_string()))?;
+        Ok(BatchRun {
+            rules,
+            campaign_index: index,
+            nodes,
+            now,
+            budget,
+            eval: Evaluator::new(&rules.compiled.graph),
+            locals: Vec::new(),
+            segments: Vec::new(),
+            menus: Menus::with_capacity(0, 0),
+            users_read: 0,
+            skipped: 0,
+        })
+    }
+
+    pub fn campaign(&self) -> &'r Campaign {
+        // INVARIANT: `campaign_index` was found in this program by `new`.
+        &self.rules.program().campaigns[self.campaign_index]
+    }
+
+    /// The segment a user falls in, if the user is eligible.
+    pub fn segment_of(&mut self, event: &Event, facts: &dyn Facts) -> Option<usize> {
+        let rules = self.rules;
+        let graph = &rules.compiled.graph;
+        self.eval.reset();
+        let audience = &rules.compiled.campaigns.get(self.campaign_index)?.audience;
+        let ctx = ctx(rules, self.now, event, facts, None, &[]);
+        if !audience
+            .iter()
+            .all(|a| self.eval.truth(graph, a.node, &ctx))
+        {
+            return None;
+        }
+        self.nodes.segments.iter().position(|s| {
+            s.when
+                .as_ref()
+                .is_none_or(|w| self.eval.truth(graph, w.node, &ctx))
+        })
+    }
+
+    /// The evaluated offers of a segment: one per menu choice.
+    pub fn offers_of(
+        &mut self,
+        segment: usize,
+        event: &Event,
+        facts: &dyn Facts,
+    ) -> Vec<(usize, OfferView)> {
+        let campaign = self.campaign();
+        let Some(spec_segment) = campaign
+            .batch
+            .as_ref()
+            .and_then(|b| b.segments.get(segment))
+        else {
+            return Vec::new();
+        };
+        let Some(nodes) = self.nodes.segments.get(segment) else {
+            return Vec::new();
+        };
+        let rules = self.rules;
+        let graph = &rules.compiled.graph;
+        let mut out = Vec::new();
+        for (o, (spec, on)) in spec_segment.offers.iter().zip(&nodes.offers).enumerate() {
+            let values: Vec<Option<NodeId>> = if on.value.is_empty() {
+                vec![None]
+            } else {
+                on.value.iter().map(|v| Some(*v)).collect()
+            };
+            for v in values {
+                self.eval.reset();
+                let ctx = ctx(rules, self.now, event, facts, None, &[]);
+                if let Some(view) = offer_view(&mut self.eval, graph, &ctx, spec, on, v) {
+                    out.push((o, view));
+                }
+            }
+        }
+        out
+    }
+
+    /// Expected (cost, gain) of an offer to a user, by the campaign's model.
+    pub fn value(
+        &mut self,
+        event: &Event,
+        facts: &dyn Facts,
+        offer: &OfferView,
+    ) -> Option<(Fen, Fen)> {
+        let rules = self.rules;
+        let graph = &rules.compiled.graph;
+        self.eval.reset();
+        let mut locals = std::mem::take(&mut self.locals);
+        locals.clear();
+        for node in &self.nodes.bindings {
+            let ctx = ctx(rules, self.now, event, facts, Some(offer), &locals);
+            let v = self.eval.eval(graph, *node, &ctx);
+            locals.push(v);
+        }
+        let ctx = ctx(rules, self.now, event, facts, Some(offer), &locals);
+        let cost = self.eval.eval(graph, self.nodes.cost, &ctx);
+        let gain = self.eval.eval(graph, self.nodes.gain, &ctx);
+        self.locals = locals;
+        match (cost, gain) {
+            (Value::Money(c), Value::Money(g)) => Some((c.max(0), g)),
+            _ => None,
+        }
+    }
+
+    /// First pass over one row: eligibility, segment, menu.
+    pub fn add_row(&mut self, event: &Event, facts: &dyn Facts) -> RowOutcome {
+        self.users_read += 1;
+        let Some(segment) = self.segment_of(event, facts) else {
+            return RowOutcome::NotEligible;
+        };
+        let offers = self.offers_of(segment, event, facts);
+        let mut menu = Vec::with_capacity(offers.len());
+        for (_, view) in &offers {
+            // An offer the model cannot value (a missing score) is never chosen.
+            menu.push(self.value(event, facts, view).unwrap_or((0, i64::MIN / 4)));
+        }
+        self.menus.push_user(menu);
+        self.segments
+            .push(u16::try_from(segment).unwrap_or(u16::MAX));
+        RowOutcome::Eligible
+    }
+
+    pub fn allocate(&self) -> Allocation {
+        allocate(&self.menus, self.budget)
+    }
+
+    /// Second pass over one eligible row (the `eligible_index`-th): its decision.
+    pub fn decide(
+        &mut self,
+        event: &Event,
+        facts: &dyn Facts,
+        eligible_index: usize,
+        allocation: &Allocation,
+    ) -> Option<Decision> {
+        let campaign = self.campaign();
+        let segment = *self.segments.get(eligible_index)? as usize;
+        let user_id = event.user.as_ref().map(|u| u.id.clone());
+        let mut d = Decision::new(self.now, Trigger::Batch, event.id.clone(), user_id);
+        d.tz = campaign.tz;
+        let segment_name = campaign
+            .batch
+            .as_ref()
+            .and_then(|b| b.segments.get(segment))
+            .map(|s| s.name.clone());
+        let rule_name: Arc<str> = segment_name.clone().unwrap_or_else(|| Arc::from(""));
+        match allocation.choice.get(eligible_index).copied().flatten() {
+            None => d.suppressed.push(Suppression {
+                campaign: campaign.id.clone(),
+                rule: rule_name,
+                reason: Arc::from("budget"),
+            }),
+            Some(k) => {
+                let offers = self.offers_of(segment, event, facts);
+                let (o, view) = offers.get(k as usize)?;
+                let (cost, gain) = self.value(event, facts, view)?;
+                let spec = campaign
+                    .batch
+                    .as_ref()?
+                    .segments
+                    .get(segment)?
+                    .offers
+                    .get(*o)?;
+                let mut c = coupon(campaign, spec, view, self.now, &rule_name);
+                c.expected_cost = Some(cost);
+                c.expected_gain = Some(gain);
+                c.segment = segment_name;
+                d.coupons.push(c);
+            }
+        }
+        Some(d)
+    }
+
+    pub fn segment_names(&self) -> Vec<Arc<str>> {
+        self.campaign()
+            .batch
+            .as_ref()
+            .map(|b| b.segments.iter().map(|s| s.name.clone()).collect())
+            .unwrap_or_default()
+    }
+
+    /// The summary of a finished run.
+    pub fn summary(&self, allocation: &Allocation) -> Summary {
+        let names = self.segment_names();
+        let mut by_segment: Vec<SegmentSummary> = names
+            .iter()
+            .map(|n| SegmentSummary {
+                segment: n.to_string(),
+                eligible: 0,
+                offered: 0,
+            })
+            .collect();
+        for (i, s) in self.segments.iter().enumerate() {
+            if let Some(entry) = by_segment.get_mut(*s as usize) {
+                entry.eligible += 1;
+                if allocation.choice.get(i).copied().flatten().is_some() {
+                    entry.offered += 1;
+                }
+            }
+        }
+        Summary {
+            campaign: self.campaign().id.to_string(),
+            budget: crate::value::yuan_json(self.budget),
+            users_read: self.users_read,
+            eligible: self.segments.len() as u64,
+            offered: allocation.choice.iter().filter(|c| c.is_some()).count() as u64,
+            expected_cost: crate::value::yuan_json(allocation.total_cost),
+            expected_gain: crate::value::yuan_json(allocation.total_gain),
+            lambda: allocation.lambda,
+            skipped: self.skipped,
+            by_segment,
+        }
+    }
+}
+
+fn offer_view(
+    eval: &mut Evaluator,
+    graph: &crate::compile::Graph,
+    ctx: &Ctx<'_>,
+    spec: &OfferSpec,
+    nodes: &OfferNodes,
+    value: Option<NodeId>,
+) -> Option<OfferView> {
+    let mut money = |n: Option<NodeId>| -> Option<Fen> {
+        match n.map(|n| eval.eval(graph, n, ctx)) {
+            Some(Value::Money(m)) => Some(m),
+            _ => None,
+        }
+    };
+    let cap = money(nodes.cap);
+    let min_spend = money(nodes.min_spend);
+    let worth = money(nodes.worth);
+    let v = value.map(|n| eval.eval(graph, n, ctx));
+    let (amount, percent) = match (spec.kind, v) {
+        (OfferKind::PercentOff, Some(Value::Percent(p))) => (None, Some(p)),
+        (_, Some(Value::Money(m))) => (Some(m), None),
+        (_, Some(Value::Missing)) => return None,
+        _ => (None, None),
+    };
+    let face_value = match spec.kind {
+        OfferKind::AmountOff | OfferKind::Threshold => amount,
+        OfferKind::PercentOff => cap,
+        _ => worth,
+    };
+    Some(OfferView {
+        kind: spec.kind.as_str(),
+        amount,
+        percent,
+        cap,
+        min_spend,
+        face_value,
+    })
+}
+
+fn coupon(
+    campaign: &Campaign,
+    spec: &OfferSpec,
+    view: &OfferView,
+    now: Millis,
+    segment: &Arc<str>,
+) -> Coupon {
+    build_coupon(
+        spec,
+        campaign,
+        segment,
+        None,
+        now,
+        None,
+        view.amount,
+        view.percent,
+        view.cap,
+        view.min_spend.unwrap_or(0),
+        view.face_value,
+        Vec::new(),
+    )
+}
