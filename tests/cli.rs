@@ -1,7 +1,7 @@
 //! End-to-end tests of the real binary on `rules/`, `examples/` and bad input.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output};
 
 fn root() -> PathBuf {
