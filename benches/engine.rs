@@ -18,12 +18,9 @@ fn load(text: &str) -> Rules {
     let mut sources = Sources::default();
     sources.add("generated.mint", text.to_string());
     let checked = check(sources, &CheckOptions::default());
-    let program = checked.program.unwrap_or_else(|| {
-        panic!(
-            "{:?}",
-            checked.diagnostics.first().map(|d| d.message.clone())
-        )
-    });
+    let program = checked
+        .program
+        .unwrap_or_else(|| panic!("{:?}", checked.diagnostics.first().map(|d| d.message.clone())));
     Rules::new(program)
 }
 
@@ -56,18 +53,14 @@ fn bench_eval(c: &mut Criterion) {
         let mut eval = Evaluator::new(&rules.compiled.graph);
         let mut out = Vec::new();
         let mut i = 0;
-        g.bench_with_input(
-            BenchmarkId::new("campaigns", campaigns),
-            &campaigns,
-            |b, _| {
-                b.iter(|| {
-                    let e = &evs[i % evs.len()];
-                    i += 1;
-                    rules.matching(e, &mut eval, &NoFacts, &mut out);
-                    black_box(out.len())
-                })
-            },
-        );
+        g.bench_with_input(BenchmarkId::new("campaigns", campaigns), &campaigns, |b, _| {
+            b.iter(|| {
+                let e = &evs[i % evs.len()];
+                i += 1;
+                rules.matching(e, &mut eval, &NoFacts, &mut out);
+                black_box(out.len())
+            })
+        });
     }
     let seed_dir = concat!(env!("CARGO_MANIFEST_DIR"), "/rules");
     let program = check(

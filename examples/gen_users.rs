@@ -8,10 +8,7 @@ mod support;
 use std::io::Write;
 
 fn main() {
-    let n: u64 = std::env::args()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(1000);
+    let n: u64 = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(1000);
     let mut r = support::Rng::new(11);
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     for i in 0..n {

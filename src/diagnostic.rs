@@ -78,8 +78,7 @@ impl Diagnostic {
     pub fn render_plain(&self, sources: &Sources) -> String {
         let report = self.to_report(sources);
         let handler =
-            miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())
-                .with_width(100);
+            miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor()).with_width(100);
         let mut out = String::new();
         let _ = handler.render_report(&mut out, report.as_ref());
         out
@@ -182,10 +181,8 @@ impl miette::Diagnostic for Rendered {
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         let d = &self.diagnostic;
-        let main = LabeledSpan::new_primary_with_span(
-            (!d.label.is_empty()).then(|| d.label.clone()),
-            source_span(d.span),
-        );
+        let main =
+            LabeledSpan::new_primary_with_span((!d.label.is_empty()).then(|| d.label.clone()), source_span(d.span));
         let others = d
             .related
             .iter()
@@ -196,10 +193,7 @@ impl miette::Diagnostic for Rendered {
 }
 
 /// Suggests the closest of `candidates` to `word`, if one is close enough to be a typo.
-pub fn did_you_mean<'a>(
-    word: &str,
-    candidates: impl IntoIterator<Item = &'a str>,
-) -> Option<String> {
+pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
     let mut best: Option<(usize, &str)> = None;
     for c in candidates {
         let d = edit_distance(word, c);
@@ -233,14 +227,8 @@ mod tests {
     #[test]
     fn suggests_close_names_only() {
         let fields = ["paid_orders", "registered_at", "device_id"];
-        assert_eq!(
-            did_you_mean("paid_order", fields),
-            Some("paid_orders".into())
-        );
-        assert_eq!(
-            did_you_mean("registerd_at", fields),
-            Some("registered_at".into())
-        );
+        assert_eq!(did_you_mean("paid_order", fields), Some("paid_orders".into()));
+        assert_eq!(did_you_mean("registerd_at", fields), Some("registered_at".into()));
         assert_eq!(did_you_mean("color", fields), None);
     }
 }

@@ -62,18 +62,16 @@ fn run_one(rules: &Arc<Rules>, sources: &Sources, test: &TestBlock) -> TestOutco
     let mut expected: Vec<(Expectation, String)> = Vec::new();
     let mut step_name = String::from("the start");
     let mut counter = 0;
-    let flush = |expected: &mut Vec<(Expectation, String)>,
-                 produced: &Vec<Got>,
-                 step: &str,
-                 failures: &mut Vec<String>| {
-        if expected.is_empty() {
-            return;
-        }
-        if let Some(f) = compare(expected, produced, step) {
-            failures.push(f);
-        }
-        expected.clear();
-    };
+    let flush =
+        |expected: &mut Vec<(Expectation, String)>, produced: &Vec<Got>, step: &str, failures: &mut Vec<String>| {
+            if expected.is_empty() {
+                return;
+            }
+            if let Some(f) = compare(expected, produced, step) {
+                failures.push(f);
+            }
+            expected.clear();
+        };
     for step in &test.steps {
         match step {
             TestStep::User(json, span) => match serde_json::from_str::<Map<String, Json>>(json) {
@@ -82,20 +80,12 @@ fn run_one(rules: &Arc<Rules>, sources: &Sources, test: &TestBlock) -> TestOutco
                     .failures
                     .push(format!("{}: bad user JSON: {e}", where_(sources, *span))),
             },
-            TestStep::Event {
-                kind,
-                at,
-                body,
-                span,
-            } => {
+            TestStep::Event { kind, at, body, span } => {
                 flush(&mut expected, &produced, &step_name, &mut out.failures);
                 counter += 1;
                 let Ok(ms) = local_time(at, tz) else {
-                    out.failures.push(format!(
-                        "{}: bad time `{}`",
-                        where_(sources, *span),
-                        at.text
-                    ));
+                    out.failures
+                        .push(format!("{}: bad time `{}`", where_(sources, *span), at.text));
                     continue;
                 };
                 let mut ev = Map::new();
@@ -116,31 +106,22 @@ fn run_one(rules: &Arc<Rules>, sources: &Sources, test: &TestBlock) -> TestOutco
                     }
                 }
                 step_name = format!("`event {} at {}`", kind.text, at.text);
-                produced = run_event(
-                    &mut runtime,
-                    &Json::Object(ev),
-                    &mut out.failures,
-                    &step_name,
-                );
+                produced = run_event(&mut runtime, &Json::Object(ev), &mut out.failures, &step_name);
             }
             TestStep::Tick(at, span) => {
                 flush(&mut expected, &produced, &step_name, &mut out.failures);
                 counter += 1;
                 let Ok(ms) = local_time(at, tz) else {
-                    out.failures.push(format!(
-                        "{}: bad time `{}`",
-                        where_(sources, *span),
-                        at.text
-                    ));
+                    out.failures
+                        .push(format!("{}: bad time `{}`", where_(sources, *span), at.text));
                     continue;
                 };
-                let ev = serde_json::json!({"id": format!("test-{counter}"), "type": "tick", "at": time_string(ms, tz)});
+                let ev =
+                    serde_json::json!({"id": format!("test-{counter}"), "type": "tick", "at": time_string(ms, tz)});
                 step_name = format!("`tick {}`", at.text);
                 produced = run_event(&mut runtime, &ev, &mut out.failures, &step_name);
             }
-            TestStep::Expect(e, span) => {
-                expected.push((e.clone(), sources.snippet(*span).trim().to_string()))
-            }
+            TestStep::Expect(e, span) => expected.push((e.clone(), sources.snippet(*span).trim().to_string())),
         }
     }
     flush(&mut expected, &produced, &step_name, &mut out.failures);
@@ -232,10 +213,7 @@ fn coupon_words(c: &crate::runtime::decision::Coupon) -> String {
     if !c.categories.is_empty() {
         w.push(format!(
             "for {:?}",
-            c.categories
-                .iter()
-                .map(|s| s.to_string())
-                .collect::<Vec<_>>()
+            c.categories.iter().map(|s| s.to_string()).collect::<Vec<_>>()
         ));
     }
     w.push(format!(
@@ -268,12 +246,10 @@ fn offer_matches(o: &Offer, c: &crate::runtime::decision::Coupon) -> bool {
         (_, Some(Value::Money(m))) => c.amount == Some(m),
         _ => true,
     };
-    let money_ok =
-        |e: &Option<crate::syntax::ast::Expr>, got: Option<i64>| match e.as_ref().and_then(literal)
-        {
-            Some(Value::Money(m)) => got == Some(m),
-            _ => true,
-        };
+    let money_ok = |e: &Option<crate::syntax::ast::Expr>, got: Option<i64>| match e.as_ref().and_then(literal) {
+        Some(Value::Money(m)) => got == Some(m),
+        _ => true,
+    };
     let validity_ok = match &o.validity {
         Some(Validity::For(e)) => match e.kind {
             crate::syntax::ast::ExprKind::Duration(ms) => c.valid_until - c.valid_from == ms,
@@ -285,11 +261,7 @@ fn offer_matches(o: &Offer, c: &crate::runtime::decision::Coupon) -> bool {
         Some(Value::Str(s)) => c.categories.iter().any(|x| **x == *s),
         _ => true,
     };
-    value_ok
-        && money_ok(&o.min_spend, Some(c.min_spend))
-        && money_ok(&o.cap, c.cap)
-        && validity_ok
-        && scope_ok
+    value_ok && money_ok(&o.min_spend, Some(c.min_spend)) && money_ok(&o.cap, c.cap) && validity_ok && scope_ok
 }
 
 fn matches(e: &Expectation, g: &Got) -> bool {
@@ -302,13 +274,9 @@ fn matches(e: &Expectation, g: &Got) -> bool {
                     .as_ref()
                     .is_none_or(|o| g.coupon.as_ref().is_some_and(|c| offer_matches(o, c)))
         }
-        Expectation::Suppressed(rule, reason) => {
-            g.kind == "suppressed" && g.rule == rule.text && g.reason == *reason
-        }
+        Expectation::Suppressed(rule, reason) => g.kind == "suppressed" && g.rule == rule.text && g.reason == *reason,
         Expectation::Revoked(rule, reason) => {
-            g.kind == "revoked"
-                && g.rule == rule.text
-                && reason.as_ref().is_none_or(|r| r.text == g.reason)
+            g.kind == "revoked" && g.rule == rule.text && reason.as_ref().is_none_or(|r| r.text == g.reason)
         }
         Expectation::Alert(target) => g.kind == "alert" && g.rule == target.text,
     }

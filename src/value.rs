@@ -114,8 +114,7 @@ pub fn yuan_json(fen: Fen) -> serde_json::Value {
     if fen % 100 == 0 {
         serde_json::Value::from(fen / 100)
     } else {
-        serde_json::Number::from_f64(fen as f64 / 100.0)
-            .map_or(serde_json::Value::Null, serde_json::Value::Number)
+        serde_json::Number::from_f64(fen as f64 / 100.0).map_or(serde_json::Value::Null, serde_json::Value::Number)
     }
 }
 
@@ -124,8 +123,7 @@ pub fn percent_json(bp: BasisPoints) -> serde_json::Value {
     if bp % 100 == 0 {
         serde_json::Value::from(bp / 100)
     } else {
-        serde_json::Number::from_f64(bp as f64 / 100.0)
-            .map_or(serde_json::Value::Null, serde_json::Value::Number)
+        serde_json::Number::from_f64(bp as f64 / 100.0).map_or(serde_json::Value::Null, serde_json::Value::Number)
     }
 }
 
@@ -190,18 +188,56 @@ pub fn duration_string(ms: Millis) -> String {
     out
 }
 
-/// RFC 3339 in the given zone, with its offset.
+/// RFC 3339 in the given zone, with its offset (formatted by hand: this runs once or
+/// twice per coupon written, and strftime's pattern parsing dominated it).
 pub fn time_string(ms: Millis, tz: chrono_tz::Tz) -> String {
-    match chrono::DateTime::from_timestamp_millis(ms) {
-        Some(t) => {
-            let local = t.with_timezone(&tz);
-            if ms % 1000 == 0 {
-                local.format("%Y-%m-%dT%H:%M:%S%:z").to_string()
-            } else {
-                local.format("%Y-%m-%dT%H:%M:%S%.3f%:z").to_string()
-            }
-        }
-        None => format!("@{ms}ms"),
+    use chrono::{Datelike, Offset, TimeZone, Timelike};
+    let Some(t) = chrono::DateTime::from_timestamp_millis(ms) else {
+        return format!("@{ms}ms");
+    };
+    let offset = tz.offset_from_utc_datetime(&t.naive_utc()).fix().local_minus_utc();
+    let local = t.naive_utc() + chrono::TimeDelta::seconds(i64::from(offset));
+    let mut out = String::with_capacity(29);
+    push_padded(&mut out, local.year().unsigned_abs(), 4);
+    out.push('-');
+    push_padded(&mut out, local.month(), 2);
+    out.push('-');
+    push_padded(&mut out, local.day(), 2);
+    out.push('T');
+    push_padded(&mut out, local.hour(), 2);
+    out.push(':');
+    push_padded(&mut out, local.minute(), 2);
+    out.push(':');
+    push_padded(&mut out, local.second(), 2);
+    let millis = ms.rem_euclid(1000);
+    if millis != 0 {
+        out.push('.');
+        push_padded(&mut out, u32::try_from(millis).unwrap_or(0), 3);
+    }
+    if offset == 0 {
+        out.push('Z');
+    } else {
+        out.push(if offset < 0 { '-' } else { '+' });
+        let m = offset.unsigned_abs() / 60;
+        push_padded(&mut out, m / 60, 2);
+        out.push(':');
+        push_padded(&mut out, m % 60, 2);
+    }
+    out
+}
+
+fn push_padded(out: &mut String, v: u32, width: usize) {
+    let mut buf = [b'0'; 10];
+    let mut n = v;
+    let mut i = buf.len();
+    while n > 0 && i > 0 {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+    }
+    let start = (buf.len() - width.min(buf.len())).min(i);
+    for b in &buf[start..] {
+        out.push(char::from(*b));
     }
 }
 
@@ -232,6 +268,17 @@ mod tests {
         assert_eq!(percent_of(1500, 66_600), 9_990);
         assert_eq!(percent_of(1000, 5), 1); // 0.5 fen → 1
         assert_eq!(percent_of(1000, 4), 0);
+    }
+
+    #[test]
+    fn times_print_like_rfc3339() {
+        let t = parse_time("2026-11-02T10:00:00+08:00").unwrap();
+        assert_eq!(time_string(t, chrono_tz::Asia::Shanghai), "2026-11-02T10:00:00+08:00");
+        assert_eq!(time_string(t, chrono_tz::UTC), "2026-11-02T02:00:00Z");
+        assert_eq!(
+            time_string(t + 5, chrono_tz::America::St_Johns),
+            "2026-11-01T22:30:00.005-03:30"
+        );
     }
 
     #[test]

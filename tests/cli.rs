@@ -49,9 +49,7 @@ fn check_reports_errors_with_location_code_and_help() {
     assert_eq!(o.status.code(), Some(1));
     let err = stderr(&o);
     assert!(
-        err.contains("E002")
-            && err.contains("did you mean `user.paid_orders`?")
-            && err.contains("typo.mint:3:12"),
+        err.contains("E002") && err.contains("did you mean `user.paid_orders`?") && err.contains("typo.mint:3:12"),
         "{err}"
     );
     let o = mintage(&["check", p.to_str().unwrap(), "--format", "json"]);
@@ -71,24 +69,13 @@ fn missing_path_is_a_usage_error() {
 
 #[test]
 fn fmt_check_passes_on_rules_and_flags_messy_files() {
-    assert!(
-        mintage(&["fmt", "--check", "rules/", "examples/"])
-            .status
-            .success()
-    );
-    let p = temp(
-        "messy.mint",
-        "campaign c {\nwindow 2026-11-01 .. 2026-12-01\n}\n",
-    );
+    assert!(mintage(&["fmt", "--check", "rules/", "examples/"]).status.success());
+    let p = temp("messy.mint", "campaign c {\nwindow 2026-11-01 .. 2026-12-01\n}\n");
     let o = mintage(&["fmt", "--check", p.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1));
     assert!(stdout(&o).contains("would reformat"));
     assert!(mintage(&["fmt", p.to_str().unwrap()]).status.success());
-    assert!(
-        mintage(&["fmt", "--check", p.to_str().unwrap()])
-            .status
-            .success()
-    );
+    assert!(mintage(&["fmt", "--check", p.to_str().unwrap()]).status.success());
 }
 
 #[test]
@@ -140,10 +127,7 @@ fn eval_explains_every_rule_considered() {
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     let trace = v["trace"].as_array().unwrap();
     let text = serde_json::to_string(trace).unwrap();
-    assert!(
-        text.contains("\"rule\":\"base\"") && text.contains("issued"),
-        "{text}"
-    );
+    assert!(text.contains("\"rule\":\"base\"") && text.contains("issued"), "{text}");
     assert!(
         text.contains("item.stock_age_days > 60") && text.contains("item.stock_age_days = 5"),
         "{text}"
@@ -159,30 +143,16 @@ fn replay_skips_bad_lines_with_their_number_and_exit_3() {
     let good = std::fs::read_to_string(root().join("examples/events/new_user.jsonl")).unwrap();
     let mut lines: Vec<&str> = good.lines().collect();
     lines.insert(1, "{not json");
-    lines.insert(
-        2,
-        r#"{"id":"x","type":"view_item","at":"2026-11-02T10:00:00+08:00"}"#,
-    );
+    lines.insert(2, r#"{"id":"x","type":"view_item","at":"2026-11-02T10:00:00+08:00"}"#);
     let p = temp("events.jsonl", &lines.join("\n"));
-    let o = mintage(&[
-        "replay",
-        "rules/",
-        "--events",
-        p.to_str().unwrap(),
-        "--seed",
-        "1",
-    ]);
+    let o = mintage(&["replay", "rules/", "--events", p.to_str().unwrap(), "--seed", "1"]);
     assert_eq!(o.status.code(), Some(3));
     let err = stderr(&o);
     assert!(
-        err.contains("events.jsonl:2: skipped")
-            && err.contains("events.jsonl:3: skipped: field `user` is required"),
+        err.contains("events.jsonl:2: skipped") && err.contains("events.jsonl:3: skipped: field `user` is required"),
         "{err}"
     );
-    let decisions: Vec<serde_json::Value> = stdout(&o)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let decisions: Vec<serde_json::Value> = stdout(&o).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!(decisions.len(), 2, "the good lines are still processed");
 }
 

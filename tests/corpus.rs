@@ -10,9 +10,7 @@ use mintage::syntax::Sources;
 use std::path::{Path, PathBuf};
 
 fn cases(folder: &str) -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/cases")
-        .join(folder);
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cases").join(folder);
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -79,19 +77,11 @@ fn check_cases_one_per_code() {
                 "{} does not produce {}: {:?}",
                 path.display(),
                 code.as_str(),
-                checked
-                    .diagnostics
-                    .iter()
-                    .map(|d| d.code.as_str())
-                    .collect::<Vec<_>>()
+                checked.diagnostics.iter().map(|d| d.code.as_str()).collect::<Vec<_>>()
             );
             covered.push(code);
         }
-        snapshot(
-            "check",
-            &path,
-            format!("{text}\n---\n{}", rendered.join("\n")),
-        );
+        snapshot("check", &path, format!("{text}\n---\n{}", rendered.join("\n")));
     }
     let missing: Vec<&str> = Code::ALL
         .iter()
@@ -108,23 +98,12 @@ fn check_cases_one_per_code() {
 fn fmt_cases_are_canonical_and_stable() {
     for path in cases("fmt") {
         let (_, text) = sources_of(&path);
-        mintage::syntax::parse(0, &text)
-            .unwrap_or_else(|d| panic!("{}: {}", path.display(), d.message));
+        mintage::syntax::parse(0, &text).unwrap_or_else(|d| panic!("{}: {}", path.display(), d.message));
         let once = mintage::syntax::format::format(&text);
         let twice = mintage::syntax::format::format(&once);
-        assert_eq!(
-            once,
-            twice,
-            "{}: formatting is not idempotent",
-            path.display()
-        );
-        mintage::syntax::parse(0, &once).unwrap_or_else(|d| {
-            panic!(
-                "{}: formatted text does not parse: {}",
-                path.display(),
-                d.message
-            )
-        });
+        assert_eq!(once, twice, "{}: formatting is not idempotent", path.display());
+        mintage::syntax::parse(0, &once)
+            .unwrap_or_else(|d| panic!("{}: formatted text does not parse: {}", path.display(), d.message));
         snapshot("fmt", &path, once);
     }
 }

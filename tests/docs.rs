@@ -13,9 +13,7 @@ fn blocks(text: &str) -> Vec<(String, String, usize)> {
     let mut current: Option<(String, String, usize)> = None;
     for (i, line) in text.lines().enumerate() {
         match (&mut current, line.strip_prefix("```")) {
-            (None, Some(tag)) if tag.starts_with("mint") => {
-                current = Some((tag.to_string(), String::new(), i + 1))
-            }
+            (None, Some(tag)) if tag.starts_with("mint") => current = Some((tag.to_string(), String::new(), i + 1)),
             (Some(_), Some("")) => out.extend(current.take()),
             (Some((_, body, _)), _) => {
                 body.push_str(line);
@@ -42,11 +40,7 @@ fn every_doc_example_checks() {
             let mut sources = Sources::default();
             sources.add(format!("{}:{line}", path.display()), body.clone());
             let checked = check(sources, &CheckOptions::default());
-            let codes: Vec<&str> = checked
-                .diagnostics
-                .iter()
-                .map(|d| d.code.as_str())
-                .collect();
+            let codes: Vec<&str> = checked.diagnostics.iter().map(|d| d.code.as_str()).collect();
             match tag.strip_prefix("mint-error ") {
                 Some(code) => assert!(
                     codes.contains(&code),
@@ -92,9 +86,7 @@ fn diagnostics_page_matches_the_registry() {
 #[test]
 fn doc_tests_in_rule_language_pass() {
     // The `test` blocks of the docs run too.
-    let text =
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/language.md"))
-            .unwrap();
+    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/language.md")).unwrap();
     for (tag, body, line) in blocks(&text) {
         if tag != "mint" || !body.contains("test \"") {
             continue;
@@ -103,12 +95,7 @@ fn doc_tests_in_rule_language_pass() {
         sources.add(format!("language.md:{line}"), body);
         let program = check(sources, &CheckOptions::default()).program.unwrap();
         for outcome in mintage::testing::run_all(&program) {
-            assert!(
-                outcome.passed(),
-                "{}: {:#?}",
-                outcome.name,
-                outcome.failures
-            );
+            assert!(outcome.passed(), "{}: {:#?}", outcome.name, outcome.failures);
         }
     }
 }

@@ -88,12 +88,7 @@ fn deep_nesting_is_an_error_not_a_crash() {
     let mut sources = Sources::default();
     sources.add("deep.mint", text);
     let checked = check(sources, &CheckOptions::default());
-    assert!(
-        checked
-            .diagnostics
-            .iter()
-            .any(|d| d.message.contains("nesting"))
-    );
+    assert!(checked.diagnostics.iter().any(|d| d.message.contains("nesting")));
 }
 
 #[test]
@@ -110,10 +105,6 @@ fn nesting_within_the_bound_checks() {
     assert!(
         !checked.has_errors(),
         "{:?}",
-        checked
-            .diagnostics
-            .iter()
-            .map(|d| &d.message)
-            .collect::<Vec<_>>()
+        checked.diagnostics.iter().map(|d| &d.message).collect::<Vec<_>>()
     );
 }

@@ -52,16 +52,10 @@ pub fn rules_text(campaigns: usize, seed: u64) -> String {
         out.push_str(&format!(
             "  window 2026-11-{day:02} 00:00 .. 2027-01-{day:02} 00:00 Asia/Shanghai\n"
         ));
-        out.push_str(&format!(
-            "  budget ¥{} face value\n",
-            10_000 + r.below(90_000)
-        ));
+        out.push_str(&format!("  budget ¥{} face value\n", 10_000 + r.below(90_000)));
         match r.below(3) {
             0 => out.push_str("  audience user.paid_orders == 0\n"),
-            1 => out.push_str(&format!(
-                "  audience user.ltv_tier == \"{}\"\n",
-                r.pick(TIERS)
-            )),
+            1 => out.push_str(&format!("  audience user.ltv_tier == \"{}\"\n", r.pick(TIERS))),
             _ => {}
         }
         for k in 0..5 {

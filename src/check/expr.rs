@@ -194,10 +194,7 @@ impl Scope<'_> {
         } else if roots.contains(&root) {
             (Code::UnknownField, format!("unknown field `{joined}`"))
         } else {
-            (
-                Code::UnknownName,
-                format!("unknown name `{root}` in `{joined}`"),
-            )
+            (Code::UnknownName, format!("unknown name `{root}` in `{joined}`"))
         };
         let mut d = Diagnostic::new(code, span, message).label("not a known field");
         d = match did_you_mean(joined, known.iter().map(String::as_str)) {
@@ -227,17 +224,11 @@ impl Scope<'_> {
         let Some((_, builtin)) = Builtin::ALL.iter().find(|(n, _)| *n == name) else {
             let mut names: Vec<&str> = Builtin::ALL.iter().map(|(n, _)| *n).collect();
             names.extend(self.functions.iter().map(|f| f.name.as_str()));
-            let mut d = Diagnostic::new(
-                Code::UnknownFunction,
-                name_span,
-                format!("unknown function `{name}`"),
-            )
-            .label("not defined");
+            let mut d = Diagnostic::new(Code::UnknownFunction, name_span, format!("unknown function `{name}`"))
+                .label("not defined");
             d = match did_you_mean(name, names.iter().copied()) {
                 Some(s) => d.help(format!("did you mean `{s}`?")),
-                None => {
-                    d.help("define it with `function NAME(x: number) -> number { … }` (Rhai code)")
-                }
+                None => d.help("define it with `function NAME(x: number) -> number { … }` (Rhai code)"),
             };
             self.error(d);
             return unknown(span);
@@ -256,11 +247,7 @@ impl Scope<'_> {
                 Diagnostic::new(
                     Code::UnknownFunction,
                     span,
-                    format!(
-                        "`{name}` takes {} argument(s), found {}",
-                        params.len(),
-                        args.len()
-                    ),
+                    format!("`{name}` takes {} argument(s), found {}", params.len(), args.len()),
                 )
                 .label("wrong number of arguments"),
             );
@@ -274,11 +261,7 @@ impl Scope<'_> {
                     Diagnostic::new(
                         Code::TypeMismatch,
                         a.span,
-                        format!(
-                            "`{name}` needs {} here, found {}",
-                            article(p),
-                            article(&a.ty)
-                        ),
+                        format!("`{name}` needs {} here, found {}", article(p), article(&a.ty)),
                     )
                     .label(format!("this is {}", article(&a.ty))),
                 );
@@ -309,8 +292,12 @@ impl Scope<'_> {
                     .unwrap_or(Type::Unknown);
                 if !is_ordered(&ty) {
                     self.error(
-                        Diagnostic::new(Code::TypeMismatch, span, format!("`{name}` compares numbers, money, percentages, durations or times, not {ty}"))
-                            .label("not comparable"),
+                        Diagnostic::new(
+                            Code::TypeMismatch,
+                            span,
+                            format!("`{name}` compares numbers, money, percentages, durations or times, not {ty}"),
+                        )
+                        .label("not comparable"),
                     );
                     return Type::Unknown;
                 }
@@ -332,19 +319,12 @@ impl Scope<'_> {
                     && !matches!(a.ty, Type::List(_) | Type::Unknown | Type::Str)
                 {
                     self.error(
-                        Diagnostic::new(
-                            Code::TypeMismatch,
-                            a.span,
-                            "`len` needs a list or a string",
-                        )
-                        .label("not a list"),
+                        Diagnostic::new(Code::TypeMismatch, a.span, "`len` needs a list or a string")
+                            .label("not a list"),
                     );
                 }
                 if args.len() != 1 {
-                    self.error(
-                        Diagnostic::new(Code::UnknownFunction, span, "`len` takes one argument")
-                            .label("here"),
-                    );
+                    self.error(Diagnostic::new(Code::UnknownFunction, span, "`len` takes one argument").label("here"));
                 }
                 Type::Number
             }
@@ -384,12 +364,8 @@ impl Scope<'_> {
                     Type::Number | Type::Money | Type::Percent | Type::Duration | Type::Unknown
                 ) {
                     self.error(
-                        Diagnostic::new(
-                            Code::TypeMismatch,
-                            span,
-                            format!("cannot negate {}", article(&t.ty)),
-                        )
-                        .label("not a number"),
+                        Diagnostic::new(Code::TypeMismatch, span, format!("cannot negate {}", article(&t.ty)))
+                            .label("not a number"),
                     );
                 }
                 let ty = t.ty.clone();
@@ -419,9 +395,7 @@ impl Scope<'_> {
                     ),
                 )
                 .label(format!("{} {} {}", ta.ty, op.symbol(), tb.ty));
-                if let Some(h) =
-                    conversion_help(&tb.ty, &ta.ty).or_else(|| conversion_help(&ta.ty, &tb.ty))
-                {
+                if let Some(h) = conversion_help(&tb.ty, &ta.ty).or_else(|| conversion_help(&ta.ty, &tb.ty)) {
                     d = d.help(h);
                 } else if op == BinaryOp::In {
                     d = d.help("`in` needs a list on its right: `item.category in [\"bags\", \"watches\"]`");
@@ -515,16 +489,12 @@ pub fn binary_type(op: BinaryOp, a: &Type, b: &Type) -> Option<Type> {
             }
         }
         BinaryOp::Add => match (a, b) {
-            (Number, Number) | (Money, Money) | (Percent, Percent) | (Duration, Duration) => {
-                a.clone()
-            }
+            (Number, Number) | (Money, Money) | (Percent, Percent) | (Duration, Duration) => a.clone(),
             (Time, Duration) | (Duration, Time) => Time,
             _ => return None,
         },
         BinaryOp::Sub => match (a, b) {
-            (Number, Number) | (Money, Money) | (Percent, Percent) | (Duration, Duration) => {
-                a.clone()
-            }
+            (Number, Number) | (Money, Money) | (Percent, Percent) | (Duration, Duration) => a.clone(),
             (Time, Duration) => Time,
             (Time, Time) => Duration,
             _ => return None,
@@ -570,12 +540,8 @@ fn conversion_help(found: &Type, want: &Type) -> Option<String> {
         (Type::Number, Type::Money) => "money needs a currency: write `¥1000` or `1000 CNY`".into(),
         (Type::Number, Type::Percent) => "write a percentage with `%`: `15%`".into(),
         (Type::Number, Type::Duration) => "write a duration with its unit: `2h`, `30d`".into(),
-        (Type::Percent, Type::Money) => {
-            "to take a share of money write `15% of user.avg_order_value`".into()
-        }
-        (Type::Money, Type::Number) => {
-            "to compare with a number, divide money by money: `cart.total / ¥100`".into()
-        }
+        (Type::Percent, Type::Money) => "to take a share of money write `15% of user.avg_order_value`".into(),
+        (Type::Money, Type::Number) => "to compare with a number, divide money by money: `cart.total / ¥100`".into(),
         (Type::Str, Type::Bool) | (Type::Number, Type::Bool) | (Type::Money, Type::Bool) => {
             "a condition compares values: `user.ltv_tier == \"high\"`".into()
         }
@@ -593,8 +559,7 @@ pub fn local_time(lit: &DateTimeLit, tz: chrono_tz::Tz) -> Result<Millis, Diagno
     };
     let mut parts = lit.text.split_whitespace();
     let date = parts.next().unwrap_or("");
-    let date = NaiveDate::parse_from_str(date, "%Y-%m-%d")
-        .map_err(|_| bad(format!("`{date}` is not a date")))?;
+    let date = NaiveDate::parse_from_str(date, "%Y-%m-%d").map_err(|_| bad(format!("`{date}` is not a date")))?;
     let time = match parts.next() {
         None => NaiveTime::MIN,
         Some(t) => NaiveTime::parse_from_str(t, "%H:%M:%S")

@@ -14,12 +14,7 @@ pub struct LintOptions {
     pub now: Option<Millis>,
 }
 
-pub fn run(
-    files: &[ast::File],
-    program: &Program,
-    options: &LintOptions,
-    out: &mut Vec<Diagnostic>,
-) {
+pub fn run(files: &[ast::File], program: &Program, options: &LintOptions, out: &mut Vec<Diagnostic>) {
     for file in files {
         for item in &file.items {
             if let Item::Campaign(c) = item {
@@ -39,10 +34,7 @@ pub fn run(
 
 /// Lints that need to see how a campaign was written, not only what it means.
 fn syntax_lints(c: &ast::Campaign, out: &mut Vec<Diagnostic>) {
-    let is_batch = c
-        .clauses
-        .iter()
-        .any(|k| matches!(k, CampaignClause::Batch(_)));
+    let is_batch = c.clauses.iter().any(|k| matches!(k, CampaignClause::Batch(_)));
     for clause in &c.clauses {
         match clause {
             CampaignClause::Rule(r) => {
@@ -88,21 +80,15 @@ fn offer_lints(o: &ast::Offer, out: &mut Vec<Diagnostic>) {
     }
     if o.kind == ast::OfferKind::PercentOff && o.cap.is_none() {
         out.push(
-            Diagnostic::new(
-                Code::PercentWithoutCap,
-                o.span,
-                "percent-off offer without a cap",
-            )
-            .label("no cap")
-            .help("add `cap ¥200` (or the cap you want)"),
+            Diagnostic::new(Code::PercentWithoutCap, o.span, "percent-off offer without a cap")
+                .label("no cap")
+                .help("add `cap ¥200` (or the cap you want)"),
         );
     }
     let mut percents = Vec::new();
     match &o.value {
         Some(ast::Choice::One(e)) => collect_percents(e, &mut percents),
-        Some(ast::Choice::Menu(items, _)) => items
-            .iter()
-            .for_each(|e| collect_percents(e, &mut percents)),
+        Some(ast::Choice::Menu(items, _)) => items.iter().for_each(|e| collect_percents(e, &mut percents)),
         None => {}
     }
     for (bp, span) in percents {
@@ -140,13 +126,9 @@ fn funding_over_100(f: &ast::Funding, out: &mut Vec<Diagnostic>) {
             && bp > 10_000
         {
             out.push(
-                Diagnostic::new(
-                    Code::PercentOver100,
-                    s.percent.span,
-                    "a funding share above 100%",
-                )
-                .label("above 100%")
-                .help("shares are parts of the discount and add up to 100%"),
+                Diagnostic::new(Code::PercentOver100, s.percent.span, "a funding share above 100%")
+                    .label("above 100%")
+                    .help("shares are parts of the discount and add up to 100%"),
             );
         }
     }
@@ -163,13 +145,9 @@ fn unused_bindings(m: &ast::Model, out: &mut Vec<Diagnostic>) {
         let used = later.clone().any(|e| uses_name(e, &name.text));
         if !used {
             out.push(
-                Diagnostic::new(
-                    Code::UnusedBinding,
-                    name.span,
-                    format!("`{}` is never used", name.text),
-                )
-                .label("unused")
-                .help("remove it, or use it in `cost` or `gain`"),
+                Diagnostic::new(Code::UnusedBinding, name.span, format!("`{}` is never used", name.text))
+                    .label("unused")
+                    .help("remove it, or use it in `cost` or `gain`"),
             );
         }
     }
@@ -178,9 +156,7 @@ fn unused_bindings(m: &ast::Model, out: &mut Vec<Diagnostic>) {
 fn uses_name(e: &ast::Expr, name: &str) -> bool {
     match &e.kind {
         ExprKind::Path(p) => p.len() == 1 && p[0].text == name,
-        ExprKind::List(items) | ExprKind::Call(_, items) => {
-            items.iter().any(|i| uses_name(i, name))
-        }
+        ExprKind::List(items) | ExprKind::Call(_, items) => items.iter().any(|i| uses_name(i, name)),
         ExprKind::Unary(_, a) => uses_name(a, name),
         ExprKind::Binary(_, a, b) => uses_name(a, name) || uses_name(b, name),
         ExprKind::If(c, a, b) => uses_name(c, name) || uses_name(a, name) || uses_name(b, name),
@@ -315,13 +291,9 @@ fn contradictions(c: &Campaign, out: &mut Vec<Diagnostic>) {
 }
 
 fn contradiction(bad: &Condition, what: &str) -> Diagnostic {
-    Diagnostic::new(
-        Code::Contradiction,
-        bad.expr.span,
-        format!("{what} can never match"),
-    )
-    .label("contradicts an earlier condition")
-    .help("check the bounds; perhaps `or` was meant")
+    Diagnostic::new(Code::Contradiction, bad.expr.span, format!("{what} can never match"))
+        .label("contradicts an earlier condition")
+        .help("check the bounds; perhaps `or` was meant")
 }
 
 fn unreachable_segments(c: &Campaign, files: &[ast::File], out: &mut Vec<Diagnostic>) {
@@ -357,13 +329,10 @@ fn unreachable_segments(c: &Campaign, files: &[ast::File], out: &mut Vec<Diagnos
 }
 
 fn campaign_ast<'a>(c: &Campaign, files: &'a [ast::File]) -> Option<&'a ast::Campaign> {
-    files
-        .iter()
-        .flat_map(|f| f.items.iter())
-        .find_map(|i| match i {
-            Item::Campaign(a) if a.name.span == c.span => Some(a),
-            _ => None,
-        })
+    files.iter().flat_map(|f| f.items.iter()).find_map(|i| match i {
+        Item::Campaign(a) if a.name.span == c.span => Some(a),
+        _ => None,
+    })
 }
 
 fn segment_spans(c: &Campaign, files: &[ast::File]) -> Vec<crate::syntax::span::Span> {
@@ -396,8 +365,7 @@ fn empty_arms(c: &Campaign, files: &[ast::File], out: &mut Vec<Diagnostic>) {
         .collect();
     let has_shared_rules = c.rules.iter().any(|r| r.arm.is_none());
     for (i, arm) in e.arms.iter().enumerate() {
-        let used =
-            c.rules.iter().any(|r| r.arm == Some(i)) || arm.holdout.is_some() || has_shared_rules;
+        let used = c.rules.iter().any(|r| r.arm == Some(i)) || arm.holdout.is_some() || has_shared_rules;
         if !used && let Some(ast_arm) = arms_ast.get(i) {
             out.push(
                 Diagnostic::new(
@@ -451,18 +419,21 @@ fn overlapping_exclusive(program: &Program, out: &mut Vec<Diagnostic>) {
                 continue;
             };
             let overlap = s1 < e2 && s2 < e1;
-            let shared_trigger = a.rules.iter().flat_map(|r| r.triggers.iter()).any(|t| {
-                b.rules
-                    .iter()
-                    .flat_map(|r| r.triggers.iter())
-                    .any(|u| u == t)
-            });
+            let shared_trigger = a
+                .rules
+                .iter()
+                .flat_map(|r| r.triggers.iter())
+                .any(|t| b.rules.iter().flat_map(|r| r.triggers.iter()).any(|u| u == t));
             if overlap && shared_trigger {
                 out.push(
-                    Diagnostic::new(Code::OverlappingExclusive, b.span, format!("exclusive campaigns `{}` and `{}` overlap", a.id, b.id))
-                        .label("overlaps")
-                        .related(a.span, "the other campaign")
-                        .help("when both match, the one with the higher priority issues and the other reports `exclusive`"),
+                    Diagnostic::new(
+                        Code::OverlappingExclusive,
+                        b.span,
+                        format!("exclusive campaigns `{}` and `{}` overlap", a.id, b.id),
+                    )
+                    .label("overlaps")
+                    .related(a.span, "the other campaign")
+                    .help("when both match, the one with the higher priority issues and the other reports `exclusive`"),
                 );
             }
         }

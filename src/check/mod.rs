@@ -67,10 +67,7 @@ pub fn check(sources: Sources, options: &CheckOptions) -> Checked {
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
     #[error("cannot read `{path}`: {source}")]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Io { path: PathBuf, source: std::io::Error },
     #[error("`{0}` holds no `.mint` files")]
     Empty(PathBuf),
 }

@@ -142,9 +142,7 @@ impl<'a> Resolver<'a> {
                 }
                 Item::Risk(r) => {
                     for check in &r.checks {
-                        if let Some(first) =
-                            risk_seen.insert(check.name.text.clone(), check.name.span)
-                        {
+                        if let Some(first) = risk_seen.insert(check.name.text.clone(), check.name.span) {
                             self.duplicate("risk check", &check.name, first);
                             continue;
                         }
@@ -152,12 +150,7 @@ impl<'a> Resolver<'a> {
                         let when = if conds.len() == 1 {
                             conds.remove(0)
                         } else {
-                            let expr = self.typed(
-                                &check.when,
-                                &Type::Bool,
-                                "a condition",
-                                chrono_tz::Asia::Shanghai,
-                            );
+                            let expr = self.typed(&check.when, &Type::Bool, "a condition", chrono_tz::Asia::Shanghai);
                             Condition {
                                 text: self.sources.snippet(check.when.span).to_string(),
                                 expr,
@@ -197,12 +190,8 @@ impl<'a> Resolver<'a> {
         let path: Vec<&str> = f.path.iter().map(|n| n.text.as_str()).collect();
         let Some(ty) = Type::parse(&f.ty.text) else {
             self.error(
-                Diagnostic::new(
-                    Code::TypeMismatch,
-                    f.ty.span,
-                    format!("unknown type `{}`", f.ty.text),
-                )
-                .label("not a type"),
+                Diagnostic::new(Code::TypeMismatch, f.ty.span, format!("unknown type `{}`", f.ty.text))
+                    .label("not a type"),
             );
             return;
         };
@@ -269,12 +258,8 @@ impl<'a> Resolver<'a> {
                     Ok(t) => tz = t,
                     Err(_) => {
                         let names = chrono_tz::TZ_VARIANTS.iter().map(|t| t.name());
-                        let mut d = Diagnostic::new(
-                            Code::BadTime,
-                            z.span,
-                            format!("unknown time zone `{}`", z.text),
-                        )
-                        .label("not an IANA zone");
+                        let mut d = Diagnostic::new(Code::BadTime, z.span, format!("unknown time zone `{}`", z.text))
+                            .label("not an IANA zone");
                         d = match did_you_mean(&z.text, names) {
                             Some(s) => d.help(format!("did you mean `{s}`?")),
                             None => d.help("use an IANA name such as `Asia/Shanghai` or `UTC`"),
@@ -301,10 +286,7 @@ impl<'a> Resolver<'a> {
             cancel_timers_on: Vec::new(),
             span: c.name.span,
         };
-        let is_batch = c
-            .clauses
-            .iter()
-            .any(|k| matches!(k, CampaignClause::Batch(_)));
+        let is_batch = c.clauses.iter().any(|k| matches!(k, CampaignClause::Batch(_)));
         let mut experiment_ast = None;
         for clause in &c.clauses {
             match clause {
@@ -414,9 +396,13 @@ impl<'a> Resolver<'a> {
         if is_batch {
             for r in &rules_ast {
                 self.error(
-                    Diagnostic::new(Code::WrongPlace, r.name.span, "a batch campaign has segments, not rules")
-                        .label("rule in a batch campaign")
-                        .help("remove `batch` to make an event campaign, or write the offer as a `segment`"),
+                    Diagnostic::new(
+                        Code::WrongPlace,
+                        r.name.span,
+                        "a batch campaign has segments, not rules",
+                    )
+                    .label("rule in a batch campaign")
+                    .help("remove `batch` to make an event campaign, or write the offer as a `segment`"),
                 );
             }
         } else {
@@ -462,10 +448,7 @@ impl<'a> Resolver<'a> {
     }
 
     fn funding(&mut self, f: &ast::Funding) -> Funding {
-        let mut funding = Funding {
-            platform: 0,
-            seller: 0,
-        };
+        let mut funding = Funding { platform: 0, seller: 0 };
         let mut seen: Vec<&str> = Vec::new();
         for s in &f.shares {
             let bp = match s.percent.kind {
@@ -561,23 +544,13 @@ impl<'a> Resolver<'a> {
         Some(Experiment {
             name: Arc::from(e.name.text.as_str()),
             unit,
-            seed: Arc::from(
-                e.seed
-                    .clone()
-                    .unwrap_or_else(|| e.name.text.clone())
-                    .as_str(),
-            ),
+            seed: Arc::from(e.seed.clone().unwrap_or_else(|| e.name.text.clone()).as_str()),
             arms,
         })
     }
 
     fn unknown_arm(&mut self, n: &ast::Name, arms: &[ast::Arm]) {
-        let mut d = Diagnostic::new(
-            Code::UnknownArm,
-            n.span,
-            format!("unknown arm `{}`", n.text),
-        )
-        .label("no such arm");
+        let mut d = Diagnostic::new(Code::UnknownArm, n.span, format!("unknown arm `{}`", n.text)).label("no such arm");
         d = match did_you_mean(&n.text, arms.iter().map(|a| a.name.text.as_str())) {
             Some(s) => d.help(format!("did you mean `{s}`?")),
             None => d.help(format!(
@@ -591,12 +564,7 @@ impl<'a> Resolver<'a> {
         self.error(d);
     }
 
-    fn rule(
-        &mut self,
-        r: &ast::Rule,
-        siblings: &[&ast::Rule],
-        campaign: &Campaign,
-    ) -> Option<Rule> {
+    fn rule(&mut self, r: &ast::Rule, siblings: &[&ast::Rule], campaign: &Campaign) -> Option<Rule> {
         let tz = campaign.tz;
         let mut rule = Rule {
             name: Arc::from(r.name.text.as_str()),
@@ -620,19 +588,13 @@ impl<'a> Resolver<'a> {
                         format!("campaign `{}` has no experiment", campaign.id),
                     )
                     .label("no arms to choose from")
-                    .help(
-                        "add an `experiment NAME by user.id { arm … }` block, or remove `in ARM`",
-                    ),
+                    .help("add an `experiment NAME by user.id { arm … }` block, or remove `in ARM`"),
                 ),
                 Some(e) => match e.arms.iter().position(|a| *a.name == *arm.text) {
                     Some(i) => rule.arm = Some(i),
                     None => {
-                        let mut d = Diagnostic::new(
-                            Code::UnknownArm,
-                            arm.span,
-                            format!("unknown arm `{}`", arm.text),
-                        )
-                        .label("no such arm");
+                        let mut d = Diagnostic::new(Code::UnknownArm, arm.span, format!("unknown arm `{}`", arm.text))
+                            .label("no such arm");
                         if let Some(s) = did_you_mean(&arm.text, e.arms.iter().map(|a| &*a.name)) {
                             d = d.help(format!("did you mean `{s}`?"));
                         }
@@ -709,16 +671,12 @@ impl<'a> Resolver<'a> {
                     rule.offer = self.offer(o, tz, false);
                 }
                 RuleClause::Revoke {
-                    rule: target,
-                    reason,
-                    ..
+                    rule: target, reason, ..
                 } => match siblings.iter().position(|s| s.name.text == target.text) {
                     Some(i) if siblings.get(i).is_some_and(|s| s.name.text != r.name.text) => {
                         rule.revokes.push(Revoke {
                             rule: i,
-                            reason: Arc::from(
-                                reason.as_ref().map_or("revoked", |n| n.text.as_str()),
-                            ),
+                            reason: Arc::from(reason.as_ref().map_or("revoked", |n| n.text.as_str())),
                         })
                     }
                     _ => self.unknown_rule(target, siblings, &campaign.id),
@@ -746,8 +704,7 @@ impl<'a> Resolver<'a> {
                             self.unknown_rule(n, siblings, &campaign.id);
                         }
                     }
-                    rule.exclusive_with =
-                        Some(names.iter().map(|n| Arc::from(n.text.as_str())).collect());
+                    rule.exclusive_with = Some(names.iter().map(|n| Arc::from(n.text.as_str())).collect());
                 }
             }
         }
@@ -809,22 +766,13 @@ impl<'a> Resolver<'a> {
         }
     }
 
-    pub(super) fn offer(
-        &mut self,
-        o: &ast::Offer,
-        tz: chrono_tz::Tz,
-        in_batch: bool,
-    ) -> Option<OfferSpec> {
+    pub(super) fn offer(&mut self, o: &ast::Offer, tz: chrono_tz::Tz, in_batch: bool) -> Option<OfferSpec> {
         use ast::OfferKind as K;
         for span in &o.repeated {
             self.error(
-                Diagnostic::new(
-                    Code::RepeatedClause,
-                    *span,
-                    "this offer parameter is given twice",
-                )
-                .label("again")
-                .help("keep one of them"),
+                Diagnostic::new(Code::RepeatedClause, *span, "this offer parameter is given twice")
+                    .label("again")
+                    .help("keep one of them"),
             );
         }
         let value_type = match o.kind {
@@ -848,18 +796,15 @@ impl<'a> Resolver<'a> {
             }
             None => {}
         }
-        let money = |me: &mut Self, e: &Option<ast::Expr>, what: &str| {
-            e.as_ref().map(|e| me.typed(e, &Type::Money, what, tz))
-        };
+        let money =
+            |me: &mut Self, e: &Option<ast::Expr>, what: &str| e.as_ref().map(|e| me.typed(e, &Type::Money, what, tz));
         let min_spend = money(self, &o.min_spend, "a minimum spend");
         let worth = money(self, &o.worth, "the worth of a gift or perk");
         let cap = money(self, &o.cap, "a cap");
         let scope = o.scope.as_ref().map(|e| {
             let (mut s, ()) = self.scope(tz);
             let t = s.expr(e);
-            if !matches!(&t.ty, Type::Str | Type::Unknown)
-                && t.ty != Type::List(Box::new(Type::Str))
-            {
+            if !matches!(&t.ty, Type::Str | Type::Unknown) && t.ty != Type::List(Box::new(Type::Str)) {
                 self.error(
                     Diagnostic::new(
                         Code::TypeMismatch,
@@ -876,9 +821,7 @@ impl<'a> Resolver<'a> {
             Some(ast::Validity::For(e)) => {
                 let t = self.typed(e, &Type::Duration, "a validity", tz);
                 match t.kind {
-                    super::types::TExprKind::Const(crate::value::Value::Duration(ms)) => {
-                        Validity::For(ms)
-                    }
+                    super::types::TExprKind::Const(crate::value::Value::Duration(ms)) => Validity::For(ms),
                     _ => Validity::UntilWindowEnd,
                 }
             }
@@ -886,22 +829,12 @@ impl<'a> Resolver<'a> {
         };
         if o.kind == K::Threshold && min_spend.is_none() {
             self.error(
-                Diagnostic::new(
-                    Code::MissingClause,
-                    o.span,
-                    "a threshold offer needs a spend",
-                )
-                .label("spend what?"),
+                Diagnostic::new(Code::MissingClause, o.span, "a threshold offer needs a spend").label("spend what?"),
             );
         }
         if o.kind == K::PercentOff && cap.is_some() && value.is_empty() {
             self.error(
-                Diagnostic::new(
-                    Code::MissingClause,
-                    o.span,
-                    "percent_off needs a percentage",
-                )
-                .label("how much?"),
+                Diagnostic::new(Code::MissingClause, o.span, "percent_off needs a percentage").label("how much?"),
             );
         }
         let funded = o.funded.as_ref().map(|f| self.funding(f));
@@ -942,11 +875,7 @@ impl<'a> Resolver<'a> {
                             expr,
                         }
                     });
-                    let offers: Vec<OfferSpec> = s
-                        .offers
-                        .iter()
-                        .filter_map(|o| self.offer(o, tz, true))
-                        .collect();
+                    let offers: Vec<OfferSpec> = s.offers.iter().filter_map(|o| self.offer(o, tz, true)).collect();
                     if offers.is_empty() {
                         self.error(
                             Diagnostic::new(
@@ -967,8 +896,7 @@ impl<'a> Resolver<'a> {
                 CampaignClause::Model(m) => {
                     if model.is_some() {
                         self.error(
-                            Diagnostic::new(Code::RepeatedClause, m.span, "`model` is given twice")
-                                .label("second"),
+                            Diagnostic::new(Code::RepeatedClause, m.span, "`model` is given twice").label("second"),
                         );
                         continue;
                     }
@@ -977,13 +905,9 @@ impl<'a> Resolver<'a> {
                 CampaignClause::Maximize(n) => {
                     if n.text != "gain" {
                         self.error(
-                            Diagnostic::new(
-                                Code::TypeMismatch,
-                                n.span,
-                                format!("cannot maximize `{}`", n.text),
-                            )
-                            .label("the objective is the expected gain")
-                            .help("write `maximize gain`; cost is bounded by the budget"),
+                            Diagnostic::new(Code::TypeMismatch, n.span, format!("cannot maximize `{}`", n.text))
+                                .label("the objective is the expected gain")
+                                .help("write `maximize gain`; cost is bounded by the budget"),
                         );
                     }
                     maximize = Some(n);
@@ -1005,9 +929,13 @@ impl<'a> Resolver<'a> {
         }
         let Some(m) = model else {
             self.error(
-                Diagnostic::new(Code::MissingClause, c.name.span, format!("batch campaign `{}` has no model", c.name.text))
-                    .label("how does it value offers?")
-                    .help("add `model { cost = … gain = … }`: the expected cost and gain of an offer to a user"),
+                Diagnostic::new(
+                    Code::MissingClause,
+                    c.name.span,
+                    format!("batch campaign `{}` has no model", c.name.text),
+                )
+                .label("how does it value offers?")
+                .help("add `model { cost = … gain = … }`: the expected cost and gain of an offer to a user"),
             );
             return None;
         };
@@ -1027,12 +955,8 @@ impl<'a> Resolver<'a> {
                 let t = s.expr(e);
                 if locals.iter().any(|(n, _)| *n == name.text) {
                     self.error(
-                        Diagnostic::new(
-                            Code::Duplicate,
-                            name.span,
-                            format!("`{}` is bound twice", name.text),
-                        )
-                        .label("again"),
+                        Diagnostic::new(Code::Duplicate, name.span, format!("`{}` is bound twice", name.text))
+                            .label("again"),
                     );
                 }
                 locals.push((name.text.clone(), t.ty.clone()));
@@ -1060,16 +984,11 @@ impl<'a> Resolver<'a> {
                 }
             }
         }
-        let (Some(cost), Some(gain)) = (typed_outputs.remove("cost"), typed_outputs.remove("gain"))
-        else {
+        let (Some(cost), Some(gain)) = (typed_outputs.remove("cost"), typed_outputs.remove("gain")) else {
             self.error(
-                Diagnostic::new(
-                    Code::MissingClause,
-                    m.span,
-                    "the model must set both `cost` and `gain`",
-                )
-                .label("incomplete model")
-                .help("add `cost = p * value` and `gain = (p - p0) * aov` (money)"),
+                Diagnostic::new(Code::MissingClause, m.span, "the model must set both `cost` and `gain`")
+                    .label("incomplete model")
+                    .help("add `cost = p * value` and `gain = (p - p0) * aov` (money)"),
             );
             return None;
         };

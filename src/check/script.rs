@@ -31,10 +31,7 @@ pub fn engine() -> rhai::Engine {
 
 /// Compiles one `function`; reports and returns `None` if Rhai rejects it.
 /// On a Rhai error the signature is still returned, so calls do not also report `E010`.
-pub fn compile(
-    def: &FunctionDef,
-    diagnostics: &mut Vec<Diagnostic>,
-) -> Result<Function, Option<(Vec<Type>, Type)>> {
+pub fn compile(def: &FunctionDef, diagnostics: &mut Vec<Diagnostic>) -> Result<Function, Option<(Vec<Type>, Type)>> {
     let mut params = Vec::new();
     let mut ok = true;
     for (name, ty) in def.params.iter().map(|(n, t)| (n, t)) {
@@ -88,11 +85,7 @@ pub fn compile(
                 Diagnostic::new(
                     Code::Script,
                     span,
-                    format!(
-                        "function `{}` does not compile: {}",
-                        def.name.text,
-                        e.err_type()
-                    ),
+                    format!("function `{}` does not compile: {}", def.name.text, e.err_type()),
                 )
                 .label("rhai stopped here")
                 .help("the body is Rhai code: see https://rhai.rs/book/ for its syntax"),
@@ -112,18 +105,11 @@ fn error_span(def: &FunctionDef, e: &rhai::ParseError) -> Span {
     let mut offset = 0usize;
     for (i, l) in def.body.split_inclusive('\n').enumerate() {
         if i == line {
-            offset += l
-                .char_indices()
-                .nth(col.saturating_sub(1))
-                .map_or(0, |(b, _)| b);
+            offset += l.char_indices().nth(col.saturating_sub(1)).map_or(0, |(b, _)| b);
             break;
         }
         offset += l.len();
     }
     let start = def.body_span.start as usize + offset.min(def.body.len());
-    Span::new(
-        def.body_span.file,
-        start,
-        (start + 1).min(def.body_span.end as usize),
-    )
+    Span::new(def.body_span.file, start, (start + 1).min(def.body_span.end as usize))
 }

@@ -104,11 +104,7 @@ pub const FIELDS: &[(&str, Field, Type)] = &[
     ("user.paid_orders", Field::UserPaidOrders, Type::Number),
     ("user.last_order_at", Field::UserLastOrderAt, Type::Time),
     ("user.total_spend", Field::UserTotalSpend, Type::Money),
-    (
-        "user.avg_order_value",
-        Field::UserAvgOrderValue,
-        Type::Money,
-    ),
+    ("user.avg_order_value", Field::UserAvgOrderValue, Type::Money),
     ("user.ltv_tier", Field::UserLtvTier, Type::Str),
     ("user.device_id", Field::UserDeviceId, Type::Str),
     ("item.id", Field::ItemId, Type::Str),
@@ -166,10 +162,7 @@ impl Builtin {
     ];
 
     pub fn name(self) -> &'static str {
-        Builtin::ALL
-            .iter()
-            .find(|(_, b)| *b == self)
-            .map_or("?", |(n, _)| n)
+        Builtin::ALL.iter().find(|(_, b)| *b == self).map_or("?", |(n, _)| n)
     }
 
     /// Whether the result depends on state outside the event (so it is not constant).

@@ -29,12 +29,7 @@ pub fn run(args: Args) -> u8 {
             return 2;
         }
     };
-    let now = match args
-        .now
-        .as_deref()
-        .map(mintage::value::parse_time)
-        .transpose()
-    {
+    let now = match args.now.as_deref().map(mintage::value::parse_time).transpose() {
         Ok(n) => n,
         Err(e) => {
             eprintln!("error: --now: {e}");
@@ -59,8 +54,7 @@ pub fn run(args: Args) -> u8 {
             for d in &checked.diagnostics {
                 eprintln!("{:?}", d.to_report(&checked.sources));
             }
-            let summary =
-                format!("checked {files} file(s): {errors} error(s), {warnings} warning(s)");
+            let summary = format!("checked {files} file(s): {errors} error(s), {warnings} warning(s)");
             if errors > 0 {
                 eprintln!("{summary}")
             } else {

@@ -21,18 +21,11 @@ pub fn run(args: Args) -> u8 {
     let text = args.code.unwrap_or_default();
     match Code::parse(&text) {
         Some(c) => {
-            println!(
-                "{}: {}\n\n{}",
-                c.as_str(),
-                c.title(),
-                c.explanation().trim()
-            );
+            println!("{}: {}\n\n{}", c.as_str(), c.title(), c.explanation().trim());
             0
         }
         None => {
-            eprintln!(
-                "error: unknown diagnostic code `{text}`; `mintage explain --all` lists them"
-            );
+            eprintln!("error: unknown diagnostic code `{text}`; `mintage explain --all` lists them");
             2
         }
     }

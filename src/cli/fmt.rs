@@ -57,12 +57,7 @@ fn print_diff(old: &str, new: &str) {
     for i in 0..a.len().max(b.len()) {
         let (x, y) = (a.get(i).copied(), b.get(i).copied());
         if x != y {
-            println!(
-                "  line {}:\n  - {}\n  + {}",
-                i + 1,
-                x.unwrap_or(""),
-                y.unwrap_or("")
-            );
+            println!("  line {}:\n  - {}\n  + {}", i + 1, x.unwrap_or(""), y.unwrap_or(""));
             shown += 1;
             if shown == 5 {
                 println!("  …");

@@ -99,7 +99,7 @@ pub fn run(args: Args) -> u8 {
             }
         };
         for d in runtime.process(&event) {
-            if writeln!(out, "{}", d.to_json()).is_err() {
+            if serde_json::to_writer(&mut out, &d).is_err() || out.write_all(b"\n").is_err() {
                 return 2;
             }
         }

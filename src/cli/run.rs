@@ -1,7 +1,7 @@
 //! `mintage run`: a batch campaign over a user table (JSONL or CSV), streamed twice:
 //! once to build the offer menus, once to write the decisions.
 
-use mintage::runtime::batch::{BatchRun, user_event, user_row_event};
+use mintage::runtime::batch::{BatchRun, Timings, user_event, user_row_event};
 use mintage::runtime::engine::Rules;
 use mintage::runtime::eval::NoFacts;
 use mintage::runtime::event::{Event, EventError, User};
@@ -37,44 +37,55 @@ enum Table {
     Csv,
 }
 
-/// Reads rows of the table as events, with their line numbers; bad rows as errors.
+/// Reads rows of the table as events, with their line numbers and byte offsets; bad rows
+/// as errors.
 fn rows(
     path: &Path,
     table: &Table,
     now: i64,
-    mut f: impl FnMut(u64, Result<Event, EventError>) -> bool,
+    mut f: impl FnMut(u64, u64, Result<Event, EventError>) -> bool,
 ) -> Result<(), String> {
-    let file =
-        std::fs::File::open(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
-    let reader = std::io::BufReader::with_capacity(1 << 16, file);
+    let file = std::fs::File::open(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+    let mut reader = std::io::BufReader::with_capacity(1 << 16, file);
     match table {
         Table::Jsonl => {
-            for (i, line) in reader.lines().enumerate() {
-                let n = i as u64 + 1;
-                let line = line.map_err(|e| format!("`{}` line {n}: {e}", path.display()))?;
+            let mut line = String::new();
+            let (mut n, mut offset) = (0u64, 0u64);
+            loop {
+                line.clear();
+                let read = reader
+                    .read_line(&mut line)
+                    .map_err(|e| format!("`{}` line {}: {e}", path.display(), n + 1))?;
+                if read == 0 {
+                    break;
+                }
+                n += 1;
+                let at = offset;
+                offset += read as u64;
                 if line.trim().is_empty() {
                     continue;
                 }
-                if !f(n, user_event(&line, n, now)) {
+                if !f(n, at, user_event(&line, n, now)) {
                     break;
                 }
             }
         }
         Table::Csv => {
-            let mut csv = csv::ReaderBuilder::new()
-                .has_headers(true)
-                .from_reader(reader);
+            let mut csv = csv::ReaderBuilder::new().has_headers(true).from_reader(reader);
             let headers = csv
                 .headers()
                 .map_err(|e| format!("`{}`: bad CSV header: {e}", path.display()))?
                 .clone();
-            for (i, record) in csv.records().enumerate() {
-                let n = i as u64 + 2;
+            for record in csv.records() {
+                let (n, at) = match &record {
+                    Ok(r) => r.position().map_or((0, 0), |p| (p.line(), p.byte())),
+                    Err(e) => e.position().map_or((0, 0), |p| (p.line(), p.byte())),
+                };
                 let event = record
                     .map_err(|e| EventError(format!("bad CSV row: {e}")))
                     .and_then(|r| csv_user(&headers, &r))
                     .and_then(|u| user_row_event(u, n, now));
-                if !f(n, event) {
+                if !f(n, at, event) {
                     break;
                 }
             }
@@ -122,9 +133,7 @@ fn progress(len_bytes: u64, what: &str) -> indicatif::ProgressBar {
         return indicatif::ProgressBar::hidden();
     }
     let bar = indicatif::ProgressBar::new(len_bytes);
-    if let Ok(style) =
-        indicatif::ProgressStyle::with_template("{msg:>10} [{bar:40}] {pos}/{len} rows {per_sec}")
-    {
+    if let Ok(style) = indicatif::ProgressStyle::with_template("{msg:>10} [{bar:40}] {pos}/{len} rows {per_sec}") {
         bar.set_style(style.progress_chars("=> "));
     }
     bar.set_message(what.to_string());
@@ -135,12 +144,7 @@ pub fn run(args: Args) -> u8 {
     let Some(program) = crate::cli::load_rules(&args.rules) else {
         return 1;
     };
-    let now = match args
-        .now
-        .as_deref()
-        .map(mintage::value::parse_time)
-        .transpose()
-    {
+    let now = match args.now.as_deref().map(mintage::value::parse_time).transpose() {
         Ok(Some(t)) => t,
         Ok(None) => chrono::Utc::now().timestamp_millis(),
         Err(e) => {
@@ -182,23 +186,25 @@ pub fn run(args: Args) -> u8 {
     } else {
         (args.users.clone(), None)
     };
-    let table = if path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
-    {
+    let table = if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv")) {
         Table::Csv
     } else {
         Table::Jsonl
     };
     let name = args.users.display().to_string();
-    let rows_total = count_lines(&path);
+    let rows_total = if std::io::stderr().is_terminal() {
+        count_lines(&path)
+    } else {
+        0
+    };
     let bar = progress(rows_total, "valuing");
     let mut skipped = 0u64;
-    let first = rows(&path, &table, now, |n, event| {
+    let started = std::time::Instant::now();
+    let first = rows(&path, &table, now, |n, offset, event| {
         bar.inc(1);
         match event {
             Ok(e) => {
-                run.add_row(&e, &NoFacts);
+                run.add_row(&e, &NoFacts, offset);
             }
             Err(e) => {
                 bar.suspend(|| eprintln!("{name}:{n}: skipped: {e}"));
@@ -213,39 +219,58 @@ pub fn run(args: Args) -> u8 {
         return 2;
     }
     run.skipped = skipped;
+    let mut timings = Timings {
+        read_and_value: ms(started),
+        ..Timings::default()
+    };
+    let started = std::time::Instant::now();
     let allocation = run.allocate();
+    timings.allocate = ms(started);
+    let started = std::time::Instant::now();
     let stdout = std::io::stdout();
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
-    let mut eligible_index = 0usize;
     let mut write_failed = false;
-    let bar = progress(rows_total, "writing");
-    let second = rows(&path, &table, now, |_, event| {
-        bar.inc(1);
-        let Ok(e) = event else { return true };
-        if run.segment_of(&e, &NoFacts).is_none() {
-            return true;
+    let mut reread = match Reread::open(&path, &table) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 2;
         }
-        if let Some(mut d) = run.decide(&e, &NoFacts, eligible_index, &allocation) {
+    };
+    let bar = progress(run.rows.len() as u64, "writing");
+    for index in 0..run.rows.len() {
+        bar.inc(1);
+        let decision = if allocation.choice.get(index).copied().flatten().is_some() {
+            // Only rows that get an offer are read again, to build their coupon.
+            let Some(offset) = run.rows.get(index).map(|r| r.offset) else {
+                break;
+            };
+            match reread.event(offset, now) {
+                Ok(e) => run.decide(&e, &NoFacts, index, &allocation),
+                Err(e) => {
+                    eprintln!("error: {name}: the table changed during the run ({e})");
+                    return 2;
+                }
+            }
+        } else {
+            run.left_out(index)
+        };
+        if let Some(mut d) = decision {
             for c in &mut d.coupons {
                 c.code = minter.mint();
             }
-            if writeln!(out, "{}", d.to_json()).is_err() {
+            if serde_json::to_writer(&mut out, &d).is_err() || out.write_all(b"\n").is_err() {
                 write_failed = true;
-                return false;
+                break;
             }
         }
-        eligible_index += 1;
-        true
-    });
-    bar.finish_and_clear();
-    if let Err(e) = second {
-        eprintln!("error: {e}");
-        return 2;
     }
+    bar.finish_and_clear();
     if write_failed || out.flush().is_err() {
         return 2;
     }
-    let summary = serde_json::to_string(&run.summary(&allocation)).unwrap_or_default();
+    timings.write = ms(started);
+    let summary = serde_json::to_string(&run.summary(&allocation, timings)).unwrap_or_default();
     match &args.summary {
         Some(p) => {
             if let Err(e) = std::fs::write(p, format!("{summary}\n")) {
@@ -260,6 +285,55 @@ pub fn run(args: Args) -> u8 {
         return 3;
     }
     0
+}
+
+/// Random access to rows of the table by byte offset.
+struct Reread {
+    file: std::io::BufReader<std::fs::File>,
+    headers: Option<csv::StringRecord>,
+}
+
+impl Reread {
+    fn open(path: &Path, table: &Table) -> Result<Reread, String> {
+        let open = || std::fs::File::open(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()));
+        let headers = match table {
+            Table::Jsonl => None,
+            Table::Csv => Some(
+                csv::Reader::from_reader(open()?)
+                    .headers()
+                    .map_err(|e| format!("`{}`: bad CSV header: {e}", path.display()))?
+                    .clone(),
+            ),
+        };
+        Ok(Reread {
+            file: std::io::BufReader::new(open()?),
+            headers,
+        })
+    }
+
+    fn event(&mut self, offset: u64, now: i64) -> Result<Event, String> {
+        use std::io::Seek;
+        self.file
+            .seek(std::io::SeekFrom::Start(offset))
+            .map_err(|e| e.to_string())?;
+        let mut line = String::new();
+        self.file.read_line(&mut line).map_err(|e| e.to_string())?;
+        let event = match &self.headers {
+            None => user_event(&line, 0, now),
+            Some(h) => {
+                let mut r = csv::ReaderBuilder::new()
+                    .has_headers(false)
+                    .from_reader(line.as_bytes());
+                let record = r.records().next().ok_or("empty row")?.map_err(|e| e.to_string())?;
+                csv_user(h, &record).and_then(|u| user_row_event(u, 0, now))
+            }
+        };
+        event.map_err(|e| e.to_string())
+    }
+}
+
+fn ms(since: std::time::Instant) -> u64 {
+    u64::try_from(since.elapsed().as_millis()).unwrap_or(u64::MAX)
 }
 
 fn count_lines(path: &Path) -> u64 {
@@ -279,9 +353,7 @@ impl Drop for Spool {
 
 fn spool_stdin() -> Result<(PathBuf, Spool), String> {
     let path = std::env::temp_dir().join(format!("mintage-users-{}.jsonl", std::process::id()));
-    let mut file =
-        std::fs::File::create(&path).map_err(|e| format!("cannot spool standard input: {e}"))?;
-    std::io::copy(&mut std::io::stdin().lock(), &mut file)
-        .map_err(|e| format!("cannot spool standard input: {e}"))?;
+    let mut file = std::fs::File::create(&path).map_err(|e| format!("cannot spool standard input: {e}"))?;
+    std::io::copy(&mut std::io::stdin().lock(), &mut file).map_err(|e| format!("cannot spool standard input: {e}"))?;
     Ok((path.clone(), Spool(path)))
 }

@@ -26,10 +26,6 @@ pub fn run(args: Args) -> u8 {
             }
         }
     }
-    println!(
-        "tests: {} passed, {} failed",
-        outcomes.len() - failed,
-        failed
-    );
+    println!("tests: {} passed, {} failed", outcomes.len() - failed, failed);
     u8::from(failed > 0)
 }

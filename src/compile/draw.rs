@@ -92,9 +92,7 @@ pub fn draw(c: &Compiled, format: Format) -> String {
     let mut out = String::new();
     match format {
         Format::Dot => {
-            out.push_str(
-                "digraph mintage {\n  rankdir=LR;\n  node [shape=box, fontname=\"Helvetica\"];\n",
-            );
+            out.push_str("digraph mintage {\n  rankdir=LR;\n  node [shape=box, fontname=\"Helvetica\"];\n");
             for (id, l) in &labels {
                 let _ = writeln!(out, "  {id} [label=\"{l}\"];");
             }

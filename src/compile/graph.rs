@@ -151,9 +151,7 @@ impl Graph {
             TExprKind::Field(f) => Node::Field(f.clone()),
             TExprKind::Local(i) => Node::Local(u16::try_from(*i).unwrap_or(u16::MAX)),
             TExprKind::Call(b, args) => Node::Call(*b, args.iter().map(|a| self.add(a)).collect()),
-            TExprKind::UserCall(i, args) => {
-                Node::UserCall(*i, args.iter().map(|a| self.add(a)).collect())
-            }
+            TExprKind::UserCall(i, args) => Node::UserCall(*i, args.iter().map(|a| self.add(a)).collect()),
             TExprKind::Not(a) => Node::Not(self.add(a)),
             TExprKind::Neg(a) => Node::Neg(self.add(a)),
             TExprKind::Binary(op, a, b) => Node::Binary(*op, self.add(a), self.add(b)),
@@ -169,8 +167,7 @@ impl Graph {
             }
             TExprKind::List(items) => {
                 let ids: Vec<NodeId> = items.iter().map(|a| self.add(a)).collect();
-                let consts: Option<Vec<Value>> =
-                    ids.iter().map(|i| self.constant(*i).cloned()).collect();
+                let consts: Option<Vec<Value>> = ids.iter().map(|i| self.constant(*i).cloned()).collect();
                 match consts {
                     Some(values) => Node::Const(Value::List(values.into())),
                     None => Node::List(ids),

@@ -26,12 +26,8 @@ impl KeyValue {
     pub fn of(v: &Value) -> Option<KeyValue> {
         Some(match v {
             Value::Str(s) => KeyValue::Str(s.clone()),
-            Value::Number(n) if n.is_finite() => {
-                KeyValue::Number(if *n == 0.0 { 0 } else { n.to_bits() })
-            }
-            Value::Money(i) | Value::Percent(i) | Value::Duration(i) | Value::Time(i) => {
-                KeyValue::Int(*i)
-            }
+            Value::Number(n) if n.is_finite() => KeyValue::Number(if *n == 0.0 { 0 } else { n.to_bits() }),
+            Value::Money(i) | Value::Percent(i) | Value::Duration(i) | Value::Time(i) => KeyValue::Int(*i),
             Value::Bool(b) => KeyValue::Bool(*b),
             _ => return None,
         })
@@ -141,10 +137,7 @@ fn equality(c: &Condition) -> Option<(Field, Vec<KeyValue>)> {
 
 /// The best index key of a rule: an item-category equality first (the most selective in
 /// a marketplace), then the one with the fewest accepted values.
-pub fn choose_key(
-    conditions: &[Condition],
-    audience: &[Condition],
-) -> Option<(Field, Vec<KeyValue>)> {
+pub fn choose_key(conditions: &[Condition], audience: &[Condition]) -> Option<(Field, Vec<KeyValue>)> {
     let mut best: Option<(Field, Vec<KeyValue>)> = None;
     for c in conditions.iter().chain(audience.iter()) {
         let Some(candidate) = equality(c) else {

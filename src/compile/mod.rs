@@ -88,9 +88,7 @@ impl HotRule {
     /// The rule's condition nodes.
     pub fn nodes<'a>(&'a self, spill: &'a [NodeId]) -> &'a [NodeId] {
         if self.len == u32::MAX {
-            spill
-                .get(self.nodes[0] as usize..self.nodes[1] as usize)
-                .unwrap_or(&[])
+            spill.get(self.nodes[0] as usize..self.nodes[1] as usize).unwrap_or(&[])
         } else {
             self.nodes.get(..self.len as usize).unwrap_or(&[])
         }
@@ -117,9 +115,7 @@ fn hot_path(program: &Program, campaigns: &[CampaignNodes], rules: &[RuleNodes])
             .map(|c| c.audience.iter().map(|a| a.node))
             .into_iter()
             .flatten();
-        let nodes: Vec<NodeId> = audience
-            .chain(r.conditions.iter().map(|c| c.node))
-            .collect();
+        let nodes: Vec<NodeId> = audience.chain(r.conditions.iter().map(|c| c.node)).collect();
         let mut rule = HotRule {
             start,
             end,
@@ -237,20 +233,11 @@ pub fn compile(program: Program) -> Compiled {
                 rule: ri,
                 conditions: r.conditions.iter().map(|a| cond(&mut graph, a)).collect(),
                 keys,
-                offer: r
-                    .offer
-                    .as_ref()
-                    .map(|o| offer_nodes(&mut graph, o))
-                    .unwrap_or_default(),
+                offer: r.offer.as_ref().map(|o| offer_nodes(&mut graph, o)).unwrap_or_default(),
                 alerts: r
                     .alerts
                     .iter()
-                    .map(|a| {
-                        a.details
-                            .iter()
-                            .map(|(n, e)| (n.clone(), graph.add(e)))
-                            .collect()
-                    })
+                    .map(|a| a.details.iter().map(|(n, e)| (n.clone(), graph.add(e))).collect())
                     .collect(),
             });
             let key = index::choose_key(&r.conditions, &c.audience);
@@ -265,11 +252,7 @@ pub fn compile(program: Program) -> Compiled {
                     .iter()
                     .map(|s| SegmentNodes {
                         when: s.when.as_ref().map(|w| cond(&mut graph, w)),
-                        offers: s
-                            .offers
-                            .iter()
-                            .map(|o| offer_nodes(&mut graph, o))
-                            .collect(),
+                        offers: s.offers.iter().map(|o| offer_nodes(&mut graph, o)).collect(),
                     })
                     .collect(),
                 bindings: b.bindings.iter().map(|(_, e)| graph.add(e)).collect(),
@@ -278,11 +261,7 @@ pub fn compile(program: Program) -> Compiled {
             }
         }));
     }
-    let risk = program
-        .risk
-        .iter()
-        .map(|r| cond(&mut graph, &r.when))
-        .collect();
+    let risk = program.risk.iter().map(|r| cond(&mut graph, &r.when)).collect();
     let horizon_ms = horizon(&program);
     let hot = hot_path(&program, &campaigns, &rules);
     Compiled {

@@ -40,9 +40,10 @@ pub fn allocate(menus: &Menus, budget: i64) -> Allocation {
     let mut best: Vec<(usize, usize)> = Vec::new();
     for u in 0..menus.users() {
         let (s, e) = (menus.starts[u] as usize, menus.starts[u + 1] as usize);
-        if let Some(k) = (s..e).filter(|&k| menus.gain[k] > 0).max_by(|&a, &b| {
-            (menus.gain[a] * menus.cost[b].max(1)).cmp(&(menus.gain[b] * menus.cost[a].max(1)))
-        }) {
+        if let Some(k) = (s..e)
+            .filter(|&k| menus.gain[k] > 0)
+            .max_by(|&a, &b| (menus.gain[a] * menus.cost[b].max(1)).cmp(&(menus.gain[b] * menus.cost[a].max(1))))
+        {
             best.push((u, k));
         }
     }

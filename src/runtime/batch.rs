@@ -40,6 +40,15 @@ pub struct Summary {
     pub lambda: f64,
     pub skipped: u64,
     pub by_segment: Vec<SegmentSummary>,
+    /// Wall time of each phase, in milliseconds.
+    pub timings_ms: Timings,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Timings {
+    pub read_and_value: u64,
+    pub allocate: u64,
+    pub write: u64,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -51,8 +60,7 @@ pub struct SegmentSummary {
 
 /// One user row of the table, parsed.
 pub fn user_event(row: &str, line: u64, now: Millis) -> Result<Event, EventError> {
-    let user: User =
-        serde_json::from_str(row).map_err(|e| EventError(super::event::describe_json_error(&e)))?;
+    let user: User = serde_json::from_str(row).map_err(|e| EventError(super::event::describe_json_error(&e)))?;
     user_row_event(user, line, now)
 }
 
@@ -85,9 +93,20 @@ pub struct BatchRun<'r> {
     locals: Vec<Value>,
     /// Per eligible user, in table order: the segment chosen.
     segments: Vec<u16>,
+    /// Per eligible user: where its row starts in the table, and its ids, so the second
+    /// pass re-reads only the rows that get an offer.
+    pub rows: Vec<EligibleRow>,
     pub menus: Menus,
     pub users_read: u64,
     pub skipped: u64,
+}
+
+/// An eligible row: its place in the table and whom it names.
+#[derive(Debug, Clone)]
+pub struct EligibleRow {
+    pub offset: u64,
+    pub event_id: Arc<str>,
+    pub user_id: Arc<str>,
 }
 
 /// What the first pass learned about one row.
@@ -116,12 +135,7 @@ fn ctx<'a>(
 }
 
 impl<'r> BatchRun<'r> {
-    pub fn new(
-        rules: &'r Rules,
-        campaign: &str,
-        now: Millis,
-        budget: Option<Fen>,
-    ) -> Result<Self, BatchError> {
+    pub fn new(rules: &'r Rules, campaign: &str, now: Millis, budget: Option<Fen>) -> Result<Self, BatchError> {
         let program = rules.program();
         let Some(index) = program.campaigns.iter().position(|c| &*c.id == campaign) else {
             let names: Vec<&str> = program.campaigns.iter().map(|c| &*c.id).collect();
@@ -130,10 +144,7 @@ impl<'r> BatchRun<'r> {
                 .unwrap_or_default();
             return Err(BatchError::UnknownCampaign(campaign.to_string(), hint));
         };
-        let (Some(Some(nodes)), Some(c)) = (
-            rules.compiled.batches.get(index),
-            program.campaigns.get(index),
-        ) else {
+        let (Some(Some(nodes)), Some(c)) = (rules.compiled.batches.get(index), program.campaigns.get(index)) else {
             return Err(BatchError::NotBatch(campaign.to_string()));
         };
         let budget = budget
@@ -148,6 +159,7 @@ impl<'r> BatchRun<'r> {
             eval: Evaluator::new(&rules.compiled.graph),
             locals: Vec::new(),
             segments: Vec::new(),
+            rows: Vec::new(),
             menus: Menus::with_capacity(0, 0),
             users_read: 0,
             skipped: 0,
@@ -166,32 +178,19 @@ impl<'r> BatchRun<'r> {
         self.eval.reset();
         let audience = &rules.compiled.campaigns.get(self.campaign_index)?.audience;
         let ctx = ctx(rules, self.now, event, facts, None, &[]);
-        if !audience
-            .iter()
-            .all(|a| self.eval.truth(graph, a.node, &ctx))
-        {
+        if !audience.iter().all(|a| self.eval.truth(graph, a.node, &ctx)) {
             return None;
         }
-        self.nodes.segments.iter().position(|s| {
-            s.when
-                .as_ref()
-                .is_none_or(|w| self.eval.truth(graph, w.node, &ctx))
-        })
+        self.nodes
+            .segments
+            .iter()
+            .position(|s| s.when.as_ref().is_none_or(|w| self.eval.truth(graph, w.node, &ctx)))
     }
 
     /// The evaluated offers of a segment: one per menu choice.
-    pub fn offers_of(
-        &mut self,
-        segment: usize,
-        event: &Event,
-        facts: &dyn Facts,
-    ) -> Vec<(usize, OfferView)> {
+    pub fn offers_of(&mut self, segment: usize, event: &Event, facts: &dyn Facts) -> Vec<(usize, OfferView)> {
         let campaign = self.campaign();
-        let Some(spec_segment) = campaign
-            .batch
-            .as_ref()
-            .and_then(|b| b.segments.get(segment))
-        else {
+        let Some(spec_segment) = campaign.batch.as_ref().and_then(|b| b.segments.get(segment)) else {
             return Vec::new();
         };
         let Some(nodes) = self.nodes.segments.get(segment) else {
@@ -218,12 +217,7 @@ impl<'r> BatchRun<'r> {
     }
 
     /// Expected (cost, gain) of an offer to a user, by the campaign's model.
-    pub fn value(
-        &mut self,
-        event: &Event,
-        facts: &dyn Facts,
-        offer: &OfferView,
-    ) -> Option<(Fen, Fen)> {
+    pub fn value(&mut self, event: &Event, facts: &dyn Facts, offer: &OfferView) -> Option<(Fen, Fen)> {
         let rules = self.rules;
         let graph = &rules.compiled.graph;
         self.eval.reset();
@@ -245,7 +239,7 @@ impl<'r> BatchRun<'r> {
     }
 
     /// First pass over one row: eligibility, segment, menu.
-    pub fn add_row(&mut self, event: &Event, facts: &dyn Facts) -> RowOutcome {
+    pub fn add_row(&mut self, event: &Event, facts: &dyn Facts, offset: u64) -> RowOutcome {
         self.users_read += 1;
         let Some(segment) = self.segment_of(event, facts) else {
             return RowOutcome::NotEligible;
@@ -257,13 +251,43 @@ impl<'r> BatchRun<'r> {
             menu.push(self.value(event, facts, view).unwrap_or((0, i64::MIN / 4)));
         }
         self.menus.push_user(menu);
-        self.segments
-            .push(u16::try_from(segment).unwrap_or(u16::MAX));
+        self.segments.push(u16::try_from(segment).unwrap_or(u16::MAX));
+        self.rows.push(EligibleRow {
+            offset,
+            event_id: event.id.clone(),
+            user_id: event.user.as_ref().map_or_else(|| Arc::from(""), |u| u.id.clone()),
+        });
         RowOutcome::Eligible
     }
 
     pub fn allocate(&self) -> Allocation {
         allocate(&self.menus, self.budget)
+    }
+
+    /// The decision for an eligible user left out by the allocation, from what the first
+    /// pass kept: no need to read the row again.
+    pub fn left_out(&self, eligible_index: usize) -> Option<Decision> {
+        let campaign = self.campaign();
+        let row = self.rows.get(eligible_index)?;
+        let segment = *self.segments.get(eligible_index)? as usize;
+        let rule = campaign
+            .batch
+            .as_ref()
+            .and_then(|b| b.segments.get(segment))
+            .map_or_else(|| Arc::from(""), |s| s.name.clone());
+        let mut d = Decision::new(
+            self.now,
+            Trigger::Batch,
+            row.event_id.clone(),
+            Some(row.user_id.clone()),
+        );
+        d.tz = campaign.tz;
+        d.suppressed.push(Suppression {
+            campaign: campaign.id.clone(),
+            rule,
+            reason: Arc::from("budget"),
+        });
+        Some(d)
     }
 
     /// Second pass over one eligible row (the `eligible_index`-th): its decision.
@@ -277,7 +301,8 @@ impl<'r> BatchRun<'r> {
         let campaign = self.campaign();
         let segment = *self.segments.get(eligible_index)? as usize;
         let user_id = event.user.as_ref().map(|u| u.id.clone());
-        let mut d = Decision::new(self.now, Trigger::Batch, event.id.clone(), user_id);
+        let event_id = self.rows.get(eligible_index).map_or_else(|| event.id.clone(), |r| r.event_id.clone());
+        let mut d = Decision::new(self.now, Trigger::Batch, event_id, user_id);
         d.tz = campaign.tz;
         let segment_name = campaign
             .batch
@@ -295,13 +320,7 @@ impl<'r> BatchRun<'r> {
                 let offers = self.offers_of(segment, event, facts);
                 let (o, view) = offers.get(k as usize)?;
                 let (cost, gain) = self.value(event, facts, view)?;
-                let spec = campaign
-                    .batch
-                    .as_ref()?
-                    .segments
-                    .get(segment)?
-                    .offers
-                    .get(*o)?;
+                let spec = campaign.batch.as_ref()?.segments.get(segment)?.offers.get(*o)?;
                 let mut c = coupon(campaign, spec, view, self.now, &rule_name);
                 c.expected_cost = Some(cost);
                 c.expected_gain = Some(gain);
@@ -321,7 +340,7 @@ impl<'r> BatchRun<'r> {
     }
 
     /// The summary of a finished run.
-    pub fn summary(&self, allocation: &Allocation) -> Summary {
+    pub fn summary(&self, allocation: &Allocation, timings_ms: Timings) -> Summary {
         let names = self.segment_names();
         let mut by_segment: Vec<SegmentSummary> = names
             .iter()
@@ -350,6 +369,7 @@ impl<'r> BatchRun<'r> {
             lambda: allocation.lambda,
             skipped: self.skipped,
             by_segment,
+            timings_ms,
         }
     }
 }
@@ -393,13 +413,7 @@ fn offer_view(
     })
 }
 
-fn coupon(
-    campaign: &Campaign,
-    spec: &OfferSpec,
-    view: &OfferView,
-    now: Millis,
-    segment: &Arc<str>,
-) -> Coupon {
+fn coupon(campaign: &Campaign, spec: &OfferSpec, view: &OfferView, now: Millis, segment: &Arc<str>) -> Coupon {
     build_coupon(
         spec,
         campaign,

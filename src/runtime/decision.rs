@@ -1,9 +1,9 @@
 //! Decisions as the contract prints them: coupons, revocations, actions, suppressions and
 //! (with `--explain`) the trace of every rule considered.
 
-use crate::value::{BasisPoints, Fen, Millis, percent_json, time_string, yuan_json};
+use crate::value::{BasisPoints, Fen, Millis, time_string};
 use serde::Serialize;
-use serde_json::{Map, Value as Json, json};
+use serde_json::{Map, Value as Json};
 use std::sync::Arc;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -93,12 +93,7 @@ pub struct Decision {
 }
 
 impl Decision {
-    pub fn new(
-        at: Millis,
-        trigger: Trigger,
-        event_id: Arc<str>,
-        user_id: Option<Arc<str>>,
-    ) -> Self {
+    pub fn new(at: Millis, trigger: Trigger, event_id: Arc<str>, user_id: Option<Arc<str>>) -> Self {
         Decision {
             at,
             trigger,
@@ -115,104 +110,153 @@ impl Decision {
 
     /// Whether the contract prints it: something was issued, revoked, raised or withheld.
     pub fn is_empty(&self) -> bool {
-        self.coupons.is_empty()
-            && self.revoked.is_empty()
-            && self.actions.is_empty()
-            && self.suppressed.is_empty()
+        self.coupons.is_empty() && self.revoked.is_empty() && self.actions.is_empty() && self.suppressed.is_empty()
     }
 
+    /// The decision as a JSON value (for pretty printing); streams use `Serialize`.
     pub fn to_json(&self) -> Json {
-        let tz = self.tz;
-        let mut out = Map::new();
-        out.insert("at".into(), json!(time_string(self.at, tz)));
-        out.insert("trigger".into(), json!(self.trigger));
-        out.insert("event_id".into(), json!(&*self.event_id));
-        out.insert("user_id".into(), json!(self.user_id.as_deref()));
-        out.insert(
-            "coupons".into(),
-            Json::Array(self.coupons.iter().map(|c| c.to_json(tz)).collect()),
-        );
-        out.insert(
-            "revoked".into(),
-            Json::Array(
-                self.revoked
-                    .iter()
-                    .map(|r| json!({"code": r.code, "campaign": &*r.campaign, "rule": &*r.rule, "reason": &*r.reason}))
-                    .collect(),
-            ),
-        );
-        out.insert(
-            "actions".into(),
-            Json::Array(
-                self.actions
-                    .iter()
-                    .map(|a| json!({"kind": a.kind, "target": &*a.target, "campaign": &*a.campaign, "rule": &*a.rule, "detail": a.detail}))
-                    .collect(),
-            ),
-        );
-        out.insert(
-            "suppressed".into(),
-            Json::Array(
-                self.suppressed
-                    .iter()
-                    .map(|s| json!({"campaign": &*s.campaign, "rule": &*s.rule, "reason": &*s.reason}))
-                    .collect(),
-            ),
-        );
-        if let Some(trace) = &self.trace {
-            out.insert(
-                "trace".into(),
-                serde_json::to_value(trace).unwrap_or(Json::Null),
-            );
-        }
-        Json::Object(out)
+        serde_json::to_value(self).unwrap_or(Json::Null)
     }
 }
 
-fn money(v: Option<Fen>) -> Json {
-    v.map_or(Json::Null, yuan_json)
+/// Money as the contract writes it: a number of yuan, whole when it can be.
+struct Yuan(Fen);
+
+impl Serialize for Yuan {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if self.0 % 100 == 0 {
+            s.serialize_i64(self.0 / 100)
+        } else {
+            s.serialize_f64(self.0 as f64 / 100.0)
+        }
+    }
+}
+
+/// A percentage as a number of percent.
+struct Pct(BasisPoints);
+
+impl Serialize for Pct {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if self.0 % 100 == 0 {
+            s.serialize_i64(self.0 / 100)
+        } else {
+            s.serialize_f64(self.0 as f64 / 100.0)
+        }
+    }
+}
+
+struct Time(Millis, chrono_tz::Tz);
+
+impl Serialize for Time {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&time_string(self.0, self.1))
+    }
+}
+
+struct Funding(BasisPoints, BasisPoints);
+
+impl Serialize for Funding {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(2))?;
+        m.serialize_entry("platform", &Pct(self.0))?;
+        m.serialize_entry("seller", &Pct(self.1))?;
+        m.end()
+    }
+}
+
+impl Serialize for Decision {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("at", &Time(self.at, self.tz))?;
+        m.serialize_entry("trigger", &self.trigger)?;
+        m.serialize_entry("event_id", &*self.event_id)?;
+        m.serialize_entry("user_id", &self.user_id.as_deref())?;
+        let coupons: Vec<CouponOut<'_>> = self.coupons.iter().map(|c| CouponOut(c, self.tz)).collect();
+        m.serialize_entry("coupons", &coupons)?;
+        m.serialize_entry("revoked", &self.revoked)?;
+        m.serialize_entry("actions", &self.actions)?;
+        m.serialize_entry("suppressed", &self.suppressed)?;
+        if let Some(trace) = &self.trace {
+            m.serialize_entry("trace", trace)?;
+        }
+        m.end()
+    }
+}
+
+impl Serialize for Revocation {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(4))?;
+        m.serialize_entry("code", &self.code)?;
+        m.serialize_entry("campaign", &*self.campaign)?;
+        m.serialize_entry("rule", &*self.rule)?;
+        m.serialize_entry("reason", &*self.reason)?;
+        m.end()
+    }
+}
+
+impl Serialize for Action {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(5))?;
+        m.serialize_entry("kind", self.kind)?;
+        m.serialize_entry("target", &*self.target)?;
+        m.serialize_entry("campaign", &*self.campaign)?;
+        m.serialize_entry("rule", &*self.rule)?;
+        m.serialize_entry("detail", &self.detail)?;
+        m.end()
+    }
+}
+
+impl Serialize for Suppression {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(3))?;
+        m.serialize_entry("campaign", &*self.campaign)?;
+        m.serialize_entry("rule", &*self.rule)?;
+        m.serialize_entry("reason", &*self.reason)?;
+        m.end()
+    }
+}
+
+/// A coupon with the zone its times are written in.
+struct CouponOut<'a>(&'a Coupon, chrono_tz::Tz);
+
+impl Serialize for CouponOut<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let (c, tz) = (self.0, self.1);
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("code", &c.code)?;
+        m.serialize_entry("campaign", &*c.campaign)?;
+        m.serialize_entry("rule", &*c.rule)?;
+        m.serialize_entry("kind", c.kind)?;
+        m.serialize_entry("amount", &c.amount.map(Yuan))?;
+        m.serialize_entry("percent", &c.percent.map(Pct))?;
+        m.serialize_entry("cap", &c.cap.map(Yuan))?;
+        m.serialize_entry("min_spend", &Yuan(c.min_spend))?;
+        m.serialize_entry("categories", &c.categories)?;
+        m.serialize_entry("gift", &c.gift.as_deref())?;
+        m.serialize_entry("perk", &c.perk.as_deref())?;
+        m.serialize_entry("valid_from", &Time(c.valid_from, tz))?;
+        m.serialize_entry("valid_until", &Time(c.valid_until, tz))?;
+        m.serialize_entry("funding", &Funding(c.platform_share, c.seller_share))?;
+        m.serialize_entry("arm", &c.arm.as_deref())?;
+        m.serialize_entry("expected_cost", &c.expected_cost.map(Yuan))?;
+        m.serialize_entry("expected_gain", &c.expected_gain.map(Yuan))?;
+        m.serialize_entry("face_value", &Yuan(c.face_value))?;
+        m.serialize_entry("exclusive_with", &c.exclusive_with)?;
+        if let Some(seg) = &c.segment {
+            m.serialize_entry("segment", &**seg)?;
+        }
+        m.end()
+    }
 }
 
 impl Coupon {
     pub fn to_json(&self, tz: chrono_tz::Tz) -> Json {
-        let mut m = Map::new();
-        m.insert("code".into(), json!(self.code));
-        m.insert("campaign".into(), json!(&*self.campaign));
-        m.insert("rule".into(), json!(&*self.rule));
-        m.insert("kind".into(), json!(self.kind));
-        m.insert("amount".into(), money(self.amount));
-        m.insert(
-            "percent".into(),
-            self.percent.map_or(Json::Null, percent_json),
-        );
-        m.insert("cap".into(), money(self.cap));
-        m.insert("min_spend".into(), yuan_json(self.min_spend));
-        m.insert(
-            "categories".into(),
-            json!(self.categories.iter().map(|c| &**c).collect::<Vec<_>>()),
-        );
-        m.insert("gift".into(), json!(self.gift.as_deref()));
-        m.insert("perk".into(), json!(self.perk.as_deref()));
-        m.insert("valid_from".into(), json!(time_string(self.valid_from, tz)));
-        m.insert(
-            "valid_until".into(),
-            json!(time_string(self.valid_until, tz)),
-        );
-        m.insert(
-            "funding".into(),
-            json!({"platform": percent_json(self.platform_share), "seller": percent_json(self.seller_share)}),
-        );
-        m.insert("arm".into(), json!(self.arm.as_deref()));
-        m.insert("expected_cost".into(), money(self.expected_cost));
-        m.insert("expected_gain".into(), money(self.expected_gain));
-        m.insert("face_value".into(), yuan_json(self.face_value));
-        m.insert(
-            "exclusive_with".into(),
-            json!(self.exclusive_with.iter().map(|c| &**c).collect::<Vec<_>>()),
-        );
-        if let Some(s) = &self.segment {
-            m.insert("segment".into(), json!(&**s));
-        }
-        Json::Object(m)
+        serde_json::to_value(CouponOut(self, tz)).unwrap_or(Json::Null)
     }
 }

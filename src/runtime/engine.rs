@@ -39,13 +39,7 @@ impl Rules {
     /// The rules an event matches, in decision order, judged on the event alone: window,
     /// audience and conditions, without limits, timers, risk or budgets. This is the pure
     /// evaluation of the graph (what benchmarks time); `Runtime::process` adds the rest.
-    pub fn matching(
-        &self,
-        event: &Event,
-        eval: &mut Evaluator,
-        facts: &dyn super::eval::Facts,
-        out: &mut Vec<u32>,
-    ) {
+    pub fn matching(&self, event: &Event, eval: &mut Evaluator, facts: &dyn super::eval::Facts, out: &mut Vec<u32>) {
         out.clear();
         eval.reset();
         let compiled = &self.compiled;
@@ -143,9 +137,7 @@ impl Runtime {
             "tick" => {}
             "signal" => {
                 if let Some((name, key, value)) = &event.signal {
-                    self.state
-                        .signals
-                        .insert((name.clone(), key.clone()), *value);
+                    self.state.signals.insert((name.clone(), key.clone()), *value);
                 }
             }
             _ => {
@@ -180,14 +172,7 @@ impl Runtime {
         !d.is_empty() || (self.explain && d.trace.as_ref().is_some_and(|t| !t.is_empty()))
     }
 
-    fn trace(
-        &self,
-        d: &mut Decision,
-        campaign: &Campaign,
-        rule: &Rule,
-        outcome: &str,
-        because: Option<String>,
-    ) {
+    fn trace(&self, d: &mut Decision, campaign: &Campaign, rule: &Rule, outcome: &str, because: Option<String>) {
         if self.explain {
             d.trace.get_or_insert_with(Vec::new).push(TraceEntry {
                 campaign: campaign.id.clone(),
@@ -216,8 +201,7 @@ impl Runtime {
             };
             let c = &compiled.program.campaigns[rn.campaign];
             let r = &c.rules[rn.rule];
-            r.wait.as_ref().is_some_and(|w| w.unless.contains(&kind))
-                || c.cancel_timers_on.contains(&kind)
+            r.wait.as_ref().is_some_and(|w| w.unless.contains(&kind)) || c.cancel_timers_on.contains(&kind)
         });
         if &*event.kind == "coupon_redeemed"
             && let Some(code) = &event.code
@@ -231,11 +215,7 @@ impl Runtime {
         // With `--explain`, every rule of the trigger is considered, so the trace also
         // shows the rules the index would have skipped and why they do not match.
         let candidates = if self.explain {
-            compiled
-                .triggers
-                .get(&event.kind)
-                .map(|i| i.all())
-                .unwrap_or_default()
+            compiled.triggers.get(&event.kind).map(|i| i.all()).unwrap_or_default()
         } else {
             candidates(compiled, event)
         };
@@ -259,13 +239,7 @@ impl Runtime {
                 continue;
             }
             if let Err(why) = self.audience_of(rn.campaign, event) {
-                self.trace(
-                    &mut d,
-                    campaign,
-                    rule,
-                    "not matched",
-                    Some(format!("audience: {why}")),
-                );
+                self.trace(&mut d, campaign, rule, "not matched", Some(format!("audience: {why}")));
                 continue;
             }
             let arm = self.arm_of(rn.campaign, event);
@@ -367,12 +341,7 @@ impl Runtime {
     fn fire(&mut self, timer: Timer, due: Millis) -> Decision {
         let rules = self.rules.clone();
         let compiled = &rules.compiled;
-        let mut d = Decision::new(
-            due,
-            Trigger::Timer,
-            timer.event.id.clone(),
-            Some(timer.user.clone()),
-        );
+        let mut d = Decision::new(due, Trigger::Timer, timer.event.id.clone(), Some(timer.user.clone()));
         if self.explain {
             d.trace = Some(Vec::new());
         }
@@ -404,11 +373,7 @@ impl Runtime {
             IssueAt {
                 event: &event,
                 at: due,
-                mode: if timer.holdout {
-                    Mode::Holdout
-                } else {
-                    Mode::Normal
-                },
+                mode: if timer.holdout { Mode::Holdout } else { Mode::Normal },
                 arm: timer.arm,
                 limit_key: timer.limit_key.clone(),
             },
@@ -430,12 +395,7 @@ impl Runtime {
     }
 
     /// `Ok` if all conditions hold; else the first that does not, explained.
-    fn conditions(
-        &mut self,
-        conds: &[crate::compile::Cond],
-        event: &Event,
-        now: Millis,
-    ) -> Result<(), String> {
+    fn conditions(&mut self, conds: &[crate::compile::Cond], event: &Event, now: Millis) -> Result<(), String> {
         let rules = self.rules.clone();
         let graph = &rules.compiled.graph;
         let facts = StateFacts {
@@ -491,11 +451,7 @@ impl Runtime {
                 let mut ev = Evaluator::default();
                 match ev.eval(&rules.compiled.graph, unit, &ctx) {
                     Value::Str(id) => {
-                        let weights: Vec<u32> = e
-                            .arms
-                            .iter()
-                            .map(|a| u32::try_from(a.weight).unwrap_or(0))
-                            .collect();
+                        let weights: Vec<u32> = e.arms.iter().map(|a| u32::try_from(a.weight).unwrap_or(0)).collect();
                         bucket::choose_arm_bp(&e.seed, &id, &weights)
                     }
                     _ => None,
@@ -509,13 +465,7 @@ impl Runtime {
         arm
     }
 
-    fn limit_key(
-        &mut self,
-        keys: &[Key],
-        campaign: &Campaign,
-        event: &Event,
-        at: Millis,
-    ) -> Option<Arc<str>> {
+    fn limit_key(&mut self, keys: &[Key], campaign: &Campaign, event: &Event, at: Millis) -> Option<Arc<str>> {
         if keys.is_empty() {
             return Some(Arc::from(""));
         }
@@ -651,11 +601,7 @@ impl Runtime {
                 .map(|u| {
                     u.coupons
                         .iter()
-                        .filter(|c| {
-                            c.rule == target
-                                && c.status == CouponStatus::Issued
-                                && c.valid_until > at.at
-                        })
+                        .filter(|c| c.rule == target && c.status == CouponStatus::Issued && c.valid_until > at.at)
                         .map(|c| c.code.clone())
                         .collect()
                 })
@@ -682,10 +628,7 @@ impl Runtime {
             let ctx = self.ctx(at.event, at.at, &facts);
             let mut ev = Evaluator::default();
             for (name, node) in rn.alerts.get(i).into_iter().flatten() {
-                detail.insert(
-                    name.to_string(),
-                    value_json(&ev.eval(&compiled.graph, *node, &ctx)),
-                );
+                detail.insert(name.to_string(), value_json(&ev.eval(&compiled.graph, *node, &ctx)));
             }
             d.actions.push(Action {
                 kind: "alert",
@@ -695,13 +638,7 @@ impl Runtime {
                 detail,
             });
         }
-        self.trace(
-            d,
-            campaign,
-            rule,
-            if issued { "issued" } else { "matched" },
-            None,
-        );
+        self.trace(d, campaign, rule, if issued { "issued" } else { "matched" }, None);
         d.tz = campaign.tz;
         // State changed: memoised state-dependent results (velocity…) are stale.
         self.eval.reset();
@@ -772,10 +709,7 @@ impl Runtime {
         let worth = money(get(nodes.worth)?);
         let categories = match get(nodes.scope)? {
             Some(Value::Str(s)) => vec![s],
-            Some(Value::List(items)) => items
-                .iter()
-                .filter_map(|v| v.as_str().map(Arc::from))
-                .collect(),
+            Some(Value::List(items)) => items.iter().filter_map(|v| v.as_str().map(Arc::from)).collect(),
             _ => Vec::new(),
         };
         let (amount, percent) = match (spec.kind, value) {
@@ -864,13 +798,7 @@ pub fn build_coupon(
         expected_gain: None,
         face_value,
         exclusive_with: exclusive_with
-            .map(|v| {
-                if v.is_empty() {
-                    vec![Arc::from("*")]
-                } else {
-                    v.clone()
-                }
-            })
+            .map(|v| if v.is_empty() { vec![Arc::from("*")] } else { v.clone() })
             .unwrap_or_default(),
         segment: None,
     }
@@ -887,8 +815,7 @@ fn value_json(v: &Value) -> serde_json::Value {
     match v {
         Value::Missing => serde_json::Value::Null,
         Value::Bool(b) => (*b).into(),
-        Value::Number(n) => serde_json::Number::from_f64(*n)
-            .map_or(serde_json::Value::Null, serde_json::Value::Number),
+        Value::Number(n) => serde_json::Number::from_f64(*n).map_or(serde_json::Value::Null, serde_json::Value::Number),
         Value::Money(m) => crate::value::yuan_json(*m),
         Value::Percent(p) => crate::value::percent_json(*p),
         Value::Str(s) => serde_json::Value::String(s.to_string()),
@@ -908,11 +835,7 @@ fn mode_for(campaign: &Campaign, rule: &Rule, arm: Option<usize>) -> Mode {
         return Mode::Normal;
     };
     let Some(a) = arm else {
-        return if rule.arm.is_none() {
-            Mode::Normal
-        } else {
-            Mode::Skip
-        };
+        return if rule.arm.is_none() { Mode::Normal } else { Mode::Skip };
     };
     match e.arms.get(a).and_then(|x| x.holdout) {
         Some(target) => {
@@ -996,11 +919,7 @@ fn period_key(k: &Key, at: Millis, tz: chrono_tz::Tz) -> String {
 
 pub fn field_name(f: &Field) -> String {
     use crate::check::types::{FIELDS, OFFER_FIELDS};
-    if let Some((p, _, _)) = FIELDS
-        .iter()
-        .chain(OFFER_FIELDS.iter())
-        .find(|(_, x, _)| x == f)
-    {
+    if let Some((p, _, _)) = FIELDS.iter().chain(OFFER_FIELDS.iter()).find(|(_, x, _)| x == f) {
         return p.to_string();
     }
     match f {
@@ -1014,11 +933,7 @@ pub fn field_name(f: &Field) -> String {
 }
 
 /// Why a condition failed: its text and the values of the fields it read.
-fn explain_condition(
-    graph: &crate::compile::Graph,
-    c: &crate::compile::Cond,
-    ctx: &Ctx<'_>,
-) -> String {
+fn explain_condition(graph: &crate::compile::Graph, c: &crate::compile::Cond, ctx: &Ctx<'_>) -> String {
     let mut fields = Vec::new();
     let mut stack = vec![c.node];
     while let Some(id) = stack.pop() {

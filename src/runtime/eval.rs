@@ -257,25 +257,15 @@ fn field(f: &Field, ctx: &Ctx<'_>) -> Value {
         Field::UserLtvTier => opt(user.and_then(|u| u.ltv_tier.clone()), Value::Str),
         Field::UserDeviceId => opt(user.and_then(|u| u.device_id.clone()), Value::Str),
         Field::UserTags => opt(user, |u| {
-            Value::List(
-                u.tags
-                    .iter()
-                    .map(|t| Value::str(t))
-                    .collect::<Vec<_>>()
-                    .into(),
-            )
+            Value::List(u.tags.iter().map(|t| Value::str(t)).collect::<Vec<_>>().into())
         }),
-        Field::UserExtra(name, ty) => opt(user.and_then(|u| u.extra.get(&**name)), |j| {
-            json_value(j, ty)
-        }),
+        Field::UserExtra(name, ty) => opt(user.and_then(|u| u.extra.get(&**name)), |j| json_value(j, ty)),
         Field::ItemId => opt(item.and_then(|i| i.id.clone()), Value::Str),
         Field::ItemCategory => opt(item.and_then(|i| i.category.clone()), Value::Str),
         Field::ItemPrice => opt(item.and_then(|i| i.price), Value::Money),
         Field::ItemSellerId => opt(item.and_then(|i| i.seller_id.clone()), Value::Str),
         Field::ItemStockAgeDays => opt(item.and_then(|i| i.stock_age_days), Value::Number),
-        Field::ItemExtra(name, ty) => opt(item.and_then(|i| i.extra.get(&**name)), |j| {
-            json_value(j, ty)
-        }),
+        Field::ItemExtra(name, ty) => opt(item.and_then(|i| i.extra.get(&**name)), |j| json_value(j, ty)),
         Field::CartTotal => opt(e.cart.as_ref().and_then(|c| c.total), Value::Money),
         Field::CartCount => opt(e.cart.as_ref(), |c| {
             Value::Number(c.items.iter().map(|i| i.qty.unwrap_or(1.0)).sum())
@@ -309,17 +299,14 @@ fn json_value(j: &serde_json::Value, ty: &Type) -> Value {
     match (ty, j) {
         (Type::Str, serde_json::Value::String(s)) => Value::str(s),
         (Type::Number, serde_json::Value::Number(n)) => opt(n.as_f64(), Value::Number),
-        (Type::Money, serde_json::Value::Number(n)) => opt(
-            n.as_f64().and_then(crate::value::fen_from_yuan),
-            Value::Money,
-        ),
+        (Type::Money, serde_json::Value::Number(n)) => {
+            opt(n.as_f64().and_then(crate::value::fen_from_yuan), Value::Money)
+        }
         (Type::Percent, serde_json::Value::Number(n)) => {
             opt(n.as_f64(), |p| Value::Percent((p * 100.0).round() as i64))
         }
         (Type::Bool, serde_json::Value::Bool(b)) => Value::Bool(*b),
-        (Type::Time, serde_json::Value::String(s)) => {
-            opt(crate::value::parse_time(s).ok(), Value::Time)
-        }
+        (Type::Time, serde_json::Value::String(s)) => opt(crate::value::parse_time(s).ok(), Value::Time),
         _ => Value::Missing,
     }
 }
@@ -352,9 +339,7 @@ pub fn binary(op: BinaryOp, x: &Value, y: &Value, now: Millis) -> Value {
         BinaryOp::Ge => opt(compare(x, y), |o| Bool(o.is_ge())),
         BinaryOp::In | BinaryOp::NotIn => {
             let found = match y {
-                List(items) => items
-                    .iter()
-                    .any(|i| compare(i, x) == Some(std::cmp::Ordering::Equal)),
+                List(items) => items.iter().any(|i| compare(i, x) == Some(std::cmp::Ordering::Equal)),
                 Str(s) => x.as_str().is_some_and(|needle| s.contains(needle)),
                 _ => return Missing,
             };
@@ -383,16 +368,10 @@ pub fn binary(op: BinaryOp, x: &Value, y: &Value, now: Millis) -> Value {
         },
         BinaryOp::Mul => match (x, y) {
             (Number(a), Number(b)) => Number(a * b),
-            (Money(m), Number(n)) | (Number(n), Money(m)) => {
-                Money(fen_round(*m as f64 / 100.0 * n))
-            }
+            (Money(m), Number(n)) | (Number(n), Money(m)) => Money(fen_round(*m as f64 / 100.0 * n)),
             (Money(m), Percent(p)) | (Percent(p), Money(m)) => Money(percent_of(*p, *m)),
-            (Percent(p), Number(n)) | (Number(n), Percent(p)) => {
-                Percent((*p as f64 * n).round() as i64)
-            }
-            (Duration(d), Number(n)) | (Number(n), Duration(d)) => {
-                Duration((*d as f64 * n).round() as i64)
-            }
+            (Percent(p), Number(n)) | (Number(n), Percent(p)) => Percent((*p as f64 * n).round() as i64),
+            (Duration(d), Number(n)) | (Number(n), Duration(d)) => Duration((*d as f64 * n).round() as i64),
             _ => Missing,
         },
         BinaryOp::Div => match (x, y) {
@@ -413,11 +392,7 @@ pub fn binary(op: BinaryOp, x: &Value, y: &Value, now: Millis) -> Value {
             _ => Missing,
         },
         BinaryOp::And | BinaryOp::Or => match (x, y) {
-            (Bool(a), Bool(b)) => Bool(if op == BinaryOp::And {
-                *a && *b
-            } else {
-                *a || *b
-            }),
+            (Bool(a), Bool(b)) => Bool(if op == BinaryOp::And { *a && *b } else { *a || *b }),
             _ => Missing,
         },
     }
@@ -434,12 +409,7 @@ fn builtin(b: Builtin, args: &[Value], ctx: &Ctx<'_>) -> Value {
                 best = match best {
                     None => Some(a),
                     Some(cur) => match compare(a, cur) {
-                        Some(o)
-                            if (b == Builtin::Min && o.is_lt())
-                                || (b == Builtin::Max && o.is_gt()) =>
-                        {
-                            Some(a)
-                        }
+                        Some(o) if (b == Builtin::Min && o.is_lt()) || (b == Builtin::Max && o.is_gt()) => Some(a),
                         Some(_) => Some(cur),
                         None => return Value::Missing,
                     },
@@ -475,26 +445,18 @@ fn builtin(b: Builtin, args: &[Value], ctx: &Ctx<'_>) -> Value {
             _ => Value::Missing,
         },
         Builtin::Signal => match (args.first(), args.get(1)) {
-            (Some(Value::Str(n)), Some(Value::Str(k))) => {
-                opt(ctx.facts.signal(n, k), Value::Number)
-            }
+            (Some(Value::Str(n)), Some(Value::Str(k))) => opt(ctx.facts.signal(n, k), Value::Number),
             _ => Value::Missing,
         },
         Builtin::CouponsIssued => {
-            let (Some(Value::Duration(d)), Some(user)) = (args.first(), ctx.event.user.as_ref())
-            else {
+            let (Some(Value::Duration(d)), Some(user)) = (args.first(), ctx.event.user.as_ref()) else {
                 return Value::Missing;
             };
             let campaign = args.get(1).and_then(Value::as_str);
-            Value::Number(f64::from(ctx.facts.coupons_issued(
-                &user.id,
-                ctx.now - d,
-                campaign,
-            )))
+            Value::Number(f64::from(ctx.facts.coupons_issued(&user.id, ctx.now - d, campaign)))
         }
         Builtin::OtherUsersOnDevice => {
-            let (Some(Value::Duration(d)), Some(user)) = (args.first(), ctx.event.user.as_ref())
-            else {
+            let (Some(Value::Duration(d)), Some(user)) = (args.first(), ctx.event.user.as_ref()) else {
                 return Value::Missing;
             };
             let Some(device) = &user.device_id else {
@@ -523,10 +485,7 @@ fn to_dynamic(v: &Value) -> rhai::Dynamic {
 }
 
 fn from_dynamic(d: rhai::Dynamic, ty: &Type) -> Value {
-    let num = d
-        .as_float()
-        .ok()
-        .or_else(|| d.as_int().ok().map(|i| i as f64));
+    let num = d.as_float().ok().or_else(|| d.as_int().ok().map(|i| i as f64));
     match ty {
         Type::Bool => opt(d.as_bool().ok(), Value::Bool),
         Type::Number => opt(num, Value::Number),
@@ -534,9 +493,7 @@ fn from_dynamic(d: rhai::Dynamic, ty: &Type) -> Value {
         Type::Percent => opt(num, |n| Value::Percent((n * 100.0).round() as i64)),
         Type::Duration => opt(d.as_int().ok(), Value::Duration),
         Type::Time => opt(d.as_int().ok(), Value::Time),
-        Type::Str => opt(d.into_immutable_string().ok(), |s| {
-            Value::Str(Arc::from(s.as_str()))
-        }),
+        Type::Str => opt(d.into_immutable_string().ok(), |s| Value::Str(Arc::from(s.as_str()))),
         _ => Value::Missing,
     }
 }

@@ -9,25 +9,20 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 fn time<'de, D: Deserializer<'de>>(d: D) -> Result<Millis, D::Error> {
-    let s: &str =
-        <&str>::deserialize(d).map_err(|_| D::Error::custom("expected an RFC 3339 time string"))?;
+    let s: &str = <&str>::deserialize(d).map_err(|_| D::Error::custom("expected an RFC 3339 time string"))?;
     parse_time(s).map_err(D::Error::custom)
 }
 
 fn opt_time<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Millis>, D::Error> {
     let s: Option<std::borrow::Cow<'de, str>> = Option::deserialize(d)?;
-    s.map(|s| parse_time(&s).map_err(D::Error::custom))
-        .transpose()
+    s.map(|s| parse_time(&s).map_err(D::Error::custom)).transpose()
 }
 
 fn opt_money<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Fen>, D::Error> {
     let v: Option<f64> = Option::deserialize(d)?;
     v.map(|y| {
-        fen_from_yuan(y).ok_or_else(|| {
-            D::Error::custom(format!(
-                "{y} is not a money amount in yuan with at most two decimals"
-            ))
-        })
+        fen_from_yuan(y)
+            .ok_or_else(|| D::Error::custom(format!("{y} is not a money amount in yuan with at most two decimals")))
     })
     .transpose()
 }
@@ -71,31 +66,77 @@ pub struct RawEvent {
     pub order_id: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+/// A user as events and user tables carry it. Unknown keys are kept in `extra` for
+/// fields that rules declare (`field user.city: string`).
+#[derive(Debug, Clone, Default)]
 pub struct User {
-    #[serde(deserialize_with = "arc_str")]
     pub id: Arc<str>,
-    #[serde(default, deserialize_with = "opt_time")]
     pub registered_at: Option<Millis>,
-    #[serde(default)]
     pub paid_orders: Option<f64>,
-    #[serde(default, deserialize_with = "opt_time")]
     pub last_order_at: Option<Millis>,
-    #[serde(default, deserialize_with = "opt_money")]
     pub total_spend: Option<Fen>,
-    #[serde(default, deserialize_with = "opt_money")]
     pub avg_order_value: Option<Fen>,
-    #[serde(default, deserialize_with = "opt_arc_str")]
     pub ltv_tier: Option<Arc<str>>,
-    #[serde(default, deserialize_with = "opt_arc_str")]
     pub device_id: Option<Arc<str>>,
-    #[serde(default)]
     pub tags: Vec<String>,
     /// Scores inside a user row of a batch run.
-    #[serde(default)]
     pub scores: Option<BTreeMap<String, f64>>,
-    #[serde(flatten)]
     pub extra: BTreeMap<String, serde_json::Value>,
+}
+
+macro_rules! with {
+    ($name:ident, $t:ty, $f:path) => {
+        struct $name($t);
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                $f(d).map($name)
+            }
+        }
+    };
+}
+
+with!(OptTime, Option<Millis>, opt_time);
+with!(OptMoney, Option<Fen>, opt_money);
+with!(OptArcStr, Option<Arc<str>>, opt_arc_str);
+with!(ArcStr, Arc<str>, arc_str);
+
+impl<'de> Deserialize<'de> for User {
+    // Written by hand: `#[serde(flatten)]` buffers every field, and user rows are the
+    // bulk of a batch run's input.
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = User;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a user object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<User, A::Error> {
+                let mut u = User::default();
+                let mut id = None;
+                while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                    match &*key {
+                        "id" => id = Some(map.next_value::<ArcStr>()?.0),
+                        "registered_at" => u.registered_at = map.next_value::<OptTime>()?.0,
+                        "paid_orders" => u.paid_orders = map.next_value()?,
+                        "last_order_at" => u.last_order_at = map.next_value::<OptTime>()?.0,
+                        "total_spend" => u.total_spend = map.next_value::<OptMoney>()?.0,
+                        "avg_order_value" => u.avg_order_value = map.next_value::<OptMoney>()?.0,
+                        "ltv_tier" => u.ltv_tier = map.next_value::<OptArcStr>()?.0,
+                        "device_id" => u.device_id = map.next_value::<OptArcStr>()?.0,
+                        "tags" => u.tags = map.next_value::<Option<Vec<String>>>()?.unwrap_or_default(),
+                        "scores" => u.scores = map.next_value()?,
+                        other => {
+                            let v: serde_json::Value = map.next_value()?;
+                            u.extra.insert(other.to_string(), v);
+                        }
+                    }
+                }
+                u.id = id.ok_or_else(|| A::Error::custom("missing required field `user.id`"))?;
+                Ok(u)
+            }
+        }
+        d.deserialize_map(V)
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -146,8 +187,7 @@ pub struct EventError(pub String);
 
 impl Event {
     pub fn from_json(line: &str) -> Result<Event, EventError> {
-        let raw: RawEvent =
-            serde_json::from_str(line).map_err(|e| EventError(describe_json_error(&e)))?;
+        let raw: RawEvent = serde_json::from_str(line).map_err(|e| EventError(describe_json_error(&e)))?;
         Event::from_raw(raw)
     }
 
@@ -163,9 +203,7 @@ impl Event {
             match (raw.name, raw.key, raw.value) {
                 (Some(n), Some(k), Some(v)) => Some((n, k, v)),
                 _ => {
-                    return Err(EventError(
-                        "a `signal` event needs `name`, `key` and `value`".into(),
-                    ));
+                    return Err(EventError("a `signal` event needs `name`, `key` and `value`".into()));
                 }
             }
         } else {

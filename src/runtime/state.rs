@@ -140,8 +140,7 @@ impl MemoryState {
         let campaign = coupon.campaign;
         *self.reserved.entry(campaign).or_default() += coupon.face_value;
         self.codes.insert(coupon.code.clone(), user.clone());
-        self.expiries
-            .insert((coupon.valid_until, coupon.code.clone()), ());
+        self.expiries.insert((coupon.valid_until, coupon.code.clone()), ());
         let u = self.user_mut(user);
         u.issued.push_back((coupon.issued_at, campaign));
         u.coupons.push(coupon);
@@ -213,10 +212,7 @@ pub struct StateFacts<'a> {
 
 impl Facts for StateFacts<'_> {
     fn signal(&self, name: &str, key: &str) -> Option<f64> {
-        self.state
-            .signals
-            .get(&(name.to_string(), key.to_string()))
-            .copied()
+        self.state.signals.get(&(name.to_string(), key.to_string())).copied()
     }
 
     fn coupons_issued(&self, user: &str, since: Millis, campaign: Option<&str>) -> u32 {
@@ -234,9 +230,7 @@ impl Facts for StateFacts<'_> {
 
     fn other_users_on_device(&self, device: &str, user: &str, since: Millis) -> u32 {
         self.state.devices.get(device).map_or(0, |seen| {
-            seen.iter()
-                .filter(|(u, at)| &**u != user && *at >= since)
-                .count() as u32
+            seen.iter().filter(|(u, at)| &**u != user && *at >= since).count() as u32
         })
     }
 }

@@ -140,11 +140,7 @@ fn starts_clause(code: &str) -> bool {
         .chars()
         .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '}')
         .collect();
-    let word = if code.starts_with('}') {
-        "}".to_string()
-    } else {
-        word
-    };
+    let word = if code.starts_with('}') { "}".to_string() } else { word };
     CLAUSE_STARTS.contains(&word.as_str()) || code.starts_with(']') || code.starts_with(')')
 }
 
@@ -170,9 +166,7 @@ pub fn format(text: &str) -> String {
             0
         };
         let indent = "  ".repeat((level + extra) as usize);
-        let opens_block = out
-            .last()
-            .is_some_and(|l: &String| l.trim_end().ends_with('{'));
+        let opens_block = out.last().is_some_and(|l: &String| l.trim_end().ends_with('{'));
         if pending_blank && !opens_block && !code.starts_with('}') {
             out.push(String::new());
         }

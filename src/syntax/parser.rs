@@ -120,14 +120,12 @@ fn syntax_error(file: FileId, text: &str, e: pest::error::Error<Rule>) -> Diagno
 
 fn syntax_help(found: &str) -> String {
     if found.chars().next().is_some_and(|c| c.is_ascii_digit()) && !found.contains('%') {
-        return "money is written `¥30` or `30 CNY`, percentages `15%`, durations `2h` or `30d`"
-            .into();
+        return "money is written `¥30` or `30 CNY`, percentages `15%`, durations `2h` or `30d`".into();
     }
     if found == "=" {
         return "compare with `==`; `=` is only for `let` bindings and model outputs".into();
     }
-    "clauses start with a keyword such as `on`, `when`, `once`, `give`; see `docs/language.md`"
-        .into()
+    "clauses start with a keyword such as `on`, `when`, `once`, `give`; see `docs/language.md`".into()
 }
 
 fn describe_expected(rules: &[Rule]) -> String {
@@ -158,9 +156,7 @@ fn describe_rule(r: Rule) -> String {
         Rule::cmp_op => "a comparison",
         Rule::and_op | Rule::or_op => "`and` or `or`",
         Rule::integer => "a whole number",
-        Rule::offer => {
-            "an offer (`amount_off`, `percent_off`, `threshold`, `free_shipping`, `gift`, `perk`)"
-        }
+        Rule::offer => "an offer (`amount_off`, `percent_off`, `threshold`, `free_shipping`, `gift`, `perk`)",
         Rule::batch_flag => "`batch`",
         Rule::cancel_timers => "`cancel timers on`",
         Rule::exclusive_campaign | Rule::exclusive_with => "`exclusive`",
@@ -180,14 +176,10 @@ fn describe_rule(r: Rule) -> String {
         Rule::arm => "`arm`",
         Rule::binding => "`let`",
         Rule::model_output => "`cost =` or `gain =`",
-        Rule::test_step
-        | Rule::test_user
-        | Rule::test_event
-        | Rule::test_tick
-        | Rule::test_expect => "`user`, `event`, `tick` or `expect`",
-        Rule::type_name => {
-            "a type (`number`, `money`, `percent`, `string`, `bool`, `duration`, `time`)"
+        Rule::test_step | Rule::test_user | Rule::test_event | Rule::test_tick | Rule::test_expect => {
+            "`user`, `event`, `tick` or `expect`"
         }
+        Rule::type_name => "a type (`number`, `money`, `percent`, `string`, `bool`, `duration`, `time`)",
         other => return format!("`{}`", rule_word(other)),
     };
     s.to_string()
@@ -195,8 +187,7 @@ fn describe_rule(r: Rule) -> String {
 
 fn rule_word(r: Rule) -> String {
     let name = format!("{r:?}");
-    name.strip_prefix("kw_")
-        .map_or(name.clone(), str::to_string)
+    name.strip_prefix("kw_").map_or(name.clone(), str::to_string)
 }
 
 struct Builder {
@@ -260,11 +251,7 @@ impl Builder {
 
     fn datetime(&self, pair: P<'_>) -> DateTimeLit {
         DateTimeLit {
-            text: pair
-                .as_str()
-                .split_whitespace()
-                .collect::<Vec<_>>()
-                .join(" "),
+            text: pair.as_str().split_whitespace().collect::<Vec<_>>().join(" "),
             span: self.span(&pair),
         }
     }
@@ -293,11 +280,7 @@ impl Builder {
             Rule::field_decl => {
                 let mut it = children(pair);
                 let (Some(path), Some(ty)) = (it.next(), it.next()) else {
-                    return Err(Diagnostic::new(
-                        Code::Syntax,
-                        span,
-                        "incomplete field declaration",
-                    ));
+                    return Err(Diagnostic::new(Code::Syntax, span, "incomplete field declaration"));
                 };
                 let path = path.into_inner().map(|p| self.name(p)).collect();
                 Item::Field(FieldDecl {
@@ -358,11 +341,7 @@ impl Builder {
         let span = self.span(&pair);
         let mut it = children(pair).peekable();
         let Some(name) = it.next() else {
-            return Err(Diagnostic::new(
-                Code::Syntax,
-                span,
-                "campaign without a name",
-            ));
+            return Err(Diagnostic::new(Code::Syntax, span, "campaign without a name"));
         };
         let name = self.name(name);
         let title = match it.peek().map(|p| p.as_rule()) {
@@ -412,11 +391,7 @@ impl Builder {
                     }
                 }
                 let Some(amount) = amount else {
-                    return Err(Diagnostic::new(
-                        Code::Syntax,
-                        span,
-                        "budget without an amount",
-                    ));
+                    return Err(Diagnostic::new(Code::Syntax, span, "budget without an amount"));
                 };
                 CampaignClause::Budget(Budget { amount, kind, span })
             }
@@ -462,11 +437,7 @@ impl Builder {
                     }
                 }
                 let Some(name) = name else {
-                    return Err(Diagnostic::new(
-                        Code::Syntax,
-                        span,
-                        "segment without a name",
-                    ));
+                    return Err(Diagnostic::new(Code::Syntax, span, "segment without a name"));
                 };
                 CampaignClause::Segment(Segment {
                     name,
@@ -511,11 +482,7 @@ impl Builder {
     fn required_expr(&self, pair: Option<P<'_>>, span: Span) -> Result<Expr, Diagnostic> {
         match pair {
             Some(p) => self.expr(p),
-            None => Err(Diagnostic::new(
-                Code::Syntax,
-                span,
-                "expected an expression",
-            )),
+            None => Err(Diagnostic::new(Code::Syntax, span, "expected an expression")),
         }
     }
 
@@ -565,9 +532,7 @@ impl Builder {
                         match a.as_rule() {
                             Rule::name => aname = Some(self.name(a)),
                             Rule::percent => weight = Some(self.atom(a)?),
-                            Rule::holds_out => {
-                                holds_out = Some(children(a).next().map(|n| self.name(n)))
-                            }
+                            Rule::holds_out => holds_out = Some(children(a).next().map(|n| self.name(n))),
                             _ => {}
                         }
                     }
@@ -629,11 +594,7 @@ impl Builder {
                 let mut it = children(pair);
                 let delay = self.required_expr(it.next(), span)?;
                 let unless = it.next().map(|l| self.names(l)).unwrap_or_default();
-                RuleClause::Wait(Wait {
-                    delay,
-                    unless,
-                    span,
-                })
+                RuleClause::Wait(Wait { delay, unless, span })
             }
             Rule::when => RuleClause::When(self.required_expr(children(pair).next(), span)?),
             Rule::limit => {
@@ -755,23 +716,15 @@ impl Builder {
             }
             match which {
                 Rule::cap => offer.cap = Some(self.required_expr(children(p).next(), pspan)?),
-                Rule::min_spend => {
-                    offer.min_spend = Some(self.required_expr(children(p).next(), pspan)?)
-                }
+                Rule::min_spend => offer.min_spend = Some(self.required_expr(children(p).next(), pspan)?),
                 Rule::scope => offer.scope = Some(self.required_expr(children(p).next(), pspan)?),
                 Rule::valid => {
                     let v = children(p).next();
                     offer.validity = Some(match v {
-                        Some(v) if v.as_rule() == Rule::until_end => {
-                            Validity::UntilWindowEnd(self.span(&v))
-                        }
+                        Some(v) if v.as_rule() == Rule::until_end => Validity::UntilWindowEnd(self.span(&v)),
                         Some(v) => Validity::For(self.atom(v)?),
                         None => {
-                            return Err(Diagnostic::new(
-                                Code::Syntax,
-                                pspan,
-                                "valid for how long?",
-                            ));
+                            return Err(Diagnostic::new(Code::Syntax, pspan, "valid for how long?"));
                         }
                     });
                 }
@@ -789,9 +742,7 @@ impl Builder {
         };
         if inner.as_rule() == Rule::menu {
             let mspan = self.span(&inner);
-            let items = children(inner)
-                .map(|p| self.expr(p))
-                .collect::<Result<_, _>>()?;
+            let items = children(inner).map(|p| self.expr(p)).collect::<Result<_, _>>()?;
             Ok(Choice::Menu(items, mspan))
         } else {
             Ok(Choice::One(self.expr(inner)?))
@@ -837,10 +788,7 @@ impl Builder {
                         Rule::expect_nothing => Expectation::Nothing,
                         Rule::expect_coupon => {
                             let Some(n) = eit.next() else { continue };
-                            let offer = eit
-                                .next()
-                                .map(|o| self.offer(o).map(Box::new))
-                                .transpose()?;
+                            let offer = eit.next().map(|o| self.offer(o).map(Box::new)).transpose()?;
                             Expectation::Coupon(self.name(n), offer)
                         }
                         Rule::expect_suppressed => {
@@ -873,11 +821,7 @@ impl Builder {
         match pair.as_rule() {
             Rule::expr | Rule::operand => match pair.into_inner().next() {
                 Some(p) => self.expr(p),
-                None => Err(Diagnostic::new(
-                    Code::Syntax,
-                    span,
-                    "expected an expression",
-                )),
+                None => Err(Diagnostic::new(Code::Syntax, span, "expected an expression")),
             },
             Rule::or_expr | Rule::and_expr | Rule::sum | Rule::product => self.binary_chain(pair),
             Rule::not_expr | Rule::prefix => {
@@ -891,11 +835,7 @@ impl Builder {
                     }
                 }
                 let Some(mut e) = last else {
-                    return Err(Diagnostic::new(
-                        Code::Syntax,
-                        span,
-                        "expected an expression",
-                    ));
+                    return Err(Diagnostic::new(Code::Syntax, span, "expected an expression"));
                 };
                 for (op, ospan) in ops.into_iter().rev() {
                     // Fold `-30` into a literal so that constants stay constants.
@@ -918,11 +858,7 @@ impl Builder {
             Rule::comparison => {
                 let mut it = pair.into_inner();
                 let Some(left) = it.next() else {
-                    return Err(Diagnostic::new(
-                        Code::Syntax,
-                        span,
-                        "expected an expression",
-                    ));
+                    return Err(Diagnostic::new(Code::Syntax, span, "expected an expression"));
                 };
                 let left = self.expr(left)?;
                 let (Some(op), Some(right)) = (it.next(), it.next()) else {
@@ -980,24 +916,16 @@ impl Builder {
             Rule::money => {
                 let amount = pair.into_inner().next().map_or("", |p| p.as_str());
                 ExprKind::Money(parse_fixed(amount, 2).ok_or_else(|| {
-                    Diagnostic::new(
-                        Code::BadLiteral,
-                        span,
-                        format!("invalid money amount `{amount}`"),
-                    )
-                    .label("at most two decimals (fen)")
-                    .help("write money like `¥30` or `¥19.90`")
+                    Diagnostic::new(Code::BadLiteral, span, format!("invalid money amount `{amount}`"))
+                        .label("at most two decimals (fen)")
+                        .help("write money like `¥30` or `¥19.90`")
                 })?)
             }
             Rule::percent => {
                 let amount = pair.into_inner().next().map_or("", |p| p.as_str());
                 ExprKind::Percent(parse_fixed(amount, 2).ok_or_else(|| {
-                    Diagnostic::new(
-                        Code::BadLiteral,
-                        span,
-                        format!("invalid percentage `{amount}%`"),
-                    )
-                    .label("at most two decimals")
+                    Diagnostic::new(Code::BadLiteral, span, format!("invalid percentage `{amount}%`"))
+                        .label("at most two decimals")
                 })?)
             }
             Rule::duration => {
@@ -1015,13 +943,9 @@ impl Builder {
                         _ => 1_000,
                     };
                     let n: i64 = n.as_str().parse().unwrap_or(i64::MAX);
-                    ms = n
-                        .checked_mul(unit)
-                        .and_then(|v| ms.checked_add(v))
-                        .ok_or_else(|| {
-                            Diagnostic::new(Code::BadLiteral, span, "duration is too long")
-                                .label("out of range")
-                        })?;
+                    ms = n.checked_mul(unit).and_then(|v| ms.checked_add(v)).ok_or_else(|| {
+                        Diagnostic::new(Code::BadLiteral, span, "duration is too long").label("out of range")
+                    })?;
                 }
                 ExprKind::Duration(ms)
             }
@@ -1030,16 +954,14 @@ impl Builder {
                 None => return Err(self.bad_span(span, "expected a date")),
             },
             Rule::datetime => ExprKind::DateTime(self.datetime(pair)),
-            Rule::number => ExprKind::Number(pair.as_str().parse().map_err(|_| {
-                Diagnostic::new(Code::BadLiteral, span, "invalid number").label("here")
-            })?),
+            Rule::number => ExprKind::Number(
+                pair.as_str()
+                    .parse()
+                    .map_err(|_| Diagnostic::new(Code::BadLiteral, span, "invalid number").label("here"))?,
+            ),
             Rule::string => ExprKind::Str(self.string(pair)),
             Rule::boolean => ExprKind::Bool(pair.as_str() == "true"),
-            Rule::list => ExprKind::List(
-                pair.into_inner()
-                    .map(|p| self.expr(p))
-                    .collect::<Result<_, _>>()?,
-            ),
+            Rule::list => ExprKind::List(pair.into_inner().map(|p| self.expr(p)).collect::<Result<_, _>>()?),
             Rule::call => {
                 let mut it = pair.into_inner();
                 let Some(name) = it.next() else {
@@ -1101,17 +1023,11 @@ pub fn parse_fixed(text: &str, scale: u32) -> Option<i64> {
         return None;
     }
     let whole: i64 = whole.parse().ok()?;
-    let mut frac_value: i64 = if frac.is_empty() {
-        0
-    } else {
-        frac.parse().ok()?
-    };
+    let mut frac_value: i64 = if frac.is_empty() { 0 } else { frac.parse().ok()? };
     for _ in frac.len()..scale as usize {
         frac_value *= 10;
     }
-    whole
-        .checked_mul(10_i64.pow(scale))?
-        .checked_add(frac_value)
+    whole.checked_mul(10_i64.pow(scale))?.checked_add(frac_value)
 }
 
 fn unescape(s: &str) -> String {
@@ -1148,9 +1064,7 @@ mod tests {
     fn keywords_need_word_boundaries() {
         let src = "campaign c { window 2026-11-01 .. 2026-12-01\n rule r { on view_item once per user give amount_off ¥10 valid 1d } }";
         let file = parse(0, src).map_err(|d| d.message).unwrap();
-        let Item::Campaign(c) = &file.items[0] else {
-            panic!()
-        };
+        let Item::Campaign(c) = &file.items[0] else { panic!() };
         let CampaignClause::Rule(r) = &c.clauses[1] else {
             panic!()
         };
