@@ -38,6 +38,9 @@ pub struct Summary {
     pub expected_cost: serde_json::Value,
     pub expected_gain: serde_json::Value,
     pub lambda: f64,
+    /// The LP relaxation's bound on the expected gain, and the share of it reached.
+    pub lp_bound: serde_json::Value,
+    pub gain_share_of_bound: f64,
     pub skipped: u64,
     pub by_segment: Vec<SegmentSummary>,
     /// Wall time of each phase, in milliseconds.
@@ -367,6 +370,12 @@ impl<'r> BatchRun<'r> {
             expected_cost: crate::value::yuan_json(allocation.total_cost),
             expected_gain: crate::value::yuan_json(allocation.total_gain),
             lambda: allocation.lambda,
+            lp_bound: crate::value::yuan_json(allocation.lp_bound.round() as i64),
+            gain_share_of_bound: if allocation.lp_bound > 0.0 {
+                allocation.total_gain as f64 / allocation.lp_bound
+            } else {
+                1.0
+            },
             skipped: self.skipped,
             by_segment,
             timings_ms,
