@@ -168,3 +168,54 @@ pub fn user_json(i: u64, r: &mut Rng) -> String {
         r.below(10)
     )
 }
+
+/// A stream of contract events in time order across November 2026 (both seed campaigns'
+/// windows), from `users` shoppers, with occasional signals; roughly 420 bytes a line.
+pub fn stream_line(i: u64, total: u64, users: u64, r: &mut Rng) -> String {
+    // 2026-11-01T00:00:00+08:00 plus an even spread over 29 days.
+    let start = 1_793_462_400_i64;
+    let t = start + (i as i64) * (29 * 86_400) / (total.max(1) as i64);
+    let at = chrono::DateTime::from_timestamp(t, 0)
+        .map(|d| d.with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap()).to_rfc3339())
+        .unwrap_or_default();
+    if r.below(200) == 0 {
+        let cat = r.pick(CATEGORIES);
+        return format!(
+            "{{\"id\":\"s-{i}\",\"type\":\"signal\",\"at\":\"{at}\",\"name\":\"category_heat\",\"key\":\"{cat}\",\"value\":0.{:02}}}",
+            r.below(100)
+        );
+    }
+    let kinds = ["view_item", "view_item", "view_item", "app_open", "add_to_cart", "checkout_started", "payment_abandoned", "order_paid", "cart_abandoned"];
+    let kind = kinds[r.below(kinds.len() as u64) as usize];
+    let u = r.below(users);
+    let new_user = u % 3 == 0;
+    let cat = r.pick(CATEGORIES);
+    let price = 100 * (1 + r.below(60));
+    format!(
+        concat!(
+            "{{\"id\":\"e-{}\",\"type\":\"{}\",\"at\":\"{}\",",
+            "\"user\":{{\"id\":\"u-{}\",\"registered_at\":\"{}\",\"paid_orders\":{},\"last_order_at\":null,",
+            "\"total_spend\":0,\"avg_order_value\":{},\"ltv_tier\":\"{}\",\"device_id\":\"d-{}\",\"tags\":[]}},",
+            "\"item\":{{\"id\":\"i-{}\",\"category\":\"{}\",\"price\":{},\"seller_id\":\"s-{}\",\"stock_age_days\":{}}},",
+            "\"cart\":{{\"items\":[],\"total\":{}}},",
+            "\"scores\":{{\"p_convert\":0.{:02},\"fraud_risk\":0.0{}}}}}"
+        ),
+        i,
+        kind,
+        at,
+        u,
+        if new_user { "2026-10-25T09:00:00+08:00" } else { "2025-03-01T09:00:00+08:00" },
+        if new_user { 0 } else { 1 + r.below(20) },
+        100 * r.below(40),
+        r.pick(TIERS),
+        u / 2,
+        r.below(500_000),
+        cat,
+        price,
+        r.below(5000),
+        r.below(120),
+        price * (1 + r.below(3)),
+        r.below(40),
+        r.below(10)
+    )
+}

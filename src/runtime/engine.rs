@@ -108,9 +108,10 @@ impl Runtime {
     pub fn new(rules: Arc<Rules>, minter: CodeMinter) -> Runtime {
         let eval = Evaluator::new(&rules.compiled.graph);
         let n = rules.compiled.program.campaigns.len();
+        let state = MemoryState::with_horizon(rules.compiled.horizon_ms);
         Runtime {
             rules,
-            state: MemoryState::default(),
+            state,
             minter,
             eval,
             explain: false,

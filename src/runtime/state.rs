@@ -6,7 +6,8 @@
 use super::eval::Facts;
 use super::event::Event;
 use crate::value::{Fen, Millis};
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use rustc_hash::FxHashMap as HashMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,10 +70,21 @@ pub struct MemoryState {
     pub codes: HashMap<String, Arc<str>>,
     /// (valid_until, code) of coupons that hold budget, in expiry order.
     pub expiries: BTreeMap<(Millis, String), ()>,
+    /// Sightings in time order, so that pruning walks only what has aged out.
+    sightings: VecDeque<(Millis, Arc<str>, Arc<str>)>,
     last_prune: Millis,
+    /// The longest look-back of any rule (`Compiled::horizon_ms`).
+    pub horizon: Millis,
 }
 
 impl MemoryState {
+    pub fn with_horizon(horizon: Millis) -> Self {
+        MemoryState {
+            horizon,
+            ..MemoryState::default()
+        }
+    }
+
     pub fn user_mut(&mut self, id: &Arc<str>) -> &mut UserState {
         self.users.entry(id.clone()).or_default()
     }
@@ -134,6 +146,7 @@ impl MemoryState {
             Some(entry) => entry.1 = entry.1.max(at),
             None => seen.push((user.clone(), at)),
         }
+        self.sightings.push_back((at, device.clone(), user.clone()));
     }
 
     pub fn record_issue(&mut self, user: &Arc<str>, coupon: IssuedCoupon) {
@@ -141,7 +154,9 @@ impl MemoryState {
         *self.reserved.entry(campaign).or_default() += coupon.face_value;
         self.codes.insert(coupon.code.clone(), user.clone());
         self.expiries.insert((coupon.valid_until, coupon.code.clone()), ());
+        let horizon = self.horizon;
         let u = self.user_mut(user);
+        Self::trim_issued(u, coupon.issued_at - horizon);
         u.issued.push_back((coupon.issued_at, campaign));
         u.coupons.push(coupon);
     }
@@ -180,22 +195,33 @@ impl MemoryState {
         }
     }
 
-    /// Drops sightings and issue times older than `horizon` before `t`; runs at most
-    /// once per simulated hour.
+    /// Drops sightings older than `horizon` before `t`, walking only the entries that aged
+    /// out since the last call (a time-ordered log), and issue times of the users seen.
     pub fn prune(&mut self, t: Millis, horizon: Millis) {
         if t - self.last_prune < crate::value::HOUR_MS {
             return;
         }
         self.last_prune = t;
         let cutoff = t - horizon;
-        self.devices.retain(|_, seen| {
-            seen.retain(|(_, at)| *at >= cutoff);
-            !seen.is_empty()
-        });
-        for u in self.users.values_mut() {
-            while u.issued.front().is_some_and(|(at, _)| *at < cutoff) {
-                u.issued.pop_front();
+        while let Some((at, _, _)) = self.sightings.front() {
+            if *at >= cutoff {
+                break;
             }
+            let Some((at, device, user)) = self.sightings.pop_front() else { break };
+            if let Some(seen) = self.devices.get_mut(&device) {
+                // Only a sighting not refreshed since goes.
+                seen.retain(|(u, last)| !(*u == user && *last <= at));
+                if seen.is_empty() {
+                    self.devices.remove(&device);
+                }
+            }
+        }
+    }
+
+    /// Forgets issue times older than `cutoff` for one user (called as they are added).
+    fn trim_issued(u: &mut UserState, cutoff: Millis) {
+        while u.issued.front().is_some_and(|(at, _)| *at < cutoff) {
+            u.issued.pop_front();
         }
     }
 
