@@ -141,12 +141,27 @@ impl MemoryState {
     }
 
     pub fn sight(&mut self, device: &Arc<str>, user: &Arc<str>, at: Millis) {
-        let seen = self.devices.entry(device.clone()).or_default();
-        match seen.iter_mut().find(|(u, _)| u == user) {
-            Some(entry) => entry.1 = entry.1.max(at),
-            None => seen.push((user.clone(), at)),
+        let refreshed = match self.devices.get_mut(&**device) {
+            Some(seen) => match seen.iter_mut().find(|(u, _)| Arc::ptr_eq(u, user) || **u == **user) {
+                Some(entry) => {
+                    // Log a refresh at most hourly: pruning checks the last sighting anyway.
+                    let logged_recently = at - entry.1 < crate::value::HOUR_MS;
+                    entry.1 = entry.1.max(at);
+                    logged_recently
+                }
+                None => {
+                    seen.push((user.clone(), at));
+                    false
+                }
+            },
+            None => {
+                self.devices.insert(device.clone(), vec![(user.clone(), at)]);
+                false
+            }
+        };
+        if !refreshed {
+            self.sightings.push_back((at, device.clone(), user.clone()));
         }
-        self.sightings.push_back((at, device.clone(), user.clone()));
     }
 
     pub fn record_issue(&mut self, user: &Arc<str>, coupon: IssuedCoupon) {
@@ -208,12 +223,27 @@ impl MemoryState {
                 break;
             }
             let Some((at, device, user)) = self.sightings.pop_front() else { break };
+            let mut relog = None;
             if let Some(seen) = self.devices.get_mut(&device) {
-                // Only a sighting not refreshed since goes.
-                seen.retain(|(u, last)| !(*u == user && *last <= at));
+                seen.retain(|(u, last)| {
+                    if *u != user {
+                        return true;
+                    }
+                    if *last < cutoff {
+                        return false;
+                    }
+                    // Seen again since, without a log entry of its own: log it now.
+                    if *last > at {
+                        relog = Some(*last);
+                    }
+                    true
+                });
                 if seen.is_empty() {
                     self.devices.remove(&device);
                 }
+            }
+            if let Some(last) = relog {
+                self.sightings.push_back((last, device, user));
             }
         }
     }
