@@ -2,6 +2,7 @@
 //! (basis points: hundredths of a percent), times are UTC milliseconds; only model scores
 //! and ratios are floating point.
 
+use chrono::Datelike;
 use std::fmt;
 use std::sync::Arc;
 
@@ -241,11 +242,76 @@ fn push_padded(out: &mut String, v: u32, width: usize) {
     }
 }
 
-/// Parses RFC 3339 with an offset into UTC milliseconds.
+/// Parses RFC 3339 with an offset into UTC milliseconds. The common shape
+/// `YYYY-MM-DDTHH:MM:SS[.fff](Z|±HH:MM)` is read directly (three times per event); any
+/// other goes through chrono, which also gives the error message.
 pub fn parse_time(text: &str) -> Result<Millis, String> {
+    if let Some(ms) = parse_time_fast(text.as_bytes()) {
+        return Ok(ms);
+    }
     chrono::DateTime::parse_from_rfc3339(text)
         .map(|t| t.timestamp_millis())
         .map_err(|e| format!("`{text}` is not an RFC 3339 time with offset ({e})"))
+}
+
+fn digits(b: &[u8], from: usize, n: usize) -> Option<i64> {
+    let mut v = 0i64;
+    for c in b.get(from..from + n)? {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        v = v * 10 + i64::from(c - b'0');
+    }
+    Some(v)
+}
+
+fn parse_time_fast(b: &[u8]) -> Option<Millis> {
+    if b.len() < 20
+        || b.get(4) != Some(&b'-')
+        || b.get(7) != Some(&b'-')
+        || !matches!(b.get(10), Some(b'T' | b't'))
+        || b.get(13) != Some(&b':')
+        || b.get(16) != Some(&b':')
+    {
+        return None;
+    }
+    let (year, month, day) = (digits(b, 0, 4)?, digits(b, 5, 2)?, digits(b, 8, 2)?);
+    let (hour, minute, second) = (digits(b, 11, 2)?, digits(b, 14, 2)?, digits(b, 17, 2)?);
+    if !(1..=12).contains(&month) || hour > 23 || minute > 59 || second > 59 {
+        return None;
+    }
+    let mut i = 19;
+    let mut millis = 0i64;
+    if b.get(i) == Some(&b'.') {
+        let start = i + 1;
+        i = start;
+        while b.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+        let frac = b.get(start..i)?;
+        if frac.is_empty() {
+            return None;
+        }
+        for (k, c) in frac.iter().take(3).enumerate() {
+            millis += i64::from(c - b'0') * [100, 10, 1][k];
+        }
+    }
+    let offset_minutes = match b.get(i)? {
+        b'Z' | b'z' if b.len() == i + 1 => 0,
+        sign @ (b'+' | b'-') if b.len() == i + 6 && b.get(i + 3) == Some(&b':') => {
+            let m = digits(b, i + 1, 2)? * 60 + digits(b, i + 4, 2)?;
+            if *sign == b'-' { -m } else { m }
+        }
+        _ => return None,
+    };
+    let date = chrono::NaiveDate::from_ymd_opt(
+        i32::try_from(year).ok()?,
+        u32::try_from(month).ok()?,
+        u32::try_from(day).ok()?,
+    )?;
+    let days = i64::from(date.num_days_from_ce()) - 719_163; // days from 0001-01-01 to 1970-01-01
+    let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offset_minutes * 60;
+    Some(seconds * 1000 + millis)
 }
 
 #[cfg(test)]
@@ -303,6 +369,22 @@ mod tests {
             prop_assert!(v <= fen);
             let exact = fen as i128 * bp as i128;
             prop_assert!((v as i128 * 10_000 - exact).abs() <= 5_000);
+        }
+
+        #[test]
+        fn fast_time_parsing_agrees_with_chrono(ms in 0i64..4_000_000_000_000i64, off in -14i32*60..14*60, frac in 0usize..4) {
+            let tz = chrono::FixedOffset::east_opt(off * 60).unwrap();
+            let t = chrono::DateTime::from_timestamp_millis(ms).unwrap().with_timezone(&tz);
+            let fmt = match frac { 0 => "%Y-%m-%dT%H:%M:%S%:z", 1 => "%Y-%m-%dT%H:%M:%S%.3f%:z", 2 => "%Y-%m-%dT%H:%M:%S%.6fZ", _ => "%Y-%m-%dT%H:%M:%S%.f%:z" };
+            let text = t.format(fmt).to_string();
+            let text = if frac == 2 { t.with_timezone(&chrono::Utc).format(fmt).to_string() } else { text };
+            let want = chrono::DateTime::parse_from_rfc3339(&text).map(|t| t.timestamp_millis()).ok();
+            prop_assert_eq!(parse_time(&text).ok(), want, "{}", text);
+        }
+
+        #[test]
+        fn odd_time_strings_never_panic(text in "\\PC{0,40}") {
+            let _ = parse_time(&text);
         }
 
         #[test]

@@ -176,7 +176,10 @@ pub fn stream_line(i: u64, total: u64, users: u64, r: &mut Rng) -> String {
     let start = 1_793_462_400_i64;
     let t = start + (i as i64) * (29 * 86_400) / (total.max(1) as i64);
     let at = chrono::DateTime::from_timestamp(t, 0)
-        .map(|d| d.with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap()).to_rfc3339())
+        .map(|d| {
+            d.with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap())
+                .to_rfc3339()
+        })
         .unwrap_or_default();
     if r.below(200) == 0 {
         let cat = r.pick(CATEGORIES);
@@ -185,10 +188,20 @@ pub fn stream_line(i: u64, total: u64, users: u64, r: &mut Rng) -> String {
             r.below(100)
         );
     }
-    let kinds = ["view_item", "view_item", "view_item", "app_open", "add_to_cart", "checkout_started", "payment_abandoned", "order_paid", "cart_abandoned"];
+    let kinds = [
+        "view_item",
+        "view_item",
+        "view_item",
+        "app_open",
+        "add_to_cart",
+        "checkout_started",
+        "payment_abandoned",
+        "order_paid",
+        "cart_abandoned",
+    ];
     let kind = kinds[r.below(kinds.len() as u64) as usize];
     let u = r.below(users);
-    let new_user = u % 3 == 0;
+    let new_user = u.is_multiple_of(3);
     let cat = r.pick(CATEGORIES);
     let price = 100 * (1 + r.below(60));
     format!(
@@ -204,7 +217,11 @@ pub fn stream_line(i: u64, total: u64, users: u64, r: &mut Rng) -> String {
         kind,
         at,
         u,
-        if new_user { "2026-10-25T09:00:00+08:00" } else { "2025-03-01T09:00:00+08:00" },
+        if new_user {
+            "2026-10-25T09:00:00+08:00"
+        } else {
+            "2025-03-01T09:00:00+08:00"
+        },
         if new_user { 0 } else { 1 + r.below(20) },
         100 * r.below(40),
         r.pick(TIERS),

@@ -78,19 +78,27 @@ pub fn run(args: Args) -> u8 {
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
     let mut skipped = 0usize;
     let name = args.events.display().to_string();
-    for (i, line) in reader.lines().enumerate() {
-        let line = match line {
-            Ok(l) => l,
+    let mut reader = reader;
+    let mut line: Vec<u8> = Vec::with_capacity(1024);
+    let mut i = 0usize;
+    loop {
+        line.clear();
+        match reader.read_until(b'\n', &mut line) {
+            Ok(0) => break,
+            Ok(_) => {}
             Err(e) => {
                 eprintln!("{name}:{}: cannot read the line: {e}", i + 1);
                 skipped += 1;
+                i += 1;
                 continue;
             }
-        };
-        if line.trim().is_empty() {
+        }
+        i += 1;
+        let i = i - 1;
+        if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        let event = match Event::from_json(&line) {
+        let event = match Event::from_slice(&line) {
             Ok(e) => e,
             Err(e) => {
                 eprintln!("{name}:{}: skipped: {e}", i + 1);
@@ -107,6 +115,8 @@ pub fn run(args: Args) -> u8 {
     if out.flush().is_err() {
         return 2;
     }
+    // The process ends here: freeing every user's state one by one would only cost time.
+    std::mem::forget(runtime);
     if skipped > 0 {
         eprintln!("{skipped} line(s) skipped");
         return 3;

@@ -79,7 +79,10 @@ struct Segment {
 
 /// Orders segments steepest first; ties by user, then step, so results are reproducible.
 fn steeper(a: &Segment, b: &Segment) -> std::cmp::Ordering {
-    b.slope.total_cmp(&a.slope).then(a.user.cmp(&b.user)).then(a.step.cmp(&b.step))
+    b.slope
+        .total_cmp(&a.slope)
+        .then(a.user.cmp(&b.user))
+        .then(a.step.cmp(&b.step))
 }
 
 /// A user's hull: the base (free) option, then vertices of increasing cost and gain.
@@ -93,7 +96,11 @@ struct Hulls {
 fn build_hull(cost: &[i64], gain: &[i64], order: &mut Vec<u8>, out: &mut Vec<u8>) {
     // Candidates worth anything, cheapest first (ties: more gain first, then index).
     order.clear();
-    order.extend((0..cost.len()).filter(|&k| gain.get(k).is_some_and(|g| *g > 0)).map(|k| k as u8));
+    order.extend(
+        (0..cost.len())
+            .filter(|&k| gain.get(k).is_some_and(|g| *g > 0))
+            .map(|k| k as u8),
+    );
     order.sort_unstable_by(|&a, &b| {
         let (a, b) = (a as usize, b as usize);
         cost[a].cmp(&cost[b]).then(gain[b].cmp(&gain[a])).then(a.cmp(&b))
@@ -158,7 +165,10 @@ fn point(menus: &Menus, user: usize, v: u8) -> (i64, i64) {
     if v == u8::MAX {
         (0, 0)
     } else {
-        (c.get(v as usize).copied().unwrap_or(0), g.get(v as usize).copied().unwrap_or(0))
+        (
+            c.get(v as usize).copied().unwrap_or(0),
+            g.get(v as usize).copied().unwrap_or(0),
+        )
     }
 }
 
@@ -182,7 +192,11 @@ pub fn allocate(menus: &Menus, budget: i64) -> Allocation {
             let (c2, g2) = point(menus, u, pair[1]);
             let (dcost, dgain) = (c2 - c1, g2 - g1);
             segments.push(Segment {
-                slope: if dcost == 0 { f64::INFINITY } else { dgain as f64 / dcost as f64 },
+                slope: if dcost == 0 {
+                    f64::INFINITY
+                } else {
+                    dgain as f64 / dcost as f64
+                },
                 dcost,
                 dgain,
                 user: u as u32,
@@ -212,7 +226,10 @@ pub fn allocate(menus: &Menus, budget: i64) -> Allocation {
             break;
         }
         let mid = lo + (hi - lo) / 2;
-        segments.get_mut(lo..hi).unwrap_or(&mut []).select_nth_unstable_by(mid - lo, steeper);
+        segments
+            .get_mut(lo..hi)
+            .unwrap_or(&mut [])
+            .select_nth_unstable_by(mid - lo, steeper);
         let (cost, gain) = segments
             .get(lo..mid)
             .unwrap_or(&[])
@@ -227,7 +244,12 @@ pub fn allocate(menus: &Menus, budget: i64) -> Allocation {
         }
     }
     // The boundary: the steepest segment not taken sets λ and the LP's fractional part.
-    let boundary = segments.get(lo..).unwrap_or(&[]).iter().min_by(|a, b| steeper(a, b)).copied();
+    let boundary = segments
+        .get(lo..)
+        .unwrap_or(&[])
+        .iter()
+        .min_by(|a, b| steeper(a, b))
+        .copied();
     let (lambda, lp_bound) = match boundary {
         Some(b) if remaining >= 0 && b.dcost > 0 => (b.slope, taken_gain as f64 + remaining as f64 * b.slope),
         _ => (0.0, taken_gain as f64),
@@ -243,7 +265,11 @@ pub fn allocate(menus: &Menus, budget: i64) -> Allocation {
     let mut total_cost = 0i64;
     let mut total_gain = 0i64;
     for (u, step) in reached.iter().enumerate() {
-        let v = hull.vertex.get(hull.starts[u] as usize + *step as usize).copied().unwrap_or(u8::MAX);
+        let v = hull
+            .vertex
+            .get(hull.starts[u] as usize + *step as usize)
+            .copied()
+            .unwrap_or(u8::MAX);
         let (c, g) = point(menus, u, v);
         total_cost += c;
         total_gain += g;
@@ -325,7 +351,10 @@ pub fn lp_bound(menus: &Menus, budget: i64) -> f64 {
     let mut base_cost = 0;
     let mut base_gain = 0;
     for u in 0..menus.users() {
-        let vs = hull.vertex.get(hull.starts[u] as usize..hull.starts[u + 1] as usize).unwrap_or(&[]);
+        let vs = hull
+            .vertex
+            .get(hull.starts[u] as usize..hull.starts[u + 1] as usize)
+            .unwrap_or(&[]);
         if let Some(v) = vs.first() {
             let (c, g) = point(menus, u, *v);
             base_cost += c;
@@ -335,7 +364,15 @@ pub fn lp_bound(menus: &Menus, budget: i64) -> f64 {
             let (c1, g1) = point(menus, u, p[0]);
             let (c2, g2) = point(menus, u, p[1]);
             let dc = c2 - c1;
-            segs.push((if dc == 0 { f64::INFINITY } else { (g2 - g1) as f64 / dc as f64 }, dc, g2 - g1));
+            segs.push((
+                if dc == 0 {
+                    f64::INFINITY
+                } else {
+                    (g2 - g1) as f64 / dc as f64
+                },
+                dc,
+                g2 - g1,
+            ));
         }
     }
     segs.sort_by(|a, b| b.0.total_cmp(&a.0));
@@ -389,7 +426,10 @@ mod tests {
                 .map(|pct: &f64| {
                     let v = (pct / 100.0 * aov).min(cap);
                     let p = (p0 * (e * v / aov).exp()).min(0.95);
-                    (((p * v) * 100.0).round() as i64, (((p - p0) * aov) * 100.0).round() as i64)
+                    (
+                        ((p * v) * 100.0).round() as i64,
+                        (((p - p0) * aov) * 100.0).round() as i64,
+                    )
                 })
                 .collect();
             m.push_user(menu);
@@ -411,8 +451,16 @@ mod tests {
                 let a = allocate(&m, budget);
                 let bound = lp_bound(&m, budget);
                 assert!(a.total_cost <= budget, "over budget: {} > {budget}", a.total_cost);
-                assert!(a.total_gain as f64 >= 0.995 * bound, "n={n} share={share}: {} < 99.5% of {bound}", a.total_gain);
-                assert!((a.lp_bound - bound).abs() <= 1e-6 * bound.max(1.0) + 1.0, "bounds differ: {} vs {bound}", a.lp_bound);
+                assert!(
+                    a.total_gain as f64 >= 0.995 * bound,
+                    "n={n} share={share}: {} < 99.5% of {bound}",
+                    a.total_gain
+                );
+                assert!(
+                    (a.lp_bound - bound).abs() <= 1e-6 * bound.max(1.0) + 1.0,
+                    "bounds differ: {} vs {bound}",
+                    a.lp_bound
+                );
             }
         }
     }
@@ -428,7 +476,11 @@ mod tests {
         e.push_user([(100, -5), (200, 0)]);
         e.push_user([(0, 50), (10, 40)]);
         let a = allocate(&e, 1_000);
-        assert_eq!(a.choice, vec![None, None, Some(0)], "free offers with gain are taken, losing ones never");
+        assert_eq!(
+            a.choice,
+            vec![None, None, Some(0)],
+            "free offers with gain are taken, losing ones never"
+        );
         assert_eq!((a.total_cost, a.total_gain), (0, 50));
         let empty = Menus::with_capacity(0, 0);
         assert_eq!(allocate(&empty, 100).choice.len(), 0);

@@ -69,7 +69,7 @@ pub fn user_event(row: &str, line: u64, now: Millis) -> Result<Event, EventError
 
 pub fn user_row_event(user: User, line: u64, now: Millis) -> Result<Event, EventError> {
     let raw = RawEvent {
-        id: format!("row-{line}"),
+        id: Arc::from(format!("row-{line}").as_str()),
         kind: Arc::from("batch"),
         at: now,
         user: Some(user),
@@ -304,7 +304,10 @@ impl<'r> BatchRun<'r> {
         let campaign = self.campaign();
         let segment = *self.segments.get(eligible_index)? as usize;
         let user_id = event.user.as_ref().map(|u| u.id.clone());
-        let event_id = self.rows.get(eligible_index).map_or_else(|| event.id.clone(), |r| r.event_id.clone());
+        let event_id = self
+            .rows
+            .get(eligible_index)
+            .map_or_else(|| event.id.clone(), |r| r.event_id.clone());
         let mut d = Decision::new(self.now, Trigger::Batch, event_id, user_id);
         d.tz = campaign.tz;
         let segment_name = campaign

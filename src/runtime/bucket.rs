@@ -68,8 +68,18 @@ mod tests {
     fn growthbook_vectors() {
         assert_eq!(fnv1a32(b"seeda"), 717_764_279);
         assert_eq!(fnv1a32(b"717764279"), 2_503_390_505);
-        for (seed, id, want) in [("seed", "a", 0.0505), ("seed", "b", 0.2696), ("foo", "ab", 0.2575), ("foo", "def", 0.2019), ("foo", "1", 0.5844)] {
-            assert!((hash_v2(seed, id) - want).abs() < 1e-12, "hash({seed}, {id}) = {}", hash_v2(seed, id));
+        for (seed, id, want) in [
+            ("seed", "a", 0.0505),
+            ("seed", "b", 0.2696),
+            ("foo", "ab", 0.2575),
+            ("foo", "def", 0.2019),
+            ("foo", "1", 0.5844),
+        ] {
+            assert!(
+                (hash_v2(seed, id) - want).abs() < 1e-12,
+                "hash({seed}, {id}) = {}",
+                hash_v2(seed, id)
+            );
         }
     }
 

@@ -115,7 +115,10 @@ pub fn parse_code(input: &str) -> Result<String, CodeError> {
     }
     let mut values = Vec::with_capacity(count);
     for (i, c) in body.chars().enumerate() {
-        let v = u8::try_from(c).ok().and_then(value).ok_or(CodeError::Character(c, i + 1))?;
+        let v = u8::try_from(c)
+            .ok()
+            .and_then(value)
+            .ok_or(CodeError::Character(c, i + 1))?;
         values.push(v);
     }
     let (random, check) = values.split_at(RANDOM_CHARS);
@@ -136,7 +139,11 @@ mod tests {
         let code = m.mint();
         assert_eq!(code.len(), 23);
         assert!(code.starts_with("MNT-"));
-        assert!(code.chars().filter(|c| *c != '-').all(|c| ALPHABET.contains(&(c as u8))));
+        assert!(
+            code.chars()
+                .filter(|c| *c != '-')
+                .all(|c| ALPHABET.contains(&(c as u8)))
+        );
         assert_eq!(parse_code(&code), Ok(code.clone()));
     }
 

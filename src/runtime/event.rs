@@ -27,6 +27,74 @@ fn opt_money<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Fen>, D::Error> {
     .transpose()
 }
 
+/// Shares the text of low-cardinality values (event types, tiers, categories, score
+/// names) instead of allocating it for every event. Bounded: past `INTERN_LIMIT` distinct
+/// values, new ones are simply allocated.
+fn intern(s: &str) -> Arc<str> {
+    const INTERN_LIMIT: usize = 4096;
+    thread_local! {
+        static TABLE: std::cell::RefCell<foldhash::HashMap<Box<str>, Arc<str>>> = Default::default();
+    }
+    if s.len() > 32 {
+        return Arc::from(s);
+    }
+    TABLE.with(|t| {
+        let mut t = t.borrow_mut();
+        if let Some(a) = t.get(s) {
+            return a.clone();
+        }
+        let a: Arc<str> = Arc::from(s);
+        if t.len() < INTERN_LIMIT {
+            t.insert(Box::from(s), a.clone());
+        }
+        a
+    })
+}
+
+fn interned<'de, D: Deserializer<'de>>(d: D) -> Result<Arc<str>, D::Error> {
+    let s: std::borrow::Cow<'de, str> = Deserialize::deserialize(d)?;
+    Ok(intern(&s))
+}
+
+fn opt_interned<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Arc<str>>, D::Error> {
+    let s: Option<std::borrow::Cow<'de, str>> = Deserialize::deserialize(d)?;
+    Ok(s.map(|s| intern(&s)))
+}
+
+/// Scores by name, in the order given.
+pub type ScoreList = Vec<(Arc<str>, f64)>;
+
+/// Scores as a short list with shared names.
+fn scores_list<'de, D: Deserializer<'de>>(d: D) -> Result<Option<ScoreList>, D::Error> {
+    struct V;
+    impl<'de> serde::de::Visitor<'de> for V {
+        type Value = Option<ScoreList>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("an object of numeric scores")
+        }
+        fn visit_none<E>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_unit<E>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_map(self)
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut out = Vec::with_capacity(4);
+            while let Some(k) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                let v: f64 = map
+                    .next_value()
+                    .map_err(|_| A::Error::custom(format!("score `{k}` must be a number")))?;
+                out.push((intern(&k), v));
+            }
+            Ok(Some(out))
+        }
+    }
+    d.deserialize_option(V)
+}
+
 fn arc_str<'de, D: Deserializer<'de>>(d: D) -> Result<Arc<str>, D::Error> {
     let s: std::borrow::Cow<'de, str> = Deserialize::deserialize(d)?;
     Ok(Arc::from(&*s))
@@ -39,8 +107,9 @@ fn opt_arc_str<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Arc<str>>, D::E
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct RawEvent {
-    pub id: String,
-    #[serde(rename = "type", deserialize_with = "arc_str")]
+    #[serde(deserialize_with = "arc_str")]
+    pub id: Arc<str>,
+    #[serde(rename = "type", deserialize_with = "interned")]
     pub kind: Arc<str>,
     #[serde(deserialize_with = "time")]
     pub at: Millis,
@@ -50,8 +119,8 @@ pub struct RawEvent {
     pub item: Option<Item>,
     #[serde(default)]
     pub cart: Option<Cart>,
-    #[serde(default)]
-    pub scores: Option<BTreeMap<String, f64>>,
+    #[serde(default, deserialize_with = "scores_list")]
+    pub scores: Option<Vec<(Arc<str>, f64)>>,
     /// `signal` events.
     #[serde(default)]
     pub name: Option<String>,
@@ -80,7 +149,7 @@ pub struct User {
     pub device_id: Option<Arc<str>>,
     pub tags: Vec<String>,
     /// Scores inside a user row of a batch run.
-    pub scores: Option<BTreeMap<String, f64>>,
+    pub scores: Option<Vec<(Arc<str>, f64)>>,
     pub extra: BTreeMap<String, serde_json::Value>,
 }
 
@@ -99,6 +168,8 @@ with!(OptTime, Option<Millis>, opt_time);
 with!(OptMoney, Option<Fen>, opt_money);
 with!(OptArcStr, Option<Arc<str>>, opt_arc_str);
 with!(ArcStr, Arc<str>, arc_str);
+with!(OptInterned, Option<Arc<str>>, opt_interned);
+with!(Scores, Option<ScoreList>, scores_list);
 
 impl<'de> Deserialize<'de> for User {
     // Written by hand: `#[serde(flatten)]` buffers every field, and user rows are the
@@ -121,10 +192,10 @@ impl<'de> Deserialize<'de> for User {
                         "last_order_at" => u.last_order_at = map.next_value::<OptTime>()?.0,
                         "total_spend" => u.total_spend = map.next_value::<OptMoney>()?.0,
                         "avg_order_value" => u.avg_order_value = map.next_value::<OptMoney>()?.0,
-                        "ltv_tier" => u.ltv_tier = map.next_value::<OptArcStr>()?.0,
+                        "ltv_tier" => u.ltv_tier = map.next_value::<OptInterned>()?.0,
                         "device_id" => u.device_id = map.next_value::<OptArcStr>()?.0,
                         "tags" => u.tags = map.next_value::<Option<Vec<String>>>()?.unwrap_or_default(),
-                        "scores" => u.scores = map.next_value()?,
+                        "scores" => u.scores = map.next_value::<Scores>()?.0,
                         other => {
                             let v: serde_json::Value = map.next_value()?;
                             u.extra.insert(other.to_string(), v);
@@ -139,22 +210,47 @@ impl<'de> Deserialize<'de> for User {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+/// An item (listing) as events carry it; unknown keys go to `extra`.
+#[derive(Debug, Clone, Default)]
 pub struct Item {
-    #[serde(default, deserialize_with = "opt_arc_str")]
     pub id: Option<Arc<str>>,
-    #[serde(default, deserialize_with = "opt_arc_str")]
     pub category: Option<Arc<str>>,
-    #[serde(default, deserialize_with = "opt_money")]
     pub price: Option<Fen>,
-    #[serde(default, deserialize_with = "opt_arc_str")]
     pub seller_id: Option<Arc<str>>,
-    #[serde(default)]
     pub stock_age_days: Option<f64>,
-    #[serde(default)]
     pub qty: Option<f64>,
-    #[serde(flatten)]
     pub extra: BTreeMap<String, serde_json::Value>,
+}
+
+impl<'de> Deserialize<'de> for Item {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Item;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an item object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Item, A::Error> {
+                let mut it = Item::default();
+                while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                    match &*key {
+                        "id" => it.id = map.next_value::<OptArcStr>()?.0,
+                        "category" => it.category = map.next_value::<OptInterned>()?.0,
+                        "price" => it.price = map.next_value::<OptMoney>()?.0,
+                        "seller_id" => it.seller_id = map.next_value::<OptArcStr>()?.0,
+                        "stock_age_days" => it.stock_age_days = map.next_value()?,
+                        "qty" => it.qty = map.next_value()?,
+                        other => {
+                            let v: serde_json::Value = map.next_value()?;
+                            it.extra.insert(other.to_string(), v);
+                        }
+                    }
+                }
+                Ok(it)
+            }
+        }
+        d.deserialize_map(V)
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -174,7 +270,7 @@ pub struct Event {
     pub user: Option<User>,
     pub item: Option<Item>,
     pub cart: Option<Cart>,
-    pub scores: Vec<(String, f64)>,
+    pub scores: Vec<(Arc<str>, f64)>,
     pub signal: Option<(String, String, f64)>,
     pub code: Option<String>,
     pub order_id: Option<String>,
@@ -187,7 +283,12 @@ pub struct EventError(pub String);
 
 impl Event {
     pub fn from_json(line: &str) -> Result<Event, EventError> {
-        let raw: RawEvent = serde_json::from_str(line).map_err(|e| EventError(describe_json_error(&e)))?;
+        Event::from_slice(line.as_bytes())
+    }
+
+    /// From raw bytes: strings are checked as UTF-8 where JSON holds them.
+    pub fn from_slice(line: &[u8]) -> Result<Event, EventError> {
+        let raw: RawEvent = serde_json::from_slice(line).map_err(|e| EventError(describe_json_error(&e)))?;
         Event::from_raw(raw)
     }
 
@@ -212,7 +313,7 @@ impl Event {
         if &*raw.kind == "coupon_redeemed" && raw.code.is_none() {
             return Err(EventError("a `coupon_redeemed` event needs `code`".into()));
         }
-        let mut scores: Vec<(String, f64)> = raw.scores.unwrap_or_default().into_iter().collect();
+        let mut scores: Vec<(Arc<str>, f64)> = raw.scores.unwrap_or_default();
         if let Some(user_scores) = raw.user.as_ref().and_then(|u| u.scores.clone()) {
             for (k, v) in user_scores {
                 if !scores.iter().any(|(n, _)| *n == k) {
@@ -221,7 +322,7 @@ impl Event {
             }
         }
         Ok(Event {
-            id: Arc::from(raw.id.as_str()),
+            id: raw.id,
             kind: raw.kind,
             at: raw.at,
             user: raw.user,
@@ -235,7 +336,7 @@ impl Event {
     }
 
     pub fn score(&self, name: &str) -> Option<f64> {
-        self.scores.iter().find(|(n, _)| n == name).map(|(_, v)| *v)
+        self.scores.iter().find(|(n, _)| &**n == name).map(|(_, v)| *v)
     }
 }
 

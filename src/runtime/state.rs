@@ -6,7 +6,7 @@
 use super::eval::Facts;
 use super::event::Event;
 use crate::value::{Fen, Millis};
-use rustc_hash::FxHashMap as HashMap;
+use foldhash::HashMap;
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
@@ -222,7 +222,9 @@ impl MemoryState {
             if *at >= cutoff {
                 break;
             }
-            let Some((at, device, user)) = self.sightings.pop_front() else { break };
+            let Some((at, device, user)) = self.sightings.pop_front() else {
+                break;
+            };
             let mut relog = None;
             if let Some(seen) = self.devices.get_mut(&device) {
                 seen.retain(|(u, last)| {
