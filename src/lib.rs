@@ -1,4 +1,32 @@
 //! Mintage: a campaign-rules engine that mints coupons for consignment marketplaces.
+//!
+//! The pipeline: rule text is parsed ([`syntax`]), checked into a typed program
+//! ([`check`]), compiled into an evaluation graph ([`compile`]) and run ([`runtime`]).
+//!
+//! ```
+//! use mintage::runtime::{codes::CodeMinter, engine::{Rules, Runtime}, event::Event};
+//! use std::sync::Arc;
+//!
+//! let rules = mintage::load_str("welcome.mint", r#"
+//! campaign welcome {
+//!   window 2026-11-01 .. 2026-12-01 Asia/Shanghai
+//!   audience user.paid_orders == 0
+//!   rule first_look {
+//!     on view_item
+//!     once per user
+//!     give amount_off ¥10 valid 72h
+//!   }
+//! }
+//! "#).expect("the rules check");
+//!
+//! // Rules are immutable and shared; each runtime owns its state.
+//! let mut runtime = Runtime::new(Arc::new(rules), CodeMinter::seeded(1));
+//! let event = Event::from_json(r#"{"id": "e-1", "type": "view_item", "at": "2026-11-02T10:00:00+08:00",
+//!   "user": {"id": "u-1", "paid_orders": 0}}"#).expect("a valid event");
+//! let decision = runtime.decide(&event);
+//! assert_eq!(decision.coupons.len(), 1);
+//! assert_eq!(decision.coupons[0].amount, Some(1000)); // fen
+//! ```
 
 pub mod check;
 pub mod compile;
@@ -7,3 +35,52 @@ pub mod runtime;
 pub mod syntax;
 pub mod testing;
 pub mod value;
+
+use std::path::PathBuf;
+
+/// Why rules could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum RulesError {
+    #[error(transparent)]
+    Load(#[from] check::LoadError),
+    /// The rules have errors; each line is `file:line:col: error[CODE]: message`.
+    #[error("the rules have {} error(s):\n{}", .0.len(), .0.join("\n"))]
+    Invalid(Vec<String>),
+}
+
+fn build(sources: syntax::Sources) -> Result<runtime::engine::Rules, RulesError> {
+    let checked = check::check(sources, &check::CheckOptions::default());
+    match checked.program {
+        Some(program) => Ok(runtime::engine::Rules::new(program)),
+        None => Err(RulesError::Invalid(
+            checked
+                .diagnostics
+                .iter()
+                .filter(|d| d.is_error())
+                .map(|d| d.one_line(&checked.sources))
+                .collect(),
+        )),
+    }
+}
+
+/// Loads, checks and compiles rule files (folders mean every `*.mint` in them).
+pub fn load(paths: &[PathBuf]) -> Result<runtime::engine::Rules, RulesError> {
+    build(check::load_paths(paths)?)
+}
+
+/// The same from text in memory.
+pub fn load_str(name: &str, text: &str) -> Result<runtime::engine::Rules, RulesError> {
+    let mut sources = syntax::Sources::default();
+    sources.add(name, text);
+    build(sources)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn rules_are_shareable_across_threads() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<crate::runtime::engine::Rules>();
+        assert_send_sync::<crate::runtime::engine::Runtime>();
+    }
+}

@@ -441,3 +441,52 @@ fn coupon(campaign: &Campaign, spec: &OfferSpec, view: &OfferView, now: Millis, 
         Vec::new(),
     )
 }
+
+/// The result of a batch over users held in memory: a decision per eligible user.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub decisions: Vec<Decision>,
+    pub summary: Summary,
+}
+
+/// Runs a batch campaign over users already in memory (an embedding's `allocate`).
+pub fn plan(
+    rules: &Rules,
+    campaign: &str,
+    users: &[Event],
+    now: Millis,
+    budget: Option<Fen>,
+    minter: &mut super::codes::CodeMinter,
+    facts: &dyn Facts,
+) -> Result<Plan, BatchError> {
+    let mut run = BatchRun::new(rules, campaign, now, budget)?;
+    let started = std::time::Instant::now();
+    for (i, user) in users.iter().enumerate() {
+        run.add_row(user, facts, i as u64);
+    }
+    let read = started.elapsed();
+    let allocation = run.allocate();
+    let mut decisions = Vec::with_capacity(run.rows.len());
+    for index in 0..run.rows.len() {
+        let offered = allocation.choice.get(index).copied().flatten().is_some();
+        let row = run.rows.get(index).map(|r| r.offset as usize);
+        let decision = match (offered, row.and_then(|r| users.get(r))) {
+            (true, Some(event)) => run.decide(event, facts, index, &allocation),
+            _ => run.left_out(index),
+        };
+        if let Some(mut d) = decision {
+            for c in &mut d.coupons {
+                c.code = minter.mint();
+            }
+            decisions.push(d);
+        }
+    }
+    let timings = Timings {
+        read_and_value: u64::try_from(read.as_millis()).unwrap_or(u64::MAX),
+        ..Timings::default()
+    };
+    Ok(Plan {
+        decisions,
+        summary: run.summary(&allocation, timings),
+    })
+}

@@ -7,7 +7,7 @@ use super::codes::CodeMinter;
 use super::decision::{Action, Coupon, Decision, Revocation, Suppression, TraceEntry, Trigger};
 use super::eval::{Ctx, Evaluator};
 use super::event::Event;
-use super::state::{CouponStatus, IssuedCoupon, MemoryState, StateFacts, Timer};
+use super::state::{CouponStatus, IssuedCoupon, MemoryState, StateFacts, StateStore, Timer};
 use crate::check::program::{BudgetKind, Campaign, Funding, OfferSpec, Program, Rule, Validity};
 use crate::check::types::Field;
 use crate::compile::{Compiled, Key, KeyValue, Node, NodeId, OfferNodes, compile};
@@ -83,16 +83,18 @@ enum Mode {
     Skip,
 }
 
-/// An event runtime over in-memory state.
-pub struct Runtime {
+/// An event runtime over a state store (in memory by default).
+pub struct Runtime<S: StateStore = MemoryState> {
     rules: Arc<Rules>,
-    pub state: MemoryState,
+    pub state: S,
     minter: CodeMinter,
     eval: Evaluator,
     explain: bool,
     /// Per event: campaign audience results and arms, filled lazily.
     audience: Vec<Option<Result<(), String>>>,
     arms: Vec<Option<Option<usize>>>,
+    /// Timer decisions fired by `decide`, for `take_fired`.
+    fired: Vec<Decision>,
 }
 
 /// Where an issue happens: the event's data, the moment, and how.
@@ -104,11 +106,19 @@ struct IssueAt<'e> {
     limit_key: Arc<str>,
 }
 
-impl Runtime {
-    pub fn new(rules: Arc<Rules>, minter: CodeMinter) -> Runtime {
+impl Runtime<MemoryState> {
+    /// A runtime over fresh in-memory state.
+    pub fn new(rules: Arc<Rules>, minter: CodeMinter) -> Runtime<MemoryState> {
+        let state = MemoryState::with_horizon(rules.compiled.horizon_ms);
+        Runtime::with_store(rules, minter, state)
+    }
+}
+
+impl<S: StateStore> Runtime<S> {
+    /// A runtime over the given store (a durable ledger, or state kept between requests).
+    pub fn with_store(rules: Arc<Rules>, minter: CodeMinter, state: S) -> Runtime<S> {
         let eval = Evaluator::new(&rules.compiled.graph);
         let n = rules.compiled.program.campaigns.len();
-        let state = MemoryState::with_horizon(rules.compiled.horizon_ms);
         Runtime {
             rules,
             state,
@@ -117,6 +127,7 @@ impl Runtime {
             explain: false,
             audience: vec![None; n],
             arms: vec![None; n],
+            fired: Vec::new(),
         }
     }
 
@@ -138,7 +149,7 @@ impl Runtime {
             "tick" => {}
             "signal" => {
                 if let Some((name, key, value)) = &event.signal {
-                    self.state.signals.insert((name.clone(), key.clone()), *value);
+                    self.state.set_signal(name, key, *value);
                 }
             }
             _ => {
@@ -149,6 +160,36 @@ impl Runtime {
             }
         }
         out
+    }
+
+    /// One event's own decision, even when it is empty. Timers due before the event fire
+    /// first; their decisions wait in `take_fired`.
+    pub fn decide(&mut self, event: &Event) -> Decision {
+        let mut fired = Vec::new();
+        self.advance(event.at, &mut fired);
+        self.fired.extend(fired);
+        match &*event.kind {
+            "tick" => Decision::new(event.at, Trigger::Event, event.id.clone(), None),
+            "signal" => {
+                if let Some((name, key, value)) = &event.signal {
+                    self.state.set_signal(name, key, *value);
+                }
+                Decision::new(event.at, Trigger::Event, event.id.clone(), None)
+            }
+            _ => self.decide_event(event),
+        }
+    }
+
+    /// Fires the timers due by `now` (a service calls this on its clock).
+    pub fn tick(&mut self, now: Millis) -> Vec<Decision> {
+        let mut out = std::mem::take(&mut self.fired);
+        self.advance(now, &mut out);
+        out
+    }
+
+    /// Timer decisions that fired during `decide` calls, oldest first.
+    pub fn take_fired(&mut self) -> Vec<Decision> {
+        std::mem::take(&mut self.fired)
     }
 
     /// Fires every timer due at or before `t` and expires coupons.
@@ -196,7 +237,7 @@ impl Runtime {
         let Some(user_id) = user_id else { return d };
         // Events that an `unless` or `cancel timers on` names cancel pending timers.
         let kind = event.kind.clone();
-        self.state.cancel(&user_id, |rule_id| {
+        self.state.cancel(&user_id, &mut |rule_id| {
             let Some(rn) = compiled.rules.get(rule_id as usize) else {
                 return false;
             };
@@ -383,7 +424,7 @@ impl Runtime {
         d
     }
 
-    fn ctx<'a>(&'a self, event: &'a Event, now: Millis, facts: &'a StateFacts<'a>) -> Ctx<'a> {
+    fn ctx<'a>(&'a self, event: &'a Event, now: Millis, facts: &'a StateFacts<'a, S>) -> Ctx<'a> {
         Ctx {
             event,
             now,
@@ -500,8 +541,7 @@ impl Runtime {
         };
         let count = self
             .state
-            .users
-            .get(user)
+            .user(user)
             .and_then(|u| u.counters.get(&(rule_id, key.clone())))
             .copied()
             .unwrap_or(0);
@@ -597,8 +637,7 @@ impl Runtime {
             };
             let codes: Vec<String> = self
                 .state
-                .users
-                .get(&user)
+                .user(&user)
                 .map(|u| {
                     u.coupons
                         .iter()
@@ -649,7 +688,7 @@ impl Runtime {
     fn mint_unique(&mut self) -> String {
         loop {
             let code = self.minter.mint();
-            if !self.state.codes.contains_key(&code) {
+            if !self.state.code_exists(&code) {
                 return code;
             }
         }

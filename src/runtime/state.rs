@@ -85,11 +85,75 @@ impl MemoryState {
         }
     }
 
-    pub fn user_mut(&mut self, id: &Arc<str>) -> &mut UserState {
+    /// Forgets issue times older than `cutoff` for one user (called as they are added).
+    fn trim_issued(u: &mut UserState, cutoff: Millis) {
+        while u.issued.front().is_some_and(|(at, _)| *at < cutoff) {
+            u.issued.pop_front();
+        }
+    }
+}
+
+/// Where the runtime keeps its state. `MemoryState` keeps it in memory for `replay`,
+/// tests and embedding; a durable store (a ledger) implements the same operations.
+pub trait StateStore {
+    fn user(&self, id: &str) -> Option<&UserState>;
+    fn user_mut(&mut self, id: &Arc<str>) -> &mut UserState;
+    /// Schedules a timer; returns its key.
+    fn schedule(&mut self, due: Millis, timer: Timer) -> (Millis, u64);
+    fn has_pending(&self, user: &str, rule: u32) -> bool;
+    /// The earliest pending timer's due time.
+    fn due_time(&self) -> Option<Millis>;
+    /// Removes and returns the earliest timer due at or before `t`.
+    fn pop_due(&mut self, t: Millis) -> Option<Timer>;
+    /// Cancels the user's pending timers of the rules `cancels` names.
+    fn cancel(&mut self, user: &str, cancels: &mut dyn FnMut(u32) -> bool);
+    /// Records that `user` was seen on `device` at `at`.
+    fn sight(&mut self, device: &Arc<str>, user: &Arc<str>, at: Millis);
+    /// Distinct users other than `user` seen on `device` at or after `since`.
+    fn other_users_on_device(&self, device: &str, user: &str, since: Millis) -> u32;
+    fn signal(&self, name: &str, key: &str) -> Option<f64>;
+    fn set_signal(&mut self, name: &str, key: &str, value: f64);
+    /// Face value reserved by a campaign's unsettled coupons.
+    fn reserved(&self, campaign: u32) -> Fen;
+    /// Records an issued coupon: reserves its budget, indexes its code.
+    fn record_issue(&mut self, user: &Arc<str>, coupon: IssuedCoupon);
+    /// Moves a coupon out of `Issued`, releasing its budget unless it was redeemed.
+    fn settle(&mut self, code: &str, status: CouponStatus) -> Option<IssuedCoupon>;
+    /// Expires coupons whose validity ended at or before `t`.
+    fn expire(&mut self, t: Millis);
+    /// Drops what no rule can look back to any more.
+    fn prune(&mut self, t: Millis, horizon: Millis);
+    fn code_exists(&self, code: &str) -> bool;
+}
+
+impl StateStore for MemoryState {
+    fn user(&self, id: &str) -> Option<&UserState> {
+        self.users.get(id)
+    }
+
+    fn signal(&self, name: &str, key: &str) -> Option<f64> {
+        self.signals.get(&(name.to_string(), key.to_string())).copied()
+    }
+
+    fn set_signal(&mut self, name: &str, key: &str, value: f64) {
+        self.signals.insert((name.to_string(), key.to_string()), value);
+    }
+
+    fn code_exists(&self, code: &str) -> bool {
+        self.codes.contains_key(code)
+    }
+
+    fn other_users_on_device(&self, device: &str, user: &str, since: Millis) -> u32 {
+        self.devices.get(device).map_or(0, |seen| {
+            seen.iter().filter(|(u, at)| &**u != user && *at >= since).count() as u32
+        })
+    }
+
+    fn user_mut(&mut self, id: &Arc<str>) -> &mut UserState {
         self.users.entry(id.clone()).or_default()
     }
 
-    pub fn schedule(&mut self, due: Millis, timer: Timer) -> (Millis, u64) {
+    fn schedule(&mut self, due: Millis, timer: Timer) -> (Millis, u64) {
         self.next_timer += 1;
         let key = (due, self.next_timer);
         let user = timer.user.clone();
@@ -99,14 +163,14 @@ impl MemoryState {
         key
     }
 
-    pub fn has_pending(&self, user: &str, rule: u32) -> bool {
+    fn has_pending(&self, user: &str, rule: u32) -> bool {
         self.users
             .get(user)
             .is_some_and(|u| u.pending.iter().any(|(r, _)| *r == rule))
     }
 
     /// Removes and returns the earliest timer due at or before `t`.
-    pub fn pop_due(&mut self, t: Millis) -> Option<Timer> {
+    fn pop_due(&mut self, t: Millis) -> Option<Timer> {
         let key = *self.timers.keys().next()?;
         if key.0 > t {
             return None;
@@ -118,12 +182,12 @@ impl MemoryState {
         Some(timer)
     }
 
-    pub fn due_time(&self) -> Option<Millis> {
+    fn due_time(&self) -> Option<Millis> {
         self.timers.keys().next().map(|k| k.0)
     }
 
     /// Cancels the user's pending timers whose rule `cancels` says so.
-    pub fn cancel(&mut self, user: &str, mut cancels: impl FnMut(u32) -> bool) {
+    fn cancel(&mut self, user: &str, cancels: &mut dyn FnMut(u32) -> bool) {
         let Some(u) = self.users.get_mut(user) else {
             return;
         };
@@ -140,7 +204,7 @@ impl MemoryState {
         }
     }
 
-    pub fn sight(&mut self, device: &Arc<str>, user: &Arc<str>, at: Millis) {
+    fn sight(&mut self, device: &Arc<str>, user: &Arc<str>, at: Millis) {
         let refreshed = match self.devices.get_mut(&**device) {
             Some(seen) => match seen.iter_mut().find(|(u, _)| Arc::ptr_eq(u, user) || **u == **user) {
                 Some(entry) => {
@@ -164,7 +228,7 @@ impl MemoryState {
         }
     }
 
-    pub fn record_issue(&mut self, user: &Arc<str>, coupon: IssuedCoupon) {
+    fn record_issue(&mut self, user: &Arc<str>, coupon: IssuedCoupon) {
         let campaign = coupon.campaign;
         *self.reserved.entry(campaign).or_default() += coupon.face_value;
         self.codes.insert(coupon.code.clone(), user.clone());
@@ -177,7 +241,7 @@ impl MemoryState {
     }
 
     /// Moves a coupon out of `Issued`, releasing its budget unless it was redeemed.
-    pub fn settle(&mut self, code: &str, status: CouponStatus) -> Option<IssuedCoupon> {
+    fn settle(&mut self, code: &str, status: CouponStatus) -> Option<IssuedCoupon> {
         let user = self.codes.get(code)?.clone();
         let u = self.users.get_mut(&user)?;
         let c = u.coupons.iter_mut().find(|c| c.code == code)?;
@@ -197,7 +261,7 @@ impl MemoryState {
     }
 
     /// Expires coupons whose validity ended at or before `t`.
-    pub fn expire(&mut self, t: Millis) {
+    fn expire(&mut self, t: Millis) {
         while let Some(((until, code), ())) = self.expiries.first_key_value() {
             if *until > t {
                 break;
@@ -212,7 +276,7 @@ impl MemoryState {
 
     /// Drops sightings older than `horizon` before `t`, walking only the entries that aged
     /// out since the last call (a time-ordered log), and issue times of the users seen.
-    pub fn prune(&mut self, t: Millis, horizon: Millis) {
+    fn prune(&mut self, t: Millis, horizon: Millis) {
         if t - self.last_prune < crate::value::HOUR_MS {
             return;
         }
@@ -250,31 +314,24 @@ impl MemoryState {
         }
     }
 
-    /// Forgets issue times older than `cutoff` for one user (called as they are added).
-    fn trim_issued(u: &mut UserState, cutoff: Millis) {
-        while u.issued.front().is_some_and(|(at, _)| *at < cutoff) {
-            u.issued.pop_front();
-        }
-    }
-
-    pub fn reserved(&self, campaign: u32) -> Fen {
+    fn reserved(&self, campaign: u32) -> Fen {
         self.reserved.get(&campaign).copied().unwrap_or(0)
     }
 }
 
 /// The state as the built-in functions see it; campaign names resolve to indexes.
-pub struct StateFacts<'a> {
-    pub state: &'a MemoryState,
+pub struct StateFacts<'a, S: StateStore + ?Sized> {
+    pub state: &'a S,
     pub campaigns: &'a [Arc<str>],
 }
 
-impl Facts for StateFacts<'_> {
+impl<S: StateStore + ?Sized> Facts for StateFacts<'_, S> {
     fn signal(&self, name: &str, key: &str) -> Option<f64> {
-        self.state.signals.get(&(name.to_string(), key.to_string())).copied()
+        self.state.signal(name, key)
     }
 
     fn coupons_issued(&self, user: &str, since: Millis, campaign: Option<&str>) -> u32 {
-        let Some(u) = self.state.users.get(user) else {
+        let Some(u) = self.state.user(user) else {
             return 0;
         };
         let wanted = campaign.map(|name| self.campaigns.iter().position(|c| &**c == name));
@@ -287,8 +344,6 @@ impl Facts for StateFacts<'_> {
     }
 
     fn other_users_on_device(&self, device: &str, user: &str, since: Millis) -> u32 {
-        self.state.devices.get(device).map_or(0, |seen| {
-            seen.iter().filter(|(u, at)| &**u != user && *at >= since).count() as u32
-        })
+        self.state.other_users_on_device(device, user, since)
     }
 }
