@@ -75,6 +75,10 @@ pub fn load_str(name: &str, text: &str) -> Result<runtime::engine::Rules, RulesE
     build(sources)
 }
 
+/// The runtime and embedding guide (`docs/runtime.md`); its Rust examples run as tests.
+#[doc = include_str!("../docs/runtime.md")]
+pub mod guide {}
+
 #[cfg(test)]
 mod tests {
     #[test]
