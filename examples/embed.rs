@@ -68,7 +68,14 @@ fn main() {
     }
     for (shard, d) in results_rx {
         for c in &d.coupons {
-            println!("shard {shard}: {} gets {} {} ({}), code {}", d.user_id.as_deref().unwrap_or("?"), c.campaign, c.rule, c.kind, c.code);
+            println!(
+                "shard {shard}: {} gets {} {} ({}), code {}",
+                d.user_id.as_deref().unwrap_or("?"),
+                c.campaign,
+                c.rule,
+                c.kind,
+                c.code
+            );
         }
         for r in &d.revoked {
             println!("shard {shard}: revoked {} ({})", r.code, r.reason);
@@ -87,8 +94,16 @@ fn main() {
             mintage::runtime::batch::user_event(&row, i, now).expect("a valid row")
         })
         .collect();
-    let plan = plan(&rules, "dormant_wakeup", &users, now, Some(2_000_00), &mut CodeMinter::seeded(7), &NoFacts)
-        .unwrap_or_else(|e| panic!("{e}"));
+    let plan = plan(
+        &rules,
+        "dormant_wakeup",
+        &users,
+        now,
+        Some(2_000_00),
+        &mut CodeMinter::seeded(7),
+        &NoFacts,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     println!(
         "batch: {} eligible, {} offered, expected cost ¥{}, expected gain ¥{}",
         plan.summary.eligible, plan.summary.offered, plan.summary.expected_cost, plan.summary.expected_gain

@@ -103,8 +103,11 @@ struct IssueAt<'e> {
     at: Millis,
     mode: Mode,
     arm: Option<usize>,
-    limit_key: Arc<str>,
+    limit_key: LimitKeyOf,
 }
+
+/// A limit's key and the end of its period.
+pub type LimitKeyOf = (Arc<str>, Millis);
 
 impl Runtime<MemoryState> {
     /// A runtime over fresh in-memory state.
@@ -507,16 +510,23 @@ impl<S: StateStore> Runtime<S> {
         arm
     }
 
-    fn limit_key(&mut self, keys: &[Key], campaign: &Campaign, event: &Event, at: Millis) -> Option<Arc<str>> {
+    /// The key a limit counts under, and until when the count matters (the end of a
+    /// `per day/week/month` period; forever otherwise).
+    fn limit_key(&mut self, keys: &[Key], campaign: &Campaign, event: &Event, at: Millis) -> Option<LimitKeyOf> {
         if keys.is_empty() {
-            return Some(Arc::from(""));
+            return Some((Arc::from(""), Millis::MAX));
         }
         let rules = self.rules.clone();
         let mut parts: Vec<String> = Vec::with_capacity(keys.len());
+        let mut until = Millis::MAX;
         for k in keys {
             match k {
                 Key::User => {}
-                Key::Day | Key::Week | Key::Month => parts.push(period_key(k, at, campaign.tz)),
+                Key::Day | Key::Week | Key::Month => {
+                    let (key, end) = period_key(k, at, campaign.tz);
+                    parts.push(key);
+                    until = until.min(end);
+                }
                 Key::Value(node) => {
                     let facts = StateFacts {
                         state: &self.state,
@@ -532,29 +542,29 @@ impl<S: StateStore> Runtime<S> {
                 }
             }
         }
-        Some(Arc::from(parts.join("\u{1f}").as_str()))
+        Some((Arc::from(parts.join("\u{1f}").as_str()), until))
     }
 
-    fn limit_reached(&self, rule_id: u32, rule: &Rule, user: &Arc<str>, key: &Arc<str>) -> bool {
+    fn limit_reached(&self, rule_id: u32, rule: &Rule, user: &Arc<str>, key: &LimitKeyOf) -> bool {
         let Some(limit) = &rule.limit else {
             return false;
         };
         let count = self
             .state
             .user(user)
-            .and_then(|u| u.counters.get(&(rule_id, key.clone())))
-            .copied()
-            .unwrap_or(0);
+            .and_then(|u| u.counters.get(&(rule_id, key.0.clone())))
+            .map_or(0, |(n, _)| *n);
         count >= limit.times
     }
 
-    fn count(&mut self, rule_id: u32, user: &Arc<str>, key: &Arc<str>) {
-        *self
-            .state
-            .user_mut(user)
-            .counters
-            .entry((rule_id, key.clone()))
-            .or_default() += 1;
+    fn count(&mut self, rule_id: u32, user: &Arc<str>, key: &LimitKeyOf, now: Millis) {
+        let counters = &mut self.state.user_mut(user).counters;
+        // Counts of periods that ended can go: they can never be reached again.
+        if counters.len() > 8 {
+            counters.retain(|_, (_, until)| *until > now);
+        }
+        let entry = counters.entry((rule_id, key.0.clone())).or_insert((0, key.1));
+        entry.0 += 1;
     }
 
     /// Issues (or withholds) the rule's coupon and actions. Returns whether a coupon was issued.
@@ -579,7 +589,7 @@ impl<S: StateStore> Runtime<S> {
         if at.mode == Mode::Holdout {
             // Held-out users count toward limits as if issued, so each rule reports once.
             suppress(d, "holdout");
-            self.count(rule_id, &user, &at.limit_key);
+            self.count(rule_id, &user, &at.limit_key, at.at);
             self.trace(d, campaign, rule, "suppressed", Some("holdout".into()));
             return false;
         }
@@ -612,7 +622,7 @@ impl<S: StateStore> Runtime<S> {
                 return false;
             }
         }
-        self.count(rule_id, &user, &at.limit_key);
+        self.count(rule_id, &user, &at.limit_key, at.at);
         let mut issued = false;
         if let Some(mut c) = coupon {
             c.code = self.mint_unique();
@@ -941,20 +951,33 @@ fn for_each_candidate(compiled: &Compiled, event: &Event, mut f: impl FnMut(u32)
     }
 }
 
-fn period_key(k: &Key, at: Millis, tz: chrono_tz::Tz) -> String {
-    use chrono::Datelike;
+/// The calendar period `at` falls in, in the campaign's zone, and when it ends.
+fn period_key(k: &Key, at: Millis, tz: chrono_tz::Tz) -> (String, Millis) {
+    use chrono::{Datelike, Days, Months, NaiveDate, TimeZone};
     let Some(t) = chrono::DateTime::from_timestamp_millis(at) else {
-        return String::new();
+        return (String::new(), Millis::MAX);
     };
-    let local = t.with_timezone(&tz);
-    match k {
-        Key::Day => local.format("%Y-%m-%d").to_string(),
+    let date = t.with_timezone(&tz).date_naive();
+    let (key, next): (String, Option<NaiveDate>) = match k {
+        Key::Day => (date.format("%Y-%m-%d").to_string(), date.checked_add_days(Days::new(1))),
         Key::Week => {
-            let w = local.iso_week();
-            format!("{}-W{:02}", w.year(), w.week())
+            let w = date.iso_week();
+            let monday = date.checked_sub_days(Days::new(u64::from(date.weekday().num_days_from_monday())));
+            (
+                format!("{}-W{:02}", w.year(), w.week()),
+                monday.and_then(|m| m.checked_add_days(Days::new(7))),
+            )
         }
-        _ => local.format("%Y-%m").to_string(),
-    }
+        _ => (
+            date.format("%Y-%m").to_string(),
+            date.with_day(1).and_then(|d| d.checked_add_months(Months::new(1))),
+        ),
+    };
+    let end = next
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .and_then(|n| tz.from_local_datetime(&n).earliest())
+        .map_or(Millis::MAX, |e| e.timestamp_millis());
+    (key, end)
 }
 
 pub fn field_name(f: &Field) -> String {

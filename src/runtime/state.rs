@@ -33,8 +33,8 @@ pub struct IssuedCoupon {
 #[derive(Debug, Default, Clone)]
 pub struct UserState {
     pub coupons: Vec<IssuedCoupon>,
-    /// (rule id, limit key) → coupons counted.
-    pub counters: HashMap<(u32, Arc<str>), u32>,
+    /// (rule id, limit key) → coupons counted, and until when the count matters.
+    pub counters: HashMap<(u32, Arc<str>), (u32, Millis)>,
     /// Issue times and campaigns, oldest first, for `coupons_issued(period)`.
     pub issued: VecDeque<(Millis, u32)>,
     /// Pending timers: (rule id, timer key in `MemoryState::timers`).
@@ -50,7 +50,7 @@ pub struct Timer {
     pub event: Arc<Event>,
     pub holdout: bool,
     pub arm: Option<usize>,
-    pub limit_key: Arc<str>,
+    pub limit_key: (Arc<str>, Millis),
 }
 
 #[derive(Debug, Default)]
