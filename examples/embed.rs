@@ -99,7 +99,7 @@ fn main() {
         "dormant_wakeup",
         &users,
         now,
-        Some(2_000_00),
+        Some(200_000), // fen: ¥2,000
         &mut CodeMinter::seeded(7),
         &NoFacts,
     )
