@@ -93,9 +93,20 @@ fn hash_node<H: Hasher>(n: &Node, state: &mut H) {
     }
 }
 
+/// Comparisons of one field with constants (`item.price >= ¥300`, `>= ¥500`, …): when
+/// one is needed, the field is read once and all are answered together.
+#[derive(Debug, Clone)]
+pub struct FieldGroup {
+    pub field: NodeId,
+    pub members: Vec<(NodeId, BinaryOp, Value)>,
+}
+
 #[derive(Debug, Default)]
 pub struct Graph {
     pub nodes: Vec<Node>,
+    pub groups: Vec<FieldGroup>,
+    /// Group of each node (`u32::MAX` for none).
+    pub group_of: Vec<u32>,
     /// Whether a node is worth memoising per event (it does work beyond a field read).
     pub memo: Vec<bool>,
     interned: HashMap<NodeKey, NodeId>,
@@ -121,6 +132,33 @@ impl Graph {
 
     pub fn is_empty(&self) -> bool {
         self.nodes.is_empty()
+    }
+
+    /// Groups the field-versus-constant comparisons by field (called once, after all
+    /// nodes are added).
+    pub fn build_groups(&mut self) {
+        let mut by_field: HashMap<NodeId, Vec<(NodeId, BinaryOp, Value)>> = HashMap::new();
+        for (i, node) in self.nodes.iter().enumerate() {
+            let Node::Binary(op, a, b) = node else { continue };
+            let comparison = matches!(op, BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge | BinaryOp::Eq | BinaryOp::Ne);
+            if let (true, Some(Node::Field(_)), Some(Node::Const(c))) = (comparison, self.nodes.get(*a as usize), self.nodes.get(*b as usize))
+                && !matches!(c, Value::List(_) | Value::Missing)
+            {
+                by_field.entry(*a).or_default().push((NodeId::try_from(i).unwrap_or(NodeId::MAX), *op, c.clone()));
+            }
+        }
+        self.group_of = vec![u32::MAX; self.nodes.len()];
+        let mut fields: Vec<_> = by_field.into_iter().filter(|(_, m)| m.len() > 1).collect();
+        fields.sort_by_key(|(f, _)| *f);
+        for (field, members) in fields {
+            let g = u32::try_from(self.groups.len()).unwrap_or(u32::MAX);
+            for (id, _, _) in &members {
+                if let Some(slot) = self.group_of.get_mut(*id as usize) {
+                    *slot = g;
+                }
+            }
+            self.groups.push(FieldGroup { field, members });
+        }
     }
 
     fn intern(&mut self, node: Node) -> NodeId {

@@ -34,18 +34,38 @@ impl KeyValue {
     }
 }
 
+/// Rule ids in decision order, with a copy of each rule's hot data beside them, so that
+/// matching walks memory in order instead of jumping into the rule table.
+#[derive(Debug, Clone, Default)]
+pub struct RuleList {
+    pub ids: Vec<u32>,
+    pub hot: Vec<super::HotRule>,
+}
+
+impl RuleList {
+    fn push(&mut self, id: u32) {
+        if self.ids.last() != Some(&id) {
+            self.ids.push(id);
+        }
+    }
+
+    pub fn fill(&mut self, table: &[super::HotRule]) {
+        self.hot = self.ids.iter().filter_map(|id| table.get(*id as usize).copied()).collect();
+    }
+}
+
 /// Rules of one trigger keyed by one field's value.
 #[derive(Debug, Clone)]
 pub struct FieldIndex {
     pub field: Field,
-    pub by_value: HashMap<KeyValue, Vec<u32>>,
+    pub by_value: HashMap<KeyValue, RuleList>,
 }
 
 /// The rules of one trigger event type, each list in decision order.
 #[derive(Debug, Default, Clone)]
 pub struct TriggerIndex {
     /// Rules that require no particular field value.
-    pub any: Vec<u32>,
+    pub any: RuleList,
     pub fields: Vec<FieldIndex>,
 }
 
@@ -67,19 +87,24 @@ impl TriggerIndex {
         };
         if let Some(index) = self.fields.get_mut(pos) {
             for v in values {
-                let list = index.by_value.entry(v.clone()).or_default();
-                if list.last() != Some(&id) {
-                    list.push(id);
-                }
+                index.by_value.entry(v.clone()).or_default().push(id);
             }
+        }
+    }
+
+    /// Copies the rules' hot data into the lists (after the rule table is built).
+    pub fn fill(&mut self, table: &[super::HotRule]) {
+        self.any.fill(table);
+        for f in &mut self.fields {
+            f.by_value.values_mut().for_each(|l| l.fill(table));
         }
     }
 
     /// Every rule id, for drawing.
     pub fn all(&self) -> Vec<u32> {
-        let mut ids = self.any.clone();
+        let mut ids = self.any.ids.clone();
         for f in &self.fields {
-            ids.extend(f.by_value.values().flatten());
+            ids.extend(f.by_value.values().flat_map(|l| l.ids.iter()));
         }
         ids.sort_unstable();
         ids.dedup();

@@ -69,7 +69,7 @@ pub struct BatchNodes {
     pub gain: NodeId,
 }
 
-pub use index::{FieldIndex, KeyValue, TriggerIndex};
+pub use index::{FieldIndex, KeyValue, RuleList, TriggerIndex};
 
 /// What matching needs of one rule, in one cache line: its campaign's window and the
 /// nodes of its audience and conditions (inline up to `INLINE`, else a range of `spill`).
@@ -262,8 +262,10 @@ pub fn compile(program: Program) -> Compiled {
         }));
     }
     let risk = program.risk.iter().map(|r| cond(&mut graph, &r.when)).collect();
+    graph.build_groups();
     let horizon_ms = horizon(&program);
     let hot = hot_path(&program, &campaigns, &rules);
+    triggers.values_mut().for_each(|t| t.fill(&hot.rules));
     Compiled {
         hot,
         program,

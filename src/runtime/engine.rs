@@ -10,7 +10,7 @@ use super::event::Event;
 use super::state::{CouponStatus, IssuedCoupon, MemoryState, StateFacts, StateStore, Timer};
 use crate::check::program::{BudgetKind, Campaign, Funding, OfferSpec, Program, Rule, Validity};
 use crate::check::types::Field;
-use crate::compile::{Compiled, Key, KeyValue, Node, NodeId, OfferNodes, compile};
+use crate::compile::{Compiled, HotRule, Key, KeyValue, Node, NodeId, OfferNodes, RuleList, compile};
 use crate::syntax::ast::OfferKind;
 use crate::value::{DAY_MS, Fen, Millis, Value};
 use std::sync::Arc;
@@ -55,23 +55,54 @@ impl Rules {
         let graph = &compiled.graph;
         let hot = &compiled.hot;
         let at = event.at;
-        for_each_candidate(compiled, event, |id| {
-            let Some(rule) = hot.rules.get(id as usize) else {
-                return;
-            };
-            if at < rule.start || at >= rule.end {
-                return;
+        // Evaluation order does not matter here (no state changes), so each index list is
+        // walked straight through, and only the matches are put in decision order.
+        let mut visit = |out: &mut Vec<u32>, ids: &[u32], hot_rules: &[HotRule]| {
+            for (id, rule) in ids.iter().zip(hot_rules) {
+                if at < rule.start || at >= rule.end {
+                    continue;
+                }
+                // No short-circuit: conditions are shared and memoised, so evaluating them
+                // all costs little, while data-dependent branches cost mispredictions.
+                let mut ok = true;
+                for n in rule.nodes(&hot.spill) {
+                    ok &= eval.truth(graph, *n, &ctx);
+                }
+                if ok {
+                    out.push(*id);
+                }
             }
-            // No short-circuit: conditions are shared and memoised, so evaluating them
-            // all costs little, while data-dependent branches cost mispredictions.
-            let mut ok = true;
-            for n in rule.nodes(&hot.spill) {
-                ok &= eval.truth(graph, *n, &ctx);
+        };
+        let Some(index) = compiled.triggers.get(&event.kind) else {
+            return;
+        };
+        // Each list yields a sorted run of matches; a rule is in one list only.
+        let mut n = 0;
+        visit(out, &index.any.ids, &index.any.hot);
+        for fi in &index.fields {
+            let value = super::eval::read_field(&fi.field, event);
+            if let Some(list) = KeyValue::of(&value).and_then(|k| fi.by_value.get(&k)) {
+                n += 1;
+                visit(out, &list.ids, &list.hot);
             }
-            if ok {
-                out.push(id);
+        }
+        if n > 0 {
+            // Back into decision order through a bitset of rule ids: cheaper than sorting.
+            let order = &mut eval.order;
+            order.resize(compiled.rules.len().div_ceil(64), 0);
+            for id in out.drain(..) {
+                if let Some(w) = order.get_mut((id / 64) as usize) {
+                    *w |= 1 << (id % 64);
+                }
             }
-        });
+            for (w, word) in order.iter_mut().enumerate() {
+                while *word != 0 {
+                    let b = word.trailing_zeros();
+                    out.push(u32::try_from(w * 64).unwrap_or(u32::MAX) + b);
+                    *word &= *word - 1;
+                }
+            }
+        }
     }
 }
 
@@ -914,13 +945,17 @@ fn candidates(compiled: &Compiled, event: &Event) -> Vec<u32> {
 }
 
 fn for_each_candidate(compiled: &Compiled, event: &Event, mut f: impl FnMut(u32)) {
+    for_each_hot(compiled, event, |id, _| f(id));
+}
+
+/// Like `for_each_candidate`, with each rule's hot data, read in list order.
+fn for_each_hot(compiled: &Compiled, event: &Event, mut f: impl FnMut(u32, &HotRule)) {
     let Some(index) = compiled.triggers.get(&event.kind) else {
         return;
     };
     // The rules needing no particular value, and for each indexed field the rules keyed
     // by this event's value; each list is sorted, so a k-way merge keeps decision order.
-    let mut lists: [&[u32]; 8] = [&[]; 8];
-    lists[0] = &index.any;
+    let mut lists: [&RuleList; 8] = [&index.any; 8];
     let mut n = 1;
     for fi in &index.fields {
         let value = super::eval::read_field(&fi.field, event);
@@ -932,22 +967,24 @@ fn for_each_candidate(compiled: &Compiled, event: &Event, mut f: impl FnMut(u32)
         }
     }
     if n == 1 {
-        index.any.iter().for_each(|id| f(*id));
+        index.any.ids.iter().zip(&index.any.hot).for_each(|(id, h)| f(*id, h));
         return;
     }
     let mut heads = [0usize; 8];
     loop {
         let mut best: Option<(usize, u32)> = None;
         for (k, list) in lists.iter().enumerate().take(n) {
-            if let Some(&id) = list.get(heads[k])
+            if let Some(&id) = list.ids.get(heads[k])
                 && best.is_none_or(|(_, b)| id < b)
             {
                 best = Some((k, id));
             }
         }
         let Some((k, id)) = best else { return };
+        if let Some(h) = lists[k].hot.get(heads[k]) {
+            f(id, h);
+        }
         heads[k] += 1;
-        f(id);
     }
 }
 

@@ -67,6 +67,12 @@ struct Slot {
 pub struct Evaluator {
     slots: Vec<Slot>,
     generation: u32,
+    /// Conditions answered this event, one bit per node, and their answers: matching
+    /// tests a few bits per rule instead of loading memo slots.
+    known: Vec<u64>,
+    truths: Vec<u64>,
+    /// Scratch bitset over rule ids, for putting matches in decision order.
+    pub order: Vec<u64>,
     /// The first field found missing since the last `reset`, for traces.
     pub missing: Option<Field>,
 }
@@ -75,6 +81,9 @@ impl Evaluator {
     pub fn new(graph: &Graph) -> Self {
         Evaluator {
             slots: vec![Slot::default(); graph.len()],
+            known: vec![0; graph.len().div_ceil(64)],
+            truths: vec![0; graph.len().div_ceil(64)],
+            order: Vec::new(),
             generation: 1,
             missing: None,
         }
@@ -82,6 +91,7 @@ impl Evaluator {
 
     /// Forgets all memoised results (a new event, or a new context).
     pub fn reset(&mut self) {
+        self.known.iter_mut().for_each(|w| *w = 0);
         self.generation = self.generation.wrapping_add(1);
         if self.generation == 0 {
             self.slots.iter_mut().for_each(|s| s.stamp = 0);
@@ -90,14 +100,49 @@ impl Evaluator {
         self.missing = None;
     }
 
+    #[inline(always)]
     pub fn truth(&mut self, graph: &Graph, id: NodeId, ctx: &Ctx<'_>) -> bool {
-        // The hot path of rule matching: a memoised condition answers without a clone.
-        if let Some(slot) = self.slots.get(id as usize)
-            && slot.stamp == self.generation
+        // The hot path of rule matching: an answered condition is two bits.
+        let (word, bit) = ((id / 64) as usize, 1u64 << (id % 64));
+        if let (Some(k), Some(t)) = (self.known.get(word), self.truths.get(word))
+            && k & bit != 0
         {
-            return matches!(slot.value, Value::Bool(true));
+            return t & bit != 0;
         }
-        matches!(self.eval(graph, id, ctx), Value::Bool(true))
+        if let Some(&g) = graph.group_of.get(id as usize)
+            && g != u32::MAX
+        {
+            self.answer_group(graph, g, ctx);
+            return self.truths.get(word).is_some_and(|t| t & bit != 0);
+        }
+        let answer = matches!(self.eval(graph, id, ctx), Value::Bool(true));
+        if let (Some(k), Some(t)) = (self.known.get_mut(word), self.truths.get_mut(word)) {
+            *k |= bit;
+            if answer {
+                *t |= bit;
+            } else {
+                *t &= !bit;
+            }
+        }
+        answer
+    }
+
+    /// Reads a group's field once and answers all its comparisons.
+    fn answer_group(&mut self, graph: &Graph, g: u32, ctx: &Ctx<'_>) {
+        let Some(group) = graph.groups.get(g as usize) else { return };
+        let value = self.eval(graph, group.field, ctx);
+        for (id, op, c) in &group.members {
+            let answer = matches!(binary(*op, &value, c, ctx.now), Value::Bool(true));
+            let (word, bit) = ((id / 64) as usize, 1u64 << (id % 64));
+            if let (Some(k), Some(t)) = (self.known.get_mut(word), self.truths.get_mut(word)) {
+                *k |= bit;
+                if answer {
+                    *t |= bit;
+                } else {
+                    *t &= !bit;
+                }
+            }
+        }
     }
 
     pub fn eval(&mut self, graph: &Graph, id: NodeId, ctx: &Ctx<'_>) -> Value {
