@@ -140,11 +140,18 @@ impl Graph {
         let mut by_field: HashMap<NodeId, Vec<(NodeId, BinaryOp, Value)>> = HashMap::new();
         for (i, node) in self.nodes.iter().enumerate() {
             let Node::Binary(op, a, b) = node else { continue };
-            let comparison = matches!(op, BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge | BinaryOp::Eq | BinaryOp::Ne);
-            if let (true, Some(Node::Field(_)), Some(Node::Const(c))) = (comparison, self.nodes.get(*a as usize), self.nodes.get(*b as usize))
+            let comparison = matches!(
+                op,
+                BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge | BinaryOp::Eq | BinaryOp::Ne
+            );
+            if let (true, Some(Node::Field(_)), Some(Node::Const(c))) =
+                (comparison, self.nodes.get(*a as usize), self.nodes.get(*b as usize))
                 && !matches!(c, Value::List(_) | Value::Missing)
             {
-                by_field.entry(*a).or_default().push((NodeId::try_from(i).unwrap_or(NodeId::MAX), *op, c.clone()));
+                by_field
+                    .entry(*a)
+                    .or_default()
+                    .push((NodeId::try_from(i).unwrap_or(NodeId::MAX), *op, c.clone()));
             }
         }
         self.group_of = vec![u32::MAX; self.nodes.len()];

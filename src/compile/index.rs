@@ -50,7 +50,11 @@ impl RuleList {
     }
 
     pub fn fill(&mut self, table: &[super::HotRule]) {
-        self.hot = self.ids.iter().filter_map(|id| table.get(*id as usize).copied()).collect();
+        self.hot = self
+            .ids
+            .iter()
+            .filter_map(|id| table.get(*id as usize).copied())
+            .collect();
     }
 }
 
@@ -162,21 +166,23 @@ fn equality(c: &Condition) -> Option<(Field, Vec<KeyValue>)> {
 
 /// The best index key of a rule: an item-category equality first (the most selective in
 /// a marketplace), then the one with the fewest accepted values.
-pub fn choose_key(conditions: &[Condition], audience: &[Condition]) -> Option<(Field, Vec<KeyValue>)> {
-    let mut best: Option<(Field, Vec<KeyValue>)> = None;
-    for c in conditions.iter().chain(audience.iter()) {
+/// Also says which condition it came from (its position in `audience` then
+/// `conditions`): being found through the index already proves it.
+pub fn choose_key(conditions: &[Condition], audience: &[Condition]) -> Option<((Field, Vec<KeyValue>), usize)> {
+    let mut best: Option<((Field, Vec<KeyValue>), usize)> = None;
+    for (position, c) in audience.iter().chain(conditions.iter()).enumerate() {
         let Some(candidate) = equality(c) else {
             continue;
         };
         let better = match &best {
             None => true,
-            Some((f, v)) => {
+            Some(((f, v), _)) => {
                 let rank = |field: &Field| usize::from(*field != Field::ItemCategory);
                 (rank(&candidate.0), candidate.1.len()) < (rank(f), v.len())
             }
         };
         if better {
-            best = Some(candidate);
+            best = Some((candidate, position));
         }
     }
     best

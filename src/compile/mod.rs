@@ -102,9 +102,12 @@ pub struct HotPath {
     pub spill: Vec<NodeId>,
 }
 
-fn hot_path(program: &Program, campaigns: &[CampaignNodes], rules: &[RuleNodes]) -> HotPath {
+/// `implied[rule]`: the condition (position in audience then conditions) its index key
+/// proves, left out of the hot path.
+fn hot_path(program: &Program, campaigns: &[CampaignNodes], rules: &[RuleNodes], implied: &[Option<usize>]) -> HotPath {
     let mut hot = HotPath::default();
-    for r in rules {
+    for (i, r) in rules.iter().enumerate() {
+        let skip = implied.get(i).copied().flatten();
         let (start, end) = program
             .campaigns
             .get(r.campaign)
@@ -115,7 +118,12 @@ fn hot_path(program: &Program, campaigns: &[CampaignNodes], rules: &[RuleNodes])
             .map(|c| c.audience.iter().map(|a| a.node))
             .into_iter()
             .flatten();
-        let nodes: Vec<NodeId> = audience.chain(r.conditions.iter().map(|c| c.node)).collect();
+        let nodes: Vec<NodeId> = audience
+            .chain(r.conditions.iter().map(|c| c.node))
+            .enumerate()
+            .filter(|(position, _)| Some(*position) != skip)
+            .map(|(_, n)| n)
+            .collect();
         let mut rule = HotRule {
             start,
             end,
@@ -209,6 +217,7 @@ pub fn compile(program: Program) -> Compiled {
     let mut rules = Vec::new();
     let mut batches = Vec::new();
     let mut triggers: HashMap<Arc<str>, TriggerIndex> = HashMap::new();
+    let mut implied: Vec<Option<usize>> = Vec::new();
     for (ci, c) in program.campaigns.iter().enumerate() {
         campaigns.push(CampaignNodes {
             audience: c.audience.iter().map(|a| cond(&mut graph, a)).collect(),
@@ -241,8 +250,12 @@ pub fn compile(program: Program) -> Compiled {
                     .collect(),
             });
             let key = index::choose_key(&r.conditions, &c.audience);
+            implied.push(key.as_ref().map(|(_, position)| *position));
             for t in &r.triggers {
-                triggers.entry(t.clone()).or_default().add(id, key.as_ref());
+                triggers
+                    .entry(t.clone())
+                    .or_default()
+                    .add(id, key.as_ref().map(|(k, _)| k));
             }
         }
         batches.push(c.batch.as_ref().map(|b| {
@@ -264,7 +277,7 @@ pub fn compile(program: Program) -> Compiled {
     let risk = program.risk.iter().map(|r| cond(&mut graph, &r.when)).collect();
     graph.build_groups();
     let horizon_ms = horizon(&program);
-    let hot = hot_path(&program, &campaigns, &rules);
+    let hot = hot_path(&program, &campaigns, &rules, &implied);
     triggers.values_mut().for_each(|t| t.fill(&hot.rules));
     Compiled {
         hot,

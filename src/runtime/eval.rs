@@ -129,7 +129,9 @@ impl Evaluator {
 
     /// Reads a group's field once and answers all its comparisons.
     fn answer_group(&mut self, graph: &Graph, g: u32, ctx: &Ctx<'_>) {
-        let Some(group) = graph.groups.get(g as usize) else { return };
+        let Some(group) = graph.groups.get(g as usize) else {
+            return;
+        };
         let value = self.eval(graph, group.field, ctx);
         for (id, op, c) in &group.members {
             let answer = matches!(binary(*op, &value, c, ctx.now), Value::Bool(true));
