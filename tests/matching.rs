@@ -24,7 +24,7 @@ fn naive(rules: &mintage::runtime::engine::Rules, event: &Event) -> Vec<u32> {
     for (id, rn) in compiled.rules.iter().enumerate() {
         let campaign = &compiled.program.campaigns[rn.campaign];
         let rule = &campaign.rules[rn.rule];
-        if !rule.triggers.iter().any(|t| *t == event.kind) {
+        if !rule.triggers.contains(&event.kind) {
             continue;
         }
         if let Some((start, end)) = campaign.window
