@@ -61,6 +61,8 @@ fn run_one(rules: &Arc<Rules>, sources: &Sources, test: &TestBlock) -> TestOutco
     let mut produced: Vec<Got> = Vec::new();
     let mut expected: Vec<(Expectation, String)> = Vec::new();
     let mut step_name = String::from("the start");
+    // The latest code each rule issued, for `"$coupon:RULE"` in later events.
+    let mut codes: Vec<(String, String)> = Vec::new();
     let mut counter = 0;
     let flush =
         |expected: &mut Vec<(Expectation, String)>, produced: &Vec<Got>, step: &str, failures: &mut Vec<String>| {
@@ -96,7 +98,8 @@ fn run_one(rules: &Arc<Rules>, sources: &Sources, test: &TestBlock) -> TestOutco
                     ev.insert("user".into(), Json::Object(user.clone()));
                 }
                 if let Some(body) = body {
-                    match serde_json::from_str::<Map<String, Json>>(body) {
+                    let body = substitute_codes(body, &codes);
+                    match serde_json::from_str::<Map<String, Json>>(&body) {
                         Ok(extra) => merge(&mut ev, extra),
                         Err(e) => {
                             out.failures
@@ -107,6 +110,7 @@ fn run_one(rules: &Arc<Rules>, sources: &Sources, test: &TestBlock) -> TestOutco
                 }
                 step_name = format!("`event {} at {}`", kind.text, at.text);
                 produced = run_event(&mut runtime, &Json::Object(ev), &mut out.failures, &step_name);
+                remember_codes(&produced, &mut codes);
             }
             TestStep::Tick(at, span) => {
                 flush(&mut expected, &produced, &step_name, &mut out.failures);
@@ -120,11 +124,30 @@ fn run_one(rules: &Arc<Rules>, sources: &Sources, test: &TestBlock) -> TestOutco
                     serde_json::json!({"id": format!("test-{counter}"), "type": "tick", "at": time_string(ms, tz)});
                 step_name = format!("`tick {}`", at.text);
                 produced = run_event(&mut runtime, &ev, &mut out.failures, &step_name);
+                remember_codes(&produced, &mut codes);
             }
             TestStep::Expect(e, span) => expected.push((e.clone(), sources.snippet(*span).trim().to_string())),
         }
     }
     flush(&mut expected, &produced, &step_name, &mut out.failures);
+    out
+}
+
+fn remember_codes(produced: &[Got], codes: &mut Vec<(String, String)>) {
+    for g in produced {
+        if let Some(c) = &g.coupon {
+            codes.retain(|(rule, _)| *rule != g.rule);
+            codes.push((g.rule.clone(), c.code.clone()));
+        }
+    }
+}
+
+/// Replaces `"$coupon:RULE"` in an event's JSON with the code that rule issued last.
+fn substitute_codes(body: &str, codes: &[(String, String)]) -> String {
+    let mut out = body.to_string();
+    for (rule, code) in codes {
+        out = out.replace(&format!("\"$coupon:{rule}\""), &format!("\"{code}\""));
+    }
     out
 }
 

@@ -204,3 +204,108 @@ fn graph_draws_dot_and_mermaid() {
     let o = mintage(&["graph", "rules/", "--format", "mermaid"]);
     assert!(stdout(&o).contains("double11.hot_category"));
 }
+
+#[test]
+fn batch_run_allocates_within_budget_and_reports() {
+    let summary = std::env::temp_dir().join(format!("mintage-summary-{}.json", std::process::id()));
+    let o = mintage(&[
+        "run",
+        "rules/",
+        "--campaign",
+        "dormant_wakeup",
+        "--users",
+        "examples/users/dormant_sample.jsonl",
+        "--now",
+        "2026-11-24T00:00:00+08:00",
+        "--budget",
+        "300",
+        "--seed",
+        "1",
+        "--summary",
+        summary.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let s: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&summary).unwrap()).unwrap();
+    assert_eq!(s["campaign"], "dormant_wakeup");
+    assert_eq!(s["users_read"], 200);
+    assert!(s["expected_cost"].as_f64().unwrap() <= 300.0);
+    assert!(s["gain_share_of_bound"].as_f64().unwrap() > 0.98);
+    let decisions: Vec<serde_json::Value> = stdout(&o).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(
+        decisions.len() as u64,
+        s["eligible"].as_u64().unwrap(),
+        "one decision per eligible user"
+    );
+    let offered = decisions
+        .iter()
+        .filter(|d| !d["coupons"].as_array().unwrap().is_empty())
+        .count() as u64;
+    assert_eq!(offered, s["offered"].as_u64().unwrap());
+    let cost: f64 = decisions
+        .iter()
+        .flat_map(|d| d["coupons"].as_array().unwrap().clone())
+        .map(|c| c["expected_cost"].as_f64().unwrap())
+        .sum();
+    assert!(cost <= 300.0 + 1e-6, "{cost}");
+    for d in &decisions {
+        assert_eq!(d["trigger"], "batch");
+        let left_out = d["suppressed"].as_array().unwrap();
+        assert!(left_out.is_empty() || left_out[0]["reason"] == "budget");
+    }
+}
+
+#[test]
+fn batch_run_reads_csv_and_skips_bad_rows() {
+    let csv = "id,paid_orders,last_order_at,avg_order_value,scores.p_convert,scores.price_sensitivity,scores.elasticity\n\
+               u-1,3,2026-05-01T10:00:00+08:00,2500,0.05,0.3,2.0\n\
+               u-2,2,2026-04-01T10:00:00+08:00,300,0.1,0.8,2.5\n\
+               u-3,two,2026-04-01T10:00:00+08:00,300,0.1,0.8,2.5\n\
+               u-4,5,2026-11-20T10:00:00+08:00,300,0.1,0.8,2.5\n";
+    let p = temp("users.csv", csv);
+    let o = mintage(&[
+        "run",
+        "rules/",
+        "--campaign",
+        "dormant_wakeup",
+        "--users",
+        p.to_str().unwrap(),
+        "--now",
+        "2026-11-24T00:00:00+08:00",
+        "--seed",
+        "2",
+    ]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("users.csv:4: skipped") && err.contains("`two` is not a number"),
+        "{err}"
+    );
+    let decisions: Vec<serde_json::Value> = stdout(&o).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let users: Vec<&str> = decisions.iter().map(|d| d["user_id"].as_str().unwrap()).collect();
+    assert_eq!(users, vec!["u-1", "u-2"], "u-4 ordered four days ago: not dormant");
+    assert_eq!(decisions[0]["coupons"][0]["segment"], "quality_seeker");
+    assert_eq!(decisions[1]["coupons"][0]["segment"], "price_sensitive");
+}
+
+#[test]
+fn batch_run_errors_are_clear() {
+    let o = mintage(&[
+        "run",
+        "rules/",
+        "--campaign",
+        "dormant_wakup",
+        "--users",
+        "examples/users/dormant_sample.jsonl",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("did you mean `dormant_wakeup`?"), "{}", stderr(&o));
+    let o = mintage(&[
+        "run",
+        "rules/",
+        "--campaign",
+        "double11",
+        "--users",
+        "examples/users/dormant_sample.jsonl",
+    ]);
+    assert!(stderr(&o).contains("not a batch campaign"), "{}", stderr(&o));
+}

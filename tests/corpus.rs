@@ -130,3 +130,32 @@ fn seed_rules_and_examples_are_clean_and_formatted() {
         assert!(all.is_empty(), "{dir}: {all:#?}");
     }
 }
+
+#[test]
+fn run_cases_pass_their_tests() {
+    for path in cases("run") {
+        let sources = mintage::check::load_paths(&[path.clone()]).unwrap();
+        let checked = check(sources, &CheckOptions::default());
+        let program = checked.program.unwrap_or_else(|| {
+            panic!(
+                "{}: {:?}",
+                path.display(),
+                checked
+                    .diagnostics
+                    .iter()
+                    .map(|d| d.message.clone())
+                    .collect::<Vec<_>>()
+            )
+        });
+        assert!(!program.tests.is_empty(), "{} has no tests", path.display());
+        for outcome in mintage::testing::run_all(&program) {
+            assert!(
+                outcome.passed(),
+                "{} `{}`:\n{}",
+                path.display(),
+                outcome.name,
+                outcome.failures.join("\n")
+            );
+        }
+    }
+}

@@ -22,6 +22,16 @@ pub struct Rules {
     pub campaign_ids: Vec<Arc<str>>,
 }
 
+impl std::fmt::Debug for Rules {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Rules")
+            .field("campaigns", &self.campaign_ids)
+            .field("rules", &self.compiled.rules.len())
+            .field("nodes", &self.compiled.graph.len())
+            .finish()
+    }
+}
+
 impl Rules {
     pub fn new(program: Program) -> Rules {
         let campaign_ids = program.campaigns.iter().map(|c| c.id.clone()).collect();
@@ -647,7 +657,13 @@ impl<S: StateStore> Runtime<S> {
             && coupon.is_some()
         {
             let ci = u32::try_from(rn.campaign).unwrap_or(u32::MAX);
-            if self.state.reserved(ci) + face > b.amount {
+            // Coupons this one revokes give their budget back first.
+            let released: Fen = self
+                .revocable(rn, rule, &user, at.at)
+                .iter()
+                .map(|(_, face)| face)
+                .sum();
+            if self.state.reserved(ci) - released + face > b.amount {
                 suppress(d, "budget");
                 self.trace(d, campaign, rule, "suppressed", Some("budget".into()));
                 return false;
@@ -677,16 +693,15 @@ impl<S: StateStore> Runtime<S> {
                 continue;
             };
             let codes: Vec<String> = self
-                .state
-                .user(&user)
-                .map(|u| {
-                    u.coupons
-                        .iter()
-                        .filter(|c| c.rule == target && c.status == CouponStatus::Issued && c.valid_until > at.at)
-                        .map(|c| c.code.clone())
-                        .collect()
+                .revocable(rn, rule, &user, at.at)
+                .into_iter()
+                .filter(|(code, _)| {
+                    self.state
+                        .user(&user)
+                        .is_some_and(|u| u.coupons.iter().any(|c| c.code == *code && c.rule == target))
                 })
-                .unwrap_or_default();
+                .map(|(code, _)| code)
+                .collect();
             for code in codes {
                 self.state.settle(&code, CouponStatus::Revoked);
                 d.revoked.push(Revocation {
@@ -724,6 +739,36 @@ impl<S: StateStore> Runtime<S> {
         // State changed: memoised state-dependent results (velocity…) are stale.
         self.eval.reset();
         issued
+    }
+
+    /// The user's coupons that this rule's `revoke` clauses would revoke now, with their
+    /// face values: still issued, still valid.
+    fn revocable(
+        &self,
+        rn: &crate::compile::RuleNodes,
+        rule: &Rule,
+        user: &Arc<str>,
+        at: Millis,
+    ) -> Vec<(String, Fen)> {
+        let compiled = &self.rules.compiled;
+        let targets: Vec<u32> = rule
+            .revokes
+            .iter()
+            .filter_map(|r| compiled.rule_id(rn.campaign, r.rule))
+            .collect();
+        if targets.is_empty() {
+            return Vec::new();
+        }
+        self.state
+            .user(user)
+            .map(|u| {
+                u.coupons
+                    .iter()
+                    .filter(|c| targets.contains(&c.rule) && c.status == CouponStatus::Issued && c.valid_until > at)
+                    .map(|c| (c.code.clone(), c.face_value))
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     fn mint_unique(&mut self) -> String {
