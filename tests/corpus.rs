@@ -134,7 +134,7 @@ fn seed_rules_and_examples_are_clean_and_formatted() {
 #[test]
 fn run_cases_pass_their_tests() {
     for path in cases("run") {
-        let sources = mintage::check::load_paths(&[path.clone()]).unwrap();
+        let sources = mintage::check::load_paths(std::slice::from_ref(&path)).unwrap();
         let checked = check(sources, &CheckOptions::default());
         let program = checked.program.unwrap_or_else(|| {
             panic!(
