@@ -7,6 +7,7 @@ use crate::syntax::span::{Sources, Span};
 use miette::{LabeledSpan, NamedSource, SourceSpan};
 use serde::Serialize;
 use std::fmt;
+use std::sync::Arc;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -64,12 +65,15 @@ impl Diagnostic {
     /// A miette report with the source attached, for human output.
     pub fn to_report(&self, sources: &Sources) -> miette::Report {
         let file = sources.get(self.span.file);
-        let (name, text) = file.map_or(("<unknown>".to_string(), String::new()), |f| {
-            (f.name.clone(), f.text.to_string())
-        });
+        // The text is shared and indexed by line, not copied or rescanned: a big file with
+        // many diagnostics renders in time proportional to what is shown.
+        let (name, text, lines) = file.map_or_else(
+            || ("<unknown>".to_string(), Arc::from(""), Arc::new(vec![0])),
+            |f| (f.name.clone(), f.text.clone(), sources.line_starts(self.span.file)),
+        );
         let rendered = Rendered {
             diagnostic: self.clone(),
-            source: NamedSource::new(name, text),
+            source: NamedSource::new(name, Indexed { text, lines }),
         };
         miette::Report::new(rendered)
     }
@@ -141,7 +145,7 @@ pub struct JsonDiagnostic {
 #[derive(Debug)]
 struct Rendered {
     diagnostic: Diagnostic,
-    source: NamedSource<String>,
+    source: NamedSource<Indexed>,
 }
 
 impl fmt::Display for Rendered {
@@ -151,6 +155,49 @@ impl fmt::Display for Rendered {
 }
 
 impl std::error::Error for Rendered {}
+
+/// Source text with the byte offsets of its line starts.
+#[derive(Debug)]
+struct Indexed {
+    text: Arc<str>,
+    lines: Arc<Vec<usize>>,
+}
+
+impl miette::SourceCode for Indexed {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
+        let len = self.text.len();
+        let (start, end) = (span.offset().min(len), (span.offset() + span.len()).min(len));
+        let line_of = |offset: usize| self.lines.partition_point(|s| *s <= offset).saturating_sub(1);
+        let first = line_of(start).saturating_sub(before);
+        let last = (line_of(end.saturating_sub(usize::from(end > start))) + after).min(self.lines.len() - 1);
+        let line_start = self.lines.get(first).copied().unwrap_or(0);
+        // With no lines before, the contents start at the span (as miette's own sources do),
+        // which is how the header gets its column.
+        let (from, column) = if before == 0 {
+            (start, start - line_start)
+        } else {
+            (line_start, 0)
+        };
+        let to = self
+            .lines
+            .get(last + 1)
+            .copied()
+            .map_or(len, |next| next.saturating_sub(1).max(from));
+        let data = self.text.as_bytes().get(from..to).unwrap_or(&[]);
+        Ok(Box::new(miette::MietteSpanContents::new(
+            data,
+            SourceSpan::new(from.into(), to - from),
+            first,
+            column,
+            last - first + 1,
+        )))
+    }
+}
 
 fn source_span(span: Span) -> SourceSpan {
     SourceSpan::new((span.start as usize).into(), span.len())

@@ -53,9 +53,15 @@ pub fn rules_text(campaigns: usize, seed: u64) -> String {
             "  window 2026-11-{day:02} 00:00 .. 2027-01-{day:02} 00:00 Asia/Shanghai\n"
         ));
         out.push_str(&format!("  budget ¥{} face value\n", 10_000 + r.below(90_000)));
+        // Rules that name a tier use the campaign's, if it has one (no contradictions).
+        let mut tier = None;
         match r.below(3) {
             0 => out.push_str("  audience user.paid_orders == 0\n"),
-            1 => out.push_str(&format!("  audience user.ltv_tier == \"{}\"\n", r.pick(TIERS))),
+            1 => {
+                let t = r.pick(TIERS);
+                tier = Some(t);
+                out.push_str(&format!("  audience user.ltv_tier == \"{t}\"\n"));
+            }
             _ => {}
         }
         for k in 0..5 {
@@ -71,11 +77,13 @@ pub fn rules_text(campaigns: usize, seed: u64) -> String {
                     "    when item.category == \"{a}\" and item.stock_age_days > {}\n",
                     10 * (1 + r.below(9))
                 )),
-                2 => out.push_str(&format!(
-                    "    when cart.total >= ¥{} and user.ltv_tier == \"{}\"\n",
-                    200 * (1 + r.below(10)),
-                    r.pick(TIERS)
-                )),
+                2 => {
+                    let (total, picked) = (200 * (1 + r.below(10)), r.pick(TIERS));
+                    let t = tier.unwrap_or(picked);
+                    out.push_str(&format!(
+                        "    when cart.total >= ¥{total} and user.ltv_tier == \"{t}\"\n"
+                    ))
+                }
                 _ => out.push_str(&format!(
                     "    when scores.p_convert < {:.2}\n",
                     0.05 + r.below(20) as f64 / 100.0

@@ -52,6 +52,8 @@ pub struct SourceFile {
 #[derive(Debug, Clone, Default)]
 pub struct Sources {
     files: Vec<SourceFile>,
+    /// Byte offsets of each file's line starts, made on first use.
+    lines: Vec<std::sync::OnceLock<Arc<Vec<usize>>>>,
 }
 
 impl Sources {
@@ -60,6 +62,7 @@ impl Sources {
             name: name.into(),
             text: text.into(),
         });
+        self.lines.push(std::sync::OnceLock::new());
         FileId::try_from(self.files.len() - 1).unwrap_or(FileId::MAX)
     }
 
@@ -74,6 +77,20 @@ impl Sources {
             .map(|(i, f)| (FileId::try_from(i).unwrap_or(FileId::MAX), f))
     }
 
+    /// Where each line of a file starts (line 1 at offset 0).
+    pub fn line_starts(&self, id: FileId) -> Arc<Vec<usize>> {
+        let Some(cell) = self.lines.get(id as usize) else {
+            return Arc::new(vec![0]);
+        };
+        cell.get_or_init(|| {
+            let text = self.get(id).map_or("", |f| &*f.text);
+            let mut starts = vec![0];
+            starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+            Arc::new(starts)
+        })
+        .clone()
+    }
+
     /// The source text a span covers ("" if it is out of range).
     pub fn snippet(&self, span: Span) -> &str {
         self.get(span.file)
@@ -86,9 +103,11 @@ impl Sources {
         let Some(file) = self.get(span.file) else {
             return (0, 0);
         };
-        let upto = file.text.get(..span.start as usize).unwrap_or("");
-        let line = upto.matches('\n').count() + 1;
-        let col = upto.rsplit('\n').next().map_or(0, |s| s.chars().count()) + 1;
+        let starts = self.line_starts(span.file);
+        let offset = (span.start as usize).min(file.text.len());
+        let line = starts.partition_point(|s| *s <= offset).max(1);
+        let line_start = starts.get(line - 1).copied().unwrap_or(0);
+        let col = file.text.get(line_start..offset).map_or(0, |s| s.chars().count()) + 1;
         (line, col)
     }
 
