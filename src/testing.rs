@@ -178,45 +178,55 @@ fn run_event(runtime: &mut Runtime, ev: &Json, failures: &mut Vec<String>, step:
     runtime.process(&event).iter().flat_map(describe).collect()
 }
 
+fn got(
+    kind: &'static str,
+    rule: &str,
+    line: String,
+    coupon: Option<&crate::runtime::decision::Coupon>,
+    reason: &str,
+) -> Got {
+    Got {
+        line,
+        kind,
+        rule: rule.to_string(),
+        coupon: coupon.cloned(),
+        reason: reason.to_string(),
+    }
+}
+
 fn describe(d: &Decision) -> Vec<Got> {
-    let mut out = Vec::new();
-    for c in &d.coupons {
-        out.push(Got {
-            line: format!("coupon {} {}", c.rule, coupon_words(c)),
-            kind: "coupon",
-            rule: c.rule.to_string(),
-            coupon: Some(c.clone()),
-            reason: String::new(),
-        });
-    }
-    for s in &d.suppressed {
-        out.push(Got {
-            line: format!("suppressed {} {}", s.rule, s.reason),
-            kind: "suppressed",
-            rule: s.rule.to_string(),
-            coupon: None,
-            reason: s.reason.to_string(),
-        });
-    }
-    for r in &d.revoked {
-        out.push(Got {
-            line: format!("revoked {} as {}", r.rule, r.reason),
-            kind: "revoked",
-            rule: r.rule.to_string(),
-            coupon: None,
-            reason: r.reason.to_string(),
-        });
-    }
-    for a in &d.actions {
-        out.push(Got {
-            line: format!("alert {}", a.target),
-            kind: "alert",
-            rule: a.target.to_string(),
-            coupon: None,
-            reason: String::new(),
-        });
-    }
-    out
+    let coupons = d.coupons.iter().map(|c| {
+        got(
+            "coupon",
+            &c.rule,
+            format!("coupon {} {}", c.rule, coupon_words(c)),
+            Some(c),
+            "",
+        )
+    });
+    let suppressed = d.suppressed.iter().map(|s| {
+        got(
+            "suppressed",
+            &s.rule,
+            format!("suppressed {} {}", s.rule, s.reason),
+            None,
+            &s.reason,
+        )
+    });
+    let revoked = d.revoked.iter().map(|r| {
+        got(
+            "revoked",
+            &r.rule,
+            format!("revoked {} as {}", r.rule, r.reason),
+            None,
+            &r.reason,
+        )
+    });
+    let alerts = d
+        .actions
+        .iter()
+        .map(|a| got("alert", &a.target, format!("alert {}", a.target), None, ""));
+    coupons.chain(suppressed).chain(revoked).chain(alerts).collect()
 }
 
 fn coupon_words(c: &crate::runtime::decision::Coupon) -> String {

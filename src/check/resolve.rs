@@ -27,6 +27,41 @@ pub const CONTRACT_EVENTS: &[&str] = &[
     "signal",
 ];
 
+/// Clauses that may be given once in a campaign or rule: reports the second of each.
+struct OnceOnly {
+    owner: String,
+    help: &'static str,
+    first: HashMap<&'static str, Span>,
+}
+
+impl OnceOnly {
+    fn new(owner: String, help: &'static str) -> Self {
+        OnceOnly {
+            owner,
+            help,
+            first: HashMap::new(),
+        }
+    }
+
+    /// Whether `what` was given before (and so is reported as `E013`).
+    fn seen(&mut self, diagnostics: &mut Vec<Diagnostic>, what: &'static str, span: Span) -> bool {
+        let Some(first) = self.first.insert(what, span) else {
+            return false;
+        };
+        diagnostics.push(
+            Diagnostic::new(
+                Code::RepeatedClause,
+                span,
+                format!("`{what}` is given twice in {}", self.owner),
+            )
+            .label("second")
+            .related(first, "first")
+            .help(self.help),
+        );
+        true
+    }
+}
+
 pub struct Resolver<'a> {
     pub sources: &'a Sources,
     pub diagnostics: Vec<Diagnostic>,
@@ -231,23 +266,7 @@ impl<'a> Resolver<'a> {
     }
 
     fn campaign(&mut self, c: &ast::Campaign) -> Option<Campaign> {
-        let mut once: HashMap<&'static str, Span> = HashMap::new();
-        let mut repeated = |me: &mut Self, what: &'static str, span: Span| -> bool {
-            if let Some(first) = once.insert(what, span) {
-                me.error(
-                    Diagnostic::new(
-                        Code::RepeatedClause,
-                        span,
-                        format!("`{what}` is given twice in campaign `{}`", c.name.text),
-                    )
-                    .label("second")
-                    .related(first, "first")
-                    .help("keep one of them"),
-                );
-                return true;
-            }
-            false
-        };
+        let mut once = OnceOnly::new(format!("campaign `{}`", c.name.text), "keep one of them");
         // The zone comes first: dates in every clause are read in it.
         let mut tz = chrono_tz::Asia::Shanghai;
         for clause in &c.clauses {
@@ -291,13 +310,13 @@ impl<'a> Resolver<'a> {
         for clause in &c.clauses {
             match clause {
                 CampaignClause::Window(w) => {
-                    if repeated(self, "window", w.span) {
+                    if once.seen(&mut self.diagnostics, "window", w.span) {
                         continue;
                     }
                     out.window = self.window(w, tz);
                 }
                 CampaignClause::Budget(b) => {
-                    if repeated(self, "budget", b.span) {
+                    if once.seen(&mut self.diagnostics, "budget", b.span) {
                         continue;
                     }
                     let amount = self.typed(&b.amount, &Type::Money, "a budget", tz);
@@ -319,7 +338,7 @@ impl<'a> Resolver<'a> {
                     } else {
                         "funding"
                     };
-                    if repeated(self, what, f.span) {
+                    if once.seen(&mut self.diagnostics, what, f.span) {
                         continue;
                     }
                     let funding = self.funding(f);
@@ -330,24 +349,24 @@ impl<'a> Resolver<'a> {
                     }
                 }
                 CampaignClause::Audience(e) => {
-                    if repeated(self, "audience", e.span) {
+                    if once.seen(&mut self.diagnostics, "audience", e.span) {
                         continue;
                     }
                     out.audience = self.condition(e, tz);
                 }
                 CampaignClause::Priority(p, span) => {
-                    if !repeated(self, "priority", *span) {
+                    if !once.seen(&mut self.diagnostics, "priority", *span) {
                         out.priority = *p;
                     }
                 }
                 CampaignClause::Exclusive(span) => {
-                    if !repeated(self, "exclusive", *span) {
+                    if !once.seen(&mut self.diagnostics, "exclusive", *span) {
                         out.exclusive = true;
                     }
                 }
                 CampaignClause::Batch(_) => {}
                 CampaignClause::Experiment(e) => {
-                    if !repeated(self, "experiment", e.span) {
+                    if !once.seen(&mut self.diagnostics, "experiment", e.span) {
                         experiment_ast = Some(e);
                     }
                 }
@@ -603,27 +622,14 @@ impl<'a> Resolver<'a> {
                 },
             }
         }
-        let mut once: HashMap<&'static str, Span> = HashMap::new();
-        let mut twice = |me: &mut Self, what: &'static str, span: Span| -> bool {
-            if let Some(first) = once.insert(what, span) {
-                me.error(
-                    Diagnostic::new(
-                        Code::RepeatedClause,
-                        span,
-                        format!("`{what}` is given twice in rule `{}`", r.name.text),
-                    )
-                    .label("second")
-                    .related(first, "first")
-                    .help("keep one of them (join conditions with `and`)"),
-                );
-                return true;
-            }
-            false
-        };
+        let mut once = OnceOnly::new(
+            format!("rule `{}`", r.name.text),
+            "keep one of them (join conditions with `and`)",
+        );
         for clause in &r.clauses {
             match clause {
                 RuleClause::On(names, span) => {
-                    if twice(self, "on", *span) {
+                    if once.seen(&mut self.diagnostics, "on", *span) {
                         continue;
                     }
                     for n in names {
@@ -632,7 +638,7 @@ impl<'a> Resolver<'a> {
                     }
                 }
                 RuleClause::Wait(w) => {
-                    if twice(self, "wait", w.span) {
+                    if once.seen(&mut self.diagnostics, "wait", w.span) {
                         continue;
                     }
                     let d = self.typed(&w.delay, &Type::Duration, "a wait", tz);
@@ -648,7 +654,7 @@ impl<'a> Resolver<'a> {
                     rule.conditions.extend(conds);
                 }
                 RuleClause::Limit(l) => {
-                    if twice(self, "once", l.span) {
+                    if once.seen(&mut self.diagnostics, "once", l.span) {
                         continue;
                     }
                     if l.times < 1 || l.times > i64::from(u32::MAX) {
@@ -665,7 +671,7 @@ impl<'a> Resolver<'a> {
                     });
                 }
                 RuleClause::Give(o) => {
-                    if twice(self, "give", o.span) {
+                    if once.seen(&mut self.diagnostics, "give", o.span) {
                         continue;
                     }
                     rule.offer = self.offer(o, tz, false);
@@ -696,7 +702,7 @@ impl<'a> Resolver<'a> {
                     });
                 }
                 RuleClause::ExclusiveWith(names, span) => {
-                    if twice(self, "exclusive", *span) {
+                    if once.seen(&mut self.diagnostics, "exclusive", *span) {
                         continue;
                     }
                     for n in names {
