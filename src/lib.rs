@@ -31,6 +31,7 @@
 pub mod check;
 pub mod compile;
 pub mod diagnostic;
+pub mod ledger;
 pub mod runtime;
 pub mod syntax;
 pub mod testing;

@@ -1,0 +1,241 @@
+//! What the ledger answers: the types a service or an embedding platform sees. They
+//! serialize to the JSON of the service's API (`docs/service.md`).
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value as Json;
+
+/// One event's decision as stored in the ledger.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Decided {
+    /// `d-` and 26 characters; every coupon of the decision carries it.
+    pub decision_id: String,
+    /// The version of the rules that decided (`Ledger::rules_version`).
+    pub rules_version: String,
+    /// The decision in the contract's form (coupons, revoked, actions, suppressed…).
+    pub decision: Json,
+    /// True when the event id had been decided before: this is the first answer again,
+    /// and nothing new was minted.
+    pub replayed: bool,
+}
+
+/// The answer to `decide`: the event's own decision, and the decisions of the user's
+/// timers that fell due before the event (they fire first).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct DecideOutcome {
+    #[serde(flatten)]
+    pub decided: Decided,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fired: Vec<Decided>,
+}
+
+/// The lifecycle of a coupon in the ledger.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum CouponState {
+    Issued,
+    /// Held by an order that is not paid yet (`redeem` with `"stage": "reserve"`).
+    Reserved,
+    Redeemed,
+    Expired,
+    Revoked,
+}
+
+impl CouponState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CouponState::Issued => "issued",
+            CouponState::Reserved => "reserved",
+            CouponState::Redeemed => "redeemed",
+            CouponState::Expired => "expired",
+            CouponState::Revoked => "revoked",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<CouponState> {
+        Some(match s {
+            "issued" => CouponState::Issued,
+            "reserved" => CouponState::Reserved,
+            "redeemed" => CouponState::Redeemed,
+            "expired" => CouponState::Expired,
+            "revoked" => CouponState::Revoked,
+            _ => return None,
+        })
+    }
+}
+
+/// A coupon as the ledger holds it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct CouponView {
+    pub code: String,
+    pub user_id: String,
+    pub status: CouponState,
+    pub decision_id: String,
+    /// The coupon in the contract's form (kind, amount, validity, funding…).
+    pub coupon: Json,
+    /// The order that holds or used it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub order_id: Option<String>,
+}
+
+/// An order line, for redemption.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct OrderItem {
+    pub id: String,
+    #[serde(default)]
+    pub category: Option<String>,
+    /// Unit price in yuan (at most 2 decimals).
+    pub price: f64,
+    #[serde(default)]
+    pub seller_id: Option<String>,
+    #[serde(default = "one")]
+    pub qty: u32,
+}
+
+fn one() -> u32 {
+    1
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Order {
+    pub id: String,
+    pub buyer_id: String,
+    pub items: Vec<OrderItem>,
+    /// Shipping fee in yuan (what a `free_shipping` coupon takes off).
+    #[serde(default)]
+    pub shipping: Option<f64>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    /// Hold the coupon for the order; `commit` or `rollback` later.
+    Reserve,
+    /// Reserve and commit at once (the order is paid).
+    #[default]
+    Commit,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct RedeemRequest {
+    pub code: String,
+    pub order: Order,
+    /// When the redemption happens (RFC 3339); the ledger's clock when absent.
+    #[serde(default)]
+    pub at: Option<String>,
+    #[serde(default)]
+    pub stage: Stage,
+}
+
+/// The discount an accepted redemption gives, split by who pays it (yuan).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Settlement {
+    pub discount: f64,
+    pub platform: f64,
+    pub seller: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gift: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub perk: Option<String>,
+}
+
+/// The answer to a redemption: accepted with its settlement, or rejected with a reason
+/// code (`invalid_code`, `unknown_code`, `expired`, `not_yet_valid`, `revoked`,
+/// `already_redeemed`, `not_owner`, `min_spend`, `category_scope`, `exclusive`,
+/// `risk:self_dealing`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct RedeemOutcome {
+    pub accepted: bool,
+    pub code: String,
+    pub order_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<CouponState>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub settlement: Option<Settlement>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// A human-readable explanation of the reason.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// True when this answers a retry of an earlier redemption of the same order.
+    pub replayed: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct RollbackOutcome {
+    pub order_id: String,
+    /// Each coupon the order held, with the status it has now.
+    pub coupons: Vec<(String, CouponState)>,
+}
+
+/// Per campaign: coupons by status and budget, in total and by experiment arm.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct CampaignStats {
+    pub campaign: String,
+    pub issued: u64,
+    pub redeemed: u64,
+    pub reserved: u64,
+    pub expired: u64,
+    pub revoked: u64,
+    /// The budget in yuan (`null`: none).
+    pub budget: Option<f64>,
+    /// Face value held by coupons not settled, and by redeemed ones (yuan).
+    pub budget_reserved: f64,
+    /// Face value of redeemed coupons (yuan).
+    pub budget_spent: f64,
+    /// Discounts given at redemption (yuan).
+    pub discount_given: f64,
+    pub by_arm: Vec<ArmStats>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct ArmStats {
+    pub arm: String,
+    pub issued: u64,
+    pub redeemed: u64,
+}
+
+/// Scopes an API key can hold.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum Scope {
+    Decide,
+    Redeem,
+    Admin,
+}
+
+impl Scope {
+    pub fn parse(s: &str) -> Option<Scope> {
+        match s.trim() {
+            "decide" => Some(Scope::Decide),
+            "redeem" => Some(Scope::Redeem),
+            "admin" => Some(Scope::Admin),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::Decide => "decide",
+            Scope::Redeem => "redeem",
+            Scope::Admin => "admin",
+        }
+    }
+}
+
+/// What the ledger holds in sum, for checks after a crash or a load: every figure that
+/// must be zero is named so.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct Audit {
+    pub coupons: u64,
+    pub decisions: u64,
+    /// Campaigns whose budget row differs from the sum of their coupons' face values.
+    pub budget_mismatches: Vec<String>,
+    /// Campaigns whose reserved face value is above their budget (overspend, fen).
+    pub overspent: Vec<(String, i64)>,
+    /// (user, rule, key) whose coupon count is above the rule's once-per limit.
+    pub limit_violations: Vec<String>,
+    /// Events decided more than once.
+    pub duplicate_decisions: u64,
+}
+
