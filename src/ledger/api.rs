@@ -238,4 +238,3 @@ pub struct Audit {
     /// Events decided more than once.
     pub duplicate_decisions: u64,
 }
-

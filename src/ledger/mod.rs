@@ -12,13 +12,24 @@
 //! the decision taken again on fresh state.
 
 pub mod api;
+mod postgres;
+pub mod redeem;
+mod sqlite;
+pub mod store;
+pub mod working;
 
 pub use api::*;
 
-use crate::runtime::engine::Rules;
+use crate::runtime::codes::CodeMinter;
+use crate::runtime::decision::Decision;
+use crate::runtime::engine::{Rules, Runtime};
 use crate::runtime::event::Event;
-use crate::value::Millis;
-use std::sync::Arc;
+use crate::runtime::state::MemoryState;
+use crate::value::{Fen, Millis};
+use sha2::Digest;
+use std::sync::{Arc, Mutex, RwLock};
+use store::{Backend, Changes, CouponRow, read, transact};
+use working::{Made, Names};
 
 /// Why the ledger could not do what was asked. Bad input from a client is not an error
 /// here: it is an answer (`RedeemOutcome` with a reason) or rejected before the ledger.
@@ -60,105 +71,528 @@ pub struct LedgerOptions {
 /// The ledger over one database. Shareable across threads (`Arc<Ledger>`); every method
 /// blocks on the database, so async code calls it from `spawn_blocking`.
 pub struct Ledger {
-    _private: (),
+    backend: Box<dyn Backend>,
+    current: RwLock<Arc<Current>>,
+    /// Runtimes ready to decide (each owns an evaluator and a code minter).
+    runtimes: Mutex<Vec<Runtime<MemoryState>>>,
+    options: LedgerOptions,
+    /// Runtimes made so far: a seeded ledger seeds the n-th with `seed + n`.
+    made: std::sync::atomic::AtomicU64,
+}
+
+struct Current {
+    rules: VersionedRules,
+    names: Names,
+}
+
+/// How many times a decision is taken again when another instance changed what it read.
+const RETRIES: u32 = 64;
+
+/// The wall clock in UTC milliseconds.
+pub fn clock_ms() -> Millis {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+/// The version of a set of rule files: SHA-256 over their names and texts in name order,
+/// `r-` and the first 12 hex digits.
+pub fn rules_version(files: &[(String, String)]) -> String {
+    let mut files: Vec<&(String, String)> = files.iter().collect();
+    files.sort();
+    let mut h = sha2::Sha256::new();
+    for (name, text) in files {
+        h.update((name.len() as u64).to_le_bytes());
+        h.update(name.as_bytes());
+        h.update((text.len() as u64).to_le_bytes());
+        h.update(text.as_bytes());
+    }
+    let digest = h.finalize();
+    format!("r-{}", &hex::encode(digest)[..12])
+}
+
+fn key_digest(key: &str) -> String {
+    hex::encode(sha2::Sha256::digest(key.trim().as_bytes()))
+}
+
+fn yuan(fen: Fen) -> f64 {
+    fen as f64 / 100.0
+}
+
+fn view(c: CouponRow) -> CouponView {
+    CouponView {
+        coupon: serde_json::from_str(&c.coupon).unwrap_or(serde_json::Value::Null),
+        code: c.code,
+        user_id: c.user_id,
+        status: c.status,
+        decision_id: c.decision_id,
+        order_id: c.order_id,
+    }
 }
 
 impl Ledger {
     /// Opens (creating if needed) the ledger at `url` (`sqlite:PATH`, `sqlite::memory:`,
     /// `postgres://…`) and applies pending migrations.
     pub fn open(url: &str, rules: VersionedRules, options: LedgerOptions) -> Result<Ledger, LedgerError> {
-        let _ = (url, rules, options);
-        todo!()
+        let backend: Box<dyn Backend> = if let Some(spec) = url.strip_prefix("sqlite:") {
+            Box::new(sqlite::Sqlite::open(spec)?)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Box::new(postgres::Postgres::open(url)?)
+        } else {
+            return Err(LedgerError::BadUrl(url.to_string()));
+        };
+        let names = Names::new(&rules.rules);
+        Ok(Ledger {
+            backend,
+            current: RwLock::new(Arc::new(Current { rules, names })),
+            runtimes: Mutex::new(Vec::new()),
+            options,
+            made: std::sync::atomic::AtomicU64::new(0),
+        })
     }
 
     /// `sqlite` or `postgres`.
     pub fn backend_name(&self) -> &'static str {
-        todo!()
+        self.backend.name()
+    }
+
+    fn current(&self) -> Arc<Current> {
+        match self.current.read() {
+            Ok(c) => c.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
     }
 
     /// The rules decisions are taken with now.
     pub fn rules(&self) -> VersionedRules {
-        todo!()
+        self.current().rules.clone()
     }
 
     /// Swaps in new rules (hot reload): decisions started after this use them.
     pub fn set_rules(&self, rules: VersionedRules) {
-        let _ = rules;
-        todo!()
+        let names = Names::new(&rules.rules);
+        let next = Arc::new(Current { rules, names });
+        match self.current.write() {
+            Ok(mut c) => *c = next,
+            Err(poisoned) => *poisoned.into_inner() = next,
+        }
+    }
+
+    fn take_runtime(&self, rules: &Arc<Rules>) -> Result<Runtime<MemoryState>, LedgerError> {
+        if let Ok(mut pool) = self.runtimes.lock() {
+            while let Some(rt) = pool.pop() {
+                if Arc::ptr_eq(rt.rules(), rules) {
+                    return Ok(rt);
+                }
+            }
+        }
+        let n = self.made.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let minter = match self.options.seed {
+            Some(seed) => CodeMinter::seeded(seed.wrapping_add(n)),
+            None => CodeMinter::from_entropy().map_err(|e| LedgerError::Database(e.to_string()))?,
+        };
+        Ok(Runtime::with_store(rules.clone(), minter, MemoryState::default()).explain(self.options.explain))
+    }
+
+    fn put_runtime(&self, mut rt: Runtime<MemoryState>) {
+        rt.state = MemoryState::default();
+        if let Ok(mut pool) = self.runtimes.lock()
+            && pool.len() < 64
+        {
+            pool.push(rt);
+        }
+    }
+
+    /// Runs `f` in a transaction, again on a conflict, with a short random pause after the
+    /// first few attempts.
+    fn retrying<T>(
+        &self,
+        lock: Option<&str>,
+        mut f: impl FnMut(&mut dyn store::Tx) -> Result<T, LedgerError>,
+    ) -> Result<T, LedgerError> {
+        let mut attempt = 0;
+        loop {
+            match transact(&*self.backend, lock, &mut f) {
+                Err(LedgerError::Conflict(why)) => {
+                    attempt += 1;
+                    if attempt >= RETRIES {
+                        return Err(LedgerError::Conflict(why));
+                    }
+                    if attempt > 2 {
+                        let mut b = [0u8; 1];
+                        let _ = getrandom::fill(&mut b);
+                        std::thread::sleep(std::time::Duration::from_micros(100 + u64::from(b[0]) * 8));
+                    }
+                }
+                other => return other,
+            }
+        }
     }
 
     /// Decides one event: its user's timers due by the event fire first, then the event.
     /// An event id decided before returns the first decision (`replayed`), minting nothing.
     /// `raw` is the event's JSON text (kept with timers it starts).
     pub fn decide(&self, event: &Event, raw: &str) -> Result<DecideOutcome, LedgerError> {
-        let _ = (event, raw);
-        todo!()
+        let current = self.current();
+        let version = current.rules.version.clone();
+        match &*event.kind {
+            "tick" => {
+                let fired = self.tick(event.at, usize::MAX)?;
+                let d = Decision::new(
+                    event.at,
+                    crate::runtime::decision::Trigger::Event,
+                    event.id.clone(),
+                    None,
+                );
+                return Ok(DecideOutcome {
+                    decided: Decided {
+                        decision_id: working::decision_id(),
+                        rules_version: version,
+                        decision: d.to_json(),
+                        replayed: false,
+                    },
+                    fired,
+                });
+            }
+            "signal" => {
+                return self.retrying(None, |tx| {
+                    if let Some(found) = replay(tx, &event.id)? {
+                        return Ok(found);
+                    }
+                    let d = Decision::new(
+                        event.at,
+                        crate::runtime::decision::Trigger::Event,
+                        event.id.clone(),
+                        None,
+                    );
+                    let made = Made {
+                        id: working::decision_id(),
+                        decision: &d,
+                    };
+                    let mut ch = Changes {
+                        decisions: vec![working::decision_row(&made, &version)?],
+                        ..Changes::default()
+                    };
+                    if let Some((name, key, value)) = &event.signal {
+                        ch.signals.push((name.clone(), key.clone(), *value, event.at));
+                    }
+                    tx.apply(&ch)?;
+                    Ok(DecideOutcome {
+                        decided: Decided {
+                            decision_id: made.id,
+                            rules_version: version.clone(),
+                            decision: d.to_json(),
+                            replayed: false,
+                        },
+                        fired: Vec::new(),
+                    })
+                });
+            }
+            _ => {}
+        }
+        let Some(user) = event.user.as_ref() else {
+            return Err(LedgerError::Database(format!("event `{}` has no user", event.id)));
+        };
+        let user_id = user.id.to_string();
+        let device = user.device_id.as_ref().map(|d| d.to_string());
+        let rules = current.rules.rules.clone();
+        let mut rt = self.take_runtime(&rules)?;
+        let result = self.retrying(Some(&user_id), |tx| {
+            if let Some(found) = replay(tx, &event.id)? {
+                return Ok(found);
+            }
+            let mut w = working::load(&rules, &current.names, tx, &user_id, device.as_deref(), event.at)?;
+            rt.state = std::mem::take(&mut w.state);
+            let d = rt.decide(event);
+            let fired = rt.take_fired();
+            let after = std::mem::take(&mut rt.state);
+            let mut made: Vec<Made<'_>> = fired
+                .iter()
+                .map(|f| Made {
+                    id: working::decision_id(),
+                    decision: f,
+                })
+                .collect();
+            made.push(Made {
+                id: working::decision_id(),
+                decision: &d,
+            });
+            let ch = working::diff(&rules, &current.names, &version, &w, &after, &made, Some(raw))?;
+            tx.apply(&ch)?;
+            let mut decided: Vec<Decided> = made
+                .iter()
+                .map(|m| Decided {
+                    decision_id: m.id.clone(),
+                    rules_version: version.clone(),
+                    decision: m.decision.to_json(),
+                    replayed: false,
+                })
+                .collect();
+            let own = decided
+                .pop()
+                .ok_or_else(|| LedgerError::Database("no decision".into()))?;
+            Ok(DecideOutcome {
+                decided: own,
+                fired: decided,
+            })
+        });
+        self.put_runtime(rt);
+        result
     }
 
     /// Fires timers due at or before `now` (at most `max` users' worth) and expires
     /// coupons whose validity ended, releasing their budget. Returns the timer decisions.
     pub fn tick(&self, now: Millis, max: usize) -> Result<Vec<Decided>, LedgerError> {
-        let _ = (now, max);
-        todo!()
+        let current = self.current();
+        let version = current.rules.version.clone();
+        let rules = current.rules.rules.clone();
+        let horizon = rules.compiled.horizon_ms;
+        // Coupons that ran out release their budget, a batch at a time.
+        loop {
+            let n = self.retrying(None, |tx| {
+                let gone = tx.expire_coupons(now, 1000)?;
+                let mut by: std::collections::BTreeMap<String, Fen> = std::collections::BTreeMap::new();
+                for (campaign, face) in &gone {
+                    *by.entry(campaign.clone()).or_default() += face;
+                }
+                let ch = Changes {
+                    budgets: by
+                        .into_iter()
+                        .map(|(campaign, face)| store::BudgetDelta {
+                            campaign,
+                            reserved: -face,
+                            spent: 0,
+                            limit: None,
+                        })
+                        .collect(),
+                    ..Changes::default()
+                };
+                tx.apply(&ch)?;
+                tx.prune_devices(now - horizon)?;
+                Ok(gone.len())
+            })?;
+            if n < 1000 {
+                break;
+            }
+        }
+        let mut out = Vec::new();
+        let users = read(&*self.backend, |tx| tx.due_users(now, max))?;
+        let mut rt = self.take_runtime(&rules)?;
+        for user_id in users {
+            let result = self.retrying(Some(&user_id), |tx| {
+                let mut w = working::load(&rules, &current.names, tx, &user_id, None, now)?;
+                rt.state = std::mem::take(&mut w.state);
+                let fired = rt.tick(now);
+                let after = std::mem::take(&mut rt.state);
+                let made: Vec<Made<'_>> = fired
+                    .iter()
+                    .map(|f| Made {
+                        id: working::decision_id(),
+                        decision: f,
+                    })
+                    .collect();
+                let ch = working::diff(&rules, &current.names, &version, &w, &after, &made, None)?;
+                tx.apply(&ch)?;
+                Ok(made
+                    .iter()
+                    .map(|m| Decided {
+                        decision_id: m.id.clone(),
+                        rules_version: version.clone(),
+                        decision: m.decision.to_json(),
+                        replayed: false,
+                    })
+                    .collect::<Vec<_>>())
+            });
+            match result {
+                Ok(d) => out.extend(d),
+                Err(e) => {
+                    self.put_runtime(rt);
+                    return Err(e);
+                }
+            }
+        }
+        self.put_runtime(rt);
+        Ok(out)
     }
 
     /// Validates a code against an order and reserves (and, unless `stage` is `reserve`,
     /// commits) it. A retry with the same order id and code answers the same.
     pub fn redeem(&self, request: &RedeemRequest, now: Millis) -> Result<RedeemOutcome, LedgerError> {
-        let _ = (request, now);
-        todo!()
+        let at = match &request.at {
+            Some(t) => crate::value::parse_time(t).map_err(|e| LedgerError::Database(format!("`at`: {e}")))?,
+            None => now,
+        };
+        let lock = format!("order:{}", request.order.id);
+        self.retrying(Some(&lock), |tx| redeem::redeem(tx, request, at))
     }
 
     /// Commits the order's reserved coupons (the order is paid).
     pub fn commit(&self, order_id: &str) -> Result<RollbackOutcome, LedgerError> {
-        let _ = order_id;
-        todo!()
+        let lock = format!("order:{order_id}");
+        self.retrying(Some(&lock), |tx| redeem::commit(tx, order_id))
     }
 
     /// The order was cancelled: its coupons become usable again if still valid (expired
     /// otherwise, releasing their budget). `code` limits it to one coupon.
     pub fn rollback(&self, order_id: &str, code: Option<&str>, now: Millis) -> Result<RollbackOutcome, LedgerError> {
-        let _ = (order_id, code, now);
-        todo!()
+        let lock = format!("order:{order_id}");
+        self.retrying(Some(&lock), |tx| redeem::rollback(tx, order_id, code, now))
     }
 
     pub fn coupon(&self, code: &str) -> Result<Option<CouponView>, LedgerError> {
-        let _ = code;
-        todo!()
+        let code = crate::runtime::codes::parse_code(code).unwrap_or_else(|_| code.to_string());
+        Ok(read(&*self.backend, |tx| tx.coupon(&code, false))?.map(view))
     }
 
     /// The user's coupons usable at `now` (issued, valid).
     pub fn wallet(&self, user_id: &str, now: Millis) -> Result<Vec<CouponView>, LedgerError> {
-        let _ = (user_id, now);
-        todo!()
+        Ok(read(&*self.backend, |tx| tx.wallet(user_id, now))?
+            .into_iter()
+            .map(view)
+            .collect())
     }
 
     /// `None` when the campaign is neither in the rules nor in the ledger.
     pub fn stats(&self, campaign: &str) -> Result<Option<CampaignStats>, LedgerError> {
-        let _ = campaign;
-        todo!()
+        let current = self.current();
+        let in_rules = current
+            .names
+            .campaign(campaign)
+            .and_then(|ci| current.rules.rules.compiled.program.campaigns.get(ci as usize));
+        let counts = read(&*self.backend, |tx| tx.campaign_counts(campaign))?;
+        if in_rules.is_none() && counts.by_status_arm.is_empty() && counts.budget.is_none() {
+            return Ok(None);
+        }
+        let mut s = CampaignStats {
+            campaign: campaign.to_string(),
+            budget: in_rules.and_then(|c| c.budget).map(|b| yuan(b.amount)),
+            budget_reserved: counts.budget.as_ref().map_or(0.0, |b| yuan(b.reserved)),
+            budget_spent: counts.budget.as_ref().map_or(0.0, |b| yuan(b.spent)),
+            discount_given: yuan(counts.discount_given),
+            ..CampaignStats::default()
+        };
+        let mut arms: std::collections::BTreeMap<String, ArmStats> = std::collections::BTreeMap::new();
+        for (status, arm, n) in counts.by_status_arm {
+            match status {
+                CouponState::Issued => s.issued += n,
+                CouponState::Reserved => s.reserved += n,
+                CouponState::Redeemed => s.redeemed += n,
+                CouponState::Expired => s.expired += n,
+                CouponState::Revoked => s.revoked += n,
+            }
+            if let Some(arm) = arm {
+                let a = arms.entry(arm.clone()).or_insert_with(|| ArmStats {
+                    arm,
+                    ..ArmStats::default()
+                });
+                a.issued += n;
+                if status == CouponState::Redeemed {
+                    a.redeemed += n;
+                }
+            }
+        }
+        // `issued` counts every coupon minted, whatever became of it since.
+        s.issued += s.reserved + s.redeemed + s.expired + s.revoked;
+        s.by_arm = arms.into_values().collect();
+        Ok(Some(s))
     }
 
     /// Creates an API key with these scopes; returns the key, which is stored only as a
     /// digest and cannot be shown again.
     pub fn add_key(&self, scopes: &[Scope], label: &str) -> Result<String, LedgerError> {
-        let _ = (scopes, label);
-        todo!()
+        let mut secret = [0u8; 20];
+        getrandom::fill(&mut secret).map_err(|e| LedgerError::Database(format!("no randomness for a key: {e}")))?;
+        let body = hex::encode(secret);
+        let key = format!("mnt_{body}");
+        let id = format!("k-{}", &body[..8]);
+        let digest = key_digest(&key);
+        transact(&*self.backend, None, |tx| {
+            tx.insert_key(&id, &digest, scopes, label, clock_ms())
+        })?;
+        Ok(key)
     }
 
     /// The scopes of a key, or `None` if it is unknown or revoked.
     pub fn key_scopes(&self, key: &str) -> Result<Option<Vec<Scope>>, LedgerError> {
-        let _ = key;
-        todo!()
+        let digest = key_digest(key);
+        read(&*self.backend, |tx| tx.key_scopes(&digest))
     }
 
     /// How many keys exist (a service started with none creates an admin key).
     pub fn key_count(&self) -> Result<u64, LedgerError> {
-        todo!()
+        read(&*self.backend, |tx| tx.key_count())
     }
 
     /// Sums that must agree after any load or crash (`mintage audit`).
     pub fn audit(&self) -> Result<Audit, LedgerError> {
-        todo!()
+        let current = self.current();
+        let program = &current.rules.rules.compiled.program;
+        let (coupons, decisions, dup, budgets, repeated) = read(&*self.backend, |tx| {
+            let (c, d, dup) = tx.totals()?;
+            Ok((c, d, dup, tx.budget_audit()?, tx.repeated_coupons()?))
+        })?;
+        let mut a = Audit {
+            coupons,
+            decisions,
+            duplicate_decisions: dup,
+            ..Audit::default()
+        };
+        for (campaign, reserved, spent, held, redeemed) in budgets {
+            if reserved != held || spent != redeemed {
+                a.budget_mismatches.push(format!(
+                    "{campaign}: reserved {reserved} fen against coupons {held}; spent {spent} against {redeemed}"
+                ));
+            }
+            let limit = program
+                .campaigns
+                .iter()
+                .find(|c| *c.id == *campaign)
+                .and_then(|c| c.budget)
+                .map(|b| b.amount);
+            if let Some(limit) = limit
+                && reserved > limit
+            {
+                a.overspent.push((campaign, reserved - limit));
+            }
+        }
+        for (user, campaign, rule, n) in repeated {
+            let limit = program
+                .campaigns
+                .iter()
+                .find(|c| *c.id == *campaign)
+                .and_then(|c| c.rules.iter().find(|r| *r.name == *rule))
+                .and_then(|r| r.limit.as_ref())
+                .filter(|l| {
+                    l.keys
+                        .iter()
+                        .all(|k| matches!(k, crate::check::program::LimitKey::User))
+                });
+            if let Some(l) = limit
+                && n > u64::from(l.times)
+            {
+                a.limit_violations
+                    .push(format!("{user} {campaign}/{rule}: {n} coupons, limit {}", l.times));
+            }
+        }
+        Ok(a)
     }
+}
+
+/// The stored answer for an event id decided before.
+fn replay(tx: &mut dyn store::Tx, event_id: &str) -> Result<Option<DecideOutcome>, LedgerError> {
+    let Some((decision_id, rules_version, body)) = tx.decision_by_event(event_id)? else {
+        return Ok(None);
+    };
+    let decision =
+        serde_json::from_str(&body).map_err(|e| LedgerError::Corrupt(format!("decision `{decision_id}`: {e}")))?;
+    Ok(Some(DecideOutcome {
+        decided: Decided {
+            decision_id,
+            rules_version,
+            decision,
+            replayed: true,
+        },
+        fired: Vec::new(),
+    }))
 }

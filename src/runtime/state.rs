@@ -85,6 +85,26 @@ impl MemoryState {
         }
     }
 
+    /// Puts back a pending timer read from a durable store under its stored key; timers
+    /// scheduled afterwards sort after it.
+    pub fn load_timer(&mut self, key: (Millis, u64), timer: Timer) {
+        self.next_timer = self.next_timer.max(key.1);
+        let user = timer.user.clone();
+        let rule = timer.rule;
+        self.timers.insert(key, timer);
+        self.user_mut(&user).pending.push((rule, key));
+    }
+
+    /// Puts back an issued coupon read from a durable store (its budget is already in
+    /// `reserved`, its issue time in the user's `issued`).
+    pub fn load_coupon(&mut self, user: &Arc<str>, coupon: IssuedCoupon) {
+        self.codes.insert(coupon.code.clone(), user.clone());
+        if coupon.status == CouponStatus::Issued {
+            self.expiries.insert((coupon.valid_until, coupon.code.clone()), ());
+        }
+        self.user_mut(user).coupons.push(coupon);
+    }
+
     /// Forgets issue times older than `cutoff` for one user (called as they are added).
     fn trim_issued(u: &mut UserState, cutoff: Millis) {
         while u.issued.front().is_some_and(|(at, _)| *at < cutoff) {

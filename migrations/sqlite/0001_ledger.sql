@@ -1,0 +1,104 @@
+-- The ledger: decisions, coupons, budgets, per-user counters, timers, device sightings,
+-- signals, redemptions and API keys. Times are UTC milliseconds; money is integer fen.
+
+CREATE TABLE decisions (
+    decision_id   TEXT PRIMARY KEY,
+    event_id      TEXT NOT NULL,
+    trigger       TEXT NOT NULL,          -- event | timer
+    user_id       TEXT,
+    at            INTEGER NOT NULL,
+    rules_version TEXT NOT NULL,
+    body          TEXT NOT NULL,          -- the decision in the contract's JSON form
+    created_at    INTEGER NOT NULL
+);
+-- An event is decided once: a retry finds the first decision here.
+CREATE UNIQUE INDEX decisions_event ON decisions (event_id) WHERE trigger = 'event';
+
+CREATE TABLE coupons (
+    code        TEXT PRIMARY KEY,
+    user_id     TEXT NOT NULL,
+    campaign    TEXT NOT NULL,
+    rule        TEXT NOT NULL,
+    arm         TEXT,
+    decision_id TEXT NOT NULL REFERENCES decisions (decision_id),
+    status      TEXT NOT NULL,            -- issued | reserved | redeemed | expired | revoked
+    issued_at   INTEGER NOT NULL,
+    valid_from  INTEGER NOT NULL,
+    valid_until INTEGER NOT NULL,
+    face_value  INTEGER NOT NULL,
+    terms       TEXT NOT NULL,            -- what redemption checks, exact units
+    coupon      TEXT NOT NULL,            -- the contract's JSON form
+    order_id    TEXT,
+    updated_at  INTEGER NOT NULL
+);
+CREATE INDEX coupons_user ON coupons (user_id, status);
+CREATE INDEX coupons_expiry ON coupons (valid_until) WHERE status = 'issued';
+CREATE INDEX coupons_campaign ON coupons (campaign, status);
+CREATE INDEX coupons_order ON coupons (order_id) WHERE order_id IS NOT NULL;
+
+-- reserved: face value of coupons issued, reserved or redeemed; spent: of redeemed ones.
+CREATE TABLE budgets (
+    campaign TEXT PRIMARY KEY,
+    reserved INTEGER NOT NULL DEFAULT 0,
+    spent    INTEGER NOT NULL DEFAULT 0
+);
+
+-- Once-per counters and issue times (for velocity) of a user, as one JSON document.
+CREATE TABLE users (
+    user_id    TEXT PRIMARY KEY,
+    state      TEXT NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+
+CREATE TABLE timers (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    user_id     TEXT NOT NULL,
+    rule        TEXT NOT NULL,            -- campaign/rule
+    due         INTEGER NOT NULL,
+    event       TEXT NOT NULL,            -- the JSON of the event that started it
+    holdout     INTEGER NOT NULL,
+    arm         TEXT,
+    limit_key   TEXT NOT NULL,
+    limit_until INTEGER NOT NULL
+);
+CREATE INDEX timers_due ON timers (due);
+CREATE INDEX timers_user ON timers (user_id);
+
+CREATE TABLE devices (
+    device_id TEXT NOT NULL,
+    user_id   TEXT NOT NULL,
+    last_seen INTEGER NOT NULL,
+    PRIMARY KEY (device_id, user_id)
+);
+CREATE INDEX devices_seen ON devices (last_seen);
+
+CREATE TABLE signals (
+    name  TEXT NOT NULL,
+    key   TEXT NOT NULL,
+    value REAL NOT NULL,
+    at    INTEGER NOT NULL,
+    PRIMARY KEY (name, key)
+);
+
+CREATE TABLE redemptions (
+    order_id   TEXT NOT NULL,
+    code       TEXT NOT NULL,
+    buyer_id   TEXT NOT NULL,
+    status     TEXT NOT NULL,             -- reserved | committed | rolled_back
+    discount   INTEGER NOT NULL,
+    platform   INTEGER NOT NULL,
+    seller     INTEGER NOT NULL,
+    response   TEXT NOT NULL,             -- the answer given, for retries
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (order_id, code)
+);
+
+CREATE TABLE api_keys (
+    id         TEXT PRIMARY KEY,
+    digest     TEXT NOT NULL UNIQUE,      -- SHA-256 of the key, hex
+    scopes     TEXT NOT NULL,             -- comma-separated
+    label      TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    revoked_at INTEGER
+);

@@ -1,0 +1,248 @@
+//! What a ledger backend stores and how the decision logic talks to it: rows, the working
+//! set of one user, the changes one transaction writes, and the `Tx`/`Backend` traits that
+//! SQLite and PostgreSQL implement.
+
+use super::LedgerError;
+use super::api::{CouponState, Scope};
+use crate::value::{BasisPoints, Fen, Millis};
+use serde::{Deserialize, Serialize};
+
+/// A coupon row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CouponRow {
+    pub code: String,
+    pub user_id: String,
+    pub campaign: String,
+    pub rule: String,
+    pub arm: Option<String>,
+    pub decision_id: String,
+    pub status: CouponState,
+    pub issued_at: Millis,
+    pub valid_from: Millis,
+    pub valid_until: Millis,
+    pub face_value: Fen,
+    /// `Terms` as JSON: what redemption checks.
+    pub terms: String,
+    /// The coupon in the contract's JSON form.
+    pub coupon: String,
+    pub order_id: Option<String>,
+}
+
+/// A coupon's terms of use, in exact units, as redemption reads them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Terms {
+    pub kind: String,
+    pub amount: Option<Fen>,
+    pub percent: Option<BasisPoints>,
+    pub cap: Option<Fen>,
+    pub min_spend: Fen,
+    pub categories: Vec<String>,
+    pub gift: Option<String>,
+    pub perk: Option<String>,
+    pub platform_share: BasisPoints,
+    pub seller_share: BasisPoints,
+    /// Rules whose coupons may not be used in the same order (`*`: any other coupon).
+    pub exclusive_with: Vec<String>,
+}
+
+/// A user's counters and issue times (the runtime's `UserState` without coupons and
+/// timers, which have tables of their own), kept as one JSON document.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct UserDoc {
+    /// (`campaign/rule`, limit key, count, end of the period).
+    pub counters: Vec<(String, String, u32, Millis)>,
+    /// (issue time, campaign id), oldest first.
+    pub issued: Vec<(Millis, String)>,
+}
+
+/// A pending timer row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TimerRow {
+    /// Database id; firing order among timers due at the same moment.
+    pub id: i64,
+    pub user_id: String,
+    /// `campaign/rule`.
+    pub rule: String,
+    pub due: Millis,
+    /// The JSON of the event that started it.
+    pub event: String,
+    pub holdout: bool,
+    pub arm: Option<String>,
+    pub limit_key: String,
+    pub limit_until: Millis,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct BudgetRow {
+    pub campaign: String,
+    pub reserved: Fen,
+    pub spent: Fen,
+}
+
+/// A change to a campaign's budget. `limit`: the reserved total may not pass it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BudgetDelta {
+    pub campaign: String,
+    pub reserved: Fen,
+    pub spent: Fen,
+    pub limit: Option<Fen>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DecisionRow {
+    pub decision_id: String,
+    pub event_id: String,
+    /// `event` or `timer`.
+    pub trigger: String,
+    pub user_id: Option<String>,
+    pub at: Millis,
+    pub rules_version: String,
+    pub body: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RedemptionRow {
+    pub order_id: String,
+    pub code: String,
+    pub buyer_id: String,
+    /// `reserved`, `committed` or `rolled_back`.
+    pub status: String,
+    pub discount: Fen,
+    pub platform: Fen,
+    pub seller: Fen,
+    /// The `RedeemOutcome` answered, as JSON.
+    pub response: String,
+}
+
+/// What one user's decision reads.
+#[derive(Debug, Clone, Default)]
+pub struct UserRows {
+    pub doc: Option<UserDoc>,
+    /// The user's coupons that are still `issued`.
+    pub coupons: Vec<CouponRow>,
+    pub timers: Vec<TimerRow>,
+}
+
+/// Everything one transaction writes.
+#[derive(Debug, Clone, Default)]
+pub struct Changes {
+    pub decisions: Vec<DecisionRow>,
+    pub new_coupons: Vec<CouponRow>,
+    /// (code, status it was read in, new status).
+    pub coupon_status: Vec<(String, CouponState, CouponState)>,
+    pub budgets: Vec<BudgetDelta>,
+    pub user: Option<(String, UserDoc)>,
+    pub timers_done: Vec<i64>,
+    /// New timers (their `id` is ignored: the database assigns one, in this order).
+    pub timers_new: Vec<TimerRow>,
+    /// (device, user, last seen).
+    pub sightings: Vec<(String, String, Millis)>,
+    /// (name, key, value, at).
+    pub signals: Vec<(String, String, f64, Millis)>,
+}
+
+/// Counts of a campaign's coupons.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CampaignCounts {
+    /// (status, arm, count).
+    pub by_status_arm: Vec<(CouponState, Option<String>, u64)>,
+    pub budget: Option<BudgetRow>,
+    pub discount_given: Fen,
+}
+
+/// The statements a transaction can run. Every method runs inside the transaction that
+/// `Backend::transact` opened.
+pub trait Tx {
+    /// The stored decision of an event id: (decision id, rules version, body).
+    fn decision_by_event(&mut self, event_id: &str) -> Result<Option<(String, String, String)>, LedgerError>;
+    fn load_user(&mut self, user_id: &str) -> Result<UserRows, LedgerError>;
+    /// (user, last seen) of the device's sightings at or after `since`.
+    fn load_device(&mut self, device: &str, since: Millis) -> Result<Vec<(String, Millis)>, LedgerError>;
+    fn load_signals(&mut self) -> Result<Vec<(String, String, f64)>, LedgerError>;
+    fn load_budgets(&mut self) -> Result<Vec<BudgetRow>, LedgerError>;
+    /// Writes the changes; `LedgerError::Conflict` when a guard fails (a budget that no
+    /// longer fits, a coupon whose status changed, a code already taken).
+    fn apply(&mut self, changes: &Changes) -> Result<(), LedgerError>;
+    /// Users with a timer due at or before `now`.
+    fn due_users(&mut self, now: Millis, limit: usize) -> Result<Vec<String>, LedgerError>;
+    /// Marks `issued` coupons whose validity ended at or before `now` as expired;
+    /// returns (campaign, face value) of each.
+    fn expire_coupons(&mut self, now: Millis, limit: usize) -> Result<Vec<(String, Fen)>, LedgerError>;
+    /// Forgets device sightings older than `before`.
+    fn prune_devices(&mut self, before: Millis) -> Result<u64, LedgerError>;
+    /// A coupon by code; `lock`: hold it until the transaction ends.
+    fn coupon(&mut self, code: &str, lock: bool) -> Result<Option<CouponRow>, LedgerError>;
+    /// Moves a coupon from `from` to `to` and records the order holding it; false if it
+    /// was not in `from`.
+    fn set_coupon_status(
+        &mut self,
+        code: &str,
+        from: CouponState,
+        to: CouponState,
+        order_id: Option<&str>,
+    ) -> Result<bool, LedgerError>;
+    fn order_redemptions(&mut self, order_id: &str) -> Result<Vec<RedemptionRow>, LedgerError>;
+    fn put_redemption(&mut self, row: &RedemptionRow) -> Result<(), LedgerError>;
+    /// The user's coupons in `issued` whose validity covers `now`.
+    fn wallet(&mut self, user_id: &str, now: Millis) -> Result<Vec<CouponRow>, LedgerError>;
+    fn campaign_counts(&mut self, campaign: &str) -> Result<CampaignCounts, LedgerError>;
+    fn insert_key(
+        &mut self,
+        id: &str,
+        digest: &str,
+        scopes: &[Scope],
+        label: &str,
+        now: Millis,
+    ) -> Result<(), LedgerError>;
+    fn key_scopes(&mut self, digest: &str) -> Result<Option<Vec<Scope>>, LedgerError>;
+    fn key_count(&mut self) -> Result<u64, LedgerError>;
+    /// (campaign, reserved, spent, sum of face values of issued+reserved+redeemed coupons,
+    /// sum of face values of redeemed ones).
+    fn budget_audit(&mut self) -> Result<Vec<(String, Fen, Fen, Fen, Fen)>, LedgerError>;
+    /// (user, campaign, rule, coupons) for every user and rule with more than one coupon.
+    fn repeated_coupons(&mut self) -> Result<Vec<(String, String, String, u64)>, LedgerError>;
+    /// (coupons, decisions, event ids decided more than once).
+    fn totals(&mut self) -> Result<(u64, u64, u64), LedgerError>;
+}
+
+/// A database the ledger runs on.
+pub trait Backend: Send + Sync {
+    fn name(&self) -> &'static str;
+    /// Runs `f` in one transaction, committed if it returns `Ok`, rolled back otherwise.
+    /// `lock`: transactions given the same key (a user id) run one at a time, across
+    /// every process sharing the database.
+    fn transact(
+        &self,
+        lock: Option<&str>,
+        f: &mut dyn FnMut(&mut dyn Tx) -> Result<(), LedgerError>,
+    ) -> Result<(), LedgerError>;
+    /// Runs `f` for reading only (no lock; a snapshot where the database offers one).
+    fn read(&self, f: &mut dyn FnMut(&mut dyn Tx) -> Result<(), LedgerError>) -> Result<(), LedgerError>;
+}
+
+/// Runs `f` in a transaction and returns what it produced.
+pub fn transact<T>(
+    backend: &dyn Backend,
+    lock: Option<&str>,
+    mut f: impl FnMut(&mut dyn Tx) -> Result<T, LedgerError>,
+) -> Result<T, LedgerError> {
+    let mut out = None;
+    backend.transact(lock, &mut |tx| {
+        out = Some(f(tx)?);
+        Ok(())
+    })?;
+    out.ok_or_else(|| LedgerError::Database("the transaction produced nothing".into()))
+}
+
+/// Runs `f` for reading and returns what it produced.
+pub fn read<T>(
+    backend: &dyn Backend,
+    mut f: impl FnMut(&mut dyn Tx) -> Result<T, LedgerError>,
+) -> Result<T, LedgerError> {
+    let mut out = None;
+    backend.read(&mut |tx| {
+        out = Some(f(tx)?);
+        Ok(())
+    })?;
+    out.ok_or_else(|| LedgerError::Database("the read produced nothing".into()))
+}
