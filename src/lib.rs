@@ -33,6 +33,7 @@ pub mod compile;
 pub mod diagnostic;
 pub mod ledger;
 pub mod runtime;
+pub mod service;
 pub mod syntax;
 pub mod testing;
 pub mod value;

@@ -6,8 +6,10 @@ mod check;
 mod explain;
 mod fmt;
 mod graph;
+mod keys;
 pub(crate) mod replay;
 mod run;
+mod serve;
 mod test;
 
 use clap::{Parser, Subcommand};
@@ -43,6 +45,10 @@ enum Command {
     Run(run::Args),
     /// Draw the evaluation graph (dot or mermaid)
     Graph(graph::Args),
+    /// Run the HTTP service over a durable ledger
+    Serve(serve::Args),
+    /// Manage API keys of the service
+    Keys(keys::Args),
 }
 
 pub fn main() -> ExitCode {
@@ -56,6 +62,8 @@ pub fn main() -> ExitCode {
         Command::Replay(a) => replay::run(a),
         Command::Run(a) => run::run(a),
         Command::Graph(a) => graph::run(a),
+        Command::Serve(a) => serve::run(a),
+        Command::Keys(a) => keys::run(a),
     };
     ExitCode::from(code)
 }

@@ -1,0 +1,98 @@
+//! `mintage serve RULES… [--db URL] [--listen ADDR]`: the HTTP service (`docs/service.md`).
+
+use mintage::service::server::{ServeOptions, serve};
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Rule files or folders
+    #[arg(required = true)]
+    rules: Vec<PathBuf>,
+    /// The ledger: `sqlite:PATH` (made if missing), `sqlite::memory:`, or `postgres://…`
+    #[arg(long, default_value = "sqlite:mintage.db")]
+    db: String,
+    /// Address and port to listen on
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: String,
+    /// Seed for reproducible coupon codes (tests only)
+    #[arg(long)]
+    seed: Option<u64>,
+    /// How often due timers fire and coupons expire (`500ms`, `1s`, `1m`)
+    #[arg(long, default_value = "1s", value_parser = parse_interval)]
+    tick_interval: Duration,
+    /// Do not reload when the rule files change (SIGHUP and the reload endpoint still do)
+    #[arg(long)]
+    no_watch: bool,
+}
+
+pub fn run(args: Args) -> u8 {
+    init_logs();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return 2;
+        }
+    };
+    let options = ServeOptions {
+        rules: args.rules,
+        db: args.db,
+        listen: args.listen,
+        seed: args.seed,
+        tick_interval: args.tick_interval,
+        watch: !args.no_watch,
+    };
+    match runtime.block_on(serve(options)) {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("error: {e}");
+            if e.starts_with("the rules have errors") { 1 } else { 2 }
+        }
+    }
+}
+
+/// Logs on stderr, filtered by `MINTAGE_LOG` (`info` when unset; e.g. `mintage=debug`).
+fn init_logs() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("MINTAGE_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .try_init();
+}
+
+/// `250ms`, `1s`, `2m`; at least 10 ms.
+fn parse_interval(text: &str) -> Result<Duration, String> {
+    let digits = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let (number, unit) = text.split_at(digits);
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration such as `1s`"))?;
+    let ms = match unit {
+        "ms" => n,
+        "s" | "" => n.saturating_mul(1000),
+        "m" => n.saturating_mul(60_000),
+        _ => return Err(format!("unknown unit `{unit}` in `{text}`: use `ms`, `s` or `m`")),
+    };
+    if ms < 10 {
+        return Err(format!("`{text}` is too short: at least `10ms`"));
+    }
+    Ok(Duration::from_millis(ms))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_interval;
+    use std::time::Duration;
+
+    #[test]
+    fn intervals() {
+        assert_eq!(parse_interval("1s"), Ok(Duration::from_secs(1)));
+        assert_eq!(parse_interval("250ms"), Ok(Duration::from_millis(250)));
+        assert_eq!(parse_interval("2m"), Ok(Duration::from_secs(120)));
+        assert!(parse_interval("1h").is_err());
+        assert!(parse_interval("0s").is_err());
+    }
+}

@@ -1,0 +1,231 @@
+//! The HTTP service (`mintage serve`): an axum router over the [`Ledger`]. Handlers parse
+//! and check the request, call the ledger on the blocking pool (every ledger method waits
+//! on the database), and answer JSON; errors have one shape ([`errors::ApiError`]).
+//!
+//! [`routes`] is the one list of endpoints: the router is built from it, and a test holds
+//! `docs/openapi.json` to it.
+
+pub mod auth;
+pub mod body;
+pub mod errors;
+pub mod metrics;
+pub mod openapi;
+pub mod reload;
+mod routes;
+pub mod server;
+
+use crate::ledger::{Ledger, Scope};
+use crate::value::Millis;
+use auth::{Access, KeyCache};
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::handler::Handler;
+use axum::http::{Method, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodRouter, get, post};
+use errors::ApiError;
+use metrics::Metrics;
+use reload::Reloader;
+use std::sync::Arc;
+use std::time::Instant;
+
+/// Body limits: one event or request, and a batch.
+pub const SINGLE_LIMIT: usize = 1 << 20;
+pub const BATCH_LIMIT: usize = 16 << 20;
+
+/// The time the service takes as "now" (tests fix it).
+pub type Clock = Arc<dyn Fn() -> Millis + Send + Sync>;
+
+/// The wall clock, in UTC milliseconds.
+pub fn system_clock() -> Clock {
+    Arc::new(|| chrono::Utc::now().timestamp_millis())
+}
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState(Arc<Shared>);
+
+pub struct Shared {
+    pub ledger: Arc<Ledger>,
+    pub metrics: Metrics,
+    pub keys: KeyCache,
+    pub reloader: Reloader,
+    clock: Clock,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+impl AppState {
+    pub fn new(ledger: Arc<Ledger>, reloader: Reloader, clock: Clock) -> AppState {
+        AppState(Arc::new(Shared {
+            ledger,
+            metrics: Metrics::default(),
+            keys: KeyCache::default(),
+            reloader,
+            clock,
+        }))
+    }
+
+    pub fn now(&self) -> Millis {
+        (self.clock)()
+    }
+
+    /// Runs `f` with the ledger on the blocking pool; ledger errors become 500/503.
+    pub async fn ledger_call<T, E, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        E: Into<ApiErrorSource> + Send + 'static,
+        F: FnOnce(&Ledger) -> Result<T, E> + Send + 'static,
+    {
+        let ledger = self.ledger.clone();
+        match tokio::task::spawn_blocking(move || f(&ledger)).await {
+            Ok(Ok(v)) => Ok(v),
+            Ok(Err(e)) => Err(e.into().0),
+            Err(e) => Err(ApiError::internal(format!("the ledger call did not finish: {e}"))),
+        }
+    }
+
+    /// Runs blocking work that cannot fail on the blocking pool.
+    pub async fn blocking<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Shared) -> T + Send + 'static,
+    {
+        let state = self.clone();
+        tokio::task::spawn_blocking(move || f(&state))
+            .await
+            .map_err(|e| ApiError::internal(format!("the task did not finish: {e}")))
+    }
+}
+
+/// An error a ledger call may end in (lets [`AppState::ledger_call`] take closures that
+/// return `LedgerError` or an `ApiError` of their own).
+pub struct ApiErrorSource(ApiError);
+
+impl From<crate::ledger::LedgerError> for ApiErrorSource {
+    fn from(e: crate::ledger::LedgerError) -> Self {
+        ApiErrorSource(ApiError::ledger(&e))
+    }
+}
+
+impl From<ApiError> for ApiErrorSource {
+    fn from(e: ApiError) -> Self {
+        ApiErrorSource(e)
+    }
+}
+
+/// One endpoint: method, path (OpenAPI template syntax, which axum 0.8 shares), who may
+/// call it, its body limit, and its handler.
+pub struct Route {
+    pub method: Method,
+    pub path: &'static str,
+    pub access: Access,
+    pub limit: usize,
+    handler: MethodRouter<AppState>,
+}
+
+impl Route {
+    fn get<H: Handler<T, AppState>, T: 'static>(path: &'static str, access: Access, handler: H) -> Route {
+        Route {
+            method: Method::GET,
+            path,
+            access,
+            limit: SINGLE_LIMIT,
+            handler: get(handler),
+        }
+    }
+
+    fn post<H: Handler<T, AppState>, T: 'static>(path: &'static str, access: Access, handler: H) -> Route {
+        Route {
+            method: Method::POST,
+            path,
+            access,
+            limit: SINGLE_LIMIT,
+            handler: post(handler),
+        }
+    }
+
+    fn limit(mut self, bytes: usize) -> Route {
+        self.limit = bytes;
+        self
+    }
+}
+
+const DECIDE: Access = Access::AnyOf(&[Scope::Decide]);
+const REDEEM: Access = Access::AnyOf(&[Scope::Redeem]);
+const ANY_KEY: Access = Access::AnyOf(&[Scope::Decide, Scope::Redeem]);
+const ADMIN: Access = Access::AnyOf(&[Scope::Admin]);
+
+/// Every endpoint of the service.
+pub fn routes() -> Vec<Route> {
+    use routes::{admin, decide, query, redeem};
+    vec![
+        Route::post("/v1/decide", DECIDE, decide::decide),
+        Route::post("/v1/events", DECIDE, decide::events).limit(BATCH_LIMIT),
+        Route::post("/v1/redeem", REDEEM, redeem::redeem),
+        Route::post("/v1/commit", REDEEM, redeem::commit),
+        Route::post("/v1/rollback", REDEEM, redeem::rollback),
+        Route::get("/v1/coupons/{code}", ANY_KEY, query::coupon),
+        Route::get("/v1/users/{id}/wallet", ANY_KEY, query::wallet),
+        Route::get("/v1/campaigns/{id}/stats", ANY_KEY, query::stats),
+        Route::get("/v1/rules", ANY_KEY, admin::rules),
+        Route::post("/v1/admin/reload", ADMIN, admin::reload),
+        Route::get("/health", Access::Open, admin::health),
+        Route::get("/metrics", DECIDE, admin::metrics),
+        Route::get("/openapi.json", Access::Open, openapi::document),
+    ]
+}
+
+/// The service's router: the routes with their keys and body limits, a log line and
+/// metrics per request, and JSON answers for unknown routes and methods.
+pub fn router(state: AppState) -> Router {
+    let mut router = Router::new();
+    for route in routes() {
+        let guard = middleware::from_fn_with_state((state.clone(), route.access), auth::require);
+        let handler = route
+            .handler
+            .layer(DefaultBodyLimit::max(route.limit))
+            .route_layer(guard);
+        router = router.route(route.path, handler);
+    }
+    router
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn_with_state(state.clone(), observe))
+        .with_state(state)
+}
+
+/// One log line and one count per request, by route template (not the raw path, so that
+/// codes and user ids do not become metric labels).
+async fn observe(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = request.method().clone();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("unmatched", |p| p.as_str())
+        .to_string();
+    let response = next.run(request).await;
+    let status = response.status();
+    state
+        .metrics
+        .inc("mintage_http_requests_total", &[&route, status.as_str()]);
+    let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    tracing::info!(target: "mintage::http", %method, %route, status = status.as_u16(), latency_ms, "request");
+    response
+}
+
+async fn not_found(method: Method, uri: axum::http::Uri) -> Response {
+    ApiError::not_found("no_route", format!("no endpoint `{method} {}`", uri.path())).into_response()
+}
+
+async fn method_not_allowed(method: Method, uri: axum::http::Uri) -> Response {
+    let message = format!("`{}` does not take `{method}`", uri.path());
+    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", message).into_response()
+}

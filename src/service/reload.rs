@@ -1,0 +1,291 @@
+//! Hot reload: the rule files are read and checked before anything changes; rules with
+//! errors are not swapped in (the service keeps the old ones and reports why at
+//! `GET /v1/rules` and in the log). Reloads come from `POST /v1/admin/reload`, SIGHUP,
+//! and a watcher that compares the files' modification times every second.
+//!
+//! The rules version, in every decision, is a digest of the files' names and text.
+
+use super::AppState;
+use super::errors::ApiError;
+use crate::check::{self, CheckOptions};
+use crate::diagnostic::JsonDiagnostic;
+use crate::ledger::{Ledger, VersionedRules};
+use crate::runtime::engine::Rules;
+use crate::syntax::Sources;
+use crate::value::Millis;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::SystemTime;
+
+/// `r-` and the first 12 hex digits of a SHA-256 over the files sorted by name: for each,
+/// the length and bytes of its file name (not its folder, so that `rules/` and
+/// `./rules` give the same version), then the length and bytes of its text.
+pub fn rules_version(sources: &Sources) -> String {
+    rules_version_of(sources.files().map(|(_, f)| (f.name.as_str(), &*f.text)))
+}
+
+/// [`rules_version`] over (path or name, text) pairs.
+pub fn rules_version_of<'a>(files: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
+    let mut files: Vec<(&str, &str, &str)> = files.into_iter().map(|(n, t)| (file_name(n), n, t)).collect();
+    files.sort_unstable();
+    let mut hash = Sha256::new();
+    for (name, _, text) in files {
+        hash.update((name.len() as u64).to_le_bytes());
+        hash.update(name.as_bytes());
+        hash.update((text.len() as u64).to_le_bytes());
+        hash.update(text.as_bytes());
+    }
+    let hex = hex::encode(hash.finalize());
+    format!("r-{}", hex.get(..12).unwrap_or(&hex))
+}
+
+fn file_name(path: &str) -> &str {
+    Path::new(path).file_name().and_then(|n| n.to_str()).unwrap_or(path)
+}
+
+/// What one reload did.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReloadReport {
+    /// RFC 3339, UTC.
+    pub at: String,
+    /// `startup`, `api`, `signal` or `watch`.
+    pub trigger: &'static str,
+    /// `reloaded`, `unchanged` or `failed`.
+    pub result: &'static str,
+    /// The version of the files read (`null` when they could not be read).
+    pub version: Option<String>,
+    /// Why the files could not be read, or how many errors they have.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// Errors and warnings of the check.
+    pub diagnostics: Vec<JsonDiagnostic>,
+}
+
+impl ReloadReport {
+    pub fn failed(&self) -> bool {
+        self.result == "failed"
+    }
+}
+
+/// The rule paths, the version being served and the last reload.
+pub struct Reloader {
+    paths: Vec<PathBuf>,
+    state: Mutex<State>,
+}
+
+struct State {
+    version: String,
+    loaded_at: String,
+    last: Option<ReloadReport>,
+    seen: Fingerprint,
+}
+
+/// What `GET /v1/rules` shows.
+#[derive(Debug, Clone, Serialize)]
+pub struct RulesStatus {
+    pub version: String,
+    pub loaded_at: String,
+    pub paths: Vec<String>,
+    pub last_reload: Option<ReloadReport>,
+}
+
+/// (file, modification time, length) of every rule file, in walk order.
+type Fingerprint = Vec<(PathBuf, Option<SystemTime>, u64)>;
+
+impl Reloader {
+    /// Loads and checks the rules at start; errors (one line per diagnostic) stop the
+    /// service from starting.
+    pub fn start(paths: Vec<PathBuf>, now: Millis) -> Result<(Reloader, VersionedRules), Vec<String>> {
+        let seen = fingerprint(&paths);
+        let sources = check::load_paths(&paths).map_err(|e| vec![e.to_string()])?;
+        let version = rules_version(&sources);
+        let checked = check::check(sources, &CheckOptions::default());
+        let Some(program) = checked.program else {
+            let lines = checked.diagnostics.iter().filter(|d| d.is_error());
+            return Err(lines.map(|d| d.one_line(&checked.sources)).collect());
+        };
+        let rules = VersionedRules {
+            rules: Arc::new(Rules::new(program)),
+            version: version.clone(),
+        };
+        let state = State {
+            version,
+            loaded_at: rfc3339(now),
+            last: None,
+            seen,
+        };
+        let reloader = Reloader {
+            paths,
+            state: Mutex::new(state),
+        };
+        Ok((reloader, rules))
+    }
+
+    pub fn status(&self) -> RulesStatus {
+        let state = self.lock();
+        RulesStatus {
+            version: state.version.clone(),
+            loaded_at: state.loaded_at.clone(),
+            paths: self.paths.iter().map(|p| p.display().to_string()).collect(),
+            last_reload: state.last.clone(),
+        }
+    }
+
+    pub fn version(&self) -> String {
+        self.lock().version.clone()
+    }
+
+    /// True when a rule file was added, removed or modified since the last reload.
+    pub fn files_changed(&self) -> bool {
+        fingerprint(&self.paths) != self.lock().seen
+    }
+
+    /// Reads and checks the files; swaps them in if they have no errors. Blocks (reads
+    /// files, checks, and hands the rules to the ledger); reloads run one at a time.
+    pub fn reload(&self, ledger: &Ledger, trigger: &'static str, now: Millis) -> ReloadReport {
+        let mut state = self.lock();
+        state.seen = fingerprint(&self.paths);
+        let report = self.try_reload(&mut state, ledger, trigger, now);
+        match report.result {
+            "failed" => {
+                tracing::warn!(
+                    trigger,
+                    serving = %state.version,
+                    message = report.message.as_deref().unwrap_or(""),
+                    "rules not reloaded: the service keeps the rules it has"
+                );
+                for d in report
+                    .diagnostics
+                    .iter()
+                    .filter(|d| d.severity == crate::diagnostic::Severity::Error)
+                {
+                    tracing::warn!("{}:{}:{}: error[{}]: {}", d.file, d.line, d.column, d.code, d.message);
+                }
+            }
+            "reloaded" => tracing::info!(trigger, version = %state.version, "rules reloaded"),
+            _ => tracing::debug!(trigger, version = %state.version, "rules unchanged"),
+        }
+        state.last = Some(report.clone());
+        report
+    }
+
+    fn try_reload(&self, state: &mut State, ledger: &Ledger, trigger: &'static str, now: Millis) -> ReloadReport {
+        let mut report = ReloadReport {
+            at: rfc3339(now),
+            trigger,
+            result: "failed",
+            version: None,
+            message: None,
+            diagnostics: Vec::new(),
+        };
+        let sources = match check::load_paths(&self.paths) {
+            Ok(s) => s,
+            Err(e) => {
+                report.message = Some(e.to_string());
+                return report;
+            }
+        };
+        let version = rules_version(&sources);
+        report.version = Some(version.clone());
+        if version == state.version {
+            report.result = "unchanged";
+            return report;
+        }
+        let checked = check::check(sources, &CheckOptions::default());
+        report.diagnostics = checked
+            .diagnostics
+            .iter()
+            .map(|d| d.to_json(&checked.sources))
+            .collect();
+        let Some(program) = checked.program else {
+            let errors = checked.diagnostics.iter().filter(|d| d.is_error()).count();
+            report.message = Some(format!(
+                "the rules have {errors} error(s); still serving {}",
+                state.version
+            ));
+            return report;
+        };
+        ledger.set_rules(VersionedRules {
+            rules: Arc::new(Rules::new(program)),
+            version: version.clone(),
+        });
+        state.version = version;
+        state.loaded_at = report.at.clone();
+        report.result = "reloaded";
+        report
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// Reloads on the blocking pool and counts the result (`mintage_rules_reloads_total`).
+pub async fn reload_now(state: &AppState, trigger: &'static str) -> Result<ReloadReport, ApiError> {
+    let now = state.now();
+    let report = state
+        .blocking(move |shared| shared.reloader.reload(&shared.ledger, trigger, now))
+        .await?;
+    state.metrics.inc("mintage_rules_reloads_total", &[report.result]);
+    Ok(report)
+}
+
+/// UTC milliseconds as RFC 3339 (`2026-11-02T04:00:00.000Z`).
+pub fn rfc3339(ms: Millis) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+        .unwrap_or_default()
+}
+
+fn fingerprint(paths: &[PathBuf]) -> Fingerprint {
+    let mut out = Vec::new();
+    for path in paths {
+        walk(path, &mut out);
+    }
+    out
+}
+
+/// The files `check::load_paths` would read: a file as given, `*.mint` under a folder.
+fn walk(path: &Path, out: &mut Fingerprint) {
+    let Ok(meta) = std::fs::metadata(path) else {
+        out.push((path.to_path_buf(), None, 0));
+        return;
+    };
+    if meta.is_file() {
+        out.push((path.to_path_buf(), meta.modified().ok(), meta.len()));
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(path) else {
+        out.push((path.to_path_buf(), None, 0));
+        return;
+    };
+    let mut children: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    children.sort();
+    for child in children {
+        if child.is_dir() || child.extension().is_some_and(|e| e == "mint") {
+            walk(&child, out);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_version_ignores_folders_and_order() {
+        let a = rules_version_of([("rules/a.mint", "x"), ("rules/b.mint", "y")]);
+        let b = rules_version_of([("./other/b.mint", "y"), ("a.mint", "x")]);
+        assert_eq!(a, b);
+        assert_eq!(a.len(), 14);
+        assert!(a.starts_with("r-"));
+        assert_ne!(a, rules_version_of([("a.mint", "xy"), ("b.mint", "")]));
+    }
+
+    #[test]
+    fn times_are_utc() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00.000Z");
+    }
+}

@@ -1,0 +1,6 @@
+//! The handlers, one module per area of the API.
+
+pub mod admin;
+pub mod decide;
+pub mod query;
+pub mod redeem;
