@@ -272,6 +272,11 @@ async fn decide_issues_and_a_retry_returns_the_first_answer() {
         (Some("u-ann"), Some("issued"))
     );
     assert_eq!(view["decision_id"], first["decision_id"]);
+    let typed = code.to_lowercase().replace('-', "");
+    let (status, _) = s
+        .call("GET", &format!("/v1/coupons/{typed}"), Some(&s.redeem), Body::empty())
+        .await;
+    assert_eq!(status, 200, "codes are found as a person may type them");
     let (_, wallet) = s
         .call("GET", "/v1/users/u-ann/wallet", Some(&s.decide), Body::empty())
         .await;
@@ -723,4 +728,128 @@ fn the_page_matcher_is_strict_where_the_page_is_literal() {
     assert!(!matches(&page, &json!({"a": "d-1", "b": [2], "c": 1})));
     assert!(!matches(&page, &json!({"a": "d-1", "b": [1], "c": 1, "extra": 0})));
     assert!(matches(&json!(30), &json!(30.0)));
+}
+
+// ---- the binary: first start makes an admin key, SIGTERM stops it cleanly.
+
+struct Running {
+    child: std::process::Child,
+    lines: std::sync::mpsc::Receiver<String>,
+    address: String,
+    /// Everything read from stderr up to "serving".
+    startup: Vec<String>,
+}
+
+fn start(db: &str) -> Running {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_mintage"))
+        .args(["serve", "rules", "--db", db, "--listen", "127.0.0.1:0", "--no-watch"])
+        .current_dir(root())
+        .env("MINTAGE_LOG", "info")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (send, lines) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr).lines().map_while(Result::ok) {
+            if send.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut startup = Vec::new();
+    loop {
+        let line = lines
+            .recv_timeout(std::time::Duration::from_secs(60))
+            .expect("the service starts");
+        startup.push(line.clone());
+        if let Some(rest) = line.split("address=").nth(1) {
+            let address = rest.split_whitespace().next().unwrap().to_string();
+            return Running {
+                child,
+                lines,
+                address,
+                startup,
+            };
+        }
+    }
+}
+
+impl Running {
+    fn get(&self, path: &str, key: &str) -> String {
+        use std::io::{Read, Write};
+        let mut stream = std::net::TcpStream::connect(&self.address).unwrap();
+        let request =
+            format!("GET {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {key}\r\nConnection: close\r\n\r\n");
+        stream.write_all(request.as_bytes()).unwrap();
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).unwrap();
+        answer
+    }
+
+    /// SIGTERM, then the exit status within 30 s.
+    fn stop(mut self) -> (std::process::ExitStatus, Vec<String>) {
+        let pid = self.child.id().to_string();
+        assert!(
+            std::process::Command::new("kill")
+                .args(["-TERM", &pid])
+                .status()
+                .unwrap()
+                .success()
+        );
+        for _ in 0..300 {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return (status, self.lines.try_iter().collect());
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        let _ = self.child.kill();
+        panic!("the service did not stop on SIGTERM");
+    }
+}
+
+#[test]
+fn the_binary_makes_its_first_key_once_and_stops_on_sigterm() {
+    let dir = std::env::temp_dir().join(format!("mintage-service-binary-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = format!("sqlite:{}", dir.join("ledger.db").display());
+
+    let running = start(&db);
+    let shown = running.startup.iter().position(|l| l.contains("shown only this once"));
+    let key = running.startup[shown.expect("an admin key is printed") + 2]
+        .trim()
+        .to_string();
+    assert!(running.get("/v1/rules", &key).starts_with("HTTP/1.1 200"));
+    assert!(running.get("/v1/rules", "nope").starts_with("HTTP/1.1 401"));
+    let (status, after) = running.stop();
+    assert!(status.success(), "{status}: {after:?}");
+    assert!(after.iter().any(|l| l.contains("stopped")), "{after:?}");
+
+    let made = std::process::Command::new(env!("CARGO_BIN_EXE_mintage"))
+        .args([
+            "keys",
+            "add",
+            "--scope",
+            "decide,redeem",
+            "--label",
+            "checkout",
+            "--db",
+            &db,
+        ])
+        .output()
+        .unwrap();
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    let decide_key = String::from_utf8(made.stdout).unwrap().trim().to_string();
+
+    let running = start(&db);
+    assert!(
+        !running.startup.iter().any(|l| l.contains("shown only this once")),
+        "one admin key only"
+    );
+    assert!(running.get("/v1/rules", &decide_key).starts_with("HTTP/1.1 200"));
+    assert!(running.get("/metrics", &key).starts_with("HTTP/1.1 200"));
+    assert!(running.stop().0.success());
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -50,7 +50,7 @@ fn file_name(path: &str) -> &str {
 pub struct ReloadReport {
     /// RFC 3339, UTC.
     pub at: String,
-    /// `startup`, `api`, `signal` or `watch`.
+    /// `api`, `signal` or `watch`.
     pub trigger: &'static str,
     /// `reloaded`, `unchanged` or `failed`.
     pub result: &'static str,

@@ -1,6 +1,7 @@
 //! Reading the ledger: one coupon, a user's wallet, a campaign's stats.
 
 use crate::ledger::{CampaignStats, CouponView};
+use crate::runtime::codes::parse_code;
 use crate::service::errors::ApiError;
 use crate::service::{AppState, reload::rfc3339};
 use axum::Json;
@@ -13,7 +14,9 @@ pub async fn coupon(
     path: Result<Path<String>, PathRejection>,
 ) -> Result<Json<CouponView>, ApiError> {
     let Path(code) = path?;
-    let lookup = code.clone();
+    // As a person may type it (any case, dashes or not); a code that fails its check
+    // character is looked up as given, and is not found.
+    let lookup = parse_code(&code).unwrap_or_else(|_| code.clone());
     match state.ledger_call(move |ledger| ledger.coupon(&lookup)).await? {
         Some(view) => Ok(Json(view)),
         None => Err(ApiError::not_found("unknown_coupon", format!("no coupon `{code}`"))),
