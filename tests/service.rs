@@ -760,9 +760,11 @@ fn start(db: &str) -> Running {
     });
     let mut startup = Vec::new();
     loop {
-        let line = lines
-            .recv_timeout(std::time::Duration::from_secs(60))
-            .expect("the service starts");
+        let Ok(line) = lines.recv_timeout(std::time::Duration::from_secs(60)) else {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the service did not start: {startup:?}");
+        };
         startup.push(line.clone());
         if let Some(rest) = line.split("address=").nth(1) {
             let address = rest.split_whitespace().next().unwrap().to_string();
@@ -805,6 +807,7 @@ impl Running {
             std::thread::sleep(std::time::Duration::from_millis(100));
         }
         let _ = self.child.kill();
+        let _ = self.child.wait();
         panic!("the service did not stop on SIGTERM");
     }
 }
