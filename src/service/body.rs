@@ -256,7 +256,7 @@ mod tests {
         let message = e.map(|e| e.message).unwrap_or_default();
         assert_eq!(
             message,
-            r#"wrong type: string "ten", expected a number (line 1, column 29)"#
+            r#"wrong type: string "ten", expected a number (line 1, column 28)"#
         );
     }
 
