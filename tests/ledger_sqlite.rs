@@ -2,7 +2,11 @@
 //! retries, persistence across reopening, redemption, timers, and budgets and limits held
 //! under concurrent deciders.
 
-use mintage::ledger::{CouponState, Ledger, LedgerOptions, Order, OrderItem, RedeemRequest, Stage, VersionedRules};
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use mintage::ledger::{
+    CouponState, Ledger, LedgerOptions, Order, OrderCoupon, OrderItem, RedeemRequest, Stage, VersionedRules,
+};
 use mintage::runtime::codes::CodeMinter;
 use mintage::runtime::engine::Runtime;
 use mintage::runtime::event::Event;
@@ -335,13 +339,25 @@ fn redemption_checks_then_settles_by_funder() {
     // The order is cancelled: the coupon is usable again, the budget it held stays reserved.
     let now = mintage::value::parse_time("2026-11-11T12:30:00+08:00").expect("time");
     let back = ledger.rollback("o-4", None, now).expect("rollback");
-    assert_eq!(back.coupons, vec![(hot.clone(), CouponState::Issued)]);
+    assert_eq!(
+        back.coupons,
+        vec![OrderCoupon {
+            code: hot.clone(),
+            status: CouponState::Issued
+        }]
+    );
     let after = ledger.stats("double11").expect("stats").expect("campaign");
     assert_eq!(before.budget_reserved, after.budget_reserved);
     // Committed redemption rolled back after the window: expired, budget released.
     let late = mintage::value::parse_time("2026-11-13T00:00:00+08:00").expect("time");
     let gone = ledger.rollback("o-2", None, late).expect("rollback");
-    assert_eq!(gone.coupons, vec![(base.clone(), CouponState::Expired)]);
+    assert_eq!(
+        gone.coupons,
+        vec![OrderCoupon {
+            code: base.clone(),
+            status: CouponState::Expired
+        }]
+    );
     let audit = ledger.audit().expect("audit");
     assert!(
         audit.budget_mismatches.is_empty() && audit.overspent.is_empty(),

@@ -161,11 +161,18 @@ pub struct RedeemOutcome {
     pub replayed: bool,
 }
 
+/// The coupons of an order after a commit or a rollback.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct RollbackOutcome {
     pub order_id: String,
     /// Each coupon the order held, with the status it has now.
-    pub coupons: Vec<(String, CouponState)>,
+    pub coupons: Vec<OrderCoupon>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct OrderCoupon {
+    pub code: String,
+    pub status: CouponState,
 }
 
 /// Per campaign: coupons by status and budget, in total and by experiment arm.

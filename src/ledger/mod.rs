@@ -38,6 +38,10 @@ pub enum LedgerError {
     /// The `--db` URL is not one the ledger knows.
     #[error("unknown database URL `{0}`: use `sqlite:PATH` or `postgres://…`")]
     BadUrl(String),
+    /// The request is not one the ledger can act on (a bad time, an event without the
+    /// user its type needs): the caller's input, not the database, is at fault.
+    #[error("{0}")]
+    BadInput(String),
     #[error("database error: {0}")]
     Database(String),
     /// A guarded write found the row changed by another transaction; retried internally,
@@ -94,22 +98,6 @@ pub fn clock_ms() -> Millis {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
         .unwrap_or(0)
-}
-
-/// The version of a set of rule files: SHA-256 over their names and texts in name order,
-/// `r-` and the first 12 hex digits.
-pub fn rules_version(files: &[(String, String)]) -> String {
-    let mut files: Vec<&(String, String)> = files.iter().collect();
-    files.sort();
-    let mut h = sha2::Sha256::new();
-    for (name, text) in files {
-        h.update((name.len() as u64).to_le_bytes());
-        h.update(name.as_bytes());
-        h.update((text.len() as u64).to_le_bytes());
-        h.update(text.as_bytes());
-    }
-    let digest = h.finalize();
-    format!("r-{}", &hex::encode(digest)[..12])
 }
 
 fn key_digest(key: &str) -> String {
@@ -292,7 +280,10 @@ impl Ledger {
             _ => {}
         }
         let Some(user) = event.user.as_ref() else {
-            return Err(LedgerError::Database(format!("event `{}` has no user", event.id)));
+            return Err(LedgerError::BadInput(format!(
+                "field `user` is required for `{}` events (event `{}`)",
+                event.kind, event.id
+            )));
         };
         let user_id = user.id.to_string();
         let device = user.device_id.as_ref().map(|d| d.to_string());
@@ -420,7 +411,7 @@ impl Ledger {
     /// commits) it. A retry with the same order id and code answers the same.
     pub fn redeem(&self, request: &RedeemRequest, now: Millis) -> Result<RedeemOutcome, LedgerError> {
         let at = match &request.at {
-            Some(t) => crate::value::parse_time(t).map_err(|e| LedgerError::Database(format!("`at`: {e}")))?,
+            Some(t) => crate::value::parse_time(t).map_err(|e| LedgerError::BadInput(format!("`at`: {e}")))?,
             None => now,
         };
         let lock = format!("order:{}", request.order.id);

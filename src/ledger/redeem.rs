@@ -4,7 +4,7 @@
 //! split by funder; commits and rollbacks of an order's coupons.
 
 use super::LedgerError;
-use super::api::{CouponState, RedeemOutcome, RedeemRequest, RollbackOutcome, Settlement, Stage};
+use super::api::{CouponState, OrderCoupon, RedeemOutcome, RedeemRequest, RollbackOutcome, Settlement, Stage};
 use super::store::{BudgetDelta, Changes, CouponRow, RedemptionRow, Terms, Tx};
 use crate::runtime::codes::parse_code;
 use crate::value::{Fen, Millis, fen_from_yuan};
@@ -265,9 +265,15 @@ pub fn commit(tx: &mut dyn Tx, order_id: &str) -> Result<RollbackOutcome, Ledger
                 r.response = serde_json::to_string(&answer).map_err(|e| LedgerError::Database(e.to_string()))?;
             }
             tx.put_redemption(&r)?;
-            out.push((r.code.clone(), CouponState::Redeemed));
+            out.push(OrderCoupon {
+                code: r.code.clone(),
+                status: CouponState::Redeemed,
+            });
         } else if r.status != "rolled_back" {
-            out.push((r.code.clone(), c.status));
+            out.push(OrderCoupon {
+                code: r.code.clone(),
+                status: c.status,
+            });
         }
     }
     Ok(RollbackOutcome {
@@ -324,7 +330,10 @@ pub fn rollback(
         }
         r.status = "rolled_back".into();
         tx.put_redemption(&r)?;
-        out.push((r.code.clone(), back));
+        out.push(OrderCoupon {
+            code: r.code.clone(),
+            status: back,
+        });
     }
     Ok(RollbackOutcome {
         order_id: order_id.to_string(),

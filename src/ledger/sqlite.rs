@@ -1,6 +1,11 @@
 //! The SQLite backend: the embedded default. One file, WAL journal; writers take the
 //! database lock up front (`BEGIN IMMEDIATE`), so decisions are serialized across threads
 //! and processes and a guard never has to fail; reads use their own connections.
+//!
+//! Group commit: decisions that arrive while another is being written join its
+//! transaction, each in a savepoint of its own (a failing one rolls back alone), and the
+//! last of the group commits for all; nobody returns before the commit that holds their
+//! work. Checkpoints run on a background connection, not in a decision's path.
 
 use super::LedgerError;
 use super::api::{CouponState, Scope};
@@ -9,12 +14,34 @@ use super::store::{
 };
 use crate::value::{Fen, Millis};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
 const MIGRATIONS: &[(u32, &str, &str)] = &[(1, "ledger", include_str!("../../migrations/sqlite/0001_ledger.sql"))];
 
+/// Decisions written in one transaction at most.
+const GROUP_MAX: usize = 64;
+
+/// The writing connection and the state of the group being written.
+struct Writer {
+    conn: Connection,
+    /// A transaction is open and gathering a group.
+    open: bool,
+    /// The group now open (or last opened), and how many joined it.
+    group: u64,
+    size: usize,
+    /// The last group committed (or rolled back), and its outcome.
+    done: u64,
+    outcome: Result<(), String>,
+}
+
 pub struct Sqlite {
-    writer: Mutex<Connection>,
+    writer: Mutex<Writer>,
+    /// Signalled when a group is committed.
+    committed: Condvar,
+    /// Threads about to take the writer: the group stays open for them.
+    waiting: AtomicUsize,
+    stop: Arc<AtomicBool>,
     /// Read connections (none for an in-memory database, whose data only the writer sees).
     readers: Mutex<Vec<Connection>>,
     path: Option<String>,
@@ -52,14 +79,42 @@ impl Sqlite {
         }
         let memory = path == ":memory:";
         let conn = Self::connect(if memory { None } else { Some(path) }, synchronous)?;
+        if !memory {
+            // Checkpoints move to a background connection (below).
+            conn.pragma_update(None, "wal_autocheckpoint", 0).map_err(db)?;
+        }
         let backend = Sqlite {
-            writer: Mutex::new(conn),
+            writer: Mutex::new(Writer {
+                conn,
+                open: false,
+                group: 0,
+                size: 0,
+                done: 0,
+                outcome: Ok(()),
+            }),
+            committed: Condvar::new(),
+            waiting: AtomicUsize::new(0),
+            stop: Arc::new(AtomicBool::new(false)),
             readers: Mutex::new(Vec::new()),
             path: (!memory).then(|| path.to_string()),
             synchronous,
         };
         backend.migrate()?;
+        if let Some(path) = &backend.path {
+            let conn = Self::connect(Some(path), synchronous)?;
+            let stop = backend.stop.clone();
+            std::thread::Builder::new()
+                .name("mintage-checkpoint".into())
+                .spawn(move || checkpoint_loop(conn, stop))
+                .map_err(|e| LedgerError::Database(format!("cannot start the checkpoint thread: {e}")))?;
+        }
         Ok(backend)
+    }
+
+    fn lock(&self) -> Result<MutexGuard<'_, Writer>, LedgerError> {
+        self.writer
+            .lock()
+            .map_err(|_| LedgerError::Database("poisoned lock".into()))
     }
 
     fn connect(path: Option<&str>, synchronous: &str) -> Result<Connection, LedgerError> {
@@ -71,6 +126,8 @@ impl Sqlite {
         conn.busy_timeout(std::time::Duration::from_secs(30)).map_err(db)?;
         if path.is_some() {
             conn.pragma_update(None, "journal_mode", "WAL").map_err(db)?;
+            // A WAL that grew under a burst shrinks back to this at the next reset.
+            conn.pragma_update(None, "journal_size_limit", 64 << 20).map_err(db)?;
         }
         conn.pragma_update(None, "synchronous", synchronous).map_err(db)?;
         conn.pragma_update(None, "foreign_keys", "ON").map_err(db)?;
@@ -78,11 +135,9 @@ impl Sqlite {
     }
 
     fn migrate(&self) -> Result<(), LedgerError> {
-        let mut conn = self
-            .writer
-            .lock()
-            .map_err(|_| LedgerError::Database("poisoned lock".into()))?;
-        let tx = conn
+        let mut w = self.lock()?;
+        let tx = w
+            .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(db)?;
         tx.execute_batch(
@@ -143,21 +198,56 @@ impl Backend for Sqlite {
         _lock: Option<&str>,
         f: &mut dyn FnMut(&mut dyn Tx) -> Result<(), LedgerError>,
     ) -> Result<(), LedgerError> {
-        let mut conn = self
-            .writer
-            .lock()
-            .map_err(|_| LedgerError::Database("poisoned lock".into()))?;
-        let tx = conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(db)?;
-        let result = f(&mut SqliteTx { conn: &tx });
-        match result {
-            Ok(()) => tx.commit().map_err(db),
-            Err(e) => {
-                let _ = tx.rollback();
-                Err(e)
-            }
+        self.waiting.fetch_add(1, Ordering::SeqCst);
+        let taken = self.lock();
+        self.waiting.fetch_sub(1, Ordering::SeqCst);
+        let mut w = taken?;
+        if !w.open {
+            w.conn.execute_batch("BEGIN IMMEDIATE").map_err(db)?;
+            w.open = true;
+            w.group += 1;
+            w.size = 0;
         }
+        let mine = w.group;
+        let result = match w.conn.execute_batch("SAVEPOINT decision") {
+            Ok(()) => {
+                let r = f(&mut SqliteTx { conn: &w.conn });
+                let end = if r.is_ok() {
+                    "RELEASE decision"
+                } else {
+                    "ROLLBACK TO decision; RELEASE decision"
+                };
+                match w.conn.execute_batch(end) {
+                    Ok(()) => r,
+                    Err(e) => r.and(Err(db(e))),
+                }
+            }
+            Err(e) => Err(db(e)),
+        };
+        w.size += 1;
+        if self.waiting.load(Ordering::SeqCst) > 0 && w.size < GROUP_MAX {
+            // Someone is about to join: the last of the group commits for everyone.
+            while w.done < mine {
+                w = self
+                    .committed
+                    .wait(w)
+                    .map_err(|_| LedgerError::Database("poisoned lock".into()))?;
+            }
+        } else {
+            let outcome = w.conn.execute_batch("COMMIT").map_err(|e| e.to_string());
+            if outcome.is_err() {
+                let _ = w.conn.execute_batch("ROLLBACK");
+            }
+            w.open = false;
+            w.done = mine;
+            w.outcome = outcome;
+            self.committed.notify_all();
+        }
+        let committed = match &w.outcome {
+            Ok(()) => Ok(()),
+            Err(e) => Err(LedgerError::Database(format!("commit failed: {e}"))),
+        };
+        result.and(committed)
     }
 
     fn read(&self, f: &mut dyn FnMut(&mut dyn Tx) -> Result<(), LedgerError>) -> Result<(), LedgerError> {
@@ -179,13 +269,26 @@ impl Backend for Sqlite {
                 result
             }
             None => {
-                let conn = self
-                    .writer
-                    .lock()
-                    .map_err(|_| LedgerError::Database("poisoned lock".into()))?;
-                f(&mut SqliteTx { conn: &conn })
+                let w = self.lock()?;
+                f(&mut SqliteTx { conn: &w.conn })
             }
         }
+    }
+}
+
+impl Drop for Sqlite {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Copies the WAL back into the database every 200 ms without blocking writers
+/// (`PASSIVE`). The WAL file is then reused from its start rather than truncated: writing
+/// over blocks the file already has is far cheaper than growing it again.
+fn checkpoint_loop(conn: Connection, stop: Arc<AtomicBool>) {
+    while !stop.load(Ordering::Relaxed) {
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
     }
 }
 

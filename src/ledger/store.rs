@@ -141,6 +141,10 @@ pub struct Changes {
     pub signals: Vec<(String, String, f64, Millis)>,
 }
 
+/// (campaign, reserved, spent, face value of its issued, reserved and redeemed coupons,
+/// face value of its redeemed ones).
+pub type BudgetAuditRow = (String, Fen, Fen, Fen, Fen);
+
 /// Counts of a campaign's coupons.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CampaignCounts {
@@ -198,7 +202,7 @@ pub trait Tx {
     fn key_count(&mut self) -> Result<u64, LedgerError>;
     /// (campaign, reserved, spent, sum of face values of issued+reserved+redeemed coupons,
     /// sum of face values of redeemed ones).
-    fn budget_audit(&mut self) -> Result<Vec<(String, Fen, Fen, Fen, Fen)>, LedgerError>;
+    fn budget_audit(&mut self) -> Result<Vec<BudgetAuditRow>, LedgerError>;
     /// (user, campaign, rule, coupons) for every user and rule with more than one coupon.
     fn repeated_coupons(&mut self) -> Result<Vec<(String, String, String, u64)>, LedgerError>;
     /// (coupons, decisions, event ids decided more than once).

@@ -101,6 +101,7 @@ impl ApiError {
             LedgerError::Database(_) | LedgerError::Conflict(_) => {
                 (StatusCode::SERVICE_UNAVAILABLE, "ledger_unavailable")
             }
+            LedgerError::BadInput(_) => (StatusCode::BAD_REQUEST, "bad_request"),
             LedgerError::BadUrl(_) | LedgerError::Migration { .. } | LedgerError::Corrupt(_) => {
                 (StatusCode::INTERNAL_SERVER_ERROR, "ledger_error")
             }

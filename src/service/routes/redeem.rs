@@ -100,7 +100,10 @@ impl From<RollbackOutcome> for OrderCoupons {
             coupons: o
                 .coupons
                 .into_iter()
-                .map(|(code, status)| CouponStatus { code, status })
+                .map(|c| CouponStatus {
+                    code: c.code,
+                    status: c.status,
+                })
                 .collect(),
         }
     }
