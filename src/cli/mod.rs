@@ -7,6 +7,7 @@ mod explain;
 mod fmt;
 mod graph;
 mod keys;
+mod redeem;
 pub(crate) mod replay;
 mod run;
 mod serve;
@@ -49,6 +50,10 @@ enum Command {
     Serve(serve::Args),
     /// Manage API keys of the service
     Keys(keys::Args),
+    /// Redeem a coupon code against an order in the ledger (or commit or roll back an order)
+    Redeem(redeem::Args),
+    /// Check the ledger's budgets, limits and decision log against its coupons
+    Audit(redeem::AuditArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -64,6 +69,8 @@ pub fn main() -> ExitCode {
         Command::Graph(a) => graph::run(a),
         Command::Serve(a) => serve::run(a),
         Command::Keys(a) => keys::run(a),
+        Command::Redeem(a) => redeem::run(a),
+        Command::Audit(a) => redeem::audit(a),
     };
     ExitCode::from(code)
 }

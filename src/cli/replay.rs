@@ -1,4 +1,5 @@
-//! `mintage replay` and `mintage eval`: events through a fresh in-memory runtime.
+//! `mintage replay` and `mintage eval`: events through a fresh in-memory runtime, or
+//! (`replay --db URL`) through the durable ledger.
 
 use mintage::runtime::codes::CodeMinter;
 use mintage::runtime::engine::{Rules, Runtime};
@@ -20,6 +21,11 @@ pub struct Args {
     /// Add the trace of every rule considered to each decision
     #[arg(long)]
     explain: bool,
+    /// Decide through the durable ledger at this URL (`sqlite:PATH`, `sqlite::memory:`,
+    /// `postgres://…`) instead of fresh in-memory state: coupons, limits and timers persist
+    /// between runs, and event ids decided before get their first decision again
+    #[arg(long)]
+    db: Option<String>,
 }
 
 #[derive(clap::Args)]
@@ -66,6 +72,13 @@ pub fn run(args: Args) -> u8 {
         return 2;
     };
     let rules = Arc::new(Rules::new(program));
+    let mut ledger = match &args.db {
+        Some(url) => match open_ledger(url, &args, rules.clone()) {
+            Ok(l) => Some(l),
+            Err(code) => return code,
+        },
+        None => None,
+    };
     let mut runtime = Runtime::new(rules, minter).explain(args.explain);
     let reader = match open(&args.events) {
         Ok(r) => r,
@@ -106,6 +119,25 @@ pub fn run(args: Args) -> u8 {
                 continue;
             }
         };
+        if let Some(ledger) = ledger.as_mut() {
+            let raw = String::from_utf8_lossy(&line);
+            match ledger.decide(&event, raw.trim_end()) {
+                Ok(outcome) => {
+                    for d in outcome.fired.iter().chain(std::iter::once(&outcome.decided)) {
+                        if printable(&d.decision)
+                            && (serde_json::to_writer(&mut out, &d.decision).is_err() || out.write_all(b"\n").is_err())
+                        {
+                            return 2;
+                        }
+                    }
+                }
+                Err(e) => {
+                    eprintln!("{name}:{}: skipped: {e}", i + 1);
+                    skipped += 1;
+                }
+            }
+            continue;
+        }
         for d in runtime.process(&event) {
             if serde_json::to_writer(&mut out, &d).is_err() || out.write_all(b"\n").is_err() {
                 return 2;
@@ -122,6 +154,32 @@ pub fn run(args: Args) -> u8 {
         return 3;
     }
     0
+}
+
+fn open_ledger(url: &str, args: &Args, rules: Arc<Rules>) -> Result<mintage::ledger::Ledger, u8> {
+    let version = match mintage::check::load_paths(&args.rules) {
+        Ok(sources) => mintage::service::reload::rules_version(&sources),
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Err(2);
+        }
+    };
+    let options = mintage::ledger::LedgerOptions {
+        seed: args.seed,
+        explain: args.explain,
+    };
+    mintage::ledger::Ledger::open(url, mintage::ledger::VersionedRules { rules, version }, options).map_err(|e| {
+        eprintln!("error: cannot open the ledger `{url}`: {e}");
+        2
+    })
+}
+
+/// What the contract prints: a decision that issued, revoked, raised or withheld
+/// something (or, with `--explain`, considered a rule).
+fn printable(d: &serde_json::Value) -> bool {
+    ["coupons", "revoked", "actions", "suppressed", "trace"]
+        .iter()
+        .any(|k| d.get(*k).and_then(|v| v.as_array()).is_some_and(|a| !a.is_empty()))
 }
 
 pub fn eval(args: EvalArgs) -> u8 {

@@ -1,0 +1,188 @@
+//! `mintage redeem`: a code checked against an order in the ledger (the same checks as
+//! `POST /v1/redeem`), and the order's commit or rollback; `mintage audit`: the ledger's
+//! sums checked against its coupons.
+
+use mintage::ledger::{Ledger, LedgerOptions, Order, RedeemRequest, Stage, VersionedRules};
+use mintage::runtime::engine::Rules;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The coupon code, as the customer typed it
+    #[arg(long, required_unless_present_any = ["commit", "rollback"])]
+    code: Option<String>,
+    /// The order as JSON: `{"id", "buyer_id", "items": [{"id", "category", "price", "seller_id", "qty"}], "shipping"}`
+    /// (`-` for standard input)
+    #[arg(long, required_unless_present_any = ["commit", "rollback"])]
+    order: Option<PathBuf>,
+    /// When the redemption happens (RFC 3339); now by default
+    #[arg(long)]
+    at: Option<String>,
+    /// Only hold the coupon for the order; commit or roll back later
+    #[arg(long)]
+    reserve: bool,
+    /// Commit the coupons this order holds in reserve (the order is paid)
+    #[arg(long, value_name = "ORDER_ID", conflicts_with_all = ["rollback", "order"])]
+    commit: Option<String>,
+    /// The order was cancelled: give its coupons back (or only `--code`'s)
+    #[arg(long, value_name = "ORDER_ID", conflicts_with = "order")]
+    rollback: Option<String>,
+    /// The ledger (as for `mintage serve`)
+    #[arg(long, default_value = "sqlite:mintage.db")]
+    db: String,
+}
+
+#[derive(clap::Args)]
+pub struct AuditArgs {
+    /// The rule files (budgets and limits are checked against them)
+    #[arg(required = true)]
+    rules: Vec<PathBuf>,
+    #[arg(long, default_value = "sqlite:mintage.db")]
+    db: String,
+}
+
+fn open(db: &str, rules: Rules) -> Result<Ledger, u8> {
+    let rules = VersionedRules {
+        rules: Arc::new(rules),
+        version: "r-none".to_string(),
+    };
+    Ledger::open(db, rules, LedgerOptions::default()).map_err(|e| {
+        eprintln!("error: cannot open the ledger `{db}`: {e}");
+        2
+    })
+}
+
+fn print(value: &impl serde::Serialize) -> u8 {
+    match serde_json::to_string_pretty(value) {
+        Ok(text) => {
+            println!("{text}");
+            0
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            2
+        }
+    }
+}
+
+/// Exit codes: 0 accepted (or committed, rolled back), 1 refused (the reason is in the
+/// JSON on stdout), 2 bad input or an unreachable ledger.
+pub fn run(args: Args) -> u8 {
+    // Redemption reads the coupon's stored terms, not the rules.
+    let ledger = match open(&args.db, Rules::new(Default::default())) {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
+    let now = mintage::ledger::clock_ms();
+    if let Some(order_id) = &args.commit {
+        return match ledger.commit(order_id) {
+            Ok(out) => print(&out),
+            Err(e) => fail(e),
+        };
+    }
+    if let Some(order_id) = &args.rollback {
+        let now = match args.at.as_deref().map(mintage::value::parse_time) {
+            Some(Ok(t)) => t,
+            Some(Err(e)) => {
+                eprintln!("error: `--at`: {e}");
+                return 2;
+            }
+            None => now,
+        };
+        return match ledger.rollback(order_id, args.code.as_deref(), now) {
+            Ok(out) => print(&out),
+            Err(e) => fail(e),
+        };
+    }
+    let (Some(code), Some(path)) = (args.code, args.order) else {
+        eprintln!("error: `--code` and `--order` are needed to redeem");
+        return 2;
+    };
+    let text = if path.as_os_str() == "-" {
+        let mut s = String::new();
+        if let Err(e) = std::io::Read::read_to_string(&mut std::io::stdin(), &mut s) {
+            eprintln!("error: cannot read the order from standard input: {e}");
+            return 2;
+        }
+        s
+    } else {
+        match std::fs::read_to_string(&path) {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("error: cannot read `{}`: {e}", path.display());
+                return 2;
+            }
+        }
+    };
+    let order: Order = match serde_json::from_str(&text) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!(
+                "error: `{}`: not an order: {}",
+                path.display(),
+                mintage::runtime::event::describe_json_error(&e)
+            );
+            return 2;
+        }
+    };
+    if let Some(at) = &args.at
+        && let Err(e) = mintage::value::parse_time(at)
+    {
+        eprintln!("error: `--at`: {e}");
+        return 2;
+    }
+    let request = RedeemRequest {
+        code,
+        order,
+        at: args.at,
+        stage: if args.reserve { Stage::Reserve } else { Stage::Commit },
+    };
+    match ledger.redeem(&request, now) {
+        Ok(out) => {
+            let accepted = out.accepted;
+            let code = print(&out);
+            if code != 0 {
+                code
+            } else if accepted {
+                0
+            } else {
+                1
+            }
+        }
+        Err(e) => fail(e),
+    }
+}
+
+fn fail(e: mintage::ledger::LedgerError) -> u8 {
+    eprintln!("error: {e}");
+    2
+}
+
+/// Exit codes: 0 every sum agrees, 1 a budget or limit is off (printed), 2 no ledger.
+pub fn audit(args: AuditArgs) -> u8 {
+    let Some(program) = crate::cli::load_rules(&args.rules) else {
+        return 1;
+    };
+    let ledger = match open(&args.db, Rules::new(program)) {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
+    match ledger.audit() {
+        Ok(a) => {
+            let code = print(&a);
+            let clean = a.overspent.is_empty()
+                && a.budget_mismatches.is_empty()
+                && a.limit_violations.is_empty()
+                && a.duplicate_decisions == 0;
+            if code != 0 {
+                code
+            } else if clean {
+                0
+            } else {
+                1
+            }
+        }
+        Err(e) => fail(e),
+    }
+}
