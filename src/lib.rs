@@ -81,6 +81,10 @@ pub fn load_str(name: &str, text: &str) -> Result<runtime::engine::Rules, RulesE
 #[doc = include_str!("../docs/runtime.md")]
 pub mod guide {}
 
+/// The ledger guide (`docs/ledger.md`); its Rust example runs as a test.
+#[doc = include_str!("../docs/ledger.md")]
+pub mod ledger_guide {}
+
 #[cfg(test)]
 mod tests {
     #[test]
