@@ -32,7 +32,12 @@ CREATE TABLE coupons (
     updated_at  BIGINT NOT NULL
 );
 CREATE INDEX coupons_user ON coupons (user_id, status);
-CREATE INDEX coupons_expiry ON coupons (valid_until) WHERE status = 'issued';
+-- `valid_until IS NOT NULL` is always true; it keeps this index to queries that compare
+-- validity times (expiry, a wallet). Without it, a user's coupons (`user_id = … AND status
+-- = 'issued'`, read by every decision with a plan made once per connection) can be
+-- planned as a scan of every issued coupon whenever that plan is made on a table not
+-- analyzed yet, where both indexes look alike.
+CREATE INDEX coupons_expiry ON coupons (valid_until) WHERE status = 'issued' AND valid_until IS NOT NULL;
 CREATE INDEX coupons_campaign ON coupons (campaign, status);
 CREATE INDEX coupons_order ON coupons (order_id) WHERE order_id IS NOT NULL;
 
