@@ -43,6 +43,15 @@ pub enum Q {
 pub const COUNT: usize = Q::Totals as usize + 1;
 
 impl Q {
+    /// Whether the statement reads the `budgets` table, so budget changes held back for
+    /// the commit must be sent before it.
+    pub fn reads_budgets(self) -> bool {
+        matches!(
+            self,
+            Q::LoadUser | Q::LoadBudgets | Q::Budget | Q::CampaignBudget | Q::BudgetAudit
+        )
+    }
+
     pub fn sql(self) -> &'static str {
         match self {
             Q::DecisionByEvent => {

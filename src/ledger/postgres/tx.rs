@@ -35,8 +35,8 @@ pub struct PgTx<'c> {
     signals: Option<Vec<(String, String, f64)>>,
     /// Custom plans were asked for in this transaction (see `custom_plans`).
     custom: bool,
-    /// Statements held back until the next one or the commit (`defer_budget`).
-    deferred: String,
+    /// Statements held back until the commit (`defer_budget`).
+    deferred: Vec<String>,
 }
 
 fn get<'a, T: FromSql<'a>>(row: &'a Row, i: usize) -> Result<T, LedgerError> {
@@ -98,7 +98,7 @@ impl<'c> PgTx<'c> {
             budgets: None,
             signals: None,
             custom: false,
-            deferred: String::new(),
+            deferred: Vec::new(),
         }
     }
 
@@ -107,23 +107,11 @@ impl<'c> PgTx<'c> {
     /// scan when few rows are due, which is nearly always), so their transaction asks for
     /// custom plans.
     fn custom_plans(&mut self) -> Result<(), LedgerError> {
-        if self.custom {
-            return Ok(());
+        if !self.custom {
+            self.send_before(None, "SET LOCAL plan_cache_mode = force_custom_plan")?;
+            self.custom = true;
         }
-        const SET: &str = "SET LOCAL plan_cache_mode = force_custom_plan";
-        let result = match self.begin.take() {
-            Some(begin) => {
-                let result = self.conn.client.batch_execute(&format!("{begin}; {SET}"));
-                result.map_err(|e| self.fail_first(e))
-            }
-            None => {
-                self.flush()?;
-                let result = self.conn.client.batch_execute(SET);
-                result.map_err(|e| self.fail(e))
-            }
-        };
-        self.custom = result.is_ok();
-        result
+        Ok(())
     }
 
     fn fail(&mut self, e: postgres::Error) -> LedgerError {
@@ -132,13 +120,13 @@ impl<'c> PgTx<'c> {
     }
 
     fn query(&mut self, q: Q, params: &Params<'_>) -> Result<Vec<Row>, LedgerError> {
-        self.flush()?;
+        self.send_before(Some(q), "")?;
         let result = self.conn.statement(q).and_then(|s| self.conn.client.query(&s, params));
         result.map_err(|e| self.fail(e))
     }
 
     fn query_opt(&mut self, q: Q, params: &Params<'_>) -> Result<Option<Row>, LedgerError> {
-        self.flush()?;
+        self.send_before(Some(q), "")?;
         let result = self
             .conn
             .statement(q)
@@ -147,7 +135,7 @@ impl<'c> PgTx<'c> {
     }
 
     fn query_one(&mut self, q: Q, params: &Params<'_>) -> Result<Row, LedgerError> {
-        self.flush()?;
+        self.send_before(Some(q), "")?;
         let result = self
             .conn
             .statement(q)
@@ -156,7 +144,7 @@ impl<'c> PgTx<'c> {
     }
 
     fn execute(&mut self, q: Q, params: &Params<'_>) -> Result<u64, LedgerError> {
-        self.flush()?;
+        self.send_before(Some(q), "")?;
         let result = self
             .conn
             .statement(q)
@@ -164,9 +152,9 @@ impl<'c> PgTx<'c> {
         result.map_err(|e| self.fail(e))
     }
 
-    /// A budget change, held back to travel with the next statement or the `COMMIT`
-    /// (`commit`): the campaign's row is locked from this statement to the commit, and
-    /// every issuing decision needs it.
+    /// A budget change, held back to travel with the `COMMIT` (or a statement that reads
+    /// budgets before it): the campaign's row is locked from this statement to the
+    /// commit, and every issuing decision needs it.
     fn defer_budget(&mut self, b: &BudgetDelta) -> Result<(), LedgerError> {
         let Some(campaign) = literal(&b.campaign) else {
             // Text PostgreSQL cannot hold: the statement will say so.
@@ -175,26 +163,30 @@ impl<'c> PgTx<'c> {
                 .map(|_| ());
         };
         let limit = b.limit.map_or_else(|| "NULL".to_string(), |l| l.to_string());
-        self.deferred.push_str(&format!(
-            "SELECT mintage_budget({campaign}, {}, {}, {limit});",
+        self.deferred.push(format!(
+            "SELECT mintage_budget({campaign}, {}, {}, {limit})",
             b.reserved, b.spent
         ));
         Ok(())
     }
 
-    /// Sends what must precede the next statement: the `BEGIN` the first time, and the
-    /// held-back statements before anything that could read what they write.
-    fn flush(&mut self) -> Result<(), LedgerError> {
-        if let Some(begin) = self.begin.take() {
-            let result = self.conn.client.batch_execute(&begin);
-            return result.map_err(|e| self.fail_first(e));
+    /// Sends what must precede statement `q` (or `then`, a statement sent as text), in
+    /// one round trip: the `BEGIN` the first time, and the held-back budget changes if
+    /// `q` reads budgets (others do not wait for them, so no row lock is taken early).
+    fn send_before(&mut self, q: Option<Q>, then: &str) -> Result<(), LedgerError> {
+        let first = self.begin.is_some();
+        let mut parts: Vec<String> = self.begin.take().into_iter().collect();
+        if q.is_some_and(Q::reads_budgets) && !self.deferred.is_empty() {
+            parts.append(&mut self.deferred);
         }
-        if self.deferred.is_empty() {
+        if !then.is_empty() {
+            parts.push(then.to_string());
+        }
+        if parts.is_empty() {
             return Ok(());
         }
-        let sql = std::mem::take(&mut self.deferred);
-        let result = self.conn.client.batch_execute(&sql);
-        result.map_err(|e| self.fail(e))
+        let result = self.conn.client.batch_execute(&parts.join("; "));
+        result.map_err(|e| if first { self.fail_first(e) } else { self.fail(e) })
     }
 
     /// A failure of the first round trip: one that never reached the server's SQL, or the
@@ -215,14 +207,14 @@ impl<'c> PgTx<'c> {
     /// Commits, with the held-back statements in the same round trip. On an error the
     /// transaction may still be open (aborted): the caller rolls back.
     pub fn commit(&mut self) -> Result<(), LedgerError> {
-        let deferred = std::mem::take(&mut self.deferred);
-        let sql = match self.begin.take() {
+        let mut parts: Vec<String> = self.begin.take().into_iter().collect();
+        if !parts.is_empty() && self.deferred.is_empty() {
             // Nothing was read or written.
-            Some(_) if deferred.is_empty() => return Ok(()),
-            Some(begin) => format!("{begin}; {deferred}COMMIT"),
-            None => format!("{deferred}COMMIT"),
-        };
-        self.conn.client.batch_execute(&sql).map_err(db)
+            return Ok(());
+        }
+        parts.append(&mut self.deferred);
+        parts.push("COMMIT".into());
+        self.conn.client.batch_execute(&parts.join("; ")).map_err(db)
     }
 }
 
