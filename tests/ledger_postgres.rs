@@ -539,7 +539,8 @@ fn load_event(i: usize) -> String {
 #[test]
 fn budgets_and_limits_hold_with_two_instances_of_sixteen_threads() {
     let db = TestDb::new();
-    let url = db.url("");
+    // A connection per thread: 32 transactions at once on the server.
+    let url = db.url("pool=16");
     let ledgers = [
         Arc::new(open(&url, rules_from(FLASH), 1)),
         Arc::new(open(&url, rules_from(FLASH), 1 << 32)),
