@@ -199,7 +199,9 @@ impl Pool {
                         fresh: true,
                     }),
                     Err(e) => {
-                        self.lock().open -= 1;
+                        let mut state = self.lock();
+                        state.open = state.open.saturating_sub(1);
+                        drop(state);
                         self.returned.notify_one();
                         Err(e)
                     }
