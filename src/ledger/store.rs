@@ -165,7 +165,9 @@ pub trait Tx {
     fn load_signals(&mut self) -> Result<Vec<(String, String, f64)>, LedgerError>;
     fn load_budgets(&mut self) -> Result<Vec<BudgetRow>, LedgerError>;
     /// Writes the changes; `LedgerError::Conflict` when a guard fails (a budget that no
-    /// longer fits, a coupon whose status changed, a code already taken).
+    /// longer fits, a coupon whose status changed, a code already taken). A guard may
+    /// also fail when the transaction commits (PostgreSQL applies budget changes with the
+    /// `COMMIT`): `Backend::transact` then returns `Conflict`.
     fn apply(&mut self, changes: &Changes) -> Result<(), LedgerError>;
     /// Users with a timer due at or before `now`.
     fn due_users(&mut self, now: Millis, limit: usize) -> Result<Vec<String>, LedgerError>;
