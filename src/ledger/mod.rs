@@ -89,6 +89,9 @@ struct Current {
     names: Names,
 }
 
+/// Coupons expired per transaction by `tick` (small: each batch holds the writer).
+const EXPIRY_BATCH: usize = 200;
+
 /// How many times a decision is taken again when another instance changed what it read.
 const RETRIES: u32 = 64;
 
@@ -339,34 +342,8 @@ impl Ledger {
         let version = current.rules.version.clone();
         let rules = current.rules.rules.clone();
         let horizon = rules.compiled.horizon_ms;
-        // Coupons that ran out release their budget, a batch at a time.
-        loop {
-            let n = self.retrying(None, |tx| {
-                let gone = tx.expire_coupons(now, 1000)?;
-                let mut by: std::collections::BTreeMap<String, Fen> = std::collections::BTreeMap::new();
-                for (campaign, face) in &gone {
-                    *by.entry(campaign.clone()).or_default() += face;
-                }
-                let ch = Changes {
-                    budgets: by
-                        .into_iter()
-                        .map(|(campaign, face)| store::BudgetDelta {
-                            campaign,
-                            reserved: -face,
-                            spent: 0,
-                            limit: None,
-                        })
-                        .collect(),
-                    ..Changes::default()
-                };
-                tx.apply(&ch)?;
-                tx.prune_devices(now - horizon)?;
-                Ok(gone.len())
-            })?;
-            if n < 1000 {
-                break;
-            }
-        }
+        // Timers first: each fires on its user's working set, whose coupons expire as of
+        // the timer's due time (a late timer still finds what was valid then).
         let mut out = Vec::new();
         let users = read(&*self.backend, |tx| tx.due_users(now, max))?;
         let mut rt = self.take_runtime(&rules)?;
@@ -404,6 +381,34 @@ impl Ledger {
             }
         }
         self.put_runtime(rt);
+        // Coupons that ran out release their budget, a batch at a time.
+        loop {
+            let n = self.retrying(None, |tx| {
+                let gone = tx.expire_coupons(now, EXPIRY_BATCH)?;
+                let mut by: std::collections::BTreeMap<String, Fen> = std::collections::BTreeMap::new();
+                for (campaign, face) in &gone {
+                    *by.entry(campaign.clone()).or_default() += face;
+                }
+                let ch = Changes {
+                    budgets: by
+                        .into_iter()
+                        .map(|(campaign, face)| store::BudgetDelta {
+                            campaign,
+                            reserved: -face,
+                            spent: 0,
+                            limit: None,
+                        })
+                        .collect(),
+                    ..Changes::default()
+                };
+                tx.apply(&ch)?;
+                tx.prune_devices(now - horizon)?;
+                Ok(gone.len())
+            })?;
+            if n < EXPIRY_BATCH {
+                break;
+            }
+        }
         Ok(out)
     }
 

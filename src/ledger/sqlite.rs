@@ -80,8 +80,13 @@ impl Sqlite {
         let memory = path == ":memory:";
         let conn = Self::connect(if memory { None } else { Some(path) }, synchronous)?;
         if !memory {
-            // Checkpoints move to a background connection (below).
-            conn.pragma_update(None, "wal_autocheckpoint", 0).map_err(db)?;
+            // A background connection copies the WAL back every 200 ms (below), but under
+            // a steady stream of writes such a checkpoint never catches up with the end of
+            // the WAL, which then grows without bound. The writer itself checkpoints when
+            // the WAL passes 2,000 pages (8 MB): between its commits nothing is added, so
+            // that checkpoint completes (mostly copied already) and the next transaction
+            // rewinds the WAL to its start.
+            conn.pragma_update(None, "wal_autocheckpoint", 2000).map_err(db)?;
         }
         let backend = Sqlite {
             writer: Mutex::new(Writer {

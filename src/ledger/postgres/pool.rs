@@ -135,6 +135,27 @@ pub fn db(e: postgres::Error) -> LedgerError {
     }
 }
 
+impl Drop for Pool {
+    /// The synchronous client runs a small runtime of its own to close its connection,
+    /// which may not happen on a thread of another runtime (the service's last reference
+    /// to the ledger can be dropped on one): the clients are closed on a plain thread.
+    fn drop(&mut self) {
+        let idle = match self.state.get_mut() {
+            Ok(s) => std::mem::take(&mut s.idle),
+            Err(poisoned) => std::mem::take(&mut poisoned.into_inner().idle),
+        };
+        if idle.is_empty() {
+            return;
+        }
+        if let Ok(closer) = std::thread::Builder::new()
+            .name("mintage-pg-close".into())
+            .spawn(move || drop(idle))
+        {
+            let _ = closer.join();
+        }
+    }
+}
+
 impl Pool {
     pub fn new(config: Config, target: String, max: usize) -> Pool {
         Pool {
