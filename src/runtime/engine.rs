@@ -214,7 +214,7 @@ impl MatchOrder {
         // Room for the unconditional writes below past the last id.
         let most = ids.len();
         ids.clear();
-        ids.resize(most + 4, 0);
+        ids.resize(most + 6, 0);
         let out = ids.as_mut_slice();
         let mut k = 0;
         for (c, chunk) in used.chunks_exact_mut(8).enumerate() {
@@ -232,12 +232,13 @@ impl MatchOrder {
                 };
                 let mut word = std::mem::take(word);
                 let base = u32::try_from(w * 64).unwrap_or(u32::MAX);
-                // The matches of a campaign's rules often share a word: write four ids
-                // without asking how many there are (the next word's overwrite the extra
-                // ones), then the rest if any. (Counting them with `count_ones` would
-                // take a dozen instructions: the baseline x86-64 target has no `popcnt`.)
+                // The matches of neighbouring campaigns' rules often share a word: write
+                // six ids without asking how many there are (the next word's overwrite
+                // the extra ones), then the rest if any. (Counting them with `count_ones`
+                // would take a dozen instructions: the baseline x86-64 target has no
+                // `popcnt`.)
                 let first = k;
-                for j in first..first + 4 {
+                for j in first..first + 6 {
                     if let Some(slot) = out.get_mut(j) {
                         *slot = base.wrapping_add(word.trailing_zeros());
                     }

@@ -283,7 +283,9 @@ pub struct EventError(pub String);
 
 impl Event {
     pub fn from_json(line: &str) -> Result<Event, EventError> {
-        Event::from_slice(line.as_bytes())
+        // From `str`, serde_json skips checking each string as UTF-8 again.
+        let raw: RawEvent = serde_json::from_str(line).map_err(|e| EventError(describe_json_error(&e)))?;
+        Event::from_raw(raw)
     }
 
     /// From raw bytes: strings are checked as UTF-8 where JSON holds them.
