@@ -31,8 +31,6 @@ pub fn die(msg: &str) -> ! {
 }
 
 const ENGINES: &[&str] = &["mintage", "rhai", "cel", "zen", "cedar", "native"];
-/// Not in the comparison: a prototype of the profile's suggested fixes (`--only proto`).
-const EXTRA: &[&str] = &["proto"];
 const OTHERS: &[&str] = &["rhai", "cel", "zen", "cedar"];
 /// One compile longer than this (estimated from the 1,000-campaign one) skips 10,000.
 const COMPILE_LIMIT: Duration = Duration::from_secs(60);
@@ -73,11 +71,7 @@ fn opts() -> Opts {
             "--no-seed" => o.seed = false,
             "--only" => {
                 o.only = value("--only").split(',').map(|s| s.trim().to_string()).collect();
-                if let Some(bad) = o
-                    .only
-                    .iter()
-                    .find(|e| !ENGINES.contains(&e.as_str()) && !EXTRA.contains(&e.as_str()))
-                {
+                if let Some(bad) = o.only.iter().find(|e| !ENGINES.contains(&e.as_str())) {
                     die(&format!("unknown engine {bad}; the engines are {}", ENGINES.join(", ")));
                 }
             }
@@ -185,7 +179,6 @@ fn label(engine: &str) -> &'static str {
         "cel" => "CEL",
         "zen" => "zen-engine",
         "cedar" => "Cedar",
-        "proto" => "Mintage, suggested matching loop (prototype)",
         _ => "hand-written Rust",
     }
 }
@@ -300,7 +293,7 @@ fn run_workload(w: &Workload, o: &Opts, plan: &Plan, loads: &mut Vec<(String, us
         .collect();
     let mean_matches = reference.iter().map(Vec::len).sum::<usize>() as f64 / reference.len().max(1) as f64;
     let mut rows = Vec::new();
-    for &name in ENGINES.iter().chain(EXTRA) {
+    for &name in ENGINES.iter() {
         if !o.only.iter().any(|e| e == name) {
             continue;
         }
@@ -344,10 +337,6 @@ fn run_workload(w: &Workload, o: &Opts, plan: &Plan, loads: &mut Vec<(String, us
             }
             "cedar" => {
                 let (mut e, t) = engines::cedar::Cedar::load(w);
-                run_engine(&mut e, name, label(name), t, w, &reference, plan)
-            }
-            "proto" => {
-                let (mut e, t) = engines::proto::Proto::load(w);
                 run_engine(&mut e, name, label(name), t, w, &reference, plan)
             }
             _ => {
@@ -643,17 +632,18 @@ fn profile(what: &str, o: &Opts) {
     eprintln!("loaded in {}", fmt_load(load));
     let contexts: Vec<_> = w.events.iter().map(|e| m.context(e)).collect();
     let (mut out, mut buf) = (Vec::new(), Vec::new());
-    // How many rules the indexes hand to matching, against how many match.
-    let (mut candidates, mut any, mut matched) = (0usize, 0usize, 0usize);
+    // How many rules the indexes hand to matching (and how many of those are inside
+    // their campaign's window), against how many match.
+    let (mut candidates, mut any, mut open, mut matched) = (0usize, 0usize, 0usize, 0usize);
     for e in &contexts {
-        if let Some(index) = m.rules.compiled.triggers.get(&e.kind) {
+        if let Some(index) = m.rules.compiled.triggers.get(&*e.kind) {
             any += index.any.ids.len();
-            candidates += index.any.ids.len();
-            for fi in &index.fields {
-                let v = mintage::runtime::eval::read_field(&fi.field, e);
-                if let Some(list) = mintage::compile::KeyValue::of(&v).and_then(|k| fi.by_value.get(&k)) {
-                    candidates += list.ids.len();
-                }
+            for list in index.lists_for(e) {
+                candidates += list.ids.len();
+                let windows = list.parts.iter().flat_map(|p| p.windows.iter());
+                open += windows
+                    .filter(|(start, length)| (e.at.wrapping_sub(*start) as u64) < *length)
+                    .count();
             }
         }
         m.eval(e, &mut out);
@@ -661,20 +651,19 @@ fn profile(what: &str, o: &Opts) {
     }
     let per = |x: usize| x as f64 / contexts.len().max(1) as f64;
     eprintln!(
-        "{} rules; per event: {:.0} candidates from the indexes ({:.0} from the lists of rules with no key), {:.1} matched",
+        "{} rules; per event: {:.0} candidates from the indexes ({:.0} from the lists of rules with no key, {:.0} inside their window), {:.1} matched",
         m.rules.compiled.rules.len(),
         per(candidates),
         per(any),
+        per(open),
         per(matched)
     );
-    let mut proto = (what == "proto").then(|| engines::proto::Proto::load(&w).0);
     let t = Instant::now();
     let mut n = 0u64;
     while t.elapsed() < Duration::from_secs(o.seconds) {
         for (i, c) in contexts.iter().enumerate() {
-            match (what, proto.as_mut()) {
-                ("json", _) => m.decide_json(&w.events[i], &mut out, &mut buf),
-                (_, Some(p)) => p.eval(c, &mut out),
+            match what {
+                "json" => m.decide_json(&w.events[i], &mut out, &mut buf),
                 _ => m.eval(c, &mut out),
             }
             black_box(out.len());

@@ -8,6 +8,7 @@ use crate::syntax::ast::BinaryOp;
 use crate::value::Value;
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
+use std::sync::Arc;
 
 /// Index of a node in [`Graph::nodes`].
 pub type NodeId = u32;
@@ -98,7 +99,57 @@ fn hash_node<H: Hasher>(n: &Node, state: &mut H) {
 #[derive(Debug, Clone)]
 pub struct FieldGroup {
     pub field: NodeId,
+    /// Sorted by operator, so that answering them all mispredicts few branches.
     pub members: Vec<(NodeId, BinaryOp, Value)>,
+    /// The members' constants again, unwrapped, in `members` order.
+    pub consts: GroupConsts,
+}
+
+/// A group's constants as plain numbers or strings, when all are of one kind: the field's
+/// value is then compared with each without going through [`Value`].
+#[derive(Debug, Clone)]
+pub enum GroupConsts {
+    Numbers(Vec<f64>),
+    /// Money, percentages, durations or times, all of the kind of the first.
+    Ints(Value, Vec<i64>),
+    Strs(Vec<Arc<str>>),
+    Mixed,
+}
+
+impl GroupConsts {
+    fn of(members: &[(NodeId, BinaryOp, Value)]) -> GroupConsts {
+        let values = || members.iter().map(|(_, _, c)| c);
+        let first = members.first().map(|(_, _, c)| c);
+        if let Some(numbers) = values()
+            .map(|c| if let Value::Number(n) = c { Some(*n) } else { None })
+            .collect()
+        {
+            return GroupConsts::Numbers(numbers);
+        }
+        if let Some(strs) = values()
+            .map(|c| if let Value::Str(s) = c { Some(s.clone()) } else { None })
+            .collect()
+        {
+            return GroupConsts::Strs(strs);
+        }
+        if let Some(kind) = first
+            && let Some(ints) = values().map(|c| same_int(kind, c)).collect()
+        {
+            return GroupConsts::Ints(kind.clone(), ints);
+        }
+        GroupConsts::Mixed
+    }
+}
+
+/// `v`'s integer if it is money, a percentage, a duration or a time, like `kind`.
+pub fn same_int(kind: &Value, v: &Value) -> Option<i64> {
+    match (kind, v) {
+        (Value::Money(_), Value::Money(x))
+        | (Value::Percent(_), Value::Percent(x))
+        | (Value::Duration(_), Value::Duration(x))
+        | (Value::Time(_), Value::Time(x)) => Some(*x),
+        _ => None,
+    }
 }
 
 #[derive(Debug, Default)]
@@ -109,6 +160,10 @@ pub struct Graph {
     pub group_of: Vec<u32>,
     /// Whether a node is worth memoising per event (it does work beyond a field read).
     pub memo: Vec<bool>,
+    /// Whether a node calls a script or reads state (signals, issued coupons), directly or
+    /// through its inputs: matching evaluates such conditions only for rules whose
+    /// window is open, as it may not do with cheap ones.
+    pub costly: Vec<bool>,
     interned: HashMap<NodeKey, NodeId>,
     /// How many times `add` met a node that already existed: shared sub-expressions.
     pub shared_hits: usize,
@@ -134,9 +189,38 @@ impl Graph {
         self.nodes.is_empty()
     }
 
-    /// Groups the field-versus-constant comparisons by field (called once, after all
-    /// nodes are added).
-    pub fn build_groups(&mut self) {
+    pub fn costly(&self, id: NodeId) -> bool {
+        self.costly.get(id as usize).copied().unwrap_or(true)
+    }
+
+    /// Finishes the graph once all nodes are added: field groups, costly nodes.
+    pub fn finish(&mut self) {
+        self.build_groups();
+        self.mark_costly();
+    }
+
+    /// Inputs have smaller ids than the nodes that use them, so one pass in id order
+    /// sees every input's answer before its users.
+    fn mark_costly(&mut self) {
+        let mut costly: Vec<bool> = Vec::with_capacity(self.nodes.len());
+        for node in &self.nodes {
+            let input = |i: &NodeId| costly.get(*i as usize).copied().unwrap_or(true);
+            let c = match node {
+                Node::Const(_) | Node::Field(_) | Node::Local(_) => false,
+                Node::UserCall(..) => true,
+                Node::Call(b, args) => b.reads_state() || args.iter().any(input),
+                Node::Not(a) | Node::Neg(a) => input(a),
+                Node::Binary(_, a, b) => input(a) || input(b),
+                Node::If(c, a, b) => input(c) || input(a) || input(b),
+                Node::List(items) => items.iter().any(input),
+            };
+            costly.push(c);
+        }
+        self.costly = costly;
+    }
+
+    /// Groups the field-versus-constant comparisons by field.
+    fn build_groups(&mut self) {
         let mut by_field: HashMap<NodeId, Vec<(NodeId, BinaryOp, Value)>> = HashMap::new();
         for (i, node) in self.nodes.iter().enumerate() {
             let Node::Binary(op, a, b) = node else { continue };
@@ -157,14 +241,16 @@ impl Graph {
         self.group_of = vec![u32::MAX; self.nodes.len()];
         let mut fields: Vec<_> = by_field.into_iter().filter(|(_, m)| m.len() > 1).collect();
         fields.sort_by_key(|(f, _)| *f);
-        for (field, members) in fields {
+        for (field, mut members) in fields {
             let g = u32::try_from(self.groups.len()).unwrap_or(u32::MAX);
             for (id, _, _) in &members {
                 if let Some(slot) = self.group_of.get_mut(*id as usize) {
                     *slot = g;
                 }
             }
-            self.groups.push(FieldGroup { field, members });
+            members.sort_by_key(|(id, op, _)| (*op as u8, *id));
+            let consts = GroupConsts::of(&members);
+            self.groups.push(FieldGroup { field, members, consts });
         }
     }
 

@@ -4,11 +4,14 @@
 //! only the rules of its type that need no particular value, plus those keyed by the
 //! values it carries; like an alpha memory of a Rete network.
 
+use super::graph::{Graph, NodeId};
 use crate::check::program::Condition;
 use crate::check::types::{Field, TExpr, TExprKind};
+use crate::runtime::eval::{read_field, str_field};
+use crate::runtime::event::Event;
 use crate::syntax::ast::BinaryOp;
-use crate::value::Value;
-use std::collections::HashMap;
+use crate::value::{Millis, Value};
+use foldhash::HashMap;
 use std::sync::Arc;
 
 /// A field value as an index key.
@@ -34,12 +37,41 @@ impl KeyValue {
     }
 }
 
-/// Rule ids in decision order, with a copy of each rule's hot data beside them, so that
-/// matching walks memory in order instead of jumping into the rule table.
+/// What matching tests of one rule: its campaign's window and the conditions (audience
+/// first) that its index key does not already prove.
+#[derive(Debug, Clone, Default)]
+pub struct RuleTest {
+    pub window: (Millis, Millis),
+    pub nodes: Vec<NodeId>,
+}
+
+/// The rules of a list that test the same number of conditions, with a copy of their
+/// windows and condition nodes beside their ids, so that matching walks three arrays
+/// in step and tests every rule the same way, without a data-dependent branch.
+#[derive(Debug, Clone, Default)]
+pub struct Part {
+    /// Condition nodes per rule.
+    pub width: usize,
+    /// Some rule's condition calls a script or reads state: such rules are tested one
+    /// by one, their conditions evaluated only inside the window.
+    pub costly: bool,
+    /// Ascending.
+    pub ids: Vec<u32>,
+    /// Each rule's window as its start and its length (0 if it ends before it starts).
+    pub windows: Vec<(Millis, u64)>,
+    /// `width` nodes per rule, rule after rule.
+    pub nodes: Vec<NodeId>,
+}
+
+/// Rule ids in decision order, and the same rules split into parts for matching.
 #[derive(Debug, Clone, Default)]
 pub struct RuleList {
     pub ids: Vec<u32>,
-    pub hot: Vec<super::HotRule>,
+    pub parts: Vec<Part>,
+    /// The field groups and the other conditions that the cheap parts test, each once:
+    /// answered before any rule of the list is tested.
+    pub groups: Vec<u32>,
+    pub singles: Vec<NodeId>,
 }
 
 impl RuleList {
@@ -49,12 +81,48 @@ impl RuleList {
         }
     }
 
-    pub fn fill(&mut self, table: &[super::HotRule]) {
-        self.hot = self
-            .ids
-            .iter()
-            .filter_map(|id| table.get(*id as usize).copied())
-            .collect();
+    /// Builds the parts (after the rules' tests are known and the graph is finished).
+    pub fn fill(&mut self, tests: &[RuleTest], graph: &Graph) {
+        self.parts.clear();
+        self.groups.clear();
+        self.singles.clear();
+        for id in &self.ids {
+            let Some(test) = tests.get(*id as usize) else {
+                continue;
+            };
+            let (width, costly) = (test.nodes.len(), test.nodes.iter().any(|n| graph.costly(*n)));
+            let at = match self.parts.iter().position(|p| p.width == width && p.costly == costly) {
+                Some(at) => at,
+                None => {
+                    self.parts.push(Part {
+                        width,
+                        costly,
+                        ..Part::default()
+                    });
+                    self.parts.len() - 1
+                }
+            };
+            if let Some(part) = self.parts.get_mut(at) {
+                part.ids.push(*id);
+                let (start, end) = test.window;
+                let length = u64::try_from(i128::from(end) - i128::from(start)).unwrap_or(0);
+                part.windows.push((start, length));
+                part.nodes.extend_from_slice(&test.nodes);
+            }
+            if costly {
+                continue;
+            }
+            for n in &test.nodes {
+                match graph.group_of.get(*n as usize) {
+                    Some(&g) if g != u32::MAX => self.groups.push(g),
+                    _ => self.singles.push(*n),
+                }
+            }
+        }
+        self.groups.sort_unstable();
+        self.groups.dedup();
+        self.singles.sort_unstable();
+        self.singles.dedup();
     }
 }
 
@@ -62,7 +130,54 @@ impl RuleList {
 #[derive(Debug, Clone)]
 pub struct FieldIndex {
     pub field: Field,
-    pub by_value: HashMap<KeyValue, RuleList>,
+    /// String keys apart, so that an event's string is looked up where it is.
+    by_str: HashMap<Arc<str>, RuleList>,
+    by_key: HashMap<KeyValue, RuleList>,
+}
+
+impl FieldIndex {
+    fn new(field: Field) -> FieldIndex {
+        FieldIndex {
+            field,
+            by_str: HashMap::default(),
+            by_key: HashMap::default(),
+        }
+    }
+
+    fn list_mut(&mut self, key: &KeyValue) -> &mut RuleList {
+        match key {
+            KeyValue::Str(s) => self.by_str.entry(s.clone()).or_default(),
+            _ => self.by_key.entry(key.clone()).or_default(),
+        }
+    }
+
+    /// The rules keyed by `key`.
+    pub fn get(&self, key: &KeyValue) -> Option<&RuleList> {
+        match key {
+            KeyValue::Str(s) => self.by_str.get(&**s),
+            _ => self.by_key.get(key),
+        }
+    }
+
+    /// The rules keyed by the event's value of the field.
+    pub fn list_for(&self, event: &Event) -> Option<&RuleList> {
+        match str_field(&self.field, event) {
+            Some(text) => text.and_then(|t| self.by_str.get(t)),
+            None => match read_field(&self.field, event) {
+                Value::Str(s) => self.by_str.get(&*s),
+                v => KeyValue::of(&v).and_then(|k| self.by_key.get(&k)),
+            },
+        }
+    }
+
+    /// Every list, in no particular order.
+    pub fn lists(&self) -> impl Iterator<Item = &RuleList> {
+        self.by_str.values().chain(self.by_key.values())
+    }
+
+    fn lists_mut(&mut self) -> impl Iterator<Item = &mut RuleList> {
+        self.by_str.values_mut().chain(self.by_key.values_mut())
+    }
 }
 
 /// The rules of one trigger event type, each list in decision order.
@@ -82,33 +197,36 @@ impl TriggerIndex {
         let pos = match self.fields.iter().position(|f| f.field == *field) {
             Some(p) => p,
             None => {
-                self.fields.push(FieldIndex {
-                    field: field.clone(),
-                    by_value: HashMap::new(),
-                });
+                self.fields.push(FieldIndex::new(field.clone()));
                 self.fields.len() - 1
             }
         };
         if let Some(index) = self.fields.get_mut(pos) {
             for v in values {
-                index.by_value.entry(v.clone()).or_default().push(id);
+                index.list_mut(v).push(id);
             }
         }
     }
 
-    /// Copies the rules' hot data into the lists (after the rule table is built).
-    pub fn fill(&mut self, table: &[super::HotRule]) {
-        self.any.fill(table);
+    /// Builds every list's parts.
+    pub fn fill(&mut self, tests: &[RuleTest], graph: &Graph) {
+        self.any.fill(tests, graph);
         for f in &mut self.fields {
-            f.by_value.values_mut().for_each(|l| l.fill(table));
+            f.lists_mut().for_each(|l| l.fill(tests, graph));
         }
+    }
+
+    /// The lists an event meets: the rules needing no particular value, then for each
+    /// indexed field the rules keyed by the event's value. A rule is in one of them only.
+    pub fn lists_for<'a>(&'a self, event: &'a Event) -> impl Iterator<Item = &'a RuleList> {
+        std::iter::once(&self.any).chain(self.fields.iter().filter_map(|f| f.list_for(event)))
     }
 
     /// Every rule id, for drawing.
     pub fn all(&self) -> Vec<u32> {
         let mut ids = self.any.ids.clone();
         for f in &self.fields {
-            ids.extend(f.by_value.values().flat_map(|l| l.ids.iter()));
+            ids.extend(f.lists().flat_map(|l| l.ids.iter()));
         }
         ids.sort_unstable();
         ids.dedup();

@@ -1,6 +1,6 @@
 //! Compiling a checked program into its evaluation graph: every condition, offer
 //! parameter and limit key becomes a node of one shared arena, and rules are indexed by
-//! trigger event type and, where a rule requires it, by item category.
+//! trigger event type and, where a rule requires it, by the value of one field.
 
 pub mod draw;
 pub mod graph;
@@ -10,7 +10,6 @@ use crate::check::program::{LimitKey, Program};
 use crate::check::types::TExprKind;
 use crate::value::Value;
 pub use graph::{Graph, Node, NodeId};
-use std::collections::HashMap;
 use std::sync::Arc;
 
 /// A condition as a graph node, with its text for traces.
@@ -69,79 +68,38 @@ pub struct BatchNodes {
     pub gain: NodeId,
 }
 
-pub use index::{FieldIndex, KeyValue, RuleList, TriggerIndex};
+pub use index::{FieldIndex, KeyValue, Part, RuleList, RuleTest, TriggerIndex};
 
-/// What matching needs of one rule, in one cache line: its campaign's window and the
-/// nodes of its audience and conditions (inline up to `INLINE`, else a range of `spill`).
-#[derive(Debug, Clone, Copy)]
-pub struct HotRule {
-    pub start: i64,
-    pub end: i64,
-    pub nodes: [NodeId; HotRule::INLINE],
-    /// How many of `nodes` are used; `u32::MAX` means `nodes[0]..nodes[1]` in `spill`.
-    pub len: u32,
-}
-
-impl HotRule {
-    pub const INLINE: usize = 7;
-
-    /// The rule's condition nodes.
-    pub fn nodes<'a>(&'a self, spill: &'a [NodeId]) -> &'a [NodeId] {
-        if self.len == u32::MAX {
-            spill.get(self.nodes[0] as usize..self.nodes[1] as usize).unwrap_or(&[])
-        } else {
-            self.nodes.get(..self.len as usize).unwrap_or(&[])
-        }
-    }
-}
-
-#[derive(Debug, Default)]
-pub struct HotPath {
-    /// Indexed by rule id.
-    pub rules: Vec<HotRule>,
-    pub spill: Vec<NodeId>,
-}
-
-/// `implied[rule]`: the condition (position in audience then conditions) its index key
-/// proves, left out of the hot path.
-fn hot_path(program: &Program, campaigns: &[CampaignNodes], rules: &[RuleNodes], implied: &[Option<usize>]) -> HotPath {
-    let mut hot = HotPath::default();
-    for (i, r) in rules.iter().enumerate() {
-        let skip = implied.get(i).copied().flatten();
-        let (start, end) = program
-            .campaigns
-            .get(r.campaign)
-            .and_then(|c| c.window)
-            .unwrap_or((i64::MIN, i64::MAX));
-        let audience = campaigns
-            .get(r.campaign)
-            .map(|c| c.audience.iter().map(|a| a.node))
-            .into_iter()
-            .flatten();
-        let nodes: Vec<NodeId> = audience
-            .chain(r.conditions.iter().map(|c| c.node))
-            .enumerate()
-            .filter(|(position, _)| Some(*position) != skip)
-            .map(|(_, n)| n)
-            .collect();
-        let mut rule = HotRule {
-            start,
-            end,
-            nodes: [0; HotRule::INLINE],
-            len: 0,
-        };
-        if nodes.len() <= HotRule::INLINE {
-            rule.nodes[..nodes.len()].copy_from_slice(&nodes);
-            rule.len = u32::try_from(nodes.len()).unwrap_or(0);
-        } else {
-            rule.nodes[0] = u32::try_from(hot.spill.len()).unwrap_or(u32::MAX);
-            hot.spill.extend(&nodes);
-            rule.nodes[1] = u32::try_from(hot.spill.len()).unwrap_or(u32::MAX);
-            rule.len = u32::MAX;
-        }
-        hot.rules.push(rule);
-    }
-    hot
+/// What matching tests of each rule. `implied[rule]`: the condition (position in
+/// audience then conditions) its index key proves; it is left out, and so is any other
+/// copy of the same node, as are repeated nodes.
+fn rule_tests(
+    program: &Program,
+    campaigns: &[CampaignNodes],
+    rules: &[RuleNodes],
+    implied: &[Option<usize>],
+) -> Vec<RuleTest> {
+    rules
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let window = program
+                .campaigns
+                .get(r.campaign)
+                .and_then(|c| c.window)
+                .unwrap_or((i64::MIN, i64::MAX));
+            let audience = campaigns.get(r.campaign).map(|c| c.audience.as_slice()).unwrap_or(&[]);
+            let all: Vec<NodeId> = audience.iter().chain(&r.conditions).map(|c| c.node).collect();
+            let proven = implied.get(i).copied().flatten().and_then(|p| all.get(p).copied());
+            let mut nodes: Vec<NodeId> = Vec::with_capacity(all.len());
+            for n in all {
+                if Some(n) != proven && !nodes.contains(&n) {
+                    nodes.push(n);
+                }
+            }
+            RuleTest { window, nodes }
+        })
+        .collect()
 }
 
 #[derive(Debug)]
@@ -153,10 +111,7 @@ pub struct Compiled {
     pub rules: Vec<RuleNodes>,
     pub risk: Vec<Cond>,
     pub batches: Vec<Option<BatchNodes>>,
-    pub triggers: HashMap<Arc<str>, TriggerIndex>,
-    /// The hot path of matching in flat arrays, indexed by rule id: what a candidate
-    /// needs is a few contiguous words, not a walk through the program's structs.
-    pub hot: HotPath,
+    pub triggers: foldhash::HashMap<Arc<str>, TriggerIndex>,
     /// Longest period any built-in looks back over, so state older than it can be pruned.
     pub horizon_ms: i64,
 }
@@ -216,7 +171,7 @@ pub fn compile(program: Program) -> Compiled {
     let mut campaigns = Vec::new();
     let mut rules = Vec::new();
     let mut batches = Vec::new();
-    let mut triggers: HashMap<Arc<str>, TriggerIndex> = HashMap::new();
+    let mut triggers: foldhash::HashMap<Arc<str>, TriggerIndex> = foldhash::HashMap::default();
     let mut implied: Vec<Option<usize>> = Vec::new();
     for (ci, c) in program.campaigns.iter().enumerate() {
         campaigns.push(CampaignNodes {
@@ -275,12 +230,11 @@ pub fn compile(program: Program) -> Compiled {
         }));
     }
     let risk = program.risk.iter().map(|r| cond(&mut graph, &r.when)).collect();
-    graph.build_groups();
+    graph.finish();
     let horizon_ms = horizon(&program);
-    let hot = hot_path(&program, &campaigns, &rules, &implied);
-    triggers.values_mut().for_each(|t| t.fill(&hot.rules));
+    let tests = rule_tests(&program, &campaigns, &rules, &implied);
+    triggers.values_mut().for_each(|t| t.fill(&tests, &graph));
     Compiled {
-        hot,
         program,
         graph,
         campaigns,

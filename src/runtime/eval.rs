@@ -5,6 +5,7 @@
 use super::event::Event;
 use crate::check::program::Function;
 use crate::check::types::{Builtin, Field, Type};
+use crate::compile::graph::{GroupConsts, same_int};
 use crate::compile::{Graph, Node, NodeId};
 use crate::syntax::ast::BinaryOp;
 use crate::value::{BasisPoints, Fen, Millis, Value, fen_round, percent_of};
@@ -66,13 +67,17 @@ struct Slot {
 #[derive(Default)]
 pub struct Evaluator {
     slots: Vec<Slot>,
+    /// Counts events (resets); odd answers below are never confused across events.
     generation: u32,
-    /// Conditions answered this event, one bit per node, and their answers: matching
-    /// tests a few bits per rule instead of loading memo slots.
-    known: Vec<u64>,
-    truths: Vec<u64>,
-    /// Scratch bitset over rule ids, for putting matches in decision order.
-    pub order: Vec<u64>,
+    /// Each condition's answer as `generation << 1 | truth`: a condition is answered this
+    /// event when its word holds this generation, so nothing is cleared between events,
+    /// and "answered and true" is one comparison, which matching does per rule without
+    /// a branch.
+    answers: Vec<u32>,
+    /// The generation in which each field group was last answered.
+    groups: Vec<u32>,
+    /// Scratch bitsets for putting matches in decision order.
+    pub(crate) order: super::engine::MatchOrder,
     /// The first field found missing since the last `reset`, for traces.
     pub missing: Option<Field>,
 }
@@ -81,9 +86,9 @@ impl Evaluator {
     pub fn new(graph: &Graph) -> Self {
         Evaluator {
             slots: vec![Slot::default(); graph.len()],
-            known: vec![0; graph.len().div_ceil(64)],
-            truths: vec![0; graph.len().div_ceil(64)],
-            order: Vec::new(),
+            answers: vec![0; graph.len()],
+            groups: vec![0; graph.groups.len()],
+            order: Default::default(),
             generation: 1,
             missing: None,
         }
@@ -91,40 +96,63 @@ impl Evaluator {
 
     /// Forgets all memoised results (a new event, or a new context).
     pub fn reset(&mut self) {
-        self.known.iter_mut().for_each(|w| *w = 0);
         self.generation = self.generation.wrapping_add(1);
-        if self.generation == 0 {
+        // `answers` keep the generation shifted left by one: start again before it
+        // would lose its top bit, and clear what older generations left behind.
+        if self.generation >= 1 << 31 {
             self.slots.iter_mut().for_each(|s| s.stamp = 0);
+            self.answers.iter_mut().for_each(|a| *a = 0);
+            self.groups.iter_mut().for_each(|g| *g = 0);
             self.generation = 1;
         }
         self.missing = None;
     }
 
+    /// What `answers` holds for a condition answered true this event.
+    #[inline(always)]
+    pub(crate) fn true_answer(&self) -> u32 {
+        self.generation << 1 | 1
+    }
+
+    /// Each condition's answer (see `true_answer`); only those answered this event count.
+    #[inline(always)]
+    pub(crate) fn answers(&self) -> &[u32] {
+        &self.answers
+    }
+
+    #[inline(always)]
+    fn set_answer(&mut self, id: NodeId, answer: bool) {
+        let word = self.generation << 1 | u32::from(answer);
+        if let Some(a) = self.answers.get_mut(id as usize) {
+            *a = word;
+        }
+    }
+
     #[inline(always)]
     pub fn truth(&mut self, graph: &Graph, id: NodeId, ctx: &Ctx<'_>) -> bool {
-        // The hot path of rule matching: an answered condition is two bits.
-        let (word, bit) = ((id / 64) as usize, 1u64 << (id % 64));
-        if let (Some(k), Some(t)) = (self.known.get(word), self.truths.get(word))
-            && k & bit != 0
+        // The hot path of rule matching: an answered condition is one word.
+        if let Some(&a) = self.answers.get(id as usize)
+            && a >> 1 == self.generation
         {
-            return t & bit != 0;
+            return a & 1 == 1;
         }
         if let Some(&g) = graph.group_of.get(id as usize)
             && g != u32::MAX
         {
             self.answer_group(graph, g, ctx);
-            return self.truths.get(word).is_some_and(|t| t & bit != 0);
+            return self.answers.get(id as usize) == Some(&self.true_answer());
         }
         let answer = matches!(self.eval(graph, id, ctx), Value::Bool(true));
-        if let (Some(k), Some(t)) = (self.known.get_mut(word), self.truths.get_mut(word)) {
-            *k |= bit;
-            if answer {
-                *t |= bit;
-            } else {
-                *t &= !bit;
-            }
-        }
+        self.set_answer(id, answer);
         answer
+    }
+
+    /// Answers every comparison of field group `g`, unless done this event.
+    #[inline]
+    pub(crate) fn answer_group_once(&mut self, graph: &Graph, g: u32, ctx: &Ctx<'_>) {
+        if self.groups.get(g as usize) != Some(&self.generation) {
+            self.answer_group(graph, g, ctx);
+        }
     }
 
     /// Reads a group's field once and answers all its comparisons.
@@ -132,16 +160,49 @@ impl Evaluator {
         let Some(group) = graph.groups.get(g as usize) else {
             return;
         };
+        if let Some(stamp) = self.groups.get_mut(g as usize) {
+            *stamp = self.generation;
+        }
+        let members = &group.members;
+        // Plain numbers and strings are compared as such; anything else as values.
+        if let (GroupConsts::Strs(consts), Node::Field(f)) = (&group.consts, graph.node(group.field))
+            && let Some(text) = str_field(f, ctx.event)
+        {
+            match text {
+                Some(t) => {
+                    for ((id, op, _), c) in members.iter().zip(consts) {
+                        self.set_answer(*id, holds(*op, t, &**c));
+                    }
+                }
+                None => {
+                    if self.missing.is_none() {
+                        self.missing = Some(f.clone());
+                    }
+                    members.iter().for_each(|(id, _, _)| self.set_answer(*id, false));
+                }
+            }
+            return;
+        }
         let value = self.eval(graph, group.field, ctx);
-        for (id, op, c) in &group.members {
-            let answer = matches!(binary(*op, &value, c, ctx.now), Value::Bool(true));
-            let (word, bit) = ((id / 64) as usize, 1u64 << (id % 64));
-            if let (Some(k), Some(t)) = (self.known.get_mut(word), self.truths.get_mut(word)) {
-                *k |= bit;
-                if answer {
-                    *t |= bit;
-                } else {
-                    *t &= !bit;
+        let int = match &group.consts {
+            GroupConsts::Ints(kind, consts) => same_int(kind, &value).map(|x| (x, consts)),
+            _ => None,
+        };
+        match (&group.consts, &value, int) {
+            (GroupConsts::Numbers(consts), Value::Number(x), _) => {
+                for ((id, op, _), c) in members.iter().zip(consts) {
+                    self.set_answer(*id, holds(*op, x, c));
+                }
+            }
+            (_, _, Some((x, consts))) => {
+                for ((id, op, _), c) in members.iter().zip(consts) {
+                    self.set_answer(*id, holds(*op, &x, c));
+                }
+            }
+            _ => {
+                for (id, op, c) in members {
+                    let answer = matches!(binary(*op, &value, c, ctx.now), Value::Bool(true));
+                    self.set_answer(*id, answer);
                 }
             }
         }
@@ -244,7 +305,7 @@ impl Evaluator {
 
 /// A string field of the event, borrowed: `Some(None)` if the event lacks it, `None` if
 /// the field is not a plain string field.
-fn str_field<'e>(f: &Field, e: &'e Event) -> Option<Option<&'e str>> {
+pub(crate) fn str_field<'e>(f: &Field, e: &'e Event) -> Option<Option<&'e str>> {
     let user = e.user.as_ref();
     let item = e.item.as_ref();
     Some(match f {
@@ -368,6 +429,21 @@ fn compare(x: &Value, y: &Value) -> Option<std::cmp::Ordering> {
         (Value::Str(a), Value::Str(b)) => Some(a.cmp(b)),
         (Value::Bool(a), Value::Bool(b)) => Some(a.cmp(b)),
         _ => None,
+    }
+}
+
+/// A field group's comparison on plain numbers or strings: what `binary` answers for
+/// the same values wrapped (with `NaN`, only `!=` holds).
+#[inline(always)]
+fn holds<T: PartialOrd + ?Sized>(op: BinaryOp, x: &T, c: &T) -> bool {
+    match op {
+        BinaryOp::Eq => x == c,
+        BinaryOp::Ne => x != c,
+        BinaryOp::Lt => x < c,
+        BinaryOp::Le => x <= c,
+        BinaryOp::Gt => x > c,
+        BinaryOp::Ge => x >= c,
+        _ => false,
     }
 }
 

@@ -5,8 +5,42 @@
 use crate::value::{Fen, Millis, fen_from_yuan, parse_time};
 use serde::de::Error as _;
 use serde::{Deserialize, Deserializer};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::Arc;
+
+/// A string of the input, borrowed unless it holds escapes. (serde's `Cow<str>` always
+/// allocates a `String`; an event has some forty keys and strings.)
+struct Text<'de>(Cow<'de, str>);
+
+impl std::ops::Deref for Text<'_> {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl<'de> Deserialize<'de> for Text<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Text<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Borrowed(s)))
+            }
+            fn visit_str<E>(self, s: &str) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Owned(s.to_owned())))
+            }
+            fn visit_string<E>(self, s: String) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Owned(s)))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
 
 fn time<'de, D: Deserializer<'de>>(d: D) -> Result<Millis, D::Error> {
     let s: &str = <&str>::deserialize(d).map_err(|_| D::Error::custom("expected an RFC 3339 time string"))?;
@@ -14,7 +48,7 @@ fn time<'de, D: Deserializer<'de>>(d: D) -> Result<Millis, D::Error> {
 }
 
 fn opt_time<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Millis>, D::Error> {
-    let s: Option<std::borrow::Cow<'de, str>> = Option::deserialize(d)?;
+    let s: Option<Text<'de>> = Option::deserialize(d)?;
     s.map(|s| parse_time(&s).map_err(D::Error::custom)).transpose()
 }
 
@@ -52,12 +86,12 @@ fn intern(s: &str) -> Arc<str> {
 }
 
 fn interned<'de, D: Deserializer<'de>>(d: D) -> Result<Arc<str>, D::Error> {
-    let s: std::borrow::Cow<'de, str> = Deserialize::deserialize(d)?;
+    let s: Text<'de> = Deserialize::deserialize(d)?;
     Ok(intern(&s))
 }
 
 fn opt_interned<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Arc<str>>, D::Error> {
-    let s: Option<std::borrow::Cow<'de, str>> = Deserialize::deserialize(d)?;
+    let s: Option<Text<'de>> = Deserialize::deserialize(d)?;
     Ok(s.map(|s| intern(&s)))
 }
 
@@ -83,10 +117,10 @@ fn scores_list<'de, D: Deserializer<'de>>(d: D) -> Result<Option<ScoreList>, D::
         }
         fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
             let mut out = Vec::with_capacity(4);
-            while let Some(k) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            while let Some(k) = map.next_key::<Text<'de>>()? {
                 let v: f64 = map
                     .next_value()
-                    .map_err(|_| A::Error::custom(format!("score `{k}` must be a number")))?;
+                    .map_err(|_| A::Error::custom(format!("score `{}` must be a number", &*k)))?;
                 out.push((intern(&k), v));
             }
             Ok(Some(out))
@@ -96,12 +130,12 @@ fn scores_list<'de, D: Deserializer<'de>>(d: D) -> Result<Option<ScoreList>, D::
 }
 
 fn arc_str<'de, D: Deserializer<'de>>(d: D) -> Result<Arc<str>, D::Error> {
-    let s: std::borrow::Cow<'de, str> = Deserialize::deserialize(d)?;
+    let s: Text<'de> = Deserialize::deserialize(d)?;
     Ok(Arc::from(&*s))
 }
 
 fn opt_arc_str<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Arc<str>>, D::Error> {
-    let s: Option<std::borrow::Cow<'de, str>> = Deserialize::deserialize(d)?;
+    let s: Option<Text<'de>> = Deserialize::deserialize(d)?;
     Ok(s.map(|s| Arc::from(&*s)))
 }
 
@@ -184,7 +218,7 @@ impl<'de> Deserialize<'de> for User {
             fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<User, A::Error> {
                 let mut u = User::default();
                 let mut id = None;
-                while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                while let Some(key) = map.next_key::<Text<'de>>()? {
                     match &*key {
                         "id" => id = Some(map.next_value::<ArcStr>()?.0),
                         "registered_at" => u.registered_at = map.next_value::<OptTime>()?.0,
@@ -232,7 +266,7 @@ impl<'de> Deserialize<'de> for Item {
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Item, A::Error> {
                 let mut it = Item::default();
-                while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                while let Some(key) = map.next_key::<Text<'de>>()? {
                     match &*key {
                         "id" => it.id = map.next_value::<OptArcStr>()?.0,
                         "category" => it.category = map.next_value::<OptInterned>()?.0,
@@ -283,7 +317,9 @@ pub struct EventError(pub String);
 
 impl Event {
     pub fn from_json(line: &str) -> Result<Event, EventError> {
-        Event::from_slice(line.as_bytes())
+        // From `str`, serde_json skips checking each string as UTF-8 again.
+        let raw: RawEvent = serde_json::from_str(line).map_err(|e| EventError(describe_json_error(&e)))?;
+        Event::from_raw(raw)
     }
 
     /// From raw bytes: strings are checked as UTF-8 where JSON holds them.
@@ -350,5 +386,26 @@ pub fn describe_json_error(e: &serde_json::Error) -> String {
     match msg.rfind(" at line ") {
         Some(i) => format!("{} (column {})", &msg[..i], e.column()),
         None => msg,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Event;
+
+    const PLAIN: &str = r#"{"id":"e","type":"view_item","at":"2026-11-11T10:00:00+08:00","user":{"id":"u","ltv_tier":"high","city":"成都"},"item":{"category":"bags"},"scores":{"p_convert":0.5}}"#;
+
+    #[test]
+    fn escaped_keys_and_strings_read_as_plain_ones() {
+        let escaped = r#"{"id":"e","type":"view\u005fitem","at":"2026-11-11T10:00:00+08:00","user":{"\u0069d":"u","ltv_tier":"hi\u0067h","ci\u0074y":"\u6210\u90fd"},"item":{"category":"ba\u0067s"},"scores":{"p_\u0063onvert":0.5}}"#;
+        let (a, b) = (Event::from_json(PLAIN).unwrap(), Event::from_json(escaped).unwrap());
+        assert_eq!(format!("{a:?}"), format!("{b:?}"));
+        assert_eq!(b.score("p_convert"), Some(0.5));
+    }
+
+    #[test]
+    fn a_string_of_the_wrong_type_is_named() {
+        let err = Event::from_json(&PLAIN.replace(r#""high""#, "5")).unwrap_err();
+        assert_eq!(err.0, "wrong type: integer `5`, expected a string (column 91)");
     }
 }

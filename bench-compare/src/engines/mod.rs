@@ -8,7 +8,6 @@ pub mod cedar;
 pub mod cel;
 pub mod mintage;
 pub mod native;
-pub mod proto;
 pub mod rhai;
 pub mod zen;
 
