@@ -83,10 +83,7 @@ fn the_ledger_decides_like_the_in_memory_runtime() {
             }
             let out = ledger.decide(&event, &raw).expect("decides");
             for d in out.fired.iter().chain(std::iter::once(&out.decided)) {
-                let printable = ["coupons", "revoked", "actions", "suppressed"]
-                    .iter()
-                    .any(|k| d.decision[*k].as_array().is_some_and(|a| !a.is_empty()));
-                if printable {
+                if d.is_printable() {
                     got.push(d.decision.to_string());
                 }
             }

@@ -124,7 +124,7 @@ pub fn run(args: Args) -> u8 {
             match ledger.decide(&event, raw.trim_end()) {
                 Ok(outcome) => {
                     for d in outcome.fired.iter().chain(std::iter::once(&outcome.decided)) {
-                        if printable(&d.decision)
+                        if d.is_printable()
                             && (serde_json::to_writer(&mut out, &d.decision).is_err() || out.write_all(b"\n").is_err())
                         {
                             return 2;
@@ -172,14 +172,6 @@ fn open_ledger(url: &str, args: &Args, rules: Arc<Rules>) -> Result<mintage::led
         eprintln!("error: cannot open the ledger `{url}`: {e}");
         2
     })
-}
-
-/// What the contract prints: a decision that issued, revoked, raised or withheld
-/// something (or, with `--explain`, considered a rule).
-fn printable(d: &serde_json::Value) -> bool {
-    ["coupons", "revoked", "actions", "suppressed", "trace"]
-        .iter()
-        .any(|k| d.get(*k).and_then(|v| v.as_array()).is_some_and(|a| !a.is_empty()))
 }
 
 pub fn eval(args: EvalArgs) -> u8 {

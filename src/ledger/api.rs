@@ -1,6 +1,7 @@
 //! What the ledger answers: the types a service or an embedding platform sees. They
 //! serialize to the JSON of the service's API (`docs/service.md`).
 
+use super::LedgerError;
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 
@@ -40,6 +41,21 @@ pub enum CouponState {
     Revoked,
 }
 
+impl Decided {
+    /// Whether the contract prints it: it issued, revoked, raised or withheld something
+    /// (or carries a trace).
+    pub fn is_printable(&self) -> bool {
+        ["coupons", "revoked", "actions", "suppressed", "trace"]
+            .iter()
+            .any(|k| {
+                self.decision
+                    .get(*k)
+                    .and_then(|v| v.as_array())
+                    .is_some_and(|a| !a.is_empty())
+            })
+    }
+}
+
 impl CouponState {
     pub fn as_str(self) -> &'static str {
         match self {
@@ -49,6 +65,12 @@ impl CouponState {
             CouponState::Expired => "expired",
             CouponState::Revoked => "revoked",
         }
+    }
+
+    /// A status read back from the ledger: one this build does not know is corrupt data,
+    /// never taken for another status.
+    pub fn from_stored(s: &str) -> Result<CouponState, LedgerError> {
+        CouponState::parse(s).ok_or_else(|| LedgerError::Corrupt(format!("unknown coupon status `{s}`")))
     }
 
     pub fn parse(s: &str) -> Option<CouponState> {
@@ -219,6 +241,16 @@ impl Scope {
             "admin" => Some(Scope::Admin),
             _ => None,
         }
+    }
+
+    /// Scopes as the ledger stores them: comma-separated.
+    pub fn join(scopes: &[Scope]) -> String {
+        scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(",")
+    }
+
+    /// The stored form back; names this build does not know are left out.
+    pub fn split(stored: &str) -> Vec<Scope> {
+        stored.split(',').filter_map(Scope::parse).collect()
     }
 
     pub fn as_str(self) -> &'static str {

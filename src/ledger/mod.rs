@@ -111,15 +111,17 @@ fn yuan(fen: Fen) -> f64 {
     fen as f64 / 100.0
 }
 
-fn view(c: CouponRow) -> CouponView {
-    CouponView {
-        coupon: serde_json::from_str(&c.coupon).unwrap_or(serde_json::Value::Null),
+fn view(c: CouponRow) -> Result<CouponView, LedgerError> {
+    let coupon = serde_json::from_str(&c.coupon)
+        .map_err(|e| LedgerError::Corrupt(format!("stored form of coupon `{}`: {e}", c.code)))?;
+    Ok(CouponView {
+        coupon,
         code: c.code,
         user_id: c.user_id,
         status: c.status,
         decision_id: c.decision_id,
         order_id: c.order_id,
-    }
+    })
 }
 
 impl Ledger {
@@ -257,10 +259,7 @@ impl Ledger {
                         event.id.clone(),
                         None,
                     );
-                    let made = Made {
-                        id: working::decision_id(),
-                        decision: &d,
-                    };
+                    let made = Made::new(&d);
                     let mut ch = Changes {
                         decisions: vec![working::decision_row(&made, &version)?],
                         ..Changes::default()
@@ -270,12 +269,7 @@ impl Ledger {
                     }
                     tx.apply(&ch)?;
                     Ok(DecideOutcome {
-                        decided: Decided {
-                            decision_id: made.id,
-                            rules_version: version.clone(),
-                            decision: d.to_json(),
-                            replayed: false,
-                        },
+                        decided: made.into_decided(&version),
                         fired: Vec::new(),
                     })
                 });
@@ -301,28 +295,11 @@ impl Ledger {
             let d = rt.decide(event);
             let fired = rt.take_fired();
             let after = std::mem::take(&mut rt.state);
-            let mut made: Vec<Made<'_>> = fired
-                .iter()
-                .map(|f| Made {
-                    id: working::decision_id(),
-                    decision: f,
-                })
-                .collect();
-            made.push(Made {
-                id: working::decision_id(),
-                decision: &d,
-            });
+            let mut made: Vec<Made<'_>> = fired.iter().map(Made::new).collect();
+            made.push(Made::new(&d));
             let ch = working::diff(&rules, &current.names, &version, &w, &after, &made, Some(raw))?;
             tx.apply(&ch)?;
-            let mut decided: Vec<Decided> = made
-                .iter()
-                .map(|m| Decided {
-                    decision_id: m.id.clone(),
-                    rules_version: version.clone(),
-                    decision: m.decision.to_json(),
-                    replayed: false,
-                })
-                .collect();
+            let mut decided: Vec<Decided> = made.into_iter().map(|m| m.into_decided(&version)).collect();
             let own = decided
                 .pop()
                 .ok_or_else(|| LedgerError::Database("no decision".into()))?;
@@ -353,24 +330,10 @@ impl Ledger {
                 rt.state = std::mem::take(&mut w.state);
                 let fired = rt.tick(now);
                 let after = std::mem::take(&mut rt.state);
-                let made: Vec<Made<'_>> = fired
-                    .iter()
-                    .map(|f| Made {
-                        id: working::decision_id(),
-                        decision: f,
-                    })
-                    .collect();
+                let made: Vec<Made<'_>> = fired.iter().map(Made::new).collect();
                 let ch = working::diff(&rules, &current.names, &version, &w, &after, &made, None)?;
                 tx.apply(&ch)?;
-                Ok(made
-                    .iter()
-                    .map(|m| Decided {
-                        decision_id: m.id.clone(),
-                        rules_version: version.clone(),
-                        decision: m.decision.to_json(),
-                        replayed: false,
-                    })
-                    .collect::<Vec<_>>())
+                Ok(made.into_iter().map(|m| m.into_decided(&version)).collect::<Vec<_>>())
             });
             match result {
                 Ok(d) => out.extend(d),
@@ -438,15 +401,17 @@ impl Ledger {
 
     pub fn coupon(&self, code: &str) -> Result<Option<CouponView>, LedgerError> {
         let code = crate::runtime::codes::parse_code(code).unwrap_or_else(|_| code.to_string());
-        Ok(read(&*self.backend, |tx| tx.coupon(&code, false))?.map(view))
+        read(&*self.backend, |tx| tx.coupon(&code, false))?
+            .map(view)
+            .transpose()
     }
 
     /// The user's coupons usable at `now` (issued, valid).
     pub fn wallet(&self, user_id: &str, now: Millis) -> Result<Vec<CouponView>, LedgerError> {
-        Ok(read(&*self.backend, |tx| tx.wallet(user_id, now))?
+        read(&*self.backend, |tx| tx.wallet(user_id, now))?
             .into_iter()
             .map(view)
-            .collect())
+            .collect()
     }
 
     /// `None` when the campaign is neither in the rules nor in the ledger.

@@ -38,11 +38,7 @@ fn excludes(terms: &Terms, other: &CouponRow) -> bool {
 }
 
 /// The discount a coupon gives on an order, or the reason it does not apply.
-pub fn settle(
-    coupon: &CouponRow,
-    terms: &Terms,
-    req: &RedeemRequest,
-) -> Result<(Fen, Fen, Fen), (&'static str, String)> {
+pub fn settle(terms: &Terms, req: &RedeemRequest) -> Result<(Fen, Fen, Fen), (&'static str, String)> {
     let order = &req.order;
     let in_scope = |cat: &Option<String>| {
         terms.categories.is_empty() || cat.as_ref().is_some_and(|c| terms.categories.iter().any(|x| x == c))
@@ -112,7 +108,6 @@ pub fn settle(
         },
         _ => 0,
     };
-    let _ = coupon;
     // The platform's share rounds half up; the seller pays the rest, so the parts add up.
     let platform = (discount * terms.platform_share + 5_000) / 10_000;
     Ok((discount, platform, discount - platform))
@@ -189,7 +184,7 @@ pub fn redeem(tx: &mut dyn Tx, req: &RedeemRequest, at: Millis) -> Result<Redeem
             }
         }
     }
-    let (discount, platform, seller) = match settle(&coupon, &t, req) {
+    let (discount, platform, seller) = match settle(&t, req) {
         Ok(s) => s,
         Err((reason, detail)) => return Ok(reject(req, &code, reason, detail)),
     };

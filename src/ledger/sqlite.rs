@@ -312,6 +312,8 @@ fn conflict_on_unique(e: rusqlite::Error, what: &str) -> LedgerError {
 
 fn coupon_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CouponRow> {
     let status: String = r.get(6)?;
+    let status = CouponState::from_stored(&status)
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(6, rusqlite::types::Type::Text, Box::new(e)))?;
     Ok(CouponRow {
         code: r.get(0)?,
         user_id: r.get(1)?,
@@ -319,7 +321,7 @@ fn coupon_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CouponRow> {
         rule: r.get(3)?,
         arm: r.get(4)?,
         decision_id: r.get(5)?,
-        status: CouponState::parse(&status).unwrap_or(CouponState::Revoked),
+        status,
         issued_at: r.get(7)?,
         valid_from: r.get(8)?,
         valid_until: r.get(9)?,
@@ -332,10 +334,6 @@ fn coupon_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CouponRow> {
 
 const COUPON_COLUMNS: &str = "code, user_id, campaign, rule, arm, decision_id, status, issued_at, valid_from, \
      valid_until, face_value, terms, coupon, order_id";
-
-fn parse_scopes(s: &str) -> Vec<Scope> {
-    s.split(',').filter_map(Scope::parse).collect()
-}
 
 impl Tx for SqliteTx<'_> {
     fn decision_by_event(&mut self, event_id: &str) -> Result<Option<(String, String, String)>, LedgerError> {
@@ -701,8 +699,8 @@ impl Tx for SqliteTx<'_> {
             .map_err(db)?;
         let by_status_arm = rows
             .into_iter()
-            .filter_map(|(s, arm, n)| CouponState::parse(&s).map(|s| (s, arm, n as u64)))
-            .collect();
+            .map(|(s, arm, n)| Ok((CouponState::from_stored(&s)?, arm, n as u64)))
+            .collect::<Result<Vec<_>, LedgerError>>()?;
         let budget = self
             .conn
             .prepare_cached("SELECT campaign, reserved, spent FROM budgets WHERE campaign = ?1")
@@ -740,11 +738,10 @@ impl Tx for SqliteTx<'_> {
         label: &str,
         now: Millis,
     ) -> Result<(), LedgerError> {
-        let scopes: Vec<&str> = scopes.iter().map(|s| s.as_str()).collect();
         self.conn
             .execute(
                 "INSERT INTO api_keys (id, digest, scopes, label, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![id, digest, scopes.join(","), label, now],
+                params![id, digest, Scope::join(scopes), label, now],
             )
             .map(|_| ())
             .map_err(db)
@@ -756,7 +753,7 @@ impl Tx for SqliteTx<'_> {
             .prepare_cached("SELECT scopes FROM api_keys WHERE digest = ?1 AND revoked_at IS NULL")
             .and_then(|mut s| s.query_row([digest], |r| r.get(0)).optional())
             .map_err(db)?;
-        Ok(scopes.map(|s| parse_scopes(&s)))
+        Ok(scopes.map(|s| Scope::split(&s)))
     }
 
     fn key_count(&mut self) -> Result<u64, LedgerError> {

@@ -246,10 +246,32 @@ pub fn decision_id() -> String {
     out
 }
 
-/// A decision made in this transaction, with its id.
+/// A decision made in this transaction, with its id and its JSON (made once: the
+/// decision log stores it and the caller is answered with it).
 pub struct Made<'a> {
     pub id: String,
     pub decision: &'a Decision,
+    pub json: serde_json::Value,
+}
+
+impl<'a> Made<'a> {
+    pub fn new(decision: &'a Decision) -> Made<'a> {
+        Made {
+            id: decision_id(),
+            json: decision.to_json(),
+            decision,
+        }
+    }
+
+    /// The answer for it, once it is written.
+    pub fn into_decided(self, version: &str) -> super::Decided {
+        super::Decided {
+            decision_id: self.id,
+            rules_version: version.to_string(),
+            decision: self.json,
+            replayed: false,
+        }
+    }
 }
 
 pub fn decision_row(made: &Made<'_>, version: &str) -> Result<DecisionRow, LedgerError> {
@@ -266,7 +288,7 @@ pub fn decision_row(made: &Made<'_>, version: &str) -> Result<DecisionRow, Ledge
         user_id: d.user_id.as_ref().map(|u| u.to_string()),
         at: d.at,
         rules_version: version.to_string(),
-        body: serde_json::to_string(d).map_err(|e| LedgerError::Database(format!("cannot encode a decision: {e}")))?,
+        body: made.json.to_string(),
     })
 }
 

@@ -65,7 +65,7 @@ fn coupon_row(r: &Row) -> Result<CouponRow, LedgerError> {
         rule: get(r, 3)?,
         arm: get(r, 4)?,
         decision_id: get(r, 5)?,
-        status: CouponState::parse(&status).unwrap_or(CouponState::Revoked),
+        status: CouponState::from_stored(&status)?,
         issued_at: get(r, 7)?,
         valid_from: get(r, 8)?,
         valid_until: get(r, 9)?,
@@ -315,10 +315,6 @@ fn signals_of(row: &Row) -> Result<Vec<(String, String, f64)>, LedgerError> {
         .collect()
 }
 
-fn parse_scopes(s: &str) -> Vec<Scope> {
-    s.split(',').filter_map(Scope::parse).collect()
-}
-
 impl Tx for PgTx<'_> {
     fn decision_by_event(&mut self, event_id: &str) -> Result<Option<(String, String, String)>, LedgerError> {
         match self.query_opt(Q::DecisionByEvent, &[&event_id])? {
@@ -543,9 +539,7 @@ impl Tx for PgTx<'_> {
         let mut by_status_arm = Vec::new();
         for r in self.query(Q::CouponsByStatusArm, &[&campaign])? {
             let status: String = get(&r, 0)?;
-            if let Some(s) = CouponState::parse(&status) {
-                by_status_arm.push((s, get(&r, 1)?, count(&r, 2)?));
-            }
+            by_status_arm.push((CouponState::from_stored(&status)?, get(&r, 1)?, count(&r, 2)?));
         }
         let budget = self
             .query_opt(Q::CampaignBudget, &[&campaign])?
@@ -568,14 +562,13 @@ impl Tx for PgTx<'_> {
         label: &str,
         now: Millis,
     ) -> Result<(), LedgerError> {
-        let scopes: Vec<&str> = scopes.iter().map(|s| s.as_str()).collect();
-        self.execute(Q::InsertKey, &[&id, &digest, &scopes.join(","), &label, &now])
+        self.execute(Q::InsertKey, &[&id, &digest, &Scope::join(scopes), &label, &now])
             .map(|_| ())
     }
 
     fn key_scopes(&mut self, digest: &str) -> Result<Option<Vec<Scope>>, LedgerError> {
         match self.query_opt(Q::KeyScopes, &[&digest])? {
-            Some(r) => Ok(Some(parse_scopes(&get::<String>(&r, 0)?))),
+            Some(r) => Ok(Some(Scope::split(&get::<String>(&r, 0)?))),
             None => Ok(None),
         }
     }
