@@ -10,6 +10,8 @@
 
 #[path = "support/pg.rs"]
 mod pg;
+#[path = "support/scenarios.rs"]
+mod scenarios;
 #[path = "support/served.rs"]
 mod served;
 
@@ -422,15 +424,6 @@ fn shopping(t: usize, i: usize, rng: &mut Rng) -> String {
     .to_string()
 }
 
-fn scenario(name: &str) -> Vec<String> {
-    let path = root().join("../shared/scenarios").join(name).join("events.jsonl");
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    text.lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(str::to_string)
-        .collect()
-}
-
 /// Waits until `count` reaches `target`.
 fn wait_for(count: &AtomicUsize, target: usize, what: &str) {
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -466,7 +459,7 @@ fn crash(db: &Db) {
 
     // u-ann is in the `ladder` arm: a welcome coupon, then a cart that starts the 2-hour
     // `cart_nudge` timer (due 2026-11-02 12:05).
-    let ladder = scenario("ladder_welcome_then_nudge");
+    let ladder = scenarios::events("ladder_welcome_then_nudge");
     let mut client = Client::new(&service.address, &key);
     let (welcome, _) = decide(&mut client, &address, &ladder[0], Duration::from_secs(10));
     let welcome = acks("lad-1", &welcome);

@@ -4,13 +4,16 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+#[path = "support/scenarios.rs"]
+mod scenarios;
+
 use mintage::ledger::{
     CouponState, Ledger, LedgerOptions, Order, OrderCoupon, OrderItem, RedeemRequest, Stage, VersionedRules,
 };
 use mintage::runtime::codes::CodeMinter;
 use mintage::runtime::engine::Runtime;
 use mintage::runtime::event::Event;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 fn rules_from(paths: &[PathBuf]) -> VersionedRules {
@@ -53,15 +56,6 @@ fn scenario_files() -> Vec<PathBuf> {
     out
 }
 
-fn lines(path: &Path) -> Vec<String> {
-    std::fs::read_to_string(path)
-        .expect("readable")
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(str::to_string)
-        .collect()
-}
-
 /// Every printable decision of a stream, as sorted JSON lines.
 fn sorted(mut v: Vec<String>) -> Vec<String> {
     v.sort();
@@ -76,7 +70,7 @@ fn the_ledger_decides_like_the_in_memory_runtime() {
         let ledger = open("sqlite::memory:", rules);
         let mut want = Vec::new();
         let mut got = Vec::new();
-        for raw in lines(&file) {
+        for raw in scenarios::lines(&file) {
             let event = Event::from_json(&raw).expect("valid event");
             for d in memory.process(&event) {
                 want.push(d.to_json().to_string());

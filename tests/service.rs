@@ -3,6 +3,9 @@
 //! of `docs/service.md` run here too, in order, against one service.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+#[path = "support/scenarios.rs"]
+mod scenarios;
+
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
@@ -91,16 +94,6 @@ impl Service {
     }
 }
 
-/// The events of a public scenario, one JSON text per line.
-fn scenario(name: &str) -> Vec<String> {
-    let path = root().join("../shared/scenarios").join(name).join("events.jsonl");
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    text.lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(str::to_string)
-        .collect()
-}
-
 fn error_code(body: &Value) -> &str {
     body["error"]["code"]
         .as_str()
@@ -114,7 +107,7 @@ async fn health_is_open_and_keys_guard_the_rest() {
     assert_eq!(status, 200);
     assert_eq!(body["status"], "ok");
 
-    let event = scenario("ladder_welcome_then_nudge").remove(0);
+    let event = scenarios::events("ladder_welcome_then_nudge").remove(0);
     let (status, text) = s.send("POST", "/v1/decide", None, event.clone()).await;
     assert_eq!(status, 401, "{text}");
     let (status, body) = s.call("POST", "/v1/decide", Some("mk_not_a_key"), event.clone()).await;
@@ -208,7 +201,7 @@ async fn malformed_json_names_the_field() {
 #[tokio::test]
 async fn bodies_over_the_limit_are_413() {
     let s = Service::seed_rules();
-    let event = scenario("ladder_welcome_then_nudge").remove(0);
+    let event = scenarios::events("ladder_welcome_then_nudge").remove(0);
     let padded = format!("{event}{}", " ".repeat(mintage::service::SINGLE_LIMIT));
     let (status, answer) = s.call("POST", "/v1/decide", Some(&s.decide), padded).await;
     assert_eq!(
@@ -229,7 +222,7 @@ async fn bodies_over_the_limit_are_413() {
 #[tokio::test]
 async fn decide_issues_and_a_retry_returns_the_first_answer() {
     let s = Service::seed_rules();
-    let event = scenario("ladder_welcome_then_nudge").remove(0);
+    let event = scenarios::events("ladder_welcome_then_nudge").remove(0);
     let (status, first) = s.call("POST", "/v1/decide", Some(&s.decide), event.clone()).await;
     assert_eq!(status, 200, "{first}");
     assert_eq!(first["replayed"], false);
@@ -316,7 +309,7 @@ async fn unknown_things_are_json_404s() {
 #[tokio::test]
 async fn a_batch_answers_every_element_in_order() {
     let s = Service::seed_rules();
-    let mut lines = scenario("ladder_welcome_then_nudge");
+    let mut lines = scenarios::events("ladder_welcome_then_nudge");
     lines.insert(1, "{\"id\": \"broken\", ".to_string());
     let (status, answers) = s.call("POST", "/v1/events", Some(&s.decide), lines.join("\n")).await;
     assert_eq!(status, 200, "{answers}");
@@ -346,7 +339,7 @@ async fn a_batch_answers_every_element_in_order() {
 
 /// The scenario's coupons: the welcome (revoked by then) and the cart nudge.
 async fn welcome_and_nudge(s: &Service) -> (String, String) {
-    let lines = scenario("ladder_welcome_then_nudge");
+    let lines = scenarios::events("ladder_welcome_then_nudge");
     let (_, answers) = s.call("POST", "/v1/events", Some(&s.decide), lines.join("\n")).await;
     let welcome = answers[0]["outcome"]["decision"]["coupons"][0]["code"]
         .as_str()
@@ -467,7 +460,7 @@ async fn reserve_then_rollback_or_commit() {
 #[tokio::test]
 async fn the_ticker_fires_due_timers() {
     let s = Service::seed_rules();
-    let lines = scenario("ladder_welcome_then_nudge");
+    let lines = scenarios::events("ladder_welcome_then_nudge");
     for line in &lines[..2] {
         let (status, _) = s.call("POST", "/v1/decide", Some(&s.decide), line.clone()).await;
         assert_eq!(status, 200);
@@ -526,7 +519,7 @@ async fn a_broken_reload_keeps_the_old_rules_and_reports_why() {
     assert_eq!(rules["version"], before.as_str());
     assert_eq!(rules["last_reload"]["result"], "failed");
     assert!(!rules["last_reload"]["diagnostics"].as_array().unwrap().is_empty());
-    let event = scenario("ladder_welcome_then_nudge").remove(0);
+    let event = scenarios::events("ladder_welcome_then_nudge").remove(0);
     let (_, decided) = s.call("POST", "/v1/decide", Some(&s.decide), event).await;
     assert_eq!(decided["rules_version"], before.as_str(), "old rules still decide");
 
@@ -542,7 +535,7 @@ async fn a_broken_reload_keeps_the_old_rules_and_reports_why() {
     assert_eq!(answer["version"], after.as_str());
     let (_, answer) = s.call("POST", "/v1/admin/reload", Some(&s.admin), Body::empty()).await;
     assert_eq!(answer["result"], "unchanged");
-    let event = scenario("ladder_welcome_then_nudge")[0].replace("\"lad-1\"", "\"lad-1-after-reload\"");
+    let event = scenarios::events("ladder_welcome_then_nudge")[0].replace("\"lad-1\"", "\"lad-1-after-reload\"");
     let (_, decided) = s.call("POST", "/v1/decide", Some(&s.decide), event).await;
     assert_eq!(decided["rules_version"], after.as_str());
 
