@@ -35,11 +35,13 @@ fn snapshot(folder: &str, path: &Path, content: String) {
     settings.bind(|| insta::assert_snapshot!(name, content));
 }
 
+/// A case as the loader reads it (bytes: `E019.mint` is not UTF-8) and its text.
 fn sources_of(path: &Path) -> (Sources, String) {
-    let text = std::fs::read_to_string(path).unwrap();
+    let bytes = std::fs::read(path).unwrap();
     let mut sources = Sources::default();
     let name = format!("{}", path.file_name().unwrap().to_string_lossy());
-    sources.add(name, text.clone());
+    let id = sources.add_bytes(name, &bytes);
+    let text = sources.get(id).unwrap().text.to_string();
     (sources, text)
 }
 

@@ -210,6 +210,16 @@ is not.
 
 Move the expression to a place where the value exists.";
 
+    NotUtf8 = "E019", "file is not UTF-8",
+"Rule files are read as UTF-8 text. This file holds a byte that is not UTF-8; the
+message names the first one by line and column. The usual cause is an editor that saved
+the file in a legacy Chinese encoding (GBK or GB 18030, often called ANSI on Windows):
+`双十一` then reaches Mintage as bytes it cannot read.
+
+Save the file as UTF-8 (in most editors: Save with Encoding, UTF-8), or convert it:
+`iconv -f GBK -t UTF-8 old.mint > new.mint`. A UTF-8 byte-order mark at the start of the
+file is accepted.";
+
     WindowPast = "W001", "window already over",
 "The campaign's window ended before the time given with `mintage check --now`, so its
 rules can never fire again. (Without `--now`, this warning is not checked, so that a

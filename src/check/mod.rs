@@ -10,7 +10,8 @@ pub mod script;
 pub mod types;
 
 use crate::diagnostic::Diagnostic;
-use crate::syntax::{self, Sources};
+use crate::syntax::{self, FileId, Sources, Span};
+use codes::Code;
 use program::Program;
 use std::path::{Path, PathBuf};
 
@@ -39,6 +40,10 @@ pub fn check(sources: Sources, options: &CheckOptions) -> Checked {
     let mut diagnostics = Vec::new();
     let mut files = Vec::new();
     for (id, file) in sources.files() {
+        if let Some((at, byte)) = file.not_utf8 {
+            diagnostics.push(not_utf8(&sources, id, at, byte));
+            continue;
+        }
         match syntax::parse(id, &file.text) {
             Ok(f) => files.push(f),
             Err(d) => diagnostics.push(d),
@@ -63,6 +68,23 @@ pub fn check(sources: Sources, options: &CheckOptions) -> Checked {
     }
 }
 
+/// `E019`: the file's first byte that is not UTF-8, by line and column.
+pub fn not_utf8(sources: &Sources, file: FileId, at: usize, byte: u8) -> Diagnostic {
+    // The text holds a replacement character (three bytes) where the bad bytes were.
+    let span = Span::new(file, at, at + '\u{fffd}'.len_utf8());
+    let (line, column) = sources.line_col(span);
+    Diagnostic::new(
+        Code::NotUtf8,
+        span,
+        format!("the file is not UTF-8: byte `0x{byte:02x}` at line {line}, column {column} cannot be read"),
+    )
+    .label("not UTF-8")
+    .help(
+        "save the file as UTF-8 (files saved as GBK by Chinese editors are the usual cause; \
+         `iconv -f GBK -t UTF-8` converts them)",
+    )
+}
+
 /// An error reading rule files from disk.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
@@ -83,11 +105,13 @@ pub fn load_paths(paths: &[PathBuf]) -> Result<Sources, LoadError> {
             return Err(LoadError::Empty(path.clone()));
         }
         for f in files {
-            let text = std::fs::read_to_string(&f).map_err(|source| LoadError::Io {
+            // Read as bytes: a file that is not UTF-8 is a rule error (`E019`) with its
+            // place, not an I/O error.
+            let bytes = std::fs::read(&f).map_err(|source| LoadError::Io {
                 path: f.clone(),
                 source,
             })?;
-            sources.add(f.display().to_string(), text);
+            sources.add_bytes(f.display().to_string(), &bytes);
         }
     }
     Ok(sources)

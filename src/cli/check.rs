@@ -1,5 +1,6 @@
 //! `mintage check`: parse and check rule files; human diagnostics (miette) or JSON.
 
+use crate::cli::out::{errln, outln};
 use std::path::PathBuf;
 
 #[derive(clap::Args)]
@@ -25,14 +26,14 @@ pub fn run(args: Args) -> u8 {
     let sources = match mintage::check::load_paths(&args.paths) {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             return 2;
         }
     };
     let now = match args.now.as_deref().map(mintage::value::parse_time).transpose() {
         Ok(n) => n,
         Err(e) => {
-            eprintln!("error: --now: {e}");
+            errln!("error: --now: {e}");
             return 2;
         }
     };
@@ -48,17 +49,17 @@ pub fn run(args: Args) -> u8 {
                 .map(|d| d.to_json(&checked.sources))
                 .collect();
             let out = serde_json::json!({"files": files, "errors": errors, "warnings": warnings, "diagnostics": list});
-            println!("{out}");
+            outln!("{out}");
         }
         Format::Human => {
             for d in &checked.diagnostics {
-                eprintln!("{:?}", d.to_report(&checked.sources));
+                errln!("{:?}", d.to_report(&checked.sources));
             }
             let summary = format!("checked {files} file(s): {errors} error(s), {warnings} warning(s)");
             if errors > 0 {
-                eprintln!("{summary}")
+                errln!("{summary}")
             } else {
-                println!("{summary}")
+                outln!("{summary}")
             }
         }
     }

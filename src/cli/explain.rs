@@ -1,5 +1,6 @@
 //! `mintage explain CODE`: the long form of a diagnostic, as in `docs/diagnostics.md`.
 
+use crate::cli::out::{errln, outln};
 use mintage::check::codes::Code;
 
 #[derive(clap::Args)]
@@ -14,18 +15,18 @@ pub struct Args {
 pub fn run(args: Args) -> u8 {
     if args.all || args.code.is_none() {
         for c in Code::ALL {
-            println!("{}  {}", c.as_str(), c.title());
+            outln!("{}  {}", c.as_str(), c.title());
         }
         return 0;
     }
     let text = args.code.unwrap_or_default();
     match Code::parse(&text) {
         Some(c) => {
-            println!("{}: {}\n\n{}", c.as_str(), c.title(), c.explanation().trim());
+            outln!("{}: {}\n\n{}", c.as_str(), c.title(), c.explanation().trim());
             0
         }
         None => {
-            eprintln!("error: unknown diagnostic code `{text}`; `mintage explain --all` lists them");
+            errln!("error: unknown diagnostic code `{text}`; `mintage explain --all` lists them");
             2
         }
     }

@@ -1,5 +1,6 @@
 //! `mintage fmt`: canonical layout; `--check` reports files that would change.
 
+use crate::cli::out::{errln, outln};
 use std::path::PathBuf;
 
 #[derive(clap::Args)]
@@ -16,16 +17,24 @@ pub fn run(args: Args) -> u8 {
     let sources = match mintage::check::load_paths(&args.paths) {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             return 2;
         }
     };
     let mut changed = 0;
     let mut failed = false;
     for (id, file) in sources.files() {
+        if let Some((at, byte)) = file.not_utf8 {
+            errln!(
+                "{:?}",
+                mintage::check::not_utf8(&sources, id, at, byte).to_report(&sources)
+            );
+            failed = true;
+            continue;
+        }
         // Never reformat what does not parse: the layout of broken text is a guess.
         if let Err(d) = mintage::syntax::parse(id, &file.text) {
-            eprintln!("{:?}", d.to_report(&sources));
+            errln!("{:?}", d.to_report(&sources));
             failed = true;
             continue;
         }
@@ -35,13 +44,13 @@ pub fn run(args: Args) -> u8 {
         }
         changed += 1;
         if args.check {
-            println!("would reformat {}", file.name);
+            outln!("would reformat {}", file.name);
             print_diff(&file.text, &formatted);
         } else if let Err(e) = std::fs::write(&file.name, formatted) {
-            eprintln!("error: cannot write `{}`: {e}", file.name);
+            errln!("error: cannot write `{}`: {e}", file.name);
             failed = true;
         } else {
-            println!("formatted {}", file.name);
+            outln!("formatted {}", file.name);
         }
     }
     if failed {
@@ -57,10 +66,10 @@ fn print_diff(old: &str, new: &str) {
     for i in 0..a.len().max(b.len()) {
         let (x, y) = (a.get(i).copied(), b.get(i).copied());
         if x != y {
-            println!("  line {}:\n  - {}\n  + {}", i + 1, x.unwrap_or(""), y.unwrap_or(""));
+            outln!("  line {}:\n  - {}\n  + {}", i + 1, x.unwrap_or(""), y.unwrap_or(""));
             shown += 1;
             if shown == 5 {
-                println!("  …");
+                outln!("  …");
                 break;
             }
         }

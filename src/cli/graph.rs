@@ -1,5 +1,6 @@
 //! `mintage graph`: draw the evaluation graph.
 
+use crate::cli::out::out;
 use mintage::compile::draw::{Format as DrawFormat, draw};
 use std::path::PathBuf;
 
@@ -27,6 +28,6 @@ pub fn run(args: Args) -> u8 {
         Format::Dot => DrawFormat::Dot,
         Format::Mermaid => DrawFormat::Mermaid,
     };
-    print!("{}", draw(&compiled, format));
+    out!("{}", draw(&compiled, format));
     0
 }

@@ -1,6 +1,7 @@
 //! `mintage keys add --scope decide,redeem [--label L] [--db URL]`: a new API key, printed
 //! once (the ledger keeps only its digest).
 
+use crate::cli::out::{errln, outln};
 use mintage::ledger::{Ledger, LedgerOptions, Scope, VersionedRules};
 use mintage::runtime::engine::Rules;
 use std::sync::Arc;
@@ -50,7 +51,7 @@ fn add(args: AddArgs) -> u8 {
     let ledger = match Ledger::open(&args.db, rules, LedgerOptions::default()) {
         Ok(l) => l,
         Err(e) => {
-            eprintln!("error: cannot open the ledger `{}`: {e}", args.db);
+            errln!("error: cannot open the ledger `{}`: {e}", args.db);
             return 2;
         }
     };
@@ -58,16 +59,16 @@ fn add(args: AddArgs) -> u8 {
     scopes.dedup();
     match ledger.add_key(&scopes, &args.label) {
         Ok(key) => {
-            println!("{key}");
+            outln!("{key}");
             let names: Vec<&str> = scopes.iter().map(|s| s.as_str()).collect();
-            eprintln!(
+            errln!(
                 "a key with scope {} was made; it is shown only this once (the ledger keeps its digest)",
                 names.join(",")
             );
             0
         }
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             2
         }
     }

@@ -7,6 +7,8 @@ mod explain;
 mod fmt;
 mod graph;
 mod keys;
+mod lines;
+pub(crate) mod out;
 mod redeem;
 pub(crate) mod replay;
 mod run;
@@ -14,6 +16,7 @@ mod serve;
 mod test;
 
 use clap::{Parser, Subcommand};
+use out::errln;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -72,7 +75,7 @@ pub fn main() -> ExitCode {
         Command::Redeem(a) => redeem::run(a),
         Command::Audit(a) => redeem::audit(a),
     };
-    ExitCode::from(code)
+    ExitCode::from(out::exit_code(code))
 }
 
 /// Loads and checks rule files; prints diagnostics to stderr; `None` if they have errors.
@@ -80,16 +83,16 @@ pub(crate) fn load_rules(paths: &[PathBuf]) -> Option<mintage::check::program::P
     let sources = match mintage::check::load_paths(paths) {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             return None;
         }
     };
     let checked = mintage::check::check(sources, &mintage::check::CheckOptions::default());
     if checked.has_errors() {
         for d in checked.diagnostics.iter().filter(|d| d.is_error()) {
-            eprintln!("{:?}", d.to_report(&checked.sources));
+            errln!("{:?}", d.to_report(&checked.sources));
         }
-        eprintln!("error: the rules have errors; fix them first (`mintage check`)");
+        errln!("error: the rules have errors; fix them first (`mintage check`)");
         return None;
     }
     checked.program

@@ -2,6 +2,7 @@
 //! `POST /v1/redeem`), and the order's commit or rollback; `mintage audit`: the ledger's
 //! sums checked against its coupons.
 
+use crate::cli::out::{errln, outln};
 use mintage::ledger::{Ledger, LedgerOptions, Order, RedeemRequest, Stage, VersionedRules};
 use mintage::runtime::engine::Rules;
 use std::path::PathBuf;
@@ -48,7 +49,7 @@ fn open(db: &str, rules: Rules) -> Result<Ledger, u8> {
         version: "r-none".to_string(),
     };
     Ledger::open(db, rules, LedgerOptions::default()).map_err(|e| {
-        eprintln!("error: cannot open the ledger `{db}`: {e}");
+        errln!("error: cannot open the ledger `{db}`: {e}");
         2
     })
 }
@@ -56,11 +57,11 @@ fn open(db: &str, rules: Rules) -> Result<Ledger, u8> {
 fn print(value: &impl serde::Serialize) -> u8 {
     match serde_json::to_string_pretty(value) {
         Ok(text) => {
-            println!("{text}");
+            outln!("{text}");
             0
         }
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             2
         }
     }
@@ -85,7 +86,7 @@ pub fn run(args: Args) -> u8 {
         let now = match args.at.as_deref().map(mintage::value::parse_time) {
             Some(Ok(t)) => t,
             Some(Err(e)) => {
-                eprintln!("error: `--at`: {e}");
+                errln!("error: `--at`: {e}");
                 return 2;
             }
             None => now,
@@ -96,13 +97,13 @@ pub fn run(args: Args) -> u8 {
         };
     }
     let (Some(code), Some(path)) = (args.code, args.order) else {
-        eprintln!("error: `--code` and `--order` are needed to redeem");
+        errln!("error: `--code` and `--order` are needed to redeem");
         return 2;
     };
     let text = if path.as_os_str() == "-" {
         let mut s = String::new();
         if let Err(e) = std::io::Read::read_to_string(&mut std::io::stdin(), &mut s) {
-            eprintln!("error: cannot read the order from standard input: {e}");
+            errln!("error: cannot read the order from standard input: {e}");
             return 2;
         }
         s
@@ -110,7 +111,7 @@ pub fn run(args: Args) -> u8 {
         match std::fs::read_to_string(&path) {
             Ok(s) => s,
             Err(e) => {
-                eprintln!("error: cannot read `{}`: {e}", path.display());
+                errln!("error: cannot read `{}`: {e}", path.display());
                 return 2;
             }
         }
@@ -118,7 +119,7 @@ pub fn run(args: Args) -> u8 {
     let order: Order = match serde_json::from_str(&text) {
         Ok(o) => o,
         Err(e) => {
-            eprintln!(
+            errln!(
                 "error: `{}`: not an order: {}",
                 path.display(),
                 mintage::runtime::event::describe_json_error(&e)
@@ -129,7 +130,7 @@ pub fn run(args: Args) -> u8 {
     if let Some(at) = &args.at
         && let Err(e) = mintage::value::parse_time(at)
     {
-        eprintln!("error: `--at`: {e}");
+        errln!("error: `--at`: {e}");
         return 2;
     }
     let request = RedeemRequest {
@@ -155,7 +156,7 @@ pub fn run(args: Args) -> u8 {
 }
 
 fn fail(e: mintage::ledger::LedgerError) -> u8 {
-    eprintln!("error: {e}");
+    errln!("error: {e}");
     2
 }
 

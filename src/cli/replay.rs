@@ -1,6 +1,7 @@
 //! `mintage replay` and `mintage eval`: events through a fresh in-memory runtime, or
 //! (`replay --db URL`) through the durable ledger.
 
+use crate::cli::out::{errln, outln};
 use mintage::runtime::codes::CodeMinter;
 use mintage::runtime::engine::{Rules, Runtime};
 use mintage::runtime::event::Event;
@@ -48,7 +49,7 @@ pub(crate) fn minter(seed: Option<u64>) -> Option<CodeMinter> {
         None => match CodeMinter::from_entropy() {
             Ok(m) => Some(m),
             Err(e) => {
-                eprintln!("error: cannot seed the coupon code generator: {e}");
+                errln!("error: cannot seed the coupon code generator: {e}");
                 None
             }
         },
@@ -83,7 +84,7 @@ pub fn run(args: Args) -> u8 {
     let reader = match open(&args.events) {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             return 2;
         }
     };
@@ -94,13 +95,14 @@ pub fn run(args: Args) -> u8 {
     let mut reader = reader;
     let mut line: Vec<u8> = Vec::with_capacity(1024);
     let mut i = 0usize;
-    loop {
+    let mut closed = false;
+    'events: loop {
         line.clear();
         match reader.read_until(b'\n', &mut line) {
             Ok(0) => break,
             Ok(_) => {}
             Err(e) => {
-                eprintln!("{name}:{}: cannot read the line: {e}", i + 1);
+                errln!("{name}:{}: cannot read the line: {e}", i + 1);
                 skipped += 1;
                 i += 1;
                 continue;
@@ -108,59 +110,83 @@ pub fn run(args: Args) -> u8 {
         }
         i += 1;
         let i = i - 1;
-        if line.iter().all(u8::is_ascii_whitespace) {
+        let text = match crate::cli::lines::text(&line, i == 0) {
+            Ok(t) => t,
+            Err(e) => {
+                errln!("{name}:{}: skipped: {e}", i + 1);
+                skipped += 1;
+                continue;
+            }
+        };
+        if text.trim().is_empty() {
             continue;
         }
-        let event = match Event::from_slice(&line) {
+        let event = match Event::from_json(text) {
             Ok(e) => e,
             Err(e) => {
-                eprintln!("{name}:{}: skipped: {e}", i + 1);
+                errln!("{name}:{}: skipped: {e}", i + 1);
                 skipped += 1;
                 continue;
             }
         };
         if let Some(ledger) = ledger.as_mut() {
-            let raw = String::from_utf8_lossy(&line);
-            match ledger.decide(&event, raw.trim_end()) {
+            match ledger.decide(&event, text.trim_end()) {
                 Ok(outcome) => {
                     for d in outcome.fired.iter().chain(std::iter::once(&outcome.decided)) {
                         if d.is_printable()
-                            && (serde_json::to_writer(&mut out, &d.decision).is_err() || out.write_all(b"\n").is_err())
+                            && let Err(e) = json_line(&mut out, &d.decision)
                         {
-                            return 2;
+                            match crate::cli::out::stream_error(&e) {
+                                Ok(()) => closed = true,
+                                Err(code) => return code,
+                            }
+                            break 'events;
                         }
                     }
                 }
                 Err(e) => {
-                    eprintln!("{name}:{}: skipped: {e}", i + 1);
+                    errln!("{name}:{}: skipped: {e}", i + 1);
                     skipped += 1;
                 }
             }
             continue;
         }
         for d in runtime.process(&event) {
-            if serde_json::to_writer(&mut out, &d).is_err() || out.write_all(b"\n").is_err() {
-                return 2;
+            if let Err(e) = json_line(&mut out, &d) {
+                match crate::cli::out::stream_error(&e) {
+                    Ok(()) => closed = true,
+                    Err(code) => return code,
+                }
+                break 'events;
             }
         }
     }
-    if out.flush().is_err() {
-        return 2;
+    if !closed
+        && let Err(e) = out.flush()
+        && let Err(code) = crate::cli::out::stream_error(&e)
+    {
+        return code;
     }
     // The process ends here: freeing every user's state one by one would only cost time.
     std::mem::forget(runtime);
     if skipped > 0 {
-        eprintln!("{skipped} line(s) skipped");
+        errln!("{skipped} line(s) skipped");
         return 3;
     }
     0
+}
+
+/// One JSON value and a newline.
+pub(crate) fn json_line(out: &mut impl Write, value: &impl serde::Serialize) -> std::io::Result<()> {
+    serde_json::to_writer(&mut *out, value).map_err(std::io::Error::from)?;
+    out.write_all(b"\n")
 }
 
 fn open_ledger(url: &str, args: &Args, rules: Arc<Rules>) -> Result<mintage::ledger::Ledger, u8> {
     let version = match mintage::check::load_paths(&args.rules) {
         Ok(sources) => mintage::service::reload::rules_version(&sources),
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             return Err(2);
         }
     };
@@ -169,7 +195,7 @@ fn open_ledger(url: &str, args: &Args, rules: Arc<Rules>) -> Result<mintage::led
         explain: args.explain,
     };
     mintage::ledger::Ledger::open(url, mintage::ledger::VersionedRules { rules, version }, options).map_err(|e| {
-        eprintln!("error: cannot open the ledger `{url}`: {e}");
+        errln!("error: cannot open the ledger `{url}`: {e}");
         2
     })
 }
@@ -184,7 +210,7 @@ pub fn eval(args: EvalArgs) -> u8 {
     let text = if args.event.as_os_str() == "-" {
         let mut s = String::new();
         if std::io::Read::read_to_string(&mut std::io::stdin(), &mut s).is_err() {
-            eprintln!("error: cannot read standard input");
+            errln!("error: cannot read standard input");
             return 2;
         }
         s
@@ -192,15 +218,15 @@ pub fn eval(args: EvalArgs) -> u8 {
         match std::fs::read_to_string(&args.event) {
             Ok(s) => s,
             Err(e) => {
-                eprintln!("error: cannot read `{}`: {e}", args.event.display());
+                errln!("error: cannot read `{}`: {e}", args.event.display());
                 return 2;
             }
         }
     };
-    let event = match Event::from_json(&text) {
+    let event = match Event::from_json(crate::cli::lines::without_bom(&text)) {
         Ok(e) => e,
         Err(e) => {
-            eprintln!("error: `{}`: {e}", args.event.display());
+            errln!("error: `{}`: {e}", args.event.display());
             return 2;
         }
     };
@@ -208,7 +234,7 @@ pub fn eval(args: EvalArgs) -> u8 {
     let mut runtime = Runtime::new(rules, minter).explain(args.explain);
     for d in runtime.process(&event) {
         let text = serde_json::to_string_pretty(&d.to_json()).unwrap_or_default();
-        println!("{text}");
+        outln!("{text}");
     }
     0
 }

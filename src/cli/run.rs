@@ -1,6 +1,7 @@
 //! `mintage run`: a batch campaign over a user table (JSONL or CSV), streamed twice:
 //! once to build the offer menus, once to write the decisions.
 
+use crate::cli::out::errln;
 use mintage::runtime::batch::{BatchRun, Timings, user_event, user_row_event};
 use mintage::runtime::engine::Rules;
 use mintage::runtime::eval::NoFacts;
@@ -49,12 +50,12 @@ fn rows(
     let mut reader = std::io::BufReader::with_capacity(1 << 16, file);
     match table {
         Table::Jsonl => {
-            let mut line = String::new();
+            let mut line = Vec::new();
             let (mut n, mut offset) = (0u64, 0u64);
             loop {
                 line.clear();
                 let read = reader
-                    .read_line(&mut line)
+                    .read_until(b'\n', &mut line)
                     .map_err(|e| format!("`{}` line {}: {e}", path.display(), n + 1))?;
                 if read == 0 {
                     break;
@@ -62,10 +63,12 @@ fn rows(
                 n += 1;
                 let at = offset;
                 offset += read as u64;
-                if line.trim().is_empty() {
-                    continue;
-                }
-                if !f(n, at, user_event(&line, n, now)) {
+                let event = match crate::cli::lines::text(&line, at == 0) {
+                    Ok(text) if text.trim().is_empty() => continue,
+                    Ok(text) => user_event(text, n, now),
+                    Err(e) => Err(EventError(e)),
+                };
+                if !f(n, at, event) {
                     break;
                 }
             }
@@ -148,7 +151,7 @@ pub fn run(args: Args) -> u8 {
         Ok(Some(t)) => t,
         Ok(None) => chrono::Utc::now().timestamp_millis(),
         Err(e) => {
-            eprintln!("error: --now: {e}");
+            errln!("error: --now: {e}");
             return 2;
         }
     };
@@ -159,7 +162,7 @@ pub fn run(args: Args) -> u8 {
     {
         Ok(b) => b,
         Err(b) => {
-            eprintln!("error: --budget {b}: not an amount in yuan with at most two decimals");
+            errln!("error: --budget {b}: not an amount in yuan with at most two decimals");
             return 2;
         }
     };
@@ -170,7 +173,7 @@ pub fn run(args: Args) -> u8 {
     let mut run = match BatchRun::new(&rules, &args.campaign, now, budget) {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             return 2;
         }
     };
@@ -179,7 +182,7 @@ pub fn run(args: Args) -> u8 {
         match spool_stdin() {
             Ok((p, guard)) => (p, Some(guard)),
             Err(e) => {
-                eprintln!("error: {e}");
+                errln!("error: {e}");
                 return 2;
             }
         }
@@ -207,7 +210,7 @@ pub fn run(args: Args) -> u8 {
                 run.add_row(&e, &NoFacts, offset);
             }
             Err(e) => {
-                bar.suspend(|| eprintln!("{name}:{n}: skipped: {e}"));
+                bar.suspend(|| errln!("{name}:{n}: skipped: {e}"));
                 skipped += 1;
             }
         }
@@ -215,7 +218,7 @@ pub fn run(args: Args) -> u8 {
     });
     bar.finish_and_clear();
     if let Err(e) = first {
-        eprintln!("error: {e}");
+        errln!("error: {e}");
         return 2;
     }
     run.skipped = skipped;
@@ -229,11 +232,11 @@ pub fn run(args: Args) -> u8 {
     let started = std::time::Instant::now();
     let stdout = std::io::stdout();
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
-    let mut write_failed = false;
+    let mut closed = false;
     let mut reread = match Reread::open(&path, &table) {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             return 2;
         }
     };
@@ -248,7 +251,7 @@ pub fn run(args: Args) -> u8 {
             match reread.event(offset, now) {
                 Ok(e) => run.decide(&e, &NoFacts, index, &allocation),
                 Err(e) => {
-                    eprintln!("error: {name}: the table changed during the run ({e})");
+                    errln!("error: {name}: the table changed during the run ({e})");
                     return 2;
                 }
             }
@@ -259,29 +262,35 @@ pub fn run(args: Args) -> u8 {
             for c in &mut d.coupons {
                 c.code = minter.mint();
             }
-            if serde_json::to_writer(&mut out, &d).is_err() || out.write_all(b"\n").is_err() {
-                write_failed = true;
+            if let Err(e) = crate::cli::replay::json_line(&mut out, &d) {
+                match crate::cli::out::stream_error(&e) {
+                    Ok(()) => closed = true,
+                    Err(code) => return code,
+                }
                 break;
             }
         }
     }
     bar.finish_and_clear();
-    if write_failed || out.flush().is_err() {
-        return 2;
+    if !closed
+        && let Err(e) = out.flush()
+        && let Err(code) = crate::cli::out::stream_error(&e)
+    {
+        return code;
     }
     timings.write = ms(started);
     let summary = serde_json::to_string(&run.summary(&allocation, timings)).unwrap_or_default();
     match &args.summary {
         Some(p) => {
             if let Err(e) = std::fs::write(p, format!("{summary}\n")) {
-                eprintln!("error: cannot write `{}`: {e}", p.display());
+                errln!("error: cannot write `{}`: {e}", p.display());
                 return 2;
             }
         }
-        None => eprintln!("{summary}"),
+        None => errln!("{summary}"),
     }
     if skipped > 0 {
-        eprintln!("{skipped} line(s) skipped");
+        errln!("{skipped} line(s) skipped");
         return 3;
     }
     0
@@ -316,10 +325,11 @@ impl Reread {
         self.file
             .seek(std::io::SeekFrom::Start(offset))
             .map_err(|e| e.to_string())?;
-        let mut line = String::new();
-        self.file.read_line(&mut line).map_err(|e| e.to_string())?;
+        let mut bytes = Vec::new();
+        self.file.read_until(b'\n', &mut bytes).map_err(|e| e.to_string())?;
+        let line = crate::cli::lines::text(&bytes, offset == 0)?;
         let event = match &self.headers {
-            None => user_event(&line, 0, now),
+            None => user_event(line, 0, now),
             Some(h) => {
                 let mut r = csv::ReaderBuilder::new()
                     .has_headers(false)

@@ -1,5 +1,6 @@
 //! `mintage serve RULES… [--db URL] [--listen ADDR]`: the HTTP service (`docs/service.md`).
 
+use crate::cli::out::errln;
 use mintage::service::server::{ServeOptions, serve};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -31,7 +32,7 @@ pub fn run(args: Args) -> u8 {
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
+            errln!("error: cannot start the async runtime: {e}");
             return 2;
         }
     };
@@ -46,7 +47,7 @@ pub fn run(args: Args) -> u8 {
     match runtime.block_on(serve(options)) {
         Ok(()) => 0,
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             if e.starts_with("the rules have errors") { 1 } else { 2 }
         }
     }

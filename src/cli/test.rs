@@ -1,5 +1,6 @@
 //! `mintage test`: run the `test` blocks written beside the rules.
 
+use crate::cli::out::outln;
 use std::path::PathBuf;
 
 #[derive(clap::Args)]
@@ -17,15 +18,15 @@ pub fn run(args: Args) -> u8 {
     let mut failed = 0;
     for o in &outcomes {
         if o.passed() {
-            println!("ok   {} ({})", o.name, o.location);
+            outln!("ok   {} ({})", o.name, o.location);
         } else {
             failed += 1;
-            println!("FAIL {} ({})", o.name, o.location);
+            outln!("FAIL {} ({})", o.name, o.location);
             for f in &o.failures {
-                println!("  {f}");
+                outln!("  {f}");
             }
         }
     }
-    println!("tests: {} passed, {} failed", outcomes.len() - failed, failed);
+    outln!("tests: {} passed, {} failed", outcomes.len() - failed, failed);
     u8::from(failed > 0)
 }

@@ -46,6 +46,10 @@ impl Span {
 pub struct SourceFile {
     pub name: String,
     pub text: Arc<str>,
+    /// Where the file stopped being UTF-8 (byte offset in `text`, which holds the file
+    /// decoded with replacement characters) and the byte found there: such a file is
+    /// reported, never parsed.
+    pub not_utf8: Option<(usize, u8)>,
 }
 
 /// All files of one program; spans point into them.
@@ -58,10 +62,35 @@ pub struct Sources {
 
 impl Sources {
     pub fn add(&mut self, name: impl Into<String>, text: impl Into<Arc<str>>) -> FileId {
-        self.files.push(SourceFile {
+        self.push(SourceFile {
             name: name.into(),
             text: text.into(),
-        });
+            not_utf8: None,
+        })
+    }
+
+    /// Adds a file as read from disk: a UTF-8 byte-order mark is dropped; bytes that are
+    /// not UTF-8 are kept as replacement characters and the file is marked (the text up
+    /// to the first bad byte is intact, so that its line and column can be shown).
+    pub fn add_bytes(&mut self, name: impl Into<String>, bytes: &[u8]) -> FileId {
+        let bytes = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(bytes);
+        let (text, not_utf8) = match std::str::from_utf8(bytes) {
+            Ok(t) => (t.to_string(), None),
+            Err(e) => {
+                let at = e.valid_up_to();
+                let byte = bytes.get(at).copied().unwrap_or(0);
+                (String::from_utf8_lossy(bytes).into_owned(), Some((at, byte)))
+            }
+        };
+        self.push(SourceFile {
+            name: name.into(),
+            text: text.into(),
+            not_utf8,
+        })
+    }
+
+    fn push(&mut self, file: SourceFile) -> FileId {
+        self.files.push(file);
         self.lines.push(std::sync::OnceLock::new());
         FileId::try_from(self.files.len() - 1).unwrap_or(FileId::MAX)
     }
