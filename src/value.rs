@@ -110,22 +110,72 @@ fn fixed_string(v: i64, decimals: u32) -> String {
     }
 }
 
-/// Money as a JSON number in yuan (exact: at most two decimals).
-pub fn yuan_json(fen: Fen) -> serde_json::Value {
-    if fen % 100 == 0 {
-        serde_json::Value::from(fen / 100)
+/// Money as every JSON answer writes it (decisions, settlements, stats, audits, batch
+/// summaries, alert details): a number of yuan, an integer when whole (`10`, never
+/// `10.0`), else with its one or two decimals (`12.5`, `19.99`). Read back from a JSON
+/// number with at most two decimals.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Yuan(pub Fen);
+
+/// A percentage as every JSON answer writes it: a number of percent (`30`, `12.5`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Percent(pub BasisPoints);
+
+/// `hundredths` / 100 as a JSON number: an integer when whole. The float of a number with
+/// at most two decimals prints as exactly those decimals.
+fn hundredths_json<S: serde::Serializer>(hundredths: i64, s: S) -> Result<S::Ok, S::Error> {
+    if hundredths % 100 == 0 {
+        s.serialize_i64(hundredths / 100)
     } else {
-        serde_json::Number::from_f64(fen as f64 / 100.0).map_or(serde_json::Value::Null, serde_json::Value::Number)
+        s.serialize_f64(hundredths as f64 / 100.0)
     }
 }
 
-/// A percentage as a JSON number of percent.
-pub fn percent_json(bp: BasisPoints) -> serde_json::Value {
-    if bp % 100 == 0 {
-        serde_json::Value::from(bp / 100)
-    } else {
-        serde_json::Number::from_f64(bp as f64 / 100.0).map_or(serde_json::Value::Null, serde_json::Value::Number)
+impl serde::Serialize for Yuan {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        hundredths_json(self.0, s)
     }
+}
+
+impl serde::Serialize for Percent {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        hundredths_json(self.0, s)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Yuan {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let yuan = f64::deserialize(d)?;
+        fen_from_yuan(yuan)
+            .map(Yuan)
+            .ok_or_else(|| serde::de::Error::custom(format!("`{yuan}` is not an amount with at most two decimals")))
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Percent {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let pct = f64::deserialize(d)?;
+        fen_from_yuan(pct)
+            .map(Percent)
+            .ok_or_else(|| serde::de::Error::custom(format!("`{pct}` is not a percentage with at most two decimals")))
+    }
+}
+
+impl Yuan {
+    /// Whole yuan, for tests and literals: `Yuan::whole(10)` is ¥10.
+    pub fn whole(yuan: i64) -> Yuan {
+        Yuan(yuan.saturating_mul(100))
+    }
+}
+
+/// Money as a JSON value, written as [`Yuan`] writes it.
+pub fn yuan_json(fen: Fen) -> serde_json::Value {
+    serde_json::to_value(Yuan(fen)).unwrap_or(serde_json::Value::Null)
+}
+
+/// A percentage as a JSON value, written as [`Percent`] writes it.
+pub fn percent_json(bp: BasisPoints) -> serde_json::Value {
+    serde_json::to_value(Percent(bp)).unwrap_or(serde_json::Value::Null)
 }
 
 /// Reads a JSON number of yuan into fen; `None` if it has more than two decimals or is
@@ -327,6 +377,11 @@ mod tests {
         assert_eq!(yuan_string(-150), "-1.5");
         assert_eq!(yuan_json(1990).to_string(), "19.9");
         assert_eq!(yuan_json(3000).to_string(), "30");
+        assert_eq!(serde_json::to_string(&Yuan(1000)).ok().as_deref(), Some("10"));
+        assert_eq!(serde_json::to_string(&Yuan(1250)).ok().as_deref(), Some("12.5"));
+        assert_eq!(serde_json::to_string(&Percent(1250)).ok().as_deref(), Some("12.5"));
+        assert_eq!(serde_json::from_str::<Yuan>("10.0").ok(), Some(Yuan(1000)));
+        assert!(serde_json::from_str::<Yuan>("10.005").is_err());
     }
 
     #[test]

@@ -208,7 +208,7 @@ fn duplicates(acked: &[Ack], once_per_user: &[&str]) -> Vec<String> {
 
 /// The figures the issue asks for, from the audit and the clients' view.
 fn report(label: &str, audit: &Audit, duplicate: &[String], lost: &[String], extra: &str) {
-    let overspend: i64 = audit.overspent.iter().map(|(_, fen)| fen).sum();
+    let overspend: i64 = audit.overspent.iter().map(|(_, yuan)| yuan.0).sum();
     let duplicate_mints = audit.duplicate_decisions as usize + audit.limit_violations.len() + duplicate.len();
     eprintln!(
         "durability {label}: budget overspend ¥{:.2}, duplicate mints {duplicate_mints}, lost acknowledged coupons {}, \

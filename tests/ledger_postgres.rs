@@ -14,7 +14,7 @@ use mintage::ledger::{
 };
 use mintage::runtime::codes::CodeMinter;
 use mintage::runtime::event::Event;
-use mintage::value::parse_time;
+use mintage::value::{Yuan, parse_time};
 use pg::TestDb;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
@@ -205,7 +205,7 @@ fn decisions_persist_and_retries_mint_nothing() {
     );
     let stats = ledger.stats("new_user_ladder").expect("stats").expect("known campaign");
     assert_eq!(stats.issued, 1);
-    assert_eq!(stats.budget_reserved, 10.0);
+    assert_eq!(stats.budget_reserved, Yuan(1000));
     assert_eq!(stats.by_arm.len(), 1);
     assert!(ledger.stats("no_such_campaign").expect("stats").is_none());
     let audit = assert_clean(&ledger);
@@ -357,7 +357,7 @@ fn redemption_reasons_commit_and_rollback() {
     let settlement = held.settlement.clone().expect("settlement");
     assert_eq!(
         (settlement.discount, settlement.platform, settlement.seller),
-        (30.0, 30.0, 0.0)
+        (Yuan(3000), Yuan(3000), Yuan(0))
     );
     let retry = redeem(&ledger, order(&code, "o-1", "u-bob", 300.0, "s-1", "reserve"));
     assert!(retry.replayed && retry.accepted);
@@ -386,7 +386,7 @@ fn redemption_reasons_commit_and_rollback() {
             stats.budget_spent,
             stats.discount_given
         ),
-        (1, 30.0, 30.0, 30.0)
+        (1, Yuan(3000), Yuan(3000), Yuan(3000))
     );
     assert_clean(&ledger);
     let undone = ledger
@@ -396,7 +396,7 @@ fn redemption_reasons_commit_and_rollback() {
     let stats = ledger.stats("new_user_ladder").expect("stats").expect("campaign");
     assert_eq!(
         (stats.redeemed, stats.budget_reserved, stats.budget_spent),
-        (0, 30.0, 0.0)
+        (0, Yuan(3000), Yuan(0))
     );
 
     // Reserve, then commit separately.
@@ -418,7 +418,7 @@ fn redemption_reasons_commit_and_rollback() {
             .expect("stats")
             .expect("campaign")
             .budget_spent,
-        30.0
+        Yuan(3000)
     );
     assert_clean(&ledger);
 }
@@ -493,7 +493,7 @@ fn timers_fire_once_with_two_instances_ticking() {
     }
     let stats = b.stats("new_user_ladder").expect("stats").expect("campaign");
     assert_eq!(stats.expired as i64, nudged + 1);
-    assert_eq!(stats.budget_reserved, 0.0);
+    assert_eq!(stats.budget_reserved, Yuan(0));
     assert_clean(&b);
 }
 
@@ -601,8 +601,11 @@ fn budgets_and_limits_hold_with_two_instances_of_sixteen_threads() {
     assert_eq!(audit.decisions as usize, total);
     assert_eq!(audit.coupons as usize, minted);
     let stats = ledgers[1].stats("flash").expect("stats").expect("campaign");
-    assert!(stats.budget_reserved <= 1500.0);
-    assert!(stats.budget_reserved >= 1480.0, "the budget did not run out: {stats:?}");
+    assert!(stats.budget_reserved <= Yuan(150000));
+    assert!(
+        stats.budget_reserved >= Yuan(148000),
+        "the budget did not run out: {stats:?}"
+    );
     let suppressed =
         db.count("SELECT COUNT(*) FROM decisions WHERE body LIKE '%\"reason\":\"budget\"%' AND trigger = 'event'");
     assert!(suppressed > 0, "no decision was suppressed for budget");

@@ -13,6 +13,7 @@ use mintage::ledger::{
 use mintage::runtime::codes::CodeMinter;
 use mintage::runtime::engine::Runtime;
 use mintage::runtime::event::Event;
+use mintage::value::Yuan;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -148,7 +149,7 @@ fn coupons_and_timers_survive_reopening() {
     let now = mintage::value::parse_time("2026-11-11T12:00:00+08:00").expect("time");
     assert_eq!(ledger.wallet("u-1", now).expect("wallet").len(), user_coupons);
     let stats = ledger.stats("double11").expect("stats").expect("known campaign");
-    assert!(stats.issued >= 1 && stats.budget_reserved > 0.0, "{stats:?}");
+    assert!(stats.issued >= 1 && stats.budget_reserved > Yuan(0), "{stats:?}");
     // u-ann's cart timer (if her arm starts one) fires once after the restart.
     let later = mintage::value::parse_time("2026-11-02T13:00:00+08:00").expect("time");
     let fired = ledger.tick(later, 100).expect("tick");
@@ -291,7 +292,7 @@ fn redemption_checks_then_settles_by_funder() {
     );
     assert!(ok.accepted, "{ok:?}");
     let s = ok.settlement.clone().expect("settlement");
-    assert_eq!((s.discount, s.platform, s.seller), (50.0, 50.0, 0.0));
+    assert_eq!((s.discount, s.platform, s.seller), (Yuan(5000), Yuan(5000), Yuan(0)));
     // A retry answers the same; another order finds it used.
     let retry = redeem(
         &ledger,
@@ -321,7 +322,10 @@ fn redemption_checks_then_settles_by_funder() {
     );
     assert!(hot_ok.accepted, "{hot_ok:?}");
     let s = hot_ok.settlement.expect("settlement");
-    assert_eq!((s.discount, s.platform, s.seller), (128.0, 89.6, 38.4));
+    assert_eq!(
+        (s.discount, s.platform, s.seller),
+        (Yuan(12800), Yuan(8960), Yuan(3840))
+    );
     assert_eq!(
         ledger.coupon(&hot).expect("read").expect("exists").status,
         CouponState::Reserved

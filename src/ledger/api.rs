@@ -2,6 +2,7 @@
 //! serialize to the JSON of the service's API (`docs/service.md`).
 
 use super::LedgerError;
+use crate::value::Yuan;
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 
@@ -152,9 +153,9 @@ pub struct RedeemRequest {
 /// The discount an accepted redemption gives, split by who pays it (yuan).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Settlement {
-    pub discount: f64,
-    pub platform: f64,
-    pub seller: f64,
+    pub discount: Yuan,
+    pub platform: Yuan,
+    pub seller: Yuan,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub gift: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -207,13 +208,13 @@ pub struct CampaignStats {
     pub expired: u64,
     pub revoked: u64,
     /// The budget in yuan (`null`: none).
-    pub budget: Option<f64>,
+    pub budget: Option<Yuan>,
     /// Face value held by coupons not settled, and by redeemed ones (yuan).
-    pub budget_reserved: f64,
+    pub budget_reserved: Yuan,
     /// Face value of redeemed coupons (yuan).
-    pub budget_spent: f64,
+    pub budget_spent: Yuan,
     /// Discounts given at redemption (yuan).
-    pub discount_given: f64,
+    pub discount_given: Yuan,
     pub by_arm: Vec<ArmStats>,
 }
 
@@ -270,8 +271,8 @@ pub struct Audit {
     pub decisions: u64,
     /// Campaigns whose budget row differs from the sum of their coupons' face values.
     pub budget_mismatches: Vec<String>,
-    /// Campaigns whose reserved face value is above their budget (overspend, fen).
-    pub overspent: Vec<(String, i64)>,
+    /// Campaigns whose reserved face value is above their budget, by how much (yuan).
+    pub overspent: Vec<(String, Yuan)>,
     /// (user, rule, key) whose coupon count is above the rule's once-per limit.
     pub limit_violations: Vec<String>,
     /// Events decided more than once.

@@ -25,7 +25,7 @@ use crate::runtime::decision::Decision;
 use crate::runtime::engine::{Rules, Runtime};
 use crate::runtime::event::Event;
 use crate::runtime::state::MemoryState;
-use crate::value::{Fen, Millis};
+use crate::value::{Fen, Millis, Yuan};
 use sha2::Digest;
 use std::sync::{Arc, Mutex, RwLock};
 use store::{Backend, Changes, CouponRow, read, transact};
@@ -105,10 +105,6 @@ pub fn clock_ms() -> Millis {
 
 fn key_digest(key: &str) -> String {
     hex::encode(sha2::Sha256::digest(key.trim().as_bytes()))
-}
-
-fn yuan(fen: Fen) -> f64 {
-    fen as f64 / 100.0
 }
 
 fn view(c: CouponRow) -> Result<CouponView, LedgerError> {
@@ -427,10 +423,10 @@ impl Ledger {
         }
         let mut s = CampaignStats {
             campaign: campaign.to_string(),
-            budget: in_rules.and_then(|c| c.budget).map(|b| yuan(b.amount)),
-            budget_reserved: counts.budget.as_ref().map_or(0.0, |b| yuan(b.reserved)),
-            budget_spent: counts.budget.as_ref().map_or(0.0, |b| yuan(b.spent)),
-            discount_given: yuan(counts.discount_given),
+            budget: in_rules.and_then(|c| c.budget).map(|b| Yuan(b.amount)),
+            budget_reserved: Yuan(counts.budget.as_ref().map_or(0, |b| b.reserved)),
+            budget_spent: Yuan(counts.budget.as_ref().map_or(0, |b| b.spent)),
+            discount_given: Yuan(counts.discount_given),
             ..CampaignStats::default()
         };
         let mut arms: std::collections::BTreeMap<String, ArmStats> = std::collections::BTreeMap::new();
@@ -514,7 +510,7 @@ impl Ledger {
             if let Some(limit) = limit
                 && reserved > limit
             {
-                a.overspent.push((campaign, reserved - limit));
+                a.overspent.push((campaign, Yuan(reserved - limit)));
             }
         }
         for (user, campaign, rule, n) in repeated {

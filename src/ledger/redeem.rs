@@ -7,11 +7,7 @@ use super::LedgerError;
 use super::api::{CouponState, OrderCoupon, RedeemOutcome, RedeemRequest, RollbackOutcome, Settlement, Stage};
 use super::store::{BudgetDelta, Changes, CouponRow, RedemptionRow, Terms, Tx};
 use crate::runtime::codes::parse_code;
-use crate::value::{Fen, Millis, fen_from_yuan};
-
-fn yuan(fen: Fen) -> f64 {
-    fen as f64 / 100.0
-}
+use crate::value::{Fen, Millis, Yuan, fen_from_yuan};
 
 fn reject(req: &RedeemRequest, code: &str, reason: &str, detail: String) -> RedeemOutcome {
     RedeemOutcome {
@@ -204,9 +200,9 @@ pub fn redeem(tx: &mut dyn Tx, req: &RedeemRequest, at: Millis) -> Result<Redeem
         order_id: req.order.id.clone(),
         status: Some(to),
         settlement: Some(Settlement {
-            discount: yuan(discount),
-            platform: yuan(platform),
-            seller: yuan(seller),
+            discount: Yuan(discount),
+            platform: Yuan(platform),
+            seller: Yuan(seller),
             gift: t.gift.clone(),
             perk: t.perk.clone(),
         }),

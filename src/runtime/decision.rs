@@ -1,7 +1,7 @@
 //! Decisions as the contract prints them: coupons, revocations, actions, suppressions and
 //! (with `--explain`) the trace of every rule considered.
 
-use crate::value::{BasisPoints, Fen, Millis, time_string};
+use crate::value::{BasisPoints, Fen, Millis, Percent as Pct, Yuan, time_string};
 use serde::Serialize;
 use serde_json::{Map, Value as Json};
 use std::sync::Arc;
@@ -116,32 +116,6 @@ impl Decision {
     /// The decision as a JSON value (for pretty printing); streams use `Serialize`.
     pub fn to_json(&self) -> Json {
         serde_json::to_value(self).unwrap_or(Json::Null)
-    }
-}
-
-/// Money as the contract writes it: a number of yuan, whole when it can be.
-struct Yuan(Fen);
-
-impl Serialize for Yuan {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        if self.0 % 100 == 0 {
-            s.serialize_i64(self.0 / 100)
-        } else {
-            s.serialize_f64(self.0 as f64 / 100.0)
-        }
-    }
-}
-
-/// A percentage as a number of percent.
-struct Pct(BasisPoints);
-
-impl Serialize for Pct {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        if self.0 % 100 == 0 {
-            s.serialize_i64(self.0 / 100)
-        } else {
-            s.serialize_f64(self.0 as f64 / 100.0)
-        }
     }
 }
 
