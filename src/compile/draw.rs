@@ -1,7 +1,10 @@
 //! Drawing the evaluation graph (`mintage graph FILE --format dot|mermaid`): triggers
-//! point at rules, rules at their condition nodes, and shared nodes appear once.
+//! point at rules, rules at their condition nodes, batch campaigns at their audience,
+//! segments and model; shared nodes appear once. Nodes are labelled in the rule
+//! language's own words (`user.paid_orders`, `coupons_issued(24h)`, `¥30`), as the author
+//! wrote them where the graph remembers it.
 
-use super::{Compiled, Node, NodeId};
+use super::{Compiled, Cond, Node, NodeId};
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
@@ -11,24 +14,43 @@ pub enum Format {
     Mermaid,
 }
 
+/// The text a node was first written as, on one line; `None` if the graph made it.
+fn written(c: &Compiled, id: NodeId) -> Option<String> {
+    let span = c.graph.written.get(id as usize)?;
+    let text = c.program.sources.snippet(*span);
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    (!text.is_empty()).then_some(text)
+}
+
+/// A node in the language: leaves in full, operators by their symbol (their operands
+/// are the nodes they point at), calls with leaf arguments written out.
 fn label(c: &Compiled, id: NodeId) -> String {
-    let text = match c.graph.node(id) {
-        Node::Const(v) => v.to_string(),
-        Node::Field(f) => format!("{f:?}"),
-        Node::Local(i) => format!("let #{i}"),
-        Node::Call(b, _) => format!("{}()", b.name()),
-        Node::UserCall(i, _) => c
-            .program
-            .functions
-            .get(*i)
-            .map_or("fn".into(), |f| format!("{}()", f.name)),
+    match c.graph.node(id) {
+        Node::Const(v) => written(c, id).unwrap_or_else(|| v.to_string()),
+        Node::Field(f) => crate::runtime::engine::field_name(f),
+        Node::Local(i) => written(c, id).unwrap_or_else(|| format!("let #{i}")),
+        Node::Call(b, args) => call(c, b.name(), args),
+        Node::UserCall(i, args) => {
+            let name = c.program.functions.get(*i).map_or("function", |f| &*f.name);
+            call(c, name, args)
+        }
         Node::Not(_) => "not".into(),
-        Node::Neg(_) => "neg".into(),
+        Node::Neg(_) => "-".into(),
         Node::Binary(op, _, _) => op.symbol().to_string(),
-        Node::If(..) => "if".into(),
-        Node::List(_) => "list".into(),
-    };
-    text.replace('"', "'")
+        Node::If(..) => "if … then … else …".into(),
+        Node::List(_) => "[…]".into(),
+    }
+}
+
+fn call(c: &Compiled, name: &str, args: &[NodeId]) -> String {
+    let args: Vec<String> = args
+        .iter()
+        .map(|a| match c.graph.node(*a) {
+            Node::Const(_) | Node::Field(_) | Node::Local(_) => label(c, *a),
+            _ => "…".into(),
+        })
+        .collect();
+    format!("{name}({})", args.join(", "))
 }
 
 fn children(node: &Node) -> Vec<NodeId> {
@@ -41,72 +63,119 @@ fn children(node: &Node) -> Vec<NodeId> {
     }
 }
 
+/// What is drawn: labelled boxes and edges between them, before either format.
+#[derive(Default)]
+struct Drawing {
+    labels: Vec<(String, String)>,
+    edges: BTreeSet<(String, String)>,
+    /// Expression nodes to draw with everything below them.
+    roots: Vec<NodeId>,
+}
+
+impl Drawing {
+    fn boxed(&mut self, id: String, label: String) -> String {
+        self.labels.push((id.clone(), label));
+        id
+    }
+
+    fn to_node(&mut self, from: &str, node: NodeId) {
+        self.edges.insert((from.to_string(), format!("n{node}")));
+        self.roots.push(node);
+    }
+
+    fn to_conditions<'a>(&mut self, from: &str, conds: impl IntoIterator<Item = &'a Cond>) {
+        for cond in conds {
+            self.to_node(from, cond.node);
+        }
+    }
+}
+
 /// Renders the graph as Graphviz dot or a Mermaid flowchart.
 pub fn draw(c: &Compiled, format: Format) -> String {
-    let mut edges: BTreeSet<(String, String)> = BTreeSet::new();
-    let mut labels: Vec<(String, String)> = Vec::new();
-    let mut reached: BTreeSet<NodeId> = BTreeSet::new();
-    let mut stack: Vec<NodeId> = Vec::new();
+    let mut d = Drawing::default();
     let mut triggers: Vec<_> = c.triggers.iter().collect();
     triggers.sort_by(|a, b| a.0.cmp(b.0));
     for (t, index) in triggers {
-        let tid = format!("t_{t}");
-        labels.push((tid.clone(), format!("on {t}")));
+        let tid = d.boxed(format!("t_{t}"), format!("on {t}"));
         for id in index.all() {
-            edges.insert((tid.clone(), format!("r{id}")));
+            d.edges.insert((tid.clone(), format!("r{id}")));
         }
     }
     for (i, r) in c.rules.iter().enumerate() {
         let campaign = &c.program.campaigns[r.campaign];
         let name = campaign.rules.get(r.rule).map_or("?", |x| &*x.name);
-        labels.push((format!("r{i}"), format!("{}.{}", campaign.id, name)));
+        let rid = d.boxed(format!("r{i}"), format!("{}.{}", campaign.id, name));
         let audience = c
             .campaigns
             .get(r.campaign)
-            .map(|a| a.audience.iter())
-            .into_iter()
-            .flatten();
-        for cond in audience.chain(r.conditions.iter()) {
-            edges.insert((format!("r{i}"), format!("n{}", cond.node)));
-            stack.push(cond.node);
+            .map(|a| a.audience.as_slice())
+            .unwrap_or(&[]);
+        d.to_conditions(&rid, audience.iter().chain(r.conditions.iter()));
+    }
+    for (ci, batch) in c.batches.iter().enumerate() {
+        let (Some(batch), Some(campaign)) = (batch, c.program.campaigns.get(ci)) else {
+            continue;
+        };
+        let bid = d.boxed(format!("b{ci}"), format!("batch {}", campaign.id));
+        let audience = c.campaigns.get(ci).map(|a| a.audience.as_slice()).unwrap_or(&[]);
+        d.to_conditions(&bid, audience);
+        let names = campaign.batch.as_ref().map(|b| b.segments.as_slice()).unwrap_or(&[]);
+        for (si, segment) in batch.segments.iter().enumerate() {
+            let name = names.get(si).map_or("?", |s| &*s.name);
+            let sid = d.boxed(format!("b{ci}_s{si}"), format!("segment {name}"));
+            d.edges.insert((bid.clone(), sid.clone()));
+            d.to_conditions(&sid, segment.when.iter());
+        }
+        for (output, node) in [("cost", batch.cost), ("gain", batch.gain)] {
+            let oid = d.boxed(format!("b{ci}_{output}"), format!("{output} ="));
+            d.edges.insert((bid.clone(), oid.clone()));
+            d.to_node(&oid, node);
         }
     }
     for (i, cond) in c.risk.iter().enumerate() {
         let name = c.program.risk.get(i).map_or("?", |r| &*r.name);
-        labels.push((format!("k{i}"), format!("risk {name}")));
-        edges.insert((format!("k{i}"), format!("n{}", cond.node)));
-        stack.push(cond.node);
+        let kid = d.boxed(format!("k{i}"), format!("risk {name}"));
+        d.to_node(&kid, cond.node);
     }
+    let mut reached: BTreeSet<NodeId> = BTreeSet::new();
+    let mut stack = std::mem::take(&mut d.roots);
     while let Some(id) = stack.pop() {
         if !reached.insert(id) {
             continue;
         }
         for child in children(c.graph.node(id)) {
-            edges.insert((format!("n{id}"), format!("n{child}")));
+            d.edges.insert((format!("n{id}"), format!("n{child}")));
             stack.push(child);
         }
     }
     for id in &reached {
-        labels.push((format!("n{id}"), label(c, *id)));
+        d.labels.push((format!("n{id}"), label(c, *id)));
     }
+    render(&d, format)
+}
+
+fn render(d: &Drawing, format: Format) -> String {
     let mut out = String::new();
     match format {
         Format::Dot => {
             out.push_str("digraph mintage {\n  rankdir=LR;\n  node [shape=box, fontname=\"Helvetica\"];\n");
-            for (id, l) in &labels {
+            for (id, l) in &d.labels {
+                let l = l.replace('\\', "\\\\").replace('"', "\\\"");
                 let _ = writeln!(out, "  {id} [label=\"{l}\"];");
             }
-            for (a, b) in &edges {
+            for (a, b) in &d.edges {
                 let _ = writeln!(out, "  {a} -> {b};");
             }
             out.push_str("}\n");
         }
         Format::Mermaid => {
             out.push_str("flowchart LR\n");
-            for (id, l) in &labels {
+            for (id, l) in &d.labels {
+                // Mermaid's entity codes: `#` starts one, so it is written as one too.
+                let l = l.replace('#', "#35;").replace('"', "#quot;");
                 let _ = writeln!(out, "  {id}[\"{l}\"]");
             }
-            for (a, b) in &edges {
+            for (a, b) in &d.edges {
                 let _ = writeln!(out, "  {a} --> {b}");
             }
         }

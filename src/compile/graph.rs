@@ -4,6 +4,7 @@
 //! sub-expressions are folded when the graph is built.
 
 use crate::check::types::{Builtin, Field, TExpr, TExprKind};
+use crate::syntax::Span;
 use crate::syntax::ast::BinaryOp;
 use crate::value::Value;
 use std::collections::HashMap;
@@ -164,6 +165,9 @@ pub struct Graph {
     /// through its inputs: matching evaluates such conditions only for rules whose
     /// window is open, as it may not do with cheap ones.
     pub costly: Vec<bool>,
+    /// Where each node was first written, for drawing it in the rule language's own words
+    /// (`24h` as written, not `1d`).
+    pub written: Vec<Span>,
     interned: HashMap<NodeKey, NodeId>,
     /// How many times `add` met a node that already existed: shared sub-expressions.
     pub shared_hits: usize,
@@ -254,7 +258,7 @@ impl Graph {
         }
     }
 
-    fn intern(&mut self, node: Node) -> NodeId {
+    fn intern(&mut self, node: Node, span: Span) -> NodeId {
         let key = NodeKey(node);
         if let Some(id) = self.interned.get(&key) {
             self.shared_hits += 1;
@@ -264,6 +268,7 @@ impl Graph {
         let memo = !matches!(key.0, Node::Const(_) | Node::Field(_) | Node::Local(_));
         self.nodes.push(key.0.clone());
         self.memo.push(memo);
+        self.written.push(span);
         self.interned.insert(key, id);
         id
     }
@@ -306,7 +311,7 @@ impl Graph {
             }
         };
         let node = self.fold(node);
-        self.intern(node)
+        self.intern(node, e.span)
     }
 
     /// Evaluates a pure node whose inputs are all constants.
