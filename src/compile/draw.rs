@@ -78,14 +78,14 @@ impl Drawing {
         id
     }
 
-    fn to_node(&mut self, from: &str, node: NodeId) {
+    fn point_at(&mut self, from: &str, node: NodeId) {
         self.edges.insert((from.to_string(), format!("n{node}")));
         self.roots.push(node);
     }
 
-    fn to_conditions<'a>(&mut self, from: &str, conds: impl IntoIterator<Item = &'a Cond>) {
+    fn point_at_all<'a>(&mut self, from: &str, conds: impl IntoIterator<Item = &'a Cond>) {
         for cond in conds {
-            self.to_node(from, cond.node);
+            self.point_at(from, cond.node);
         }
     }
 }
@@ -110,7 +110,7 @@ pub fn draw(c: &Compiled, format: Format) -> String {
             .get(r.campaign)
             .map(|a| a.audience.as_slice())
             .unwrap_or(&[]);
-        d.to_conditions(&rid, audience.iter().chain(r.conditions.iter()));
+        d.point_at_all(&rid, audience.iter().chain(r.conditions.iter()));
     }
     for (ci, batch) in c.batches.iter().enumerate() {
         let (Some(batch), Some(campaign)) = (batch, c.program.campaigns.get(ci)) else {
@@ -118,24 +118,24 @@ pub fn draw(c: &Compiled, format: Format) -> String {
         };
         let bid = d.boxed(format!("b{ci}"), format!("batch {}", campaign.id));
         let audience = c.campaigns.get(ci).map(|a| a.audience.as_slice()).unwrap_or(&[]);
-        d.to_conditions(&bid, audience);
+        d.point_at_all(&bid, audience);
         let names = campaign.batch.as_ref().map(|b| b.segments.as_slice()).unwrap_or(&[]);
         for (si, segment) in batch.segments.iter().enumerate() {
             let name = names.get(si).map_or("?", |s| &*s.name);
             let sid = d.boxed(format!("b{ci}_s{si}"), format!("segment {name}"));
             d.edges.insert((bid.clone(), sid.clone()));
-            d.to_conditions(&sid, segment.when.iter());
+            d.point_at_all(&sid, segment.when.iter());
         }
         for (output, node) in [("cost", batch.cost), ("gain", batch.gain)] {
             let oid = d.boxed(format!("b{ci}_{output}"), format!("{output} ="));
             d.edges.insert((bid.clone(), oid.clone()));
-            d.to_node(&oid, node);
+            d.point_at(&oid, node);
         }
     }
     for (i, cond) in c.risk.iter().enumerate() {
         let name = c.program.risk.get(i).map_or("?", |r| &*r.name);
         let kid = d.boxed(format!("k{i}"), format!("risk {name}"));
-        d.to_node(&kid, cond.node);
+        d.point_at(&kid, cond.node);
     }
     let mut reached: BTreeSet<NodeId> = BTreeSet::new();
     let mut stack = std::mem::take(&mut d.roots);
