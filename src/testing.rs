@@ -56,7 +56,7 @@ fn run_one(rules: &Arc<Rules>, sources: &Sources, test: &TestBlock) -> TestOutco
         failures: Vec::new(),
     };
     let mut runtime = Runtime::new(rules.clone(), CodeMinter::seeded(1));
-    let tz = chrono_tz::Asia::Shanghai;
+    let tz = rules.compiled.program.zone;
     let mut user = Map::new();
     let mut produced: Vec<Got> = Vec::new();
     let mut expected: Vec<(Expectation, String)> = Vec::new();

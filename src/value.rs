@@ -6,6 +6,21 @@ use chrono::Datelike;
 use std::fmt;
 use std::sync::Arc;
 
+/// The zone of campaigns whose window names none, of risk checks and test steps, and of
+/// decisions that name no campaign, unless `--zone` or `MINTAGE_ZONE` says otherwise.
+pub const DEFAULT_ZONE: chrono_tz::Tz = chrono_tz::Asia::Shanghai;
+
+/// An IANA zone name (`Asia/Shanghai`, `UTC`), with the closest known name if it is not one.
+pub fn parse_zone(name: &str) -> Result<chrono_tz::Tz, String> {
+    name.trim().parse::<chrono_tz::Tz>().map_err(|_| {
+        let names = chrono_tz::TZ_VARIANTS.iter().map(|t| t.name());
+        match crate::diagnostic::did_you_mean(name.trim(), names) {
+            Some(s) => format!("unknown time zone `{name}`; did you mean `{s}`?"),
+            None => format!("unknown time zone `{name}`; use an IANA name such as `Asia/Shanghai` or `UTC`"),
+        }
+    })
+}
+
 /// Fen (1/100 yuan).
 pub type Fen = i64;
 /// Hundredths of a percent: `1500` is 15 %.
@@ -75,7 +90,8 @@ impl fmt::Display for Value {
             Value::Money(fen) => write!(f, "¥{}", yuan_string(*fen)),
             Value::Percent(bp) => write!(f, "{}%", fixed_string(*bp, 2)),
             Value::Duration(ms) => f.write_str(&duration_string(*ms)),
-            Value::Time(ms) => f.write_str(&time_string(*ms, chrono_tz::Asia::Shanghai)),
+            // Without a campaign at hand a time is written in UTC; traces use `display_in`.
+            Value::Time(ms) => f.write_str(&time_string(*ms, chrono_tz::UTC)),
             Value::Str(s) => write!(f, "{s:?}"),
             Value::List(items) => {
                 f.write_str("[")?;
@@ -87,6 +103,16 @@ impl fmt::Display for Value {
                 }
                 f.write_str("]")
             }
+        }
+    }
+}
+
+impl Value {
+    /// The value as `Display` writes it, but a time in the given zone.
+    pub fn display_in(&self, tz: chrono_tz::Tz) -> String {
+        match self {
+            Value::Time(ms) => time_string(*ms, tz),
+            other => other.to_string(),
         }
     }
 }

@@ -72,3 +72,137 @@ fn the_graph_speaks_the_rule_language() {
         assert!(!looks_like_rust(l), "a Rust name in the drawing: `{l}`");
     }
 }
+
+const ZONES: &str = r#"
+campaign east {
+  window 2026-11-01 00:00 .. 2026-12-01 00:00 Asia/Shanghai
+  rule ten {
+    on view_item
+    once per user
+    give amount_off ¥10 valid 24h
+  }
+}
+
+campaign west {
+  window 2026-11-01 00:00 .. 2026-12-01 00:00 America/New_York
+  rule five {
+    on view_item, add_to_cart
+    once per user
+    give amount_off ¥5 valid 24h
+  }
+  rule later {
+    on app_open
+    wait 1h
+    once per user
+    give amount_off ¥1 valid 24h
+  }
+}
+
+campaign nowhere {
+  window 2026-11-01 00:00 .. 2026-12-01 00:00
+  rule welcome {
+    on checkout_started
+    once per user
+    give amount_off ¥2 valid 24h
+  }
+}
+"#;
+
+fn event(kind: &str, id: &str, at: &str) -> String {
+    format!(r#"{{"id":"{id}","type":"{kind}","at":"{at}","user":{{"id":"u-1","paid_orders":1,"device_id":"d-1"}}}}"#)
+}
+
+fn replay(
+    events: &[String],
+    extra: &[&str],
+    env: Option<(&str, &str)>,
+) -> (Option<i32>, Vec<serde_json::Value>, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("zones.mint");
+    std::fs::write(&rules, ZONES).unwrap();
+    let file = dir.path().join("events.jsonl");
+    std::fs::write(&file, events.join("\n")).unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_mintage"));
+    cmd.args([
+        "replay",
+        rules.to_str().unwrap(),
+        "--events",
+        file.to_str().unwrap(),
+        "--seed",
+        "1",
+    ])
+    .args(extra)
+    .env_remove("MINTAGE_ZONE");
+    if let Some((k, v)) = env {
+        cmd.env(k, v);
+    }
+    let o = cmd.output().unwrap();
+    let decisions = stdout(&o).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    (
+        o.status.code(),
+        decisions,
+        String::from_utf8_lossy(&o.stderr).to_string(),
+    )
+}
+
+#[test]
+fn decisions_print_times_in_their_campaigns_zone() {
+    // Only `west` (New York) reacts to `add_to_cart`: the decision is written in its zone.
+    let (_, d, err) = replay(&[event("add_to_cart", "e-1", "2026-11-02T10:00:00+08:00")], &[], None);
+    assert_eq!(d.len(), 1, "{err}");
+    assert_eq!(d[0]["at"], "2026-11-01T21:00:00-05:00");
+    assert_eq!(d[0]["coupons"][0]["valid_until"], "2026-11-02T21:00:00-05:00");
+    // Both react to `view_item`: each coupon in its campaign's zone, `at` in the first's.
+    let (_, d, _) = replay(&[event("view_item", "e-2", "2026-11-02T10:00:00+08:00")], &[], None);
+    let coupons = d[0]["coupons"].as_array().unwrap();
+    assert_eq!(
+        (coupons[0]["campaign"].as_str(), coupons[1]["campaign"].as_str()),
+        (Some("east"), Some("west"))
+    );
+    assert_eq!(d[0]["at"], "2026-11-02T10:00:00+08:00");
+    assert_eq!(coupons[0]["valid_from"], "2026-11-02T10:00:00+08:00");
+    assert_eq!(coupons[1]["valid_from"], "2026-11-01T21:00:00-05:00");
+    // A timer's decision, as before, in its campaign's zone.
+    let (_, d, _) = replay(
+        &[
+            event("app_open", "e-3", "2026-11-02T10:00:00+08:00"),
+            event("checkout_started", "e-4", "2026-11-02T12:00:00+08:00"),
+        ],
+        &[],
+        None,
+    );
+    assert_eq!(
+        (d[0]["trigger"].as_str(), d[0]["at"].as_str()),
+        (Some("timer"), Some("2026-11-01T22:00:00-05:00"))
+    );
+}
+
+#[test]
+fn the_default_zone_is_a_setting() {
+    // `nowhere` names no zone: its window and times are in the default zone. At
+    // 02:00 in Shanghai on 1 November its window is open there, not yet in UTC.
+    let early = [event("checkout_started", "e-1", "2026-11-01T02:00:00+08:00")];
+    let (code, d, err) = replay(&early, &[], None);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(d[0]["coupons"][0]["valid_until"], "2026-11-02T02:00:00+08:00");
+    let (_, d, _) = replay(&early, &["--zone", "UTC"], None);
+    assert!(d.is_empty(), "the window opens at midnight UTC: {d:?}");
+    let later = [event("checkout_started", "e-1", "2026-11-02T10:00:00+08:00")];
+    let (_, d, _) = replay(&later, &["--zone", "UTC"], None);
+    assert_eq!(d[0]["at"], "2026-11-02T02:00:00Z");
+    let (_, d, _) = replay(&later, &[], Some(("MINTAGE_ZONE", "Europe/Berlin")));
+    assert_eq!(d[0]["coupons"][0]["valid_from"], "2026-11-02T03:00:00+01:00");
+    // A zone that does not exist is a usage error that says what to write.
+    let (code, _, err) = replay(&later, &["--zone", "Asia/Shangai"], None);
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains("unknown time zone `Asia/Shangai`; did you mean `Asia/Shanghai`?"),
+        "{err}"
+    );
+    let (code, _, err) = replay(&later, &[], Some(("MINTAGE_ZONE", "Mars/Olympus")));
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains("unknown time zone `Mars/Olympus`") && err.contains("MINTAGE_ZONE"),
+        "{err}"
+    );
+}

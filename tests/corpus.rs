@@ -66,6 +66,7 @@ fn check_cases_one_per_code() {
         let code = Code::parse(&stem);
         let options = CheckOptions {
             now: Some(mintage::value::parse_time("2026-10-01T00:00:00+08:00").unwrap()),
+            ..CheckOptions::default()
         };
         let checked = check(sources, &options);
         let rendered: Vec<String> = checked

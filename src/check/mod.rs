@@ -15,10 +15,22 @@ use codes::Code;
 use program::Program;
 use std::path::{Path, PathBuf};
 
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Clone)]
 pub struct CheckOptions {
     /// Enables `W001` (window already over) against this time.
     pub now: Option<i64>,
+    /// The zone of campaigns whose window names none, of risk checks and test steps, and
+    /// of decisions that name no campaign (`--zone`, `MINTAGE_ZONE`).
+    pub zone: chrono_tz::Tz,
+}
+
+impl Default for CheckOptions {
+    fn default() -> Self {
+        CheckOptions {
+            now: None,
+            zone: crate::value::DEFAULT_ZONE,
+        }
+    }
 }
 
 /// What checking a set of files gives: the program if it has no errors, and every
@@ -49,7 +61,7 @@ pub fn check(sources: Sources, options: &CheckOptions) -> Checked {
             Err(d) => diagnostics.push(d),
         }
     }
-    let (program, mut found) = resolve::Resolver::new(&sources).program(&files);
+    let (program, mut found) = resolve::Resolver::new(&sources, options.zone).program(&files);
     diagnostics.append(&mut found);
     if !diagnostics.iter().any(Diagnostic::is_error) {
         lints::run(

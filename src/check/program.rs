@@ -17,6 +17,10 @@ pub struct Program {
     pub functions: Vec<Function>,
     pub tests: Vec<TestBlock>,
     pub sources: Sources,
+    /// The zone the program was checked with (`CheckOptions::zone`): campaigns whose
+    /// window names none use it, and so do risk checks, tests and decisions that name no
+    /// campaign.
+    pub zone: chrono_tz::Tz,
 }
 
 impl Program {

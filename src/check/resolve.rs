@@ -68,12 +68,15 @@ pub struct Resolver<'a> {
     declared: Vec<(String, Type)>,
     functions: Vec<Signature>,
     events: Vec<String>,
+    /// The zone of campaigns whose window names none, and of risk checks.
+    zone: chrono_tz::Tz,
 }
 
 impl<'a> Resolver<'a> {
-    pub fn new(sources: &'a Sources) -> Self {
+    pub fn new(sources: &'a Sources, zone: chrono_tz::Tz) -> Self {
         Resolver {
             sources,
+            zone,
             diagnostics: Vec::new(),
             declared: Vec::new(),
             functions: Vec::new(),
@@ -160,6 +163,7 @@ impl<'a> Resolver<'a> {
         let mut program = Program {
             functions,
             sources: self.sources.clone(),
+            zone: self.zone,
             ..Program::default()
         };
         let mut seen_campaign: HashMap<String, Span> = HashMap::new();
@@ -181,11 +185,11 @@ impl<'a> Resolver<'a> {
                             self.duplicate("risk check", &check.name, first);
                             continue;
                         }
-                        let mut conds = self.condition(&check.when, chrono_tz::Asia::Shanghai);
+                        let mut conds = self.condition(&check.when, self.zone);
                         let when = if conds.len() == 1 {
                             conds.remove(0)
                         } else {
-                            let expr = self.typed(&check.when, &Type::Bool, "a condition", chrono_tz::Asia::Shanghai);
+                            let expr = self.typed(&check.when, &Type::Bool, "a condition", self.zone);
                             Condition {
                                 text: self.sources.snippet(check.when.span).to_string(),
                                 expr,
@@ -268,7 +272,7 @@ impl<'a> Resolver<'a> {
     fn campaign(&mut self, c: &ast::Campaign) -> Option<Campaign> {
         let mut once = OnceOnly::new(format!("campaign `{}`", c.name.text), "keep one of them");
         // The zone comes first: dates in every clause are read in it.
-        let mut tz = chrono_tz::Asia::Shanghai;
+        let mut tz = self.zone;
         for clause in &c.clauses {
             if let CampaignClause::Window(w) = clause
                 && let Some(z) = &w.zone

@@ -14,6 +14,8 @@ pub struct Args {
     /// Also warn about windows that ended before this time (RFC 3339), `W001`
     #[arg(long)]
     now: Option<String>,
+    #[command(flatten)]
+    zone: crate::cli::Zone,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -38,7 +40,13 @@ pub fn run(args: Args) -> u8 {
         }
     };
     let files = sources.files().count();
-    let checked = mintage::check::check(sources, &mintage::check::CheckOptions { now });
+    let checked = mintage::check::check(
+        sources,
+        &mintage::check::CheckOptions {
+            now,
+            zone: args.zone.zone,
+        },
+    );
     let errors = checked.diagnostics.iter().filter(|d| d.is_error()).count();
     let warnings = checked.diagnostics.len() - errors;
     match args.format {

@@ -11,6 +11,8 @@ pub struct Args {
     paths: Vec<PathBuf>,
     #[arg(long, value_enum, default_value = "dot")]
     format: Format,
+    #[command(flatten)]
+    zone: crate::cli::Zone,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -20,7 +22,7 @@ enum Format {
 }
 
 pub fn run(args: Args) -> u8 {
-    let Some(program) = crate::cli::load_rules(&args.paths) else {
+    let Some(program) = crate::cli::load_rules(&args.paths, args.zone) else {
         return 1;
     };
     let compiled = mintage::compile::compile(program);

@@ -78,8 +78,21 @@ pub fn main() -> ExitCode {
     ExitCode::from(out::exit_code(code))
 }
 
+/// `--zone` of the commands that take rules.
+#[derive(clap::Args, Clone, Copy)]
+pub(crate) struct Zone {
+    /// Time zone (IANA name) of campaigns whose window names none, of risk checks, test
+    /// steps and decisions that name no campaign
+    #[arg(long, env = "MINTAGE_ZONE", default_value_t = mintage::value::DEFAULT_ZONE, value_parser = zone)]
+    pub zone: chrono_tz::Tz,
+}
+
+fn zone(name: &str) -> Result<chrono_tz::Tz, String> {
+    mintage::value::parse_zone(name).map_err(|e| format!("{e} (from `--zone` or `MINTAGE_ZONE`)"))
+}
+
 /// Loads and checks rule files; prints diagnostics to stderr; `None` if they have errors.
-pub(crate) fn load_rules(paths: &[PathBuf]) -> Option<mintage::check::program::Program> {
+pub(crate) fn load_rules(paths: &[PathBuf], zone: Zone) -> Option<mintage::check::program::Program> {
     let sources = match mintage::check::load_paths(paths) {
         Ok(s) => s,
         Err(e) => {
@@ -87,7 +100,11 @@ pub(crate) fn load_rules(paths: &[PathBuf]) -> Option<mintage::check::program::P
             return None;
         }
     };
-    let checked = mintage::check::check(sources, &mintage::check::CheckOptions::default());
+    let options = mintage::check::CheckOptions {
+        now: None,
+        zone: zone.zone,
+    };
+    let checked = mintage::check::check(sources, &options);
     if checked.has_errors() {
         for d in checked.diagnostics.iter().filter(|d| d.is_error()) {
             errln!("{:?}", d.to_report(&checked.sources));

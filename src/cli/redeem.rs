@@ -41,6 +41,8 @@ pub struct AuditArgs {
     rules: Vec<PathBuf>,
     #[arg(long, default_value = "sqlite:mintage.db")]
     db: String,
+    #[command(flatten)]
+    zone: crate::cli::Zone,
 }
 
 fn open(db: &str, rules: Rules) -> Result<Ledger, u8> {
@@ -162,7 +164,7 @@ fn fail(e: mintage::ledger::LedgerError) -> u8 {
 
 /// Exit codes: 0 every sum agrees, 1 a budget or limit is off (printed), 2 no ledger.
 pub fn audit(args: AuditArgs) -> u8 {
-    let Some(program) = crate::cli::load_rules(&args.rules) else {
+    let Some(program) = crate::cli::load_rules(&args.rules, args.zone) else {
         return 1;
     };
     let ledger = match open(&args.db, Rules::new(program)) {

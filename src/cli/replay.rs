@@ -27,6 +27,8 @@ pub struct Args {
     /// between runs, and event ids decided before get their first decision again
     #[arg(long)]
     db: Option<String>,
+    #[command(flatten)]
+    zone: crate::cli::Zone,
 }
 
 #[derive(clap::Args)]
@@ -41,6 +43,8 @@ pub struct EvalArgs {
     /// Add the trace of every rule considered
     #[arg(long)]
     explain: bool,
+    #[command(flatten)]
+    zone: crate::cli::Zone,
 }
 
 pub(crate) fn minter(seed: Option<u64>) -> Option<CodeMinter> {
@@ -66,7 +70,7 @@ fn open(path: &PathBuf) -> Result<Box<dyn BufRead>, String> {
 }
 
 pub fn run(args: Args) -> u8 {
-    let Some(program) = crate::cli::load_rules(&args.rules) else {
+    let Some(program) = crate::cli::load_rules(&args.rules, args.zone) else {
         return 1;
     };
     let Some(minter) = minter(args.seed) else {
@@ -201,7 +205,7 @@ fn open_ledger(url: &str, args: &Args, rules: Arc<Rules>) -> Result<mintage::led
 }
 
 pub fn eval(args: EvalArgs) -> u8 {
-    let Some(program) = crate::cli::load_rules(&args.rules) else {
+    let Some(program) = crate::cli::load_rules(&args.rules, args.zone) else {
         return 1;
     };
     let Some(minter) = minter(args.seed) else {

@@ -31,6 +31,8 @@ pub struct Args {
     /// Write the summary JSON here instead of stderr
     #[arg(long)]
     summary: Option<PathBuf>,
+    #[command(flatten)]
+    zone: crate::cli::Zone,
 }
 
 enum Table {
@@ -144,7 +146,7 @@ fn progress(len_bytes: u64, what: &str) -> indicatif::ProgressBar {
 }
 
 pub fn run(args: Args) -> u8 {
-    let Some(program) = crate::cli::load_rules(&args.rules) else {
+    let Some(program) = crate::cli::load_rules(&args.rules, args.zone) else {
         return 1;
     };
     let now = match args.now.as_deref().map(mintage::value::parse_time).transpose() {

@@ -25,6 +25,8 @@ pub struct Args {
     /// Do not reload when the rule files change (SIGHUP and the reload endpoint still do)
     #[arg(long)]
     no_watch: bool,
+    #[command(flatten)]
+    zone: crate::cli::Zone,
 }
 
 pub fn run(args: Args) -> u8 {
@@ -43,6 +45,7 @@ pub fn run(args: Args) -> u8 {
         seed: args.seed,
         tick_interval: args.tick_interval,
         watch: !args.no_watch,
+        zone: args.zone.zone,
     };
     match runtime.block_on(serve(options)) {
         Ok(()) => 0,

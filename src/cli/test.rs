@@ -8,10 +8,12 @@ pub struct Args {
     /// Rule files or folders (all of them load together, as in production)
     #[arg(required = true)]
     paths: Vec<PathBuf>,
+    #[command(flatten)]
+    zone: crate::cli::Zone,
 }
 
 pub fn run(args: Args) -> u8 {
-    let Some(program) = crate::cli::load_rules(&args.paths) else {
+    let Some(program) = crate::cli::load_rules(&args.paths, args.zone) else {
         return 1;
     };
     let outcomes = mintage::testing::run_all(&program);

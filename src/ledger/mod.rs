@@ -225,6 +225,7 @@ impl Ledger {
     pub fn decide(&self, event: &Event, raw: &str) -> Result<DecideOutcome, LedgerError> {
         let current = self.current();
         let version = current.rules.version.clone();
+        let zone = current.rules.rules.compiled.program.zone;
         match &*event.kind {
             "tick" => {
                 let fired = self.tick(event.at, usize::MAX)?;
@@ -233,7 +234,8 @@ impl Ledger {
                     crate::runtime::decision::Trigger::Event,
                     event.id.clone(),
                     None,
-                );
+                )
+                .in_zone(zone);
                 return Ok(DecideOutcome {
                     decided: Decided {
                         decision_id: working::decision_id(),
@@ -254,7 +256,8 @@ impl Ledger {
                         crate::runtime::decision::Trigger::Event,
                         event.id.clone(),
                         None,
-                    );
+                    )
+                    .in_zone(zone);
                     let made = Made::new(&d);
                     let mut ch = Changes {
                         decisions: vec![working::decision_row(&made, &version)?],

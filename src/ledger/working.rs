@@ -342,7 +342,6 @@ pub fn diff(
             let Some((coupon, decision)) = minted.get(c.code.as_str()) else {
                 continue;
             };
-            let campaign = &compiled.program.campaigns[c.campaign as usize];
             ch.new_coupons.push(CouponRow {
                 code: c.code.clone(),
                 user_id: user.to_string(),
@@ -357,7 +356,7 @@ pub fn diff(
                 face_value: c.face_value,
                 terms: serde_json::to_string(&terms_of(coupon))
                     .map_err(|e| LedgerError::Database(format!("cannot encode terms: {e}")))?,
-                coupon: coupon.to_json(campaign.tz).to_string(),
+                coupon: coupon.to_json().to_string(),
                 order_id: None,
             });
         }

@@ -18,6 +18,8 @@ pub enum Trigger {
 pub struct Coupon {
     pub code: String,
     pub campaign: Arc<str>,
+    /// Its campaign's zone: `valid_from` and `valid_until` are written in it.
+    pub tz: chrono_tz::Tz,
     pub rule: Arc<str>,
     pub kind: &'static str,
     pub amount: Option<Fen>,
@@ -89,6 +91,7 @@ pub struct Decision {
     pub actions: Vec<Action>,
     pub suppressed: Vec<Suppression>,
     pub trace: Option<Vec<TraceEntry>>,
+    /// The zone `at` is written in (see [`Decision::zone`]).
     pub tz: chrono_tz::Tz,
 }
 
@@ -104,8 +107,29 @@ impl Decision {
             actions: Vec::new(),
             suppressed: Vec::new(),
             trace: None,
-            tz: chrono_tz::Asia::Shanghai,
+            tz: crate::value::DEFAULT_ZONE,
         }
+    }
+
+    pub fn in_zone(mut self, tz: chrono_tz::Tz) -> Self {
+        self.tz = tz;
+        self
+    }
+
+    /// The zone of the decision's `at`: its first coupon's campaign's; without coupons,
+    /// that of the first campaign it names (revoked, actions, suppressed, trace, in that
+    /// order); naming none, `default` (the program's zone). Each coupon's own times are
+    /// always written in its own campaign's zone.
+    pub fn zone(&self, zone_of: impl Fn(&str) -> Option<chrono_tz::Tz>, default: chrono_tz::Tz) -> chrono_tz::Tz {
+        if let Some(c) = self.coupons.first() {
+            return c.tz;
+        }
+        let named = (self.revoked.iter().map(|r| &r.campaign))
+            .chain(self.actions.iter().map(|a| &a.campaign))
+            .chain(self.suppressed.iter().map(|s| &s.campaign))
+            .chain(self.trace.iter().flatten().map(|t| &t.campaign))
+            .next();
+        named.and_then(|id| zone_of(id)).unwrap_or(default)
     }
 
     /// Whether the contract prints it: something was issued, revoked, raised or withheld.
@@ -147,7 +171,7 @@ impl Serialize for Decision {
         m.serialize_entry("trigger", &self.trigger)?;
         m.serialize_entry("event_id", &*self.event_id)?;
         m.serialize_entry("user_id", &self.user_id.as_deref())?;
-        let coupons: Vec<CouponOut<'_>> = self.coupons.iter().map(|c| CouponOut(c, self.tz)).collect();
+        let coupons: Vec<CouponOut<'_>> = self.coupons.iter().map(CouponOut).collect();
         m.serialize_entry("coupons", &coupons)?;
         m.serialize_entry("revoked", &self.revoked)?;
         m.serialize_entry("actions", &self.actions)?;
@@ -195,13 +219,13 @@ impl Serialize for Suppression {
     }
 }
 
-/// A coupon with the zone its times are written in.
-struct CouponOut<'a>(&'a Coupon, chrono_tz::Tz);
+/// A coupon as the contract writes it, its times in its campaign's zone.
+struct CouponOut<'a>(&'a Coupon);
 
 impl Serialize for CouponOut<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
-        let (c, tz) = (self.0, self.1);
+        let (c, tz) = (self.0, self.0.tz);
         let mut m = s.serialize_map(None)?;
         m.serialize_entry("code", &c.code)?;
         m.serialize_entry("campaign", &*c.campaign)?;
@@ -230,7 +254,7 @@ impl Serialize for CouponOut<'_> {
 }
 
 impl Coupon {
-    pub fn to_json(&self, tz: chrono_tz::Tz) -> Json {
-        serde_json::to_value(CouponOut(self, tz)).unwrap_or(Json::Null)
+    pub fn to_json(&self) -> Json {
+        serde_json::to_value(CouponOut(self)).unwrap_or(Json::Null)
     }
 }

@@ -355,13 +355,14 @@ impl<S: StateStore> Runtime<S> {
         let mut fired = Vec::new();
         self.advance(event.at, &mut fired);
         self.fired.extend(fired);
+        let zone = self.rules.compiled.program.zone;
         match &*event.kind {
-            "tick" => Decision::new(event.at, Trigger::Event, event.id.clone(), None),
+            "tick" => Decision::new(event.at, Trigger::Event, event.id.clone(), None).in_zone(zone),
             "signal" => {
                 if let Some((name, key, value)) = &event.signal {
                     self.state.set_signal(name, key, *value);
                 }
-                Decision::new(event.at, Trigger::Event, event.id.clone(), None)
+                Decision::new(event.at, Trigger::Event, event.id.clone(), None).in_zone(zone)
             }
             _ => self.decide_event(event),
         }
@@ -483,7 +484,7 @@ impl<S: StateStore> Runtime<S> {
                 );
                 continue;
             }
-            if let Err(why) = self.conditions(&rn.conditions, event, event.at) {
+            if let Err(why) = self.conditions(&rn.conditions, event, event.at, campaign.tz) {
                 self.trace(&mut d, campaign, rule, "not matched", Some(why));
                 continue;
             }
@@ -563,7 +564,7 @@ impl<S: StateStore> Runtime<S> {
         {
             self.state.sight(device, &u.id, event.at);
         }
-        d.tz = chrono_tz::Asia::Shanghai;
+        d.tz = d.zone(|id| compiled.program.campaign(id).map(|c| c.tz), compiled.program.zone);
         d
     }
 
@@ -578,6 +579,8 @@ impl<S: StateStore> Runtime<S> {
             return d;
         };
         let campaign = &compiled.program.campaigns[rn.campaign];
+        // A timer's decision is its campaign's alone, so it is written in its zone.
+        d.tz = campaign.tz;
         let rule = &campaign.rules[rn.rule];
         if let Some((start, end)) = campaign.window
             && (due < start || due >= end)
@@ -623,8 +626,15 @@ impl<S: StateStore> Runtime<S> {
         }
     }
 
-    /// `Ok` if all conditions hold; else the first that does not, explained.
-    fn conditions(&mut self, conds: &[crate::compile::Cond], event: &Event, now: Millis) -> Result<(), String> {
+    /// `Ok` if all conditions hold; else the first that does not, explained (times in the
+    /// campaign's zone `tz`).
+    fn conditions(
+        &mut self,
+        conds: &[crate::compile::Cond],
+        event: &Event,
+        now: Millis,
+        tz: chrono_tz::Tz,
+    ) -> Result<(), String> {
         let rules = self.rules.clone();
         let graph = &rules.compiled.graph;
         let facts = StateFacts {
@@ -645,7 +655,7 @@ impl<S: StateStore> Runtime<S> {
                 if !self.explain {
                     return Err(String::new());
                 }
-                return Err(explain_condition(graph, c, &ctx));
+                return Err(explain_condition(graph, c, &ctx, tz));
             }
         }
         Ok(())
@@ -657,7 +667,13 @@ impl<S: StateStore> Runtime<S> {
         }
         let rules = self.rules.clone();
         let conds = &rules.compiled.campaigns[campaign].audience;
-        let r = self.conditions(conds, event, event.at);
+        let tz = rules
+            .compiled
+            .program
+            .campaigns
+            .get(campaign)
+            .map_or(rules.compiled.program.zone, |c| c.tz);
+        let r = self.conditions(conds, event, event.at, tz);
         if let Some(slot) = self.audience.get_mut(campaign) {
             *slot = Some(r.clone());
         }
@@ -878,7 +894,6 @@ impl<S: StateStore> Runtime<S> {
             });
         }
         self.trace(d, campaign, rule, if issued { "issued" } else { "matched" }, None);
-        d.tz = campaign.tz;
         // State changed: memoised state-dependent results (velocity…) are stale.
         self.eval.reset();
         issued
@@ -1035,6 +1050,7 @@ pub fn build_coupon(
     Coupon {
         code: String::new(),
         campaign: campaign.id.clone(),
+        tz: campaign.tz,
         rule: rule.clone(),
         kind: spec.kind.as_str(),
         amount,
@@ -1187,7 +1203,12 @@ pub fn field_name(f: &Field) -> String {
 }
 
 /// Why a condition failed: its text and the values of the fields it read.
-fn explain_condition(graph: &crate::compile::Graph, c: &crate::compile::Cond, ctx: &Ctx<'_>) -> String {
+fn explain_condition(
+    graph: &crate::compile::Graph,
+    c: &crate::compile::Cond,
+    ctx: &Ctx<'_>,
+    tz: chrono_tz::Tz,
+) -> String {
     let mut fields = Vec::new();
     let mut stack = vec![c.node];
     while let Some(id) = stack.pop() {
@@ -1217,7 +1238,7 @@ fn explain_condition(graph: &crate::compile::Graph, c: &crate::compile::Cond, ct
         if v.is_missing() {
             missing.push(field_name(f));
         } else {
-            seen.push(format!("{} = {}", field_name(f), v));
+            seen.push(format!("{} = {}", field_name(f), v.display_in(tz)));
         }
     }
     if !missing.is_empty() {

@@ -72,6 +72,8 @@ impl ReloadReport {
 /// The rule paths, the version being served and the last reload.
 pub struct Reloader {
     paths: Vec<PathBuf>,
+    /// The default zone the rules are checked with (`mintage serve --zone`).
+    zone: chrono_tz::Tz,
     state: Mutex<State>,
 }
 
@@ -98,10 +100,19 @@ impl Reloader {
     /// Loads and checks the rules at start; errors (one line per diagnostic) stop the
     /// service from starting.
     pub fn start(paths: Vec<PathBuf>, now: Millis) -> Result<(Reloader, VersionedRules), Vec<String>> {
+        Reloader::start_in_zone(paths, crate::value::DEFAULT_ZONE, now)
+    }
+
+    /// The same with another default zone for the rules.
+    pub fn start_in_zone(
+        paths: Vec<PathBuf>,
+        zone: chrono_tz::Tz,
+        now: Millis,
+    ) -> Result<(Reloader, VersionedRules), Vec<String>> {
         let seen = fingerprint(&paths);
         let sources = check::load_paths(&paths).map_err(|e| vec![e.to_string()])?;
         let version = rules_version(&sources);
-        let checked = check::check(sources, &CheckOptions::default());
+        let checked = check::check(sources, &CheckOptions { now: None, zone });
         let Some(program) = checked.program else {
             let lines = checked.diagnostics.iter().filter(|d| d.is_error());
             return Err(lines.map(|d| d.one_line(&checked.sources)).collect());
@@ -118,6 +129,7 @@ impl Reloader {
         };
         let reloader = Reloader {
             paths,
+            zone,
             state: Mutex::new(state),
         };
         Ok((reloader, rules))
@@ -193,7 +205,11 @@ impl Reloader {
             report.result = "unchanged";
             return report;
         }
-        let checked = check::check(sources, &CheckOptions::default());
+        let options = CheckOptions {
+            now: None,
+            zone: self.zone,
+        };
+        let checked = check::check(sources, &options);
         report.diagnostics = checked
             .diagnostics
             .iter()

@@ -26,6 +26,8 @@ pub struct ServeOptions {
     pub tick_interval: Duration,
     /// Reload when the rule files change (checked every second).
     pub watch: bool,
+    /// The default zone of the rules (`--zone`).
+    pub zone: chrono_tz::Tz,
 }
 
 /// Runs until SIGINT or SIGTERM; an error is a message for the command line.
@@ -65,7 +67,7 @@ pub async fn serve(options: ServeOptions) -> Result<(), String> {
 
 /// Checks the rules and opens the ledger with them.
 async fn open(options: &ServeOptions, clock: Clock) -> Result<AppState, String> {
-    let (reloader, rules) = Reloader::start(options.rules.clone(), clock()).map_err(|lines| {
+    let (reloader, rules) = Reloader::start_in_zone(options.rules.clone(), options.zone, clock()).map_err(|lines| {
         format!(
             "the rules have errors; fix them first (`mintage check`):\n{}",
             lines.join("\n")
