@@ -45,14 +45,24 @@ fn sources_of(path: &Path) -> (Sources, String) {
     (sources, text)
 }
 
+/// A parse case that parses snapshots its tree; one that does not (`error_*.mint`, one
+/// per kind of expectation a marketer meets) snapshots the diagnostic with its caret, so
+/// that the words and the place are both reviewed.
 #[test]
 fn parse_cases() {
     for path in cases("parse") {
-        let (_, text) = sources_of(&path);
+        let (sources, text) = sources_of(&path);
         let rendered = match mintage::syntax::parse(0, &text) {
             Ok(file) => format!("{file:#?}"),
-            Err(d) => format!("error[{}]: {}", d.code.as_str(), d.message),
+            Err(d) => d.render_plain(&sources),
         };
+        let stem = path.file_stem().unwrap().to_string_lossy().to_string();
+        assert_eq!(
+            stem.starts_with("error_"),
+            rendered.contains("E001"),
+            "{}: cases named `error_*` must fail to parse, others must parse",
+            path.display()
+        );
         snapshot("parse", &path, format!("{text}\n---\n{rendered}"));
     }
 }

@@ -2,6 +2,7 @@
 //! and the formatter that prints a file in canonical layout.
 
 pub mod ast;
+pub mod expected;
 pub mod format;
 pub mod parser;
 pub mod span;

@@ -13,6 +13,8 @@ use pest::iterators::Pair;
 #[grammar = "../grammar/mint.pest"]
 struct MintParser;
 
+// `Rule` is the grammar's rules as pest derives them; `expected` describes each.
+
 /// Deepest nesting of brackets the parser accepts; deeper input is rejected before pest
 /// sees it, so that recursion stays bounded.
 pub const MAX_NESTING: usize = 64;
@@ -50,6 +52,10 @@ pub fn parse(file: FileId, text: &str) -> Result<File, Diagnostic> {
 const PARSE_STACK: usize = 256 * 1024 * 1024;
 
 fn parse_here(file: FileId, text: &str) -> Result<File, Diagnostic> {
+    // pest then also records the literal tokens it tried furthest on (a missing `:`), which
+    // its rule list leaves out; it costs some parsing time, and rule files are small.
+    static DETAIL: std::sync::Once = std::sync::Once::new();
+    DETAIL.call_once(|| pest::set_error_detail(true));
     let mut pairs = MintParser::parse(Rule::file, text).map_err(|e| syntax_error(file, text, e))?;
     let builder = Builder { file };
     let mut out = File::default();
@@ -88,106 +94,16 @@ fn check_nesting(file: FileId, text: &str) -> Result<(), Diagnostic> {
 }
 
 fn syntax_error(file: FileId, text: &str, e: pest::error::Error<Rule>) -> Diagnostic {
-    let (start, end) = match e.location {
-        pest::error::InputLocation::Pos(p) => (p, p),
-        pest::error::InputLocation::Span((s, e)) => (s, e),
-    };
-    // Point at the whole token that could not be read, not just its first byte.
-    let end = if end > start {
-        end
-    } else {
-        let rest = text.get(start..).unwrap_or("");
-        let word = rest
-            .char_indices()
-            .find(|(_, c)| c.is_whitespace())
-            .map_or(rest.len(), |(i, _)| i);
-        start + word.max(rest.chars().next().map_or(0, char::len_utf8))
-    };
-    let found = text.get(start..end).unwrap_or("").trim();
-    let expected = match &e.variant {
-        pest::error::ErrorVariant::ParsingError { positives, .. } => describe_expected(positives),
-        pest::error::ErrorVariant::CustomError { message } => message.clone(),
-    };
-    let message = if found.is_empty() {
-        format!("unexpected end of input; expected {expected}")
-    } else {
-        format!("unexpected `{found}`; expected {expected}")
-    };
-    Diagnostic::new(Code::Syntax, Span::new(file, start, end), message)
-        .label("the parser stopped here")
-        .help(syntax_help(found))
-}
-
-fn syntax_help(found: &str) -> String {
-    if found.chars().next().is_some_and(|c| c.is_ascii_digit()) && !found.contains('%') {
-        return "money is written `¥30` or `30 CNY`, percentages `15%`, durations `2h` or `30d`".into();
-    }
-    if found == "=" {
-        return "compare with `==`; `=` is only for `let` bindings and model outputs".into();
-    }
-    "clauses start with a keyword such as `on`, `when`, `once`, `give`; see `docs/language.md`".into()
-}
-
-fn describe_expected(rules: &[Rule]) -> String {
-    let mut words: Vec<String> = rules.iter().map(|r| describe_rule(*r)).collect();
-    words.sort();
-    words.dedup();
-    match words.len() {
-        0 => "something else".into(),
-        1 => words.remove(0),
-        _ => {
-            let last = words.pop().unwrap_or_default();
-            format!("{} or {}", words.join(", "), last)
+    super::expected::syntax_error(file, text, &e, |masked| {
+        let e = MintParser::parse(Rule::file, masked).err()?;
+        let at = match e.location {
+            pest::error::InputLocation::Pos(p) | pest::error::InputLocation::Span((p, _)) => p,
+        };
+        match e.variant {
+            pest::error::ErrorVariant::ParsingError { positives, .. } => Some((at, positives)),
+            pest::error::ErrorVariant::CustomError { .. } => None,
         }
-    }
-}
-
-fn describe_rule(r: Rule) -> String {
-    let s = match r {
-        Rule::EOI => "end of file",
-        Rule::item | Rule::campaign => "`campaign`, `risk`, `function`, `field`, `event` or `test`",
-        Rule::name | Rule::ident => "a name",
-        Rule::string => "a string in double quotes",
-        Rule::expr | Rule::operand | Rule::sum | Rule::product | Rule::prefix => "an expression",
-        Rule::money | Rule::amount => "a money amount like `¥30`",
-        Rule::percent => "a percentage like `15%`",
-        Rule::duration => "a duration like `2h` or `30d`",
-        Rule::datetime | Rule::date => "a date like `2026-11-01 00:00`",
-        Rule::cmp_op => "a comparison",
-        Rule::and_op | Rule::or_op => "`and` or `or`",
-        Rule::integer => "a whole number",
-        Rule::offer => "an offer (`amount_off`, `percent_off`, `threshold`, `free_shipping`, `gift`, `perk`)",
-        Rule::batch_flag => "`batch`",
-        Rule::cancel_timers => "`cancel timers on`",
-        Rule::exclusive_campaign | Rule::exclusive_with => "`exclusive`",
-        Rule::on => "`on`",
-        Rule::wait => "`wait`",
-        Rule::when => "`when`",
-        Rule::limit => "`once` or `at most`",
-        Rule::give => "`give`",
-        Rule::alert => "`alert`",
-        Rule::revoke => "`revoke`",
-        Rule::cap => "`cap`",
-        Rule::min_spend => "`min_spend`",
-        Rule::scope => "`for`",
-        Rule::valid => "`valid`",
-        Rule::funded => "`funded`",
-        Rule::risk_check => "`check`",
-        Rule::arm => "`arm`",
-        Rule::binding => "`let`",
-        Rule::model_output => "`cost =` or `gain =`",
-        Rule::test_step | Rule::test_user | Rule::test_event | Rule::test_tick | Rule::test_expect => {
-            "`user`, `event`, `tick` or `expect`"
-        }
-        Rule::type_name => "a type (`number`, `money`, `percent`, `string`, `bool`, `duration`, `time`)",
-        other => return format!("`{}`", rule_word(other)),
-    };
-    s.to_string()
-}
-
-fn rule_word(r: Rule) -> String {
-    let name = format!("{r:?}");
-    name.strip_prefix("kw_").map_or(name.clone(), str::to_string)
+    })
 }
 
 struct Builder {

@@ -1,0 +1,3 @@
+campaign november {
+  window 2026-11 .. 2026-12-01
+}

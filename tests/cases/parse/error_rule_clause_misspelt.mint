@@ -1,0 +1,8 @@
+campaign welcome {
+  window 2026-11-01 .. 2026-12-01
+  rule first_look {
+    on view_item
+    onse per user
+    give amount_off ¥10 valid 72h
+  }
+}
