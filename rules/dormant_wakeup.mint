@@ -23,7 +23,9 @@ campaign dormant_wakeup "沉睡用户唤醒" {
   model {
     let aov = user.avg_order_value
     let p0 = scores.p_convert
-    let value = if offer.kind == "percent_off" then min(offer.percent of aov, offer.cap) else offer.face_value
+    let value = if offer.kind == "percent_off"
+      then min(offer.percent of aov, offer.cap)
+      else offer.face_value
     let discount = if aov > ¥0 then value / aov else 0
     let p = min(0.95, p0 * exp(scores.elasticity * discount))
     cost = p * value

@@ -206,3 +206,29 @@ fn the_default_zone_is_a_setting() {
         "{err}"
     );
 }
+
+#[test]
+fn fmt_rewrites_a_one_line_file_with_one_clause_per_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("one_line.mint");
+    let text = "campaign c { window 2026-11-01 .. 2026-12-01 # the month\n rule a { on view_item once per user give amount_off ¥10 valid 72h } }\n";
+    std::fs::write(&p, text).unwrap();
+    let path = p.to_str().unwrap();
+    let o = mintage(&["fmt", "--check", path]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(std::fs::read_to_string(&p).unwrap(), text, "--check writes nothing");
+    assert!(mintage(&["fmt", path]).status.success());
+    let want = "campaign c {\n  window 2026-11-01 .. 2026-12-01 # the month\n  rule a {\n    on view_item\n    once per user\n    give amount_off ¥10 valid 72h\n  }\n}\n";
+    assert_eq!(std::fs::read_to_string(&p).unwrap(), want);
+    assert!(mintage(&["fmt", "--check", path]).status.success());
+}
+
+#[test]
+fn fmt_help_says_it_rewrites_files_in_place() {
+    for help in ["-h", "--help"] {
+        let out = stdout(&mintage(&["fmt", help]));
+        assert!(out.contains("in place"), "{out}");
+        assert!(out.contains("--check") && out.contains("Write nothing"), "{out}");
+    }
+    assert!(stdout(&mintage(&["--help"])).contains("Rewrite rule files in place"));
+}

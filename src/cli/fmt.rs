@@ -1,14 +1,21 @@
-//! `mintage fmt`: canonical layout; `--check` reports files that would change.
+//! `mintage fmt`: rewrites rule files in canonical layout; `--check` reports files that
+//! would change and writes nothing.
 
 use crate::cli::out::{errln, outln};
 use std::path::PathBuf;
 
 #[derive(clap::Args)]
+#[command(
+    after_long_help = "Each file is rewritten in place: one clause per line, two spaces per \
+block, comments kept where they are. A file that does not parse, or is not UTF-8, is \
+reported and left as it is. Formatting never changes what the rules mean."
+)]
 pub struct Args {
-    /// Rule files or folders
+    /// Rule files or folders (every `*.mint` in them); each is rewritten in place
     #[arg(required = true)]
     paths: Vec<PathBuf>,
-    /// Do not write; exit 1 if any file would change
+    /// Write nothing: list the files that would change, show the first changed lines,
+    /// and exit 1 if any would
     #[arg(long)]
     check: bool,
 }

@@ -35,7 +35,7 @@ struct Cli {
 enum Command {
     /// Parse and check rule files (a folder means every `*.mint` in it)
     Check(check::Args),
-    /// Print rule files in canonical layout (`--check`: only report files that would change)
+    /// Rewrite rule files in place in canonical layout (`--check`: change nothing, list what would change)
     Fmt(fmt::Args),
     /// Run the `test` blocks written beside the rules
     Test(test::Args),

@@ -22,29 +22,38 @@ pub const MAX_NESTING: usize = 64;
 /// Parses one file. On a syntax error, returns the one diagnostic pest can give.
 pub fn parse(file: FileId, text: &str) -> Result<File, Diagnostic> {
     check_nesting(file, text)?;
-    // pest recurses about ten frames per bracket level; a thread with a generous stack
-    // keeps the bounded nesting safe even in debug builds and on small main stacks.
+    on_parser_stack(|| parse_here(file, text)).unwrap_or_else(|e| {
+        Err(Diagnostic::new(
+            Code::Syntax,
+            Span::new(file, 0, 0),
+            format!("the parser failed on this file: {e}"),
+        ))
+    })
+}
+
+/// Runs `f` on the concrete syntax tree of `text` (every token and literal with its place,
+/// which the formatter lays out); `None` if the text does not parse.
+pub(crate) fn with_tree<T: Send>(text: &str, f: impl FnOnce(Pair<'_, Rule>) -> T + Send) -> Option<T> {
+    check_nesting(0, text).ok()?;
+    on_parser_stack(|| {
+        let root = MintParser::parse(Rule::file, text).ok()?.next()?;
+        Some(f(root))
+    })
+    .ok()
+    .flatten()
+}
+
+/// pest recurses about ten frames per bracket level; a thread with a generous stack keeps
+/// the bounded nesting safe even in debug builds and on small main stacks.
+fn on_parser_stack<T: Send>(f: impl FnOnce() -> T + Send) -> Result<T, String> {
     std::thread::scope(|scope| {
         std::thread::Builder::new()
             .name("mintage-parse".into())
             .stack_size(PARSE_STACK)
-            .spawn_scoped(scope, || parse_here(file, text))
-            .map_err(|e| {
-                Diagnostic::new(
-                    Code::Syntax,
-                    Span::new(file, 0, 0),
-                    format!("cannot start the parser: {e}"),
-                )
-            })
-            .and_then(|h| {
-                h.join().unwrap_or_else(|_| {
-                    Err(Diagnostic::new(
-                        Code::Syntax,
-                        Span::new(file, 0, 0),
-                        "the parser failed on this file",
-                    ))
-                })
-            })
+            .spawn_scoped(scope, f)
+            .map_err(|e| format!("cannot start the parser: {e}"))?
+            .join()
+            .map_err(|_| "the parser stopped".to_string())
     })
 }
 
@@ -110,7 +119,7 @@ struct Builder {
     file: FileId,
 }
 
-type P<'a> = Pair<'a, Rule>;
+pub(crate) type P<'a> = Pair<'a, Rule>;
 
 fn is_keyword_token(r: Rule) -> bool {
     matches!(

@@ -1,0 +1,1 @@
+campaign welcome { window 2026-11-01 .. 2026-12-01 Asia/Shanghai audience user.paid_orders == 0 rule a { on view_item once per user give amount_off ¥10 valid 72h } rule b { on add_to_cart wait 2h unless order_paid once per user give percent_off 10% cap ¥50 valid 24h } }
