@@ -205,6 +205,37 @@ fn run_skips_a_row_that_is_not_utf8_and_goes_on() {
     );
     let s: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&summary).unwrap()).unwrap();
     assert_eq!(s["users_read"], 200, "the other rows are all read");
+    // The same in a CSV table.
+    let csv = [
+        &b"id,paid_orders,last_order_at,avg_order_value,scores.p_convert,scores.price_sensitivity,scores.elasticity\n"
+            [..],
+        b"u-1,3,2026-05-01T10:00:00+08:00,2500,0.05,0.3,2.0\n",
+        b"u-\xb1\xb1,3,2026-05-01T10:00:00+08:00,2500,0.05,0.3,2.0\n",
+        b"u-3,3,2026-05-01T10:00:00+08:00,2500,0.05,0.3,2.0\n",
+    ]
+    .concat();
+    let p = write(dir.path(), "users.csv", &csv);
+    let o = mintage(&[
+        "run",
+        "rules/",
+        "--campaign",
+        "dormant_wakeup",
+        "--users",
+        &p,
+        "--now",
+        "2026-11-24T00:00:00+08:00",
+    ]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("users.csv:3: skipped: the row is not UTF-8 (field 1)"),
+        "{}",
+        stderr(&o)
+    );
+    let users: Vec<String> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["user_id"].to_string())
+        .collect();
+    assert_eq!(users, ["\"u-1\"", "\"u-3\""]);
 }
 
 /// Runs the binary with standard output a pipe whose reader is already gone, as in

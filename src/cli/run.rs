@@ -87,7 +87,13 @@ fn rows(
                     Err(e) => e.position().map_or((0, 0), |p| (p.line(), p.byte())),
                 };
                 let event = record
-                    .map_err(|e| EventError(format!("bad CSV row: {e}")))
+                    .map_err(|e| match e.kind() {
+                        csv::ErrorKind::Utf8 { err, .. } => EventError(format!(
+                            "the row is not UTF-8 (field {}); save the file as UTF-8",
+                            err.field() + 1
+                        )),
+                        _ => EventError(format!("bad CSV row: {e}")),
+                    })
                     .and_then(|r| csv_user(&headers, &r))
                     .and_then(|u| user_row_event(u, n, now));
                 if !f(n, at, event) {
