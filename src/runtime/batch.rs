@@ -5,13 +5,13 @@
 //! memory holds only the menus (a few words per offer), not the users.
 
 use super::allocate::{Allocation, Menus, allocate};
-use super::decision::{Coupon, Decision, Suppression, Trigger};
-use super::engine::{Rules, build_coupon};
+use super::decision::{Decision, Suppression, Trigger};
+use super::engine::Rules;
 use super::eval::{Ctx, Evaluator, Facts, OfferView};
 use super::event::{Event, EventError, RawEvent, User};
-use crate::check::program::{Campaign, OfferSpec};
-use crate::compile::{BatchNodes, NodeId, OfferNodes};
-use crate::syntax::ast::OfferKind;
+use super::terms::{self, OfferTerms};
+use crate::check::program::Campaign;
+use crate::compile::{BatchNodes, NodeId};
 use crate::value::{Fen, Millis, Value};
 use serde::Serialize;
 use std::sync::Arc;
@@ -112,6 +112,15 @@ pub struct EligibleRow {
     pub user_id: Arc<str>,
 }
 
+/// One offer of a user's menu: which offer of the segment, its terms, and what the model
+/// reads of it.
+#[derive(Debug, Clone)]
+pub struct BatchOffer {
+    pub offer: usize,
+    pub terms: OfferTerms,
+    pub view: OfferView,
+}
+
 /// What the first pass learned about one row.
 pub enum RowOutcome {
     NotEligible,
@@ -190,8 +199,9 @@ impl<'r> BatchRun<'r> {
             .position(|s| s.when.as_ref().is_none_or(|w| self.eval.truth(graph, w.node, &ctx)))
     }
 
-    /// The evaluated offers of a segment: one per menu choice.
-    pub fn offers_of(&mut self, segment: usize, event: &Event, facts: &dyn Facts) -> Vec<(usize, OfferView)> {
+    /// The evaluated offers of a segment: one per menu choice, with the offer's index in
+    /// the segment. A choice that reads a field the row lacks is left out.
+    pub fn offers_of(&mut self, segment: usize, event: &Event, facts: &dyn Facts) -> Vec<BatchOffer> {
         let campaign = self.campaign();
         let Some(spec_segment) = campaign.batch.as_ref().and_then(|b| b.segments.get(segment)) else {
             return Vec::new();
@@ -211,8 +221,12 @@ impl<'r> BatchRun<'r> {
             for v in values {
                 self.eval.reset();
                 let ctx = ctx(rules, self.now, event, facts, None, &[]);
-                if let Some(view) = offer_view(&mut self.eval, graph, &ctx, spec, on, v) {
-                    out.push((o, view));
+                if let Ok(found) = terms::evaluate(&mut self.eval, graph, &ctx, spec, on, v) {
+                    out.push(BatchOffer {
+                        offer: o,
+                        view: found.view(spec.kind),
+                        terms: found,
+                    });
                 }
             }
         }
@@ -249,9 +263,9 @@ impl<'r> BatchRun<'r> {
         };
         let offers = self.offers_of(segment, event, facts);
         let mut menu = Vec::with_capacity(offers.len());
-        for (_, view) in &offers {
+        for o in &offers {
             // An offer the model cannot value (a missing score) is never chosen.
-            menu.push(self.value(event, facts, view).unwrap_or((0, i64::MIN / 4)));
+            menu.push(self.value(event, facts, &o.view).unwrap_or((0, i64::MIN / 4)));
         }
         self.menus.push_user(menu);
         self.segments.push(u16::try_from(segment).unwrap_or(u16::MAX));
@@ -324,10 +338,23 @@ impl<'r> BatchRun<'r> {
             }),
             Some(k) => {
                 let offers = self.offers_of(segment, event, facts);
-                let (o, view) = offers.get(k as usize)?;
-                let (cost, gain) = self.value(event, facts, view)?;
-                let spec = campaign.batch.as_ref()?.segments.get(segment)?.offers.get(*o)?;
-                let mut c = coupon(campaign, spec, view, self.now, &rule_name);
+                let chosen = offers.into_iter().nth(k as usize)?;
+                let (cost, gain) = self.value(event, facts, &chosen.view)?;
+                let spec = campaign
+                    .batch
+                    .as_ref()?
+                    .segments
+                    .get(segment)?
+                    .offers
+                    .get(chosen.offer)?;
+                let issuer = terms::Issuer {
+                    campaign,
+                    rule: &rule_name,
+                    exclusive_with: None,
+                    at: self.now,
+                    arm: None,
+                };
+                let mut c = terms::coupon(spec, &issuer, chosen.terms);
                 c.expected_cost = Some(cost);
                 c.expected_gain = Some(gain);
                 c.segment = segment_name;
@@ -384,62 +411,6 @@ impl<'r> BatchRun<'r> {
             timings_ms,
         }
     }
-}
-
-fn offer_view(
-    eval: &mut Evaluator,
-    graph: &crate::compile::Graph,
-    ctx: &Ctx<'_>,
-    spec: &OfferSpec,
-    nodes: &OfferNodes,
-    value: Option<NodeId>,
-) -> Option<OfferView> {
-    let mut money = |n: Option<NodeId>| -> Option<Fen> {
-        match n.map(|n| eval.eval(graph, n, ctx)) {
-            Some(Value::Money(m)) => Some(m),
-            _ => None,
-        }
-    };
-    let cap = money(nodes.cap);
-    let min_spend = money(nodes.min_spend);
-    let worth = money(nodes.worth);
-    let v = value.map(|n| eval.eval(graph, n, ctx));
-    let (amount, percent) = match (spec.kind, v) {
-        (OfferKind::PercentOff, Some(Value::Percent(p))) => (None, Some(p)),
-        (_, Some(Value::Money(m))) => (Some(m), None),
-        (_, Some(Value::Missing)) => return None,
-        _ => (None, None),
-    };
-    let face_value = match spec.kind {
-        OfferKind::AmountOff | OfferKind::Threshold => amount,
-        OfferKind::PercentOff => cap,
-        _ => worth,
-    };
-    Some(OfferView {
-        kind: spec.kind.as_str(),
-        amount,
-        percent,
-        cap,
-        min_spend,
-        face_value,
-    })
-}
-
-fn coupon(campaign: &Campaign, spec: &OfferSpec, view: &OfferView, now: Millis, segment: &Arc<str>) -> Coupon {
-    build_coupon(
-        spec,
-        campaign,
-        segment,
-        None,
-        now,
-        None,
-        view.amount,
-        view.percent,
-        view.cap,
-        view.min_spend.unwrap_or(0),
-        view.face_value,
-        Vec::new(),
-    )
 }
 
 /// The result of a batch over users held in memory: a decision per eligible user.
