@@ -77,7 +77,16 @@ campaign wave {
 fn terms(c: &Value) -> Value {
     let mut t = c.clone();
     let m = t.as_object_mut().unwrap();
-    for k in ["code", "campaign", "rule", "valid_from", "valid_until", "expected_cost", "expected_gain", "segment"] {
+    for k in [
+        "code",
+        "campaign",
+        "rule",
+        "valid_from",
+        "valid_until",
+        "expected_cost",
+        "expected_gain",
+        "segment",
+    ] {
         m.remove(k);
     }
     let from = mintage::value::parse_time(c["valid_from"].as_str().unwrap()).unwrap();
@@ -138,7 +147,12 @@ fn batch_coupons_carry_every_term_event_coupons_do() {
     ]);
     assert_eq!(run.status.code(), Some(0), "{}", String::from_utf8_lossy(&run.stderr));
     let replay = mintage(&["replay", rules, "--events", events.to_str().unwrap(), "--seed", "1"]);
-    assert_eq!(replay.status.code(), Some(0), "{}", String::from_utf8_lossy(&replay.stderr));
+    assert_eq!(
+        replay.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&replay.stderr)
+    );
     let (batch, live) = (by_user(&run.stdout), by_user(&replay.stdout));
     assert_eq!(batch.len(), 3, "{batch:#?}");
     assert_eq!(batch, live, "batch coupons (left) and event coupons (right) differ");
@@ -147,5 +161,8 @@ fn batch_coupons_carry_every_term_event_coupons_do() {
     assert_eq!(scope("u-high")["categories"], serde_json::json!(["sneakers"]));
     assert_eq!(scope("u-high")["percent"], 10);
     assert_eq!(scope("u-mid")["seller"], "s-8848");
-    assert_eq!(scope("u-low")["funding"], serde_json::json!({"platform": 0, "seller": 100}));
+    assert_eq!(
+        scope("u-low")["funding"],
+        serde_json::json!({"platform": 0, "seller": 100})
+    );
 }
