@@ -25,6 +25,8 @@ pub enum BatchError {
     NotBatch(String),
     #[error("campaign `{0}` has no budget; add `budget ¥N expected cost` or pass --budget")]
     NoBudget(String),
+    #[error("the budget ¥{0} is negative: give the most the run may spend in yuan, such as `--budget 50000`")]
+    NegativeBudget(String),
 }
 
 /// The summary of the contract, with a few extras.
@@ -102,6 +104,8 @@ pub struct BatchRun<'r> {
     pub menus: Menus,
     pub users_read: u64,
     pub skipped: u64,
+    /// The line each user id was first read on: a user appears once in a table.
+    seen: foldhash::HashMap<Arc<str>, u64>,
 }
 
 /// An eligible row: its place in the table and whom it names.
@@ -162,6 +166,9 @@ impl<'r> BatchRun<'r> {
         let budget = budget
             .or(c.budget.map(|b| b.amount))
             .ok_or_else(|| BatchError::NoBudget(campaign.to_string()))?;
+        if budget < 0 {
+            return Err(BatchError::NegativeBudget(crate::value::yuan_string(budget)));
+        }
         Ok(BatchRun {
             rules,
             campaign_index: index,
@@ -175,6 +182,7 @@ impl<'r> BatchRun<'r> {
             menus: Menus::with_capacity(0, 0),
             users_read: 0,
             skipped: 0,
+            seen: foldhash::HashMap::default(),
         })
     }
 
@@ -255,6 +263,18 @@ impl<'r> BatchRun<'r> {
         }
     }
 
+    /// Records that `user` is on line `line`; if the user was read before, the line it was
+    /// first read on (the row is then to be skipped: one offer per user).
+    pub fn repeated(&mut self, user: &Arc<str>, line: u64) -> Option<u64> {
+        match self.seen.entry(user.clone()) {
+            std::collections::hash_map::Entry::Occupied(first) => Some(*first.get()),
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(line);
+                None
+            }
+        }
+    }
+
     /// First pass over one row: eligibility, segment, menu.
     pub fn add_row(&mut self, event: &Event, facts: &dyn Facts, offset: u64) -> RowOutcome {
         self.users_read += 1;
@@ -302,9 +322,20 @@ impl<'r> BatchRun<'r> {
         d.suppressed.push(Suppression {
             campaign: campaign.id.clone(),
             rule,
-            reason: Arc::from("budget"),
+            reason: Arc::from(self.left_out_reason(eligible_index)),
         });
         Some(d)
+    }
+
+    /// Why an eligible user got no offer: `budget` when one of its offers had a positive
+    /// expected gain (the budget ran out before it), `no_gain` when none had (or the model
+    /// could not value them), so that no budget could have bought anything for the user.
+    pub fn left_out_reason(&self, eligible_index: usize) -> &'static str {
+        if self.menus.best_gain(eligible_index).is_some_and(|g| g > 0) {
+            "budget"
+        } else {
+            "no_gain"
+        }
     }
 
     /// Second pass over one eligible row (the `eligible_index`-th): its decision.
@@ -334,7 +365,7 @@ impl<'r> BatchRun<'r> {
             None => d.suppressed.push(Suppression {
                 campaign: campaign.id.clone(),
                 rule: rule_name,
-                reason: Arc::from("budget"),
+                reason: Arc::from(self.left_out_reason(eligible_index)),
             }),
             Some(k) => {
                 let offers = self.offers_of(segment, event, facts);
@@ -433,6 +464,11 @@ pub fn plan(
     let mut run = BatchRun::new(rules, campaign, now, budget)?;
     let started = std::time::Instant::now();
     for (i, user) in users.iter().enumerate() {
+        let id = user.user.as_ref().map(|u| u.id.clone());
+        if id.is_some_and(|id| run.repeated(&id, i as u64 + 1).is_some()) {
+            run.skipped += 1;
+            continue;
+        }
         run.add_row(user, facts, i as u64);
     }
     let read = started.elapsed();
