@@ -10,3 +10,4 @@ pub mod engine;
 pub mod eval;
 pub mod event;
 pub mod state;
+pub mod terms;
