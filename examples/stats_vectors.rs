@@ -185,9 +185,16 @@ fn edges(cases: &mut Vec<Case>) {
     let (conv_same, gmv_same) = world.arm_sums(arm, 3000, &mut Random::new(5));
     cases.push(case("edge/identical/conversion", Proportion, conv, conv_same));
     cases.push(case("edge/identical/gmv", Mean, gmv, gmv_same));
-    let (_, gmv_small) = world.arm_sums(arm, 2, &mut Random::new(8));
-    let (_, gmv_big) = world.arm_sums(arm, 10_000, &mut Random::new(9));
-    cases.push(case("edge/2-vs-10000/gmv", Mean, gmv_small, gmv_big));
+    // Two users against ten thousand, both ways round.
+    let (conv_big, gmv_big) = world.arm_sums(arm, 10_000, &mut Random::new(9));
+    cases.push(case("edge/2-vs-10000/gmv", Mean, plain(&[37.5, 112.0]), gmv_big));
+    cases.push(case("edge/10000-vs-2/gmv", Mean, gmv_big, plain(&[37.5, 112.0])));
+    cases.push(case(
+        "edge/2-vs-10000/conversion",
+        Proportion,
+        plain(&[0.0, 1.0]),
+        conv_big,
+    ));
     let refunds = |r: &mut Random, shift: f64| -> Vec<(f64, f64)> {
         (0..400)
             .map(|_| (shift + 30.0 * r.normal(), 10.0 * r.normal()))

@@ -80,7 +80,7 @@ impl fmt::Display for Reason {
             Reason::TooFewUsers(side) => write!(f, "fewer than 2 users in {side}"),
             Reason::ZeroVariance(side) => write!(f, "no variance in {side}: every user has the same value"),
             Reason::ZeroBaselineMean => f.write_str("the baseline's mean is 0, so there is no lift to measure"),
-            Reason::NotFinite => f.write_str("the sums are not finite numbers"),
+            Reason::NotFinite => f.write_str("the sums are not finite numbers, or the statistics overflow"),
         }
     }
 }
