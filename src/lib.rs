@@ -28,6 +28,7 @@
 //! assert_eq!(decision.coupons[0].amount, Some(1000)); // fen
 //! ```
 
+pub mod analysis;
 pub mod check;
 pub mod compile;
 pub mod diagnostic;
