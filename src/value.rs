@@ -136,9 +136,18 @@ pub fn fen_from_yuan(yuan: f64) -> Option<Fen> {
     }
     let scaled = yuan * 100.0;
     let rounded = scaled.round();
-    // A JSON number is parsed to the nearest float, so allow that float's rounding error
-    // (relative), but not a third decimal.
-    if (scaled - rounded).abs() > 1e-6_f64.max(scaled.abs() * 1e-14) {
+    if yuan.abs() < 1e9 {
+        // A JSON number is parsed to the nearest float, so allow that float's rounding
+        // error (relative), far below the tenth of a fen a third decimal adds.
+        if (scaled - rounded).abs() > 1e-9_f64.max(scaled.abs() * 1e-14) {
+            return None;
+        }
+    } else if format!("{yuan}")
+        .split_once('.')
+        .is_some_and(|(_, decimals)| decimals.len() > 2)
+    {
+        // Past a billion yuan that error nears a tenth of a fen: the float's shortest
+        // decimal form (what the client wrote, in the fewest digits) is read instead.
         return None;
     }
     Some(rounded as Fen)
@@ -350,6 +359,16 @@ mod tests {
         assert_eq!(yuan_string(-150), "-1.5");
         assert_eq!(yuan_json(1990).to_string(), "19.9");
         assert_eq!(yuan_json(3000).to_string(), "30");
+    }
+
+    #[test]
+    fn large_amounts_keep_to_two_decimals() {
+        assert_eq!(fen_from_yuan(791_889_293_125.02), Some(79_188_929_312_502));
+        assert_eq!(fen_from_yuan(-791_889_293_125.023_4), None);
+        assert_eq!(fen_from_yuan(8_999_999_999_999.99), Some(899_999_999_999_999));
+        assert_eq!(fen_from_yuan(1_000_000_000.005), None);
+        assert_eq!(fen_from_yuan(0.07), Some(7));
+        assert_eq!(fen_from_yuan(1.000_000_000_1), None);
     }
 
     #[test]

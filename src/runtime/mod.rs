@@ -9,4 +9,5 @@ pub mod decision;
 pub mod engine;
 pub mod eval;
 pub mod event;
+pub mod json;
 pub mod state;
