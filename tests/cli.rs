@@ -352,3 +352,26 @@ fn times_that_cannot_be_written_back_are_refused() {
     assert_ne!(o.status.code(), Some(0), "{}", stdout(&o));
     assert!(stderr(&o).contains("out of range"), "{}", stderr(&o));
 }
+
+#[test]
+fn replay_keeps_its_offline_clock() {
+    // What the service refuses from clients (ticks, events from after its clock) is how
+    // a replay moves its clock: the wall clock is not asked.
+    let good = std::fs::read_to_string(root().join("examples/events/new_user.jsonl")).unwrap();
+    let first = good.lines().next().unwrap();
+    let at = serde_json::from_str::<serde_json::Value>(first).unwrap()["at"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let lines = [
+        first
+            .replace(&at, "2026-12-20T10:00:00+08:00")
+            .replace("2026-10-28T09:00:00+08:00", "2026-12-19T09:00:00+08:00"),
+        r#"{"id": "t-2031", "type": "tick", "at": "2031-01-01T00:00:00Z"}"#.to_string(),
+    ];
+    let p = temp("offline.jsonl", &lines.join("\n"));
+    let o = mintage(&["replay", "rules/", "--events", p.to_str().unwrap(), "--seed", "1"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let decisions: Vec<serde_json::Value> = stdout(&o).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(decisions[0]["at"], "2026-12-20T10:00:00+08:00", "{decisions:?}");
+}
