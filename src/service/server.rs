@@ -43,6 +43,7 @@ pub async fn serve(options: ServeOptions) -> Result<(), String> {
         %address,
         db = %redact(&options.db),
         rules_version = %state.reloader.version(),
+        max_skew = %crate::value::duration_string(state.max_skew),
         "mintage is serving"
     );
     let (stop, stopped) = watch::channel(false);
