@@ -32,6 +32,7 @@ pub mod check;
 pub mod compile;
 pub mod diagnostic;
 pub mod ledger;
+pub mod money;
 pub mod runtime;
 pub mod service;
 pub mod syntax;

@@ -306,7 +306,7 @@ async fn redemptions_answer_with_a_settlement_or_a_reason() {
     assert_eq!(answer["accepted"], true, "{answer}");
     assert_eq!(
         answer["settlement"],
-        json!({"discount": 30.0, "platform": 30.0, "seller": 0.0})
+        json!({"discount": 30.0, "platform": 30.0, "seller": 0.0, "sellers": []})
     );
     let (_, again) = s.post("/v1/redeem", &s.redeem, &paid).await;
     assert_eq!(

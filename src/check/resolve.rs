@@ -310,7 +310,7 @@ impl<'a> Resolver<'a> {
             window: None,
             tz,
             budget: None,
-            funding: Funding::default(),
+            funding: None,
             category_funding: None,
             audience: Vec::new(),
             priority: 0,
@@ -323,6 +323,7 @@ impl<'a> Resolver<'a> {
         };
         let is_batch = c.clauses.iter().any(|k| matches!(k, CampaignClause::Batch(_)));
         let mut experiment_ast = None;
+        let mut seller = None;
         for clause in &c.clauses {
             match clause {
                 CampaignClause::Window(w) => {
@@ -361,7 +362,7 @@ impl<'a> Resolver<'a> {
                     if f.category_coupons {
                         out.category_funding = Some(funding);
                     } else {
-                        out.funding = funding;
+                        out.funding = Some(funding);
                     }
                 }
                 CampaignClause::Audience(e) => {
@@ -390,6 +391,11 @@ impl<'a> Resolver<'a> {
                     for n in names {
                         let e = self.known_event(n);
                         out.cancel_timers_on.push(e);
+                    }
+                }
+                CampaignClause::SellerScope(e, span) => {
+                    if !once.seen(&mut self.diagnostics, "for seller", *span) {
+                        seller = Some(self.seller_scope(e, tz));
                     }
                 }
                 CampaignClause::Rule(_)
@@ -455,7 +461,37 @@ impl<'a> Resolver<'a> {
                 }
             }
         }
+        if let Some(seller) = seller {
+            // The campaign's seller scope is every offer's that does not name its own.
+            let rule_offers = out.rules.iter_mut().filter_map(|r| r.offer.as_mut());
+            let segment_offers = out
+                .batch
+                .iter_mut()
+                .flat_map(|b| b.segments.iter_mut())
+                .flat_map(|s| s.offers.iter_mut());
+            for o in rule_offers.chain(segment_offers) {
+                o.seller.get_or_insert_with(|| seller.clone());
+            }
+        }
         Some(out)
+    }
+
+    /// `for seller …`: the id of the one seller whose items a coupon covers.
+    fn seller_scope(&mut self, e: &ast::Expr, tz: chrono_tz::Tz) -> TExpr {
+        let (mut s, ()) = self.scope(tz);
+        let t = s.expr(e);
+        if !matches!(&t.ty, Type::Str | Type::Unknown) {
+            self.error(
+                Diagnostic::new(
+                    Code::TypeMismatch,
+                    e.span,
+                    "a seller scope must be a seller id (a string)",
+                )
+                .label(format!("this is {}", super::expr::article(&t.ty)))
+                .help("write `for seller item.seller_id` (the item's seller) or `for seller \"s-8848\"`"),
+            );
+        }
+        t
     }
 
     fn wrong_place(&mut self, span: Span, what: &str) {
@@ -861,6 +897,7 @@ impl<'a> Resolver<'a> {
                 Diagnostic::new(Code::MissingClause, o.span, "percent_off needs a percentage").label("how much?"),
             );
         }
+        let seller = o.seller.as_ref().map(|e| self.seller_scope(e, tz));
         let funded = o.funded.as_ref().map(|f| self.funding(f));
         Some(OfferSpec {
             kind: o.kind,
@@ -870,6 +907,7 @@ impl<'a> Resolver<'a> {
             worth,
             cap,
             scope,
+            seller,
             validity,
             funded,
         })

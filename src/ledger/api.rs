@@ -159,16 +159,28 @@ pub struct Settlement {
     pub discount: f64,
     pub platform: f64,
     pub seller: f64,
+    /// Who pays `seller`: the sellers of the covered items, in proportion to their items'
+    /// part of the discount, by seller id; the amounts add up to `seller` exactly. Empty
+    /// when the platform pays it all. (Redemptions stored before this field read as empty.)
+    #[serde(default)]
+    pub sellers: Vec<SellerCharge>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub gift: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub perk: Option<String>,
 }
 
+/// One seller's part of a redemption's seller share (yuan).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SellerCharge {
+    pub seller_id: String,
+    pub amount: f64,
+}
+
 /// The answer to a redemption: accepted with its settlement, or rejected with a reason
 /// code (`invalid_code`, `unknown_code`, `expired`, `not_yet_valid`, `revoked`,
-/// `already_redeemed`, `not_owner`, `min_spend`, `category_scope`, `exclusive`,
-/// `risk:self_dealing`).
+/// `already_redeemed`, `not_owner`, `min_spend`, `category_scope`, `seller_scope`,
+/// `exclusive`, `risk:self_dealing`, `bad_order`).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct RedeemOutcome {
     pub accepted: bool,

@@ -53,11 +53,17 @@ fn opt_time<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Millis>, D::Error>
     s.map(|s| parse_time(&s).map_err(D::Error::custom)).transpose()
 }
 
+/// Money of the contract's events and user rows (prices, totals, spends): never negative.
 fn opt_money<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Fen>, D::Error> {
     let v: Option<f64> = Option::deserialize(d)?;
-    v.map(|y| {
-        fen_from_yuan(y)
-            .ok_or_else(|| D::Error::custom(format!("{y} is not a money amount in yuan with at most two decimals")))
+    v.map(|y| match fen_from_yuan(y) {
+        Some(f) if f < 0 => Err(D::Error::custom(format!(
+            "{y} is negative; money amounts (prices, totals, spends) are zero or more"
+        ))),
+        Some(f) => Ok(f),
+        None => Err(D::Error::custom(format!(
+            "{y} is not a money amount in yuan with at most two decimals"
+        ))),
     })
     .transpose()
 }

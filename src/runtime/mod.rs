@@ -11,3 +11,4 @@ pub mod eval;
 pub mod event;
 pub mod json;
 pub mod state;
+pub mod terms;

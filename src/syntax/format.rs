@@ -135,6 +135,12 @@ fn brace_delta(code: &str) -> (i32, i32) {
     (net, leading_close)
 }
 
+/// Whether a line at brace depth `depth` starts a clause: `for seller …` does directly in
+/// a campaign (its seller scope), and continues an offer anywhere deeper.
+fn starts_clause_at(code: &str, depth: i32) -> bool {
+    starts_clause(code) || (depth == 1 && code.starts_with("for seller"))
+}
+
 fn starts_clause(code: &str) -> bool {
     let word: String = code
         .chars()
@@ -160,7 +166,8 @@ pub fn format(text: &str) -> String {
         }
         let (net, leading_close) = brace_delta(&code);
         let level = (depth - leading_close).max(0);
-        let extra = if !code.is_empty() && continuing && !starts_clause(&code) && depth > 0 {
+        let clause = starts_clause_at(&code, depth);
+        let extra = if !code.is_empty() && continuing && !clause && depth > 0 {
             1
         } else {
             0
@@ -181,7 +188,7 @@ pub fn format(text: &str) -> String {
         depth = (depth + net).max(0);
         if !code.is_empty() {
             continuing = !code.ends_with('{') && !code.ends_with('}') && net <= 0 && depth > 0;
-            if code.ends_with(',') || starts_clause(&code) || extra == 1 {
+            if code.ends_with(',') || clause || extra == 1 {
                 continuing = depth > 0 && !code.ends_with('{') && !code.ends_with('}');
             }
         }
