@@ -58,7 +58,7 @@ events.append({"id": "seed-signal", "type": "signal", "at": rfc3339(hour_ago), "
                "key": "bags", "value": 0.9})
 
 answers = post("/v1/events", "\n".join(json.dumps(e) for e in events).encode(), "application/x-ndjson")
-owners, campaigns = {}, set()
+owners, campaigns, live = {}, set(), []
 for answer in answers:
     if "error" in answer:
         sys.exit(f"seeding: element {answer['index']} was refused: {answer['error']}")
@@ -67,6 +67,8 @@ for answer in answers:
         for coupon in decided["decision"]["coupons"]:
             owners[coupon["code"]] = decided["decision"]["user_id"]
             campaigns.add(coupon["campaign"])
+            if datetime.datetime.fromisoformat(coupon["valid_until"]) > now:
+                live.append(coupon["code"])
 if len(owners) < 8:
     sys.exit(f"seeding: only {len(owners)} coupons were issued: {answers}")
 
@@ -79,7 +81,8 @@ def order(oid, uid, price=600):
 # Orders in each state: reserved, redeemed (committed), rolled back.
 orders = []
 redeemed = []
-for n, (code, uid) in enumerate(list(owners.items())[:6]):
+for n, code in enumerate(live[:6]):
+    uid = owners[code]
     oid = f"o-seed-{n}"
     outcome = post("/v1/redeem", {"code": code, "stage": "reserve", "order": order(oid, uid)})
     if outcome["accepted"]:
@@ -145,5 +148,5 @@ parameters = {{ "body.order_id" = {{ dictionary = "orders", probability = 0.5 }}
 include-path = "/v1/rollback"
 parameters = {{ "body.order_id" = {{ dictionary = "orders", probability = 0.5 }}, "body.code" = {{ dictionary = "codes", probability = 0.5 }} }}
 """)
-print(f"seeded: {len(owners)} coupons of {len(set(owners.values()))} users in {sorted(campaigns)}, "
-      f"orders {orders}, redeemed {len(redeemed)}")
+print(f"seeded: {len(owners)} coupons ({len(live)} still valid) of {len(set(owners.values()))} users "
+      f"in {sorted(campaigns)}, orders {orders}, redeemed {len(redeemed)}")
