@@ -198,7 +198,10 @@ impl<'a> Resolver<'a> {
                         });
                     }
                 }
-                Item::Test(t) => program.tests.push(t.clone()),
+                Item::Test(t) => {
+                    self.test_times(t);
+                    program.tests.push(t.clone());
+                }
                 _ => {}
             }
         }
@@ -206,6 +209,19 @@ impl<'a> Resolver<'a> {
             .campaigns
             .sort_by(|a, b| b.priority.cmp(&a.priority).then_with(|| a.id.cmp(&b.id)));
         (program, self.diagnostics)
+    }
+
+    /// The times of a test's events and ticks, read as `mintage test` reads them.
+    fn test_times(&mut self, test: &ast::TestBlock) {
+        for step in &test.steps {
+            let at = match step {
+                ast::TestStep::Event { at, .. } | ast::TestStep::Tick(at, _) => at,
+                _ => continue,
+            };
+            if let Err(d) = local_time(at, chrono_tz::Asia::Shanghai) {
+                self.error(d);
+            }
+        }
     }
 
     fn duplicate(&mut self, what: &str, name: &ast::Name, first: Span) {
@@ -394,7 +410,9 @@ impl<'a> Resolver<'a> {
         if is_batch {
             out.batch = self.batch(c, &out);
         } else {
-            if out.window.is_none() {
+            // A window that is there but wrong has had its own error.
+            let has_window = c.clauses.iter().any(|cl| matches!(cl, CampaignClause::Window(_)));
+            if out.window.is_none() && !has_window {
                 self.error(
                     Diagnostic::new(Code::MissingClause, c.name.span, format!("campaign `{}` has no window", c.name.text))
                         .label("when does it run?")

@@ -110,7 +110,7 @@ pub struct OrderItem {
     pub price: f64,
     #[serde(default)]
     pub seller_id: Option<String>,
-    #[serde(default = "one")]
+    #[serde(default = "one", deserialize_with = "crate::runtime::json::count")]
     pub qty: u32,
 }
 
@@ -119,9 +119,11 @@ fn one() -> u32 {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
 pub struct Order {
     pub id: String,
     pub buyer_id: String,
+    #[serde(deserialize_with = "crate::runtime::json::objects")]
     pub items: Vec<OrderItem>,
     /// Shipping fee in yuan (what a `free_shipping` coupon takes off).
     #[serde(default)]
@@ -139,13 +141,15 @@ pub enum Stage {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
 pub struct RedeemRequest {
     pub code: String,
+    #[serde(deserialize_with = "crate::runtime::json::object")]
     pub order: Order,
     /// When the redemption happens (RFC 3339); the ledger's clock when absent.
     #[serde(default)]
     pub at: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::runtime::json::string_enum")]
     pub stage: Stage,
 }
 
