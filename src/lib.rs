@@ -28,10 +28,12 @@
 //! assert_eq!(decision.coupons[0].amount, Some(1000)); // fen
 //! ```
 
+pub mod analysis;
 pub mod check;
 pub mod compile;
 pub mod diagnostic;
 pub mod ledger;
+pub mod money;
 pub mod runtime;
 pub mod service;
 pub mod syntax;

@@ -1,6 +1,9 @@
 //! Rule tests: the `test "…" { … }` blocks authors write beside their rules. Each runs
 //! its events through a fresh runtime holding every loaded campaign, and compares what
-//! each event produced with the `expect` lines that follow it.
+//! each event produced with the `expect` lines that follow it: every term an `expect`
+//! writes must hold, and a failure shows what was issued and the decision's trace.
+
+mod expect;
 
 use crate::check::expr::local_time;
 use crate::check::program::Program;
@@ -8,9 +11,10 @@ use crate::runtime::codes::CodeMinter;
 use crate::runtime::decision::Decision;
 use crate::runtime::engine::{Rules, Runtime};
 use crate::runtime::event::Event;
-use crate::syntax::ast::{Expectation, Offer, OfferKind, TestBlock, TestStep, Validity};
+use crate::syntax::ast::{Expectation, TestBlock, TestStep};
 use crate::syntax::span::Sources;
-use crate::value::{Value, time_string};
+use crate::value::{Millis, time_string};
+use expect::{Expected, coupon_words};
 use serde_json::{Map, Value as Json};
 use std::sync::Arc;
 
@@ -35,7 +39,23 @@ struct Got {
     kind: &'static str,
     rule: String,
     coupon: Option<crate::runtime::decision::Coupon>,
+    /// The end of the issuing campaign's window, for `valid until window end`.
+    window_end: Option<Millis>,
     reason: String,
+}
+
+/// An `expect` line waiting for the step it follows, with its offer read into values.
+struct Pending {
+    expectation: Expectation,
+    text: String,
+    offer: Option<Expected>,
+}
+
+/// What one event or tick produced: its outcomes and its decisions' trace.
+#[derive(Default)]
+struct Produced {
+    got: Vec<Got>,
+    trace: Vec<String>,
 }
 
 pub fn run_all(program: &Program) -> Vec<TestOutcome> {
@@ -55,41 +75,79 @@ fn run_one(rules: &Arc<Rules>, sources: &Sources, test: &TestBlock) -> TestOutco
         location,
         failures: Vec::new(),
     };
-    let mut runtime = Runtime::new(rules.clone(), CodeMinter::seeded(1));
+    let mut runtime = Runtime::new(rules.clone(), CodeMinter::seeded(1)).explain(true);
     let tz = rules.compiled.program.zone;
     let mut user = Map::new();
-    let mut produced: Vec<Got> = Vec::new();
-    let mut expected: Vec<(Expectation, String)> = Vec::new();
+    let mut produced = Produced::default();
+    let mut expected: Vec<Pending> = Vec::new();
     let mut step_name = String::from("the start");
+    // The time of the last event or tick: a test runs forward in time, as the runtime does.
+    let mut last: Option<(Millis, String)> = None;
     // The latest code each rule issued, for `"$coupon:RULE"` in later events.
     let mut codes: Vec<(String, String)> = Vec::new();
     let mut counter = 0;
-    let flush =
-        |expected: &mut Vec<(Expectation, String)>, produced: &Vec<Got>, step: &str, failures: &mut Vec<String>| {
-            if expected.is_empty() {
-                return;
-            }
-            if let Some(f) = compare(expected, produced, step) {
-                failures.push(f);
-            }
-            expected.clear();
-        };
+    let flush = |expected: &mut Vec<Pending>, produced: &Produced, step: &str, failures: &mut Vec<String>| {
+        if expected.is_empty() {
+            return;
+        }
+        if let Some(f) = compare(expected, produced, step) {
+            failures.push(f);
+        }
+        expected.clear();
+    };
     for step in &test.steps {
-        match step {
-            TestStep::User(json, span) => match serde_json::from_str::<Map<String, Json>>(json) {
-                Ok(m) => user.extend(m),
-                Err(e) => out
-                    .failures
-                    .push(format!("{}: bad user JSON: {e}", where_(sources, *span))),
-            },
-            TestStep::Event { kind, at, body, span } => {
-                flush(&mut expected, &produced, &step_name, &mut out.failures);
-                counter += 1;
-                let Ok(ms) = local_time(at, tz) else {
-                    out.failures
-                        .push(format!("{}: bad time `{}`", where_(sources, *span), at.text));
-                    continue;
+        let (at, span) = match step {
+            TestStep::User(json, span) => {
+                match serde_json::from_str::<Map<String, Json>>(json) {
+                    Ok(m) => user.extend(m),
+                    Err(e) => out
+                        .failures
+                        .push(format!("{}: bad user JSON: {e}", where_(sources, *span))),
+                }
+                continue;
+            }
+            TestStep::Expect(e, span) => {
+                let text = sources.snippet(*span).trim().to_string();
+                let offer = match e {
+                    Expectation::Coupon(_, Some(o)) => match Expected::of(o) {
+                        Ok(x) => Some(x),
+                        Err(why) => {
+                            out.failures
+                                .push(format!("{}: `{text}`: {why}", where_(sources, *span)));
+                            None
+                        }
+                    },
+                    _ => None,
                 };
+                expected.push(Pending {
+                    expectation: e.clone(),
+                    text,
+                    offer,
+                });
+                continue;
+            }
+            TestStep::Event { at, span, .. } | TestStep::Tick(at, span) => (at, *span),
+        };
+        flush(&mut expected, &produced, &step_name, &mut out.failures);
+        counter += 1;
+        let Ok(ms) = local_time(at, tz) else {
+            out.failures
+                .push(format!("{}: bad time `{}`", where_(sources, span), at.text));
+            continue;
+        };
+        if let Some((before, text)) = &last
+            && ms < *before
+        {
+            out.failures.push(format!(
+                "{}: `{}` is earlier than the step before it ({text}); write a test's events and ticks in time order",
+                where_(sources, span),
+                at.text
+            ));
+            return out;
+        }
+        last = Some((ms, at.text.clone()));
+        let ev = match step {
+            TestStep::Event { kind, body, .. } => {
                 let mut ev = Map::new();
                 ev.insert("id".into(), Json::from(format!("test-{counter}")));
                 ev.insert("type".into(), Json::from(kind.text.clone()));
@@ -103,31 +161,21 @@ fn run_one(rules: &Arc<Rules>, sources: &Sources, test: &TestBlock) -> TestOutco
                         Ok(extra) => merge(&mut ev, extra),
                         Err(e) => {
                             out.failures
-                                .push(format!("{}: bad event JSON: {e}", where_(sources, *span)));
+                                .push(format!("{}: bad event JSON: {e}", where_(sources, span)));
                             continue;
                         }
                     }
                 }
                 step_name = format!("`event {} at {}`", kind.text, at.text);
-                produced = run_event(&mut runtime, &Json::Object(ev), &mut out.failures, &step_name);
-                remember_codes(&produced, &mut codes);
+                Json::Object(ev)
             }
-            TestStep::Tick(at, span) => {
-                flush(&mut expected, &produced, &step_name, &mut out.failures);
-                counter += 1;
-                let Ok(ms) = local_time(at, tz) else {
-                    out.failures
-                        .push(format!("{}: bad time `{}`", where_(sources, *span), at.text));
-                    continue;
-                };
-                let ev =
-                    serde_json::json!({"id": format!("test-{counter}"), "type": "tick", "at": time_string(ms, tz)});
+            _ => {
                 step_name = format!("`tick {}`", at.text);
-                produced = run_event(&mut runtime, &ev, &mut out.failures, &step_name);
-                remember_codes(&produced, &mut codes);
+                serde_json::json!({"id": format!("test-{counter}"), "type": "tick", "at": time_string(ms, tz)})
             }
-            TestStep::Expect(e, span) => expected.push((e.clone(), sources.snippet(*span).trim().to_string())),
-        }
+        };
+        produced = run_event(&mut runtime, &ev, &mut out.failures, &step_name);
+        remember_codes(&produced.got, &mut codes);
     }
     flush(&mut expected, &produced, &step_name, &mut out.failures);
     out
@@ -167,15 +215,28 @@ fn merge(into: &mut Map<String, Json>, extra: Map<String, Json>) {
     }
 }
 
-fn run_event(runtime: &mut Runtime, ev: &Json, failures: &mut Vec<String>, step: &str) -> Vec<Got> {
+fn run_event(runtime: &mut Runtime, ev: &Json, failures: &mut Vec<String>, step: &str) -> Produced {
     let event = match Event::from_json(&ev.to_string()) {
         Ok(e) => e,
         Err(e) => {
             failures.push(format!("after {step}: the event is invalid: {e}"));
-            return Vec::new();
+            return Produced::default();
         }
     };
-    runtime.process(&event).iter().flat_map(describe).collect()
+    let decisions = runtime.process(&event);
+    let program = runtime.rules().program();
+    let trace = decisions
+        .iter()
+        .flat_map(|d| d.trace.iter().flatten())
+        .map(|t| {
+            let because = t.because.as_ref().map(|b| format!(": {b}")).unwrap_or_default();
+            format!("{}/{}: {}{because}", t.campaign, t.rule, t.outcome)
+        })
+        .collect();
+    Produced {
+        got: decisions.iter().flat_map(|d| describe(d, program)).collect(),
+        trace,
+    }
 }
 
 fn got(
@@ -190,19 +251,24 @@ fn got(
         kind,
         rule: rule.to_string(),
         coupon: coupon.cloned(),
+        window_end: None,
         reason: reason.to_string(),
     }
 }
 
-fn describe(d: &Decision) -> Vec<Got> {
+fn describe(d: &Decision, program: &Program) -> Vec<Got> {
     let coupons = d.coupons.iter().map(|c| {
-        got(
-            "coupon",
-            &c.rule,
-            format!("coupon {} {}", c.rule, coupon_words(c)),
-            Some(c),
-            "",
-        )
+        let window_end = program.campaign(&c.campaign).and_then(|p| p.window).map(|(_, end)| end);
+        Got {
+            window_end,
+            ..got(
+                "coupon",
+                &c.rule,
+                format!("coupon {} {}", c.rule, coupon_words(c, window_end)),
+                Some(c),
+                "",
+            )
+        }
     });
     let suppressed = d.suppressed.iter().map(|s| {
         got(
@@ -229,83 +295,18 @@ fn describe(d: &Decision) -> Vec<Got> {
     coupons.chain(suppressed).chain(revoked).chain(alerts).collect()
 }
 
-fn coupon_words(c: &crate::runtime::decision::Coupon) -> String {
-    let mut w = vec![c.kind.to_string()];
-    if let Some(a) = c.amount {
-        w.push(Value::Money(a).to_string());
-    }
-    if let Some(p) = c.percent {
-        w.push(Value::Percent(p).to_string());
-    }
-    if let Some(cap) = c.cap {
-        w.push(format!("cap {}", Value::Money(cap)));
-    }
-    if c.min_spend > 0 {
-        w.push(format!("min_spend {}", Value::Money(c.min_spend)));
-    }
-    if !c.categories.is_empty() {
-        w.push(format!(
-            "for {:?}",
-            c.categories.iter().map(|s| s.to_string()).collect::<Vec<_>>()
-        ));
-    }
-    w.push(format!(
-        "valid {}",
-        crate::value::duration_string(c.valid_until - c.valid_from)
-    ));
-    w.join(" ")
-}
-
-fn literal(e: &crate::syntax::ast::Expr) -> Option<Value> {
-    use crate::syntax::ast::ExprKind;
-    Some(match &e.kind {
-        ExprKind::Money(m) => Value::Money(*m),
-        ExprKind::Percent(p) => Value::Percent(*p),
-        ExprKind::Str(s) => Value::str(s),
-        _ => return None,
-    })
-}
-
-fn offer_matches(o: &Offer, c: &crate::runtime::decision::Coupon) -> bool {
-    if o.kind.as_str() != c.kind {
-        return false;
-    }
-    let value = match &o.value {
-        Some(crate::syntax::ast::Choice::One(e)) => literal(e),
-        _ => None,
-    };
-    let value_ok = match (o.kind, value) {
-        (OfferKind::PercentOff, Some(Value::Percent(p))) => c.percent == Some(p),
-        (_, Some(Value::Money(m))) => c.amount == Some(m),
-        _ => true,
-    };
-    let money_ok = |e: &Option<crate::syntax::ast::Expr>, got: Option<i64>| match e.as_ref().and_then(literal) {
-        Some(Value::Money(m)) => got == Some(m),
-        _ => true,
-    };
-    let validity_ok = match &o.validity {
-        Some(Validity::For(e)) => match e.kind {
-            crate::syntax::ast::ExprKind::Duration(ms) => c.valid_until - c.valid_from == ms,
-            _ => true,
-        },
-        _ => true,
-    };
-    let scope_ok = match o.scope.as_ref().and_then(literal) {
-        Some(Value::Str(s)) => c.categories.iter().any(|x| **x == *s),
-        _ => true,
-    };
-    value_ok && money_ok(&o.min_spend, Some(c.min_spend)) && money_ok(&o.cap, c.cap) && validity_ok && scope_ok
-}
-
-fn matches(e: &Expectation, g: &Got) -> bool {
-    match e {
+fn matches(p: &Pending, g: &Got) -> bool {
+    match &p.expectation {
         Expectation::Nothing => false,
         Expectation::Coupon(rule, offer) => {
             g.kind == "coupon"
                 && g.rule == rule.text
-                && offer
-                    .as_ref()
-                    .is_none_or(|o| g.coupon.as_ref().is_some_and(|c| offer_matches(o, c)))
+                && match (offer, &p.offer) {
+                    (None, _) => true,
+                    (Some(_), Some(want)) => g.coupon.as_ref().is_some_and(|c| want.matches(c, g.window_end)),
+                    // An offer that could not be read was reported; the kind still counts.
+                    (Some(o), None) => g.coupon.as_ref().is_some_and(|c| c.kind == o.kind.as_str()),
+                }
         }
         Expectation::Suppressed(rule, reason) => g.kind == "suppressed" && g.rule == rule.text && g.reason == *reason,
         Expectation::Revoked(rule, reason) => {
@@ -315,18 +316,18 @@ fn matches(e: &Expectation, g: &Got) -> bool {
     }
 }
 
-fn compare(expected: &[(Expectation, String)], produced: &[Got], step: &str) -> Option<String> {
-    let mut unmatched: Vec<&Got> = produced.iter().collect();
+fn compare(expected: &[Pending], produced: &Produced, step: &str) -> Option<String> {
+    let mut unmatched: Vec<&Got> = produced.got.iter().collect();
     let mut missing = Vec::new();
-    for (e, text) in expected {
-        if matches!(e, Expectation::Nothing) {
+    for p in expected {
+        if matches!(p.expectation, Expectation::Nothing) {
             continue;
         }
-        match unmatched.iter().position(|g| matches(e, g)) {
+        match unmatched.iter().position(|g| matches(p, g)) {
             Some(i) => {
                 unmatched.remove(i);
             }
-            None => missing.push(text.clone()),
+            None => missing.push(p.text.clone()),
         }
     }
     if missing.is_empty() && unmatched.is_empty() {
@@ -338,6 +339,12 @@ fn compare(expected: &[(Expectation, String)], produced: &[Got], step: &str) -> 
     }
     for u in unmatched {
         msg.push_str(&format!("\n    + {}", u.line));
+    }
+    if !produced.trace.is_empty() {
+        msg.push_str("\n    trace:");
+        for t in &produced.trace {
+            msg.push_str(&format!("\n      {t}"));
+        }
     }
     Some(msg)
 }

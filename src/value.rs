@@ -212,9 +212,18 @@ pub fn fen_from_yuan(yuan: f64) -> Option<Fen> {
     }
     let scaled = yuan * 100.0;
     let rounded = scaled.round();
-    // A JSON number is parsed to the nearest float, so allow that float's rounding error
-    // (relative), but not a third decimal.
-    if (scaled - rounded).abs() > 1e-6_f64.max(scaled.abs() * 1e-14) {
+    if yuan.abs() < 1e9 {
+        // A JSON number is parsed to the nearest float, so allow that float's rounding
+        // error (relative), far below the tenth of a fen a third decimal adds.
+        if (scaled - rounded).abs() > 1e-9_f64.max(scaled.abs() * 1e-14) {
+            return None;
+        }
+    } else if format!("{yuan}")
+        .split_once('.')
+        .is_some_and(|(_, decimals)| decimals.len() > 2)
+    {
+        // Past a billion yuan that error nears a tenth of a fen: the float's shortest
+        // decimal form (what the client wrote, in the fewest digits) is read instead.
         return None;
     }
     Some(rounded as Fen)
@@ -265,14 +274,31 @@ pub fn duration_string(ms: Millis) -> String {
     out
 }
 
+/// The earliest time Mintage reads: 1970-01-01T00:00:00Z.
+pub const EARLIEST_TIME: Millis = 0;
+/// The latest: 9998-12-31T23:59:59.999Z. A time up to it prints with a four-digit year in
+/// every zone (the largest offset is +14:00), as RFC 3339 requires.
+pub const LATEST_TIME: Millis = 253_370_764_799_999;
+/// The range in words, for error messages and help texts.
+pub const TIME_RANGE: &str = "from 1970-01-01T00:00:00Z to 9998-12-31T23:59:59Z (UTC)";
+
+/// Whether a time is one Mintage reads (and so can write back exactly).
+pub fn time_in_range(ms: Millis) -> bool {
+    (EARLIEST_TIME..=LATEST_TIME).contains(&ms)
+}
+
 /// RFC 3339 in the given zone, with its offset (formatted by hand: this runs once or
-/// twice per coupon written, and strftime's pattern parsing dominated it).
+/// twice per coupon written, and strftime's pattern parsing dominated it). RFC 3339
+/// offsets are whole minutes: where a zone's offset is not (local mean time before
+/// 1972, such as Monrovia's -00:44:30), the time is written in UTC, so that it reads
+/// back as the same instant.
 pub fn time_string(ms: Millis, tz: chrono_tz::Tz) -> String {
     use chrono::{Datelike, Offset, TimeZone, Timelike};
     let Some(t) = chrono::DateTime::from_timestamp_millis(ms) else {
         return format!("@{ms}ms");
     };
     let offset = tz.offset_from_utc_datetime(&t.naive_utc()).fix().local_minus_utc();
+    let offset = if offset % 60 == 0 { offset } else { 0 };
     let local = t.naive_utc() + chrono::TimeDelta::seconds(i64::from(offset));
     let mut out = String::with_capacity(29);
     push_padded(&mut out, local.year().unsigned_abs(), 4);
@@ -318,16 +344,22 @@ fn push_padded(out: &mut String, v: u32, width: usize) {
     }
 }
 
-/// Parses RFC 3339 with an offset into UTC milliseconds. The common shape
-/// `YYYY-MM-DDTHH:MM:SS[.fff](Z|±HH:MM)` is read directly (three times per event); any
-/// other goes through chrono, which also gives the error message.
+/// Parses RFC 3339 with an offset into UTC milliseconds, within [`TIME_RANGE`] (a time
+/// outside it could not be written back as it was read). Digits past the millisecond
+/// are dropped. The common shape `YYYY-MM-DDTHH:MM:SS[.fff](Z|±HH:MM)` is read directly
+/// (three times per event); any other goes through chrono, which also gives the error
+/// message.
 pub fn parse_time(text: &str) -> Result<Millis, String> {
-    if let Some(ms) = parse_time_fast(text.as_bytes()) {
-        return Ok(ms);
+    let ms = match parse_time_fast(text.as_bytes()) {
+        Some(ms) => ms,
+        None => chrono::DateTime::parse_from_rfc3339(text)
+            .map(|t| t.timestamp_millis())
+            .map_err(|e| format!("`{text}` is not an RFC 3339 time with offset ({e})"))?,
+    };
+    if !time_in_range(ms) {
+        return Err(format!("`{text}` is out of range: times run {TIME_RANGE}"));
     }
-    chrono::DateTime::parse_from_rfc3339(text)
-        .map(|t| t.timestamp_millis())
-        .map_err(|e| format!("`{text}` is not an RFC 3339 time with offset ({e})"))
+    Ok(ms)
 }
 
 fn digits(b: &[u8], from: usize, n: usize) -> Option<i64> {
@@ -411,6 +443,16 @@ mod tests {
     }
 
     #[test]
+    fn large_amounts_keep_to_two_decimals() {
+        assert_eq!(fen_from_yuan(791_889_293_125.02), Some(79_188_929_312_502));
+        assert_eq!(fen_from_yuan(-791_889_293_125.023_4), None);
+        assert_eq!(fen_from_yuan(8_999_999_999_999.99), Some(899_999_999_999_999));
+        assert_eq!(fen_from_yuan(1_000_000_000.005), None);
+        assert_eq!(fen_from_yuan(0.07), Some(7));
+        assert_eq!(fen_from_yuan(1.000_000_000_1), None);
+    }
+
+    #[test]
     fn percent_of_rounds_half_up() {
         assert_eq!(percent_of(1500, 66_600), 9_990);
         assert_eq!(percent_of(1000, 5), 1); // 0.5 fen → 1
@@ -473,5 +515,63 @@ mod tests {
             let s = time_string(ms, chrono_tz::Asia::Shanghai);
             prop_assert_eq!(parse_time(&s), Ok(ms));
         }
+
+        /// Times written with any offset, in and around the range (and far outside it):
+        /// every one that is accepted prints, in every zone a rule can name, as RFC 3339
+        /// that reads back as the same instant.
+        #[test]
+        fn accepted_times_print_back_exactly_in_every_zone(
+            ms in prop_oneof![
+                -62_135_596_800_000i64..253_402_300_799_999i64,
+                (EARLIEST_TIME - DAY_MS)..(EARLIEST_TIME + 3 * 365 * DAY_MS),
+                (LATEST_TIME - 2 * DAY_MS)..(LATEST_TIME + 2 * DAY_MS),
+            ],
+            off in -(23 * 60 + 59)..(23 * 60 + 59),
+        ) {
+            let Some(t) = chrono::DateTime::from_timestamp_millis(ms) else { return Ok(()) };
+            let Some(fixed) = chrono::FixedOffset::east_opt(off * 60) else { return Ok(()) };
+            let text = t.with_timezone(&fixed).format("%Y-%m-%dT%H:%M:%S%.3f%:z").to_string();
+            let Ok(read) = parse_time(&text) else {
+                prop_assert!(!time_in_range(ms), "{} refused", text);
+                return Ok(());
+            };
+            prop_assert_eq!(read, ms, "{}", text);
+            for tz in chrono_tz::TZ_VARIANTS {
+                let printed = time_string(read, tz);
+                prop_assert!(chrono::DateTime::parse_from_rfc3339(&printed).is_ok(), "{} in {}: {}", text, tz, printed);
+                prop_assert_eq!(parse_time(&printed), Ok(read), "{} in {}: {}", text, tz, printed);
+            }
+        }
+    }
+
+    #[test]
+    fn times_outside_the_range_are_refused() {
+        for text in [
+            "9999-12-31T23:59:59Z",
+            "9999-01-01T00:00:00Z",
+            "0001-01-01T00:00:00Z",
+            "1969-12-31T23:59:59.999Z",
+            "1970-01-01T07:59:59+08:00",
+        ] {
+            let e = parse_time(text).err().unwrap_or_default();
+            assert!(e.contains("out of range") && e.contains(TIME_RANGE), "{text}: {e}");
+        }
+        assert_eq!(parse_time("1970-01-01T00:00:00Z"), Ok(EARLIEST_TIME));
+        assert_eq!(parse_time("9998-12-31T23:59:59.999Z"), Ok(LATEST_TIME));
+        assert_eq!(parse_time("9999-01-01T13:59:59.999+14:00"), Ok(LATEST_TIME));
+        assert_eq!(
+            time_string(LATEST_TIME, chrono_tz::Pacific::Kiritimati),
+            "9999-01-01T13:59:59.999+14:00"
+        );
+    }
+
+    #[test]
+    fn zones_with_seconds_in_their_offset_print_in_utc() {
+        // Monrovia kept local mean time (-00:44:30) until 1972.
+        let t = parse_time("1971-06-01T12:00:00Z").unwrap();
+        assert_eq!(time_string(t, chrono_tz::Africa::Monrovia), "1971-06-01T12:00:00Z");
+        let later = parse_time("1973-06-01T12:00:00Z").unwrap();
+        assert_eq!(time_string(later, chrono_tz::Africa::Monrovia), "1973-06-01T12:00:00Z");
+        assert_eq!(time_string(t, chrono_tz::Asia::Shanghai), "1971-06-01T20:00:00+08:00");
     }
 }

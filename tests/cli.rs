@@ -250,7 +250,10 @@ fn batch_run_allocates_within_budget_and_reports() {
     for d in &decisions {
         assert_eq!(d["trigger"], "batch");
         let left_out = d["suppressed"].as_array().unwrap();
-        assert!(left_out.is_empty() || left_out[0]["reason"] == "budget");
+        assert!(
+            left_out.is_empty() || left_out[0]["reason"] == "budget" || left_out[0]["reason"] == "no_gain",
+            "{d}"
+        );
     }
 }
 
@@ -308,4 +311,70 @@ fn batch_run_errors_are_clear() {
         "examples/users/dormant_sample.jsonl",
     ]);
     assert!(stderr(&o).contains("not a batch campaign"), "{}", stderr(&o));
+}
+
+#[test]
+fn times_that_cannot_be_written_back_are_refused() {
+    // `9999-12-31T23:59:59Z` would print as `10000-01-01T07:59:59+08:00`, and
+    // `0001-01-01T00:00:00Z` in local mean time, 43 s off.
+    let o = mintage(&[
+        "run",
+        "rules/",
+        "--campaign",
+        "dormant_wakeup",
+        "--users",
+        "examples/users/dormant_sample.jsonl",
+        "--now",
+        "9999-12-31T23:59:59Z",
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("--now: `9999-12-31T23:59:59Z` is out of range: times run from 1970-01-01T00:00:00Z"),
+        "{}",
+        stderr(&o)
+    );
+
+    let good = std::fs::read_to_string(root().join("examples/events/new_user.jsonl")).unwrap();
+    let first = good.lines().next().unwrap();
+    let at = serde_json::from_str::<serde_json::Value>(first).unwrap()["at"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let lines = [first.replace(&at, "0001-01-01T00:00:00Z"), first.to_string()];
+    let p = temp("ancient.jsonl", &lines.join("\n"));
+    let o = mintage(&["replay", "rules/", "--events", p.to_str().unwrap(), "--seed", "1"]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("ancient.jsonl:1: skipped: `0001-01-01T00:00:00Z` is out of range"),
+        "{}",
+        stderr(&o)
+    );
+
+    let p = temp("future.json", &first.replace(&at, "9999-12-31T23:59:59Z"));
+    let o = mintage(&["eval", "rules/", "--event", p.to_str().unwrap()]);
+    assert_ne!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert!(stderr(&o).contains("out of range"), "{}", stderr(&o));
+}
+
+#[test]
+fn replay_keeps_its_offline_clock() {
+    // What the service refuses from clients (ticks, events from after its clock) is how
+    // a replay moves its clock: the wall clock is not asked.
+    let good = std::fs::read_to_string(root().join("examples/events/new_user.jsonl")).unwrap();
+    let first = good.lines().next().unwrap();
+    let at = serde_json::from_str::<serde_json::Value>(first).unwrap()["at"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let lines = [
+        first
+            .replace(&at, "2026-12-20T10:00:00+08:00")
+            .replace("2026-10-28T09:00:00+08:00", "2026-12-19T09:00:00+08:00"),
+        r#"{"id": "t-2031", "type": "tick", "at": "2031-01-01T00:00:00Z"}"#.to_string(),
+    ];
+    let p = temp("offline.jsonl", &lines.join("\n"));
+    let o = mintage(&["replay", "rules/", "--events", p.to_str().unwrap(), "--seed", "1"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let decisions: Vec<serde_json::Value> = stdout(&o).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(decisions[0]["at"], "2026-12-20T10:00:00+08:00", "{decisions:?}");
 }

@@ -524,11 +524,13 @@ fn crash(db: &Db) {
     }
 
     // The timer started before the kill fires once after the restart: by the ticker's
-    // first round, or by the first of two later ticks; the second finds nothing.
+    // first round, or by the first of two later ticks; the second finds nothing. A tick
+    // moves the service's clock: it needs an admin key.
     let mut fired_by_ticks = 0;
+    let mut admin = Client::new(&address.read().unwrap(), &served::key_with(&url, "admin"));
     for (n, at) in [(1, "2026-11-02T13:00:00+08:00"), (2, "2026-11-02T14:00:00+08:00")] {
         let tick = json!({"id": format!("tick-after-restart-{n}"), "type": "tick", "at": at}).to_string();
-        let (answer, _) = decide(&mut client, &address, &tick, Duration::from_secs(10));
+        let (answer, _) = decide(&mut admin, &address, &tick, Duration::from_secs(10));
         let fired: Vec<&Value> = answer["fired"]
             .as_array()
             .map(|f| f.iter().filter(|d| d["decision"]["user_id"] == "u-ann").collect())
@@ -546,6 +548,8 @@ fn crash(db: &Db) {
         db.count("SELECT COUNT(*) FROM coupons WHERE user_id = 'u-ann' AND rule = 'cart_nudge'"),
         1
     );
+    // A new connection: `client` last spoke to the service before the restarts.
+    let mut client = Client::new(&address.read().unwrap(), &key);
     let (status, body) = client.get(&format!("/v1/coupons/{welcome_code}")).unwrap();
     assert_eq!(status, 200, "{body}");
     let welcome_now: Value = serde_json::from_str(&body).unwrap();

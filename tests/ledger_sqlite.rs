@@ -14,7 +14,7 @@ use mintage::runtime::codes::CodeMinter;
 use mintage::runtime::engine::Runtime;
 use mintage::runtime::event::Event;
 use mintage::value::Yuan;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 fn rules_from(paths: &[PathBuf]) -> VersionedRules {
@@ -47,8 +47,8 @@ fn decide(ledger: &Ledger, raw: &str) -> mintage::ledger::DecideOutcome {
 }
 
 fn scenario_files() -> Vec<PathBuf> {
-    let mut out: Vec<PathBuf> = std::fs::read_dir("../shared/scenarios")
-        .expect("../shared/scenarios is beside the repository")
+    let mut out: Vec<PathBuf> = std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/stories"))
+        .expect("tests/stories holds the stories")
         .filter_map(|e| e.ok().map(|e| e.path().join("events.jsonl")))
         .filter(|p| p.exists())
         .collect();

@@ -1,6 +1,6 @@
 //! Money and percentages are written one way in every JSON answer: `10`, never `10.0`, and
-//! `12.5` as it is. Decisions, settlements, campaign stats, audits, batch summaries and
-//! alert details all go through `value::Yuan` / `value::Percent`.
+//! `12.5` as it is. Decisions, settlements (and each seller's charge), campaign stats,
+//! audits, batch summaries and alert details all go through `value::Yuan` / `value::Percent`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use mintage::ledger::{Ledger, LedgerOptions, Order, OrderItem, RedeemRequest, Stage, VersionedRules};
@@ -105,12 +105,16 @@ fn whole_amounts_are_integers_and_others_keep_their_decimals_everywhere() {
     let code = |d: &serde_json::Value| d["coupons"][0]["code"].as_str().unwrap().to_string();
     let settled = redeem(&ledger, &code(&ten), "o-1");
     assert!(
-        settled.contains(r#""settlement":{"discount":10,"platform":5,"seller":5}"#),
+        settled.contains(
+            r#""settlement":{"discount":10,"platform":5,"seller":5,"sellers":[{"seller_id":"s-4","amount":5}]}"#
+        ),
         "{settled}"
     );
     let settled = redeem(&ledger, &code(&half), "o-2");
     assert!(
-        settled.contains(r#""settlement":{"discount":12.5,"platform":6.25,"seller":6.25}"#),
+        settled.contains(
+            r#""settlement":{"discount":12.5,"platform":6.25,"seller":6.25,"sellers":[{"seller_id":"s-4","amount":6.25}]}"#
+        ),
         "{settled}"
     );
 

@@ -5,100 +5,20 @@
 
 #[path = "support/scenarios.rs"]
 mod scenarios;
+#[path = "support/service.rs"]
+mod service;
 
-use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use mintage::ledger::{Ledger, LedgerOptions, Scope};
+use mintage::ledger::{Ledger, LedgerOptions};
 use mintage::service::reload::Reloader;
-use mintage::service::{AppState, openapi, router, routes};
+use mintage::service::{AppState, openapi, routes};
 use serde_json::{Value, json};
-use std::path::{Path, PathBuf};
+use service::{Service, error_code, ms, root};
+use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::Ordering;
 use tower::ServiceExt;
-
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn ms(time: &str) -> i64 {
-    mintage::value::parse_time(time).unwrap()
-}
-
-/// A service with its keys and a clock the test moves.
-struct Service {
-    app: Router,
-    state: AppState,
-    clock: Arc<AtomicI64>,
-    admin: String,
-    decide: String,
-    redeem: String,
-}
-
-impl Service {
-    fn new(rules: &[PathBuf]) -> Service {
-        let clock = Arc::new(AtomicI64::new(ms("2026-11-02T13:30:00+08:00")));
-        let (reloader, versioned) = Reloader::start(rules.to_vec(), clock.load(Ordering::SeqCst)).unwrap();
-        let options = LedgerOptions {
-            seed: Some(1),
-            explain: false,
-        };
-        let ledger = Ledger::open("sqlite::memory:", versioned, options).unwrap();
-        let now = clock.clone();
-        let state = AppState::new(Arc::new(ledger), reloader, Arc::new(move || now.load(Ordering::SeqCst)));
-        let admin = state.ledger.add_key(&[Scope::Admin], "test admin").unwrap();
-        let decide = state.ledger.add_key(&[Scope::Decide], "test decide").unwrap();
-        let redeem = state.ledger.add_key(&[Scope::Redeem], "test redeem").unwrap();
-        Service {
-            app: router(state.clone()),
-            state,
-            clock,
-            admin,
-            decide,
-            redeem,
-        }
-    }
-
-    fn seed_rules() -> Service {
-        Service::new(&[root().join("rules")])
-    }
-
-    async fn send(&self, method: &str, path: &str, key: Option<&str>, body: impl Into<Body>) -> (StatusCode, String) {
-        let mut request = Request::builder().method(method).uri(path);
-        if let Some(k) = key {
-            request = request.header(header::AUTHORIZATION, format!("Bearer {k}"));
-        }
-        let request = request.body(body.into()).unwrap();
-        let response = self.app.clone().oneshot(request).await.unwrap();
-        let status = response.status();
-        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
-        (status, String::from_utf8(bytes.to_vec()).unwrap())
-    }
-
-    /// A call whose answer is JSON.
-    async fn call(&self, method: &str, path: &str, key: Option<&str>, body: impl Into<Body>) -> (StatusCode, Value) {
-        let (status, text) = self.send(method, path, key, body).await;
-        let value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{method} {path}: {e}: {text}"));
-        (status, value)
-    }
-
-    async fn post(&self, path: &str, key: &str, body: &Value) -> (StatusCode, Value) {
-        self.call("POST", path, Some(key), body.to_string()).await
-    }
-
-    async fn metrics(&self) -> String {
-        let (status, text) = self.send("GET", "/metrics", Some(&self.decide), Body::empty()).await;
-        assert_eq!(status, 200);
-        text
-    }
-}
-
-fn error_code(body: &Value) -> &str {
-    body["error"]["code"]
-        .as_str()
-        .unwrap_or_else(|| panic!("not an error: {body}"))
-}
 
 #[tokio::test]
 async fn health_is_open_and_keys_guard_the_rest() {
@@ -143,24 +63,24 @@ async fn the_bearer_challenge_is_sent() {
 }
 
 #[tokio::test]
-async fn malformed_json_names_the_field() {
+async fn bad_bodies_name_the_field() {
     let s = Service::seed_rules();
     let key = s.decide.clone();
     let cases = [
         (
             r#"{"id": "e-1", "type": "view_item", "at": "2026-11-02T10:00:00+08:00", "user": {"id": "u-1", "paid_orders": "many"}}"#,
-            "malformed_json",
+            "invalid_field",
             "user.paid_orders",
         ),
-        (r#"{"id": "e-1", "type": "view_item"}"#, "malformed_json", "at"),
+        (r#"{"id": "e-1", "type": "view_item"}"#, "invalid_field", "at"),
         (
             r#"{"id": "e-1", "type": "view_item", "at": "soon", "user": {"id": "u-1"}}"#,
-            "malformed_json",
+            "invalid_field",
             "at",
         ),
         (
             r#"{"id": "e-1", "type": "view_item", "at": "2026-11-02T10:00:00+08:00"}"#,
-            "invalid_event",
+            "invalid_field",
             "user",
         ),
         ("{\n  \"id\": \"e-1\",\n  \"type\": \n}", "malformed_json", "type"),
@@ -215,7 +135,9 @@ async fn bodies_over_the_limit_are_413() {
     assert_eq!(status, 200, "{answer}");
     assert_eq!(answer.as_array().map(Vec::len), Some(1));
     let over = " ".repeat(mintage::service::BATCH_LIMIT + 1);
-    let (status, _) = s.call("POST", "/v1/events", Some(&s.decide), over).await;
+    let (status, _) = s
+        .call_as("/v1/events", &s.decide, Some("application/x-ndjson"), over)
+        .await;
     assert_eq!(status, 413);
 }
 
@@ -311,7 +233,8 @@ async fn a_batch_answers_every_element_in_order() {
     let s = Service::seed_rules();
     let mut lines = scenarios::events("ladder_welcome_then_nudge");
     lines.insert(1, "{\"id\": \"broken\", ".to_string());
-    let (status, answers) = s.call("POST", "/v1/events", Some(&s.decide), lines.join("\n")).await;
+    // The scenario ends with a `tick`, which needs `admin`.
+    let (status, answers) = s.lines(&s.admin, &lines).await;
     assert_eq!(status, 200, "{answers}");
     let answers = answers.as_array().unwrap();
     assert_eq!(answers.len(), 5);
@@ -329,10 +252,10 @@ async fn a_batch_answers_every_element_in_order() {
 
     // A JSON array works the same; an element without a user is refused alone.
     let array = json!([
-        {"id": "t-1", "type": "tick", "at": "2026-11-02T14:00:00+08:00"},
-        {"id": "v-1", "type": "view_item", "at": "2026-11-02T14:00:00+08:00"}
+        {"id": "t-1", "type": "tick", "at": "2026-11-02T13:00:00+08:00"},
+        {"id": "v-1", "type": "view_item", "at": "2026-11-02T13:00:00+08:00"}
     ]);
-    let (_, answers) = s.post("/v1/events", &s.decide, &array).await;
+    let (_, answers) = s.post("/v1/events", &s.admin, &array).await;
     assert!(answers[0]["outcome"].is_object(), "{answers}");
     assert_eq!(answers[1]["error"]["field"], "user");
 }
@@ -340,7 +263,7 @@ async fn a_batch_answers_every_element_in_order() {
 /// The scenario's coupons: the welcome (revoked by then) and the cart nudge.
 async fn welcome_and_nudge(s: &Service) -> (String, String) {
     let lines = scenarios::events("ladder_welcome_then_nudge");
-    let (_, answers) = s.call("POST", "/v1/events", Some(&s.decide), lines.join("\n")).await;
+    let (_, answers) = s.lines(&s.admin, &lines).await;
     let welcome = answers[0]["outcome"]["decision"]["coupons"][0]["code"]
         .as_str()
         .unwrap();
@@ -383,7 +306,7 @@ async fn redemptions_answer_with_a_settlement_or_a_reason() {
     assert_eq!(answer["accepted"], true, "{answer}");
     assert_eq!(
         answer["settlement"],
-        json!({"discount": 30, "platform": 30, "seller": 0})
+        json!({"discount": 30, "platform": 30, "seller": 0, "sellers": []})
     );
     let (_, again) = s.post("/v1/redeem", &s.redeem, &paid).await;
     assert_eq!(
@@ -671,7 +594,7 @@ async fn the_service_page_examples_are_what_the_service_answers() {
         let (method, target) = first
             .split_once(' ')
             .unwrap_or_else(|| panic!("service.md:{line}: `{first}`"));
-        let mut key = None;
+        let (mut key, mut media) = (None, None);
         for h in head_lines {
             if let Some(v) = h.strip_prefix("Authorization: Bearer ") {
                 key = Some(match v.trim() {
@@ -681,15 +604,20 @@ async fn the_service_page_examples_are_what_the_service_answers() {
                     other => other.to_string(),
                 });
             }
+            if let Some(v) = h.strip_prefix("Content-Type: ") {
+                media = Some(v.trim().to_string());
+            }
         }
         if !body.trim().is_empty() && !body.trim_start().starts_with('{') && !body.trim_start().starts_with('[') {
             panic!("service.md:{line}: a request body that is not JSON");
         }
-        let (status, answer) = s
-            .send(
+        // The request as the page shows it: a body without its `Content-Type` is refused.
+        let (status, _, answer) = s
+            .exchange(
                 method,
                 target.trim_end_matches(" HTTP/1.1"),
                 key.as_deref(),
+                media.as_deref(),
                 body.to_string(),
             )
             .await;

@@ -143,7 +143,9 @@ Change the weights so that they add up to 100 %.";
 
     BadTime = "E009", "invalid date, time or time zone",
 "A date or time does not exist (`2026-02-30`), a time zone is not in the IANA database
-(`Asia/Shangai`), or a window ends before it starts.
+(`Asia/Shangai`), a window ends before it starts, or a time is out of range: times run
+from 1970-01-01T00:00:00Z to 9998-12-31T23:59:59Z (UTC), the times that decisions can
+write back exactly as RFC 3339.
 
 Write dates as `2026-11-01` or `2026-11-01 09:30`, and zones as IANA names such as
 `Asia/Shanghai` or `UTC`.";

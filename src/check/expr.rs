@@ -567,12 +567,27 @@ pub fn local_time(lit: &DateTimeLit, tz: chrono_tz::Tz) -> Result<Millis, Diagno
             .map_err(|_| bad(format!("`{t}` is not a time of day")))?,
     };
     let naive = NaiveDateTime::new(date, time);
-    match tz.from_local_datetime(&naive) {
-        chrono::LocalResult::Single(t) => Ok(t.timestamp_millis()),
-        chrono::LocalResult::Ambiguous(t, _) => Ok(t.timestamp_millis()),
-        chrono::LocalResult::None => Err(bad(format!(
-            "`{}` does not exist in {tz} (a clock change skips it)",
-            lit.text
-        ))),
+    let ms = match tz.from_local_datetime(&naive) {
+        chrono::LocalResult::Single(t) => t.timestamp_millis(),
+        chrono::LocalResult::Ambiguous(t, _) => t.timestamp_millis(),
+        chrono::LocalResult::None => {
+            return Err(bad(format!(
+                "`{}` does not exist in {tz} (a clock change skips it)",
+                lit.text
+            )));
+        }
+    };
+    if !crate::value::time_in_range(ms) {
+        return Err(Diagnostic::new(
+            Code::BadTime,
+            lit.span,
+            format!("`{}` in {tz} is out of range", lit.text),
+        )
+        .label("out of range")
+        .help(format!(
+            "times run {}: decisions could not write this one back",
+            crate::value::TIME_RANGE
+        )));
     }
+    Ok(ms)
 }

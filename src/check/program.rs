@@ -67,7 +67,9 @@ pub struct Campaign {
     pub window: Option<(Millis, Millis)>,
     pub tz: chrono_tz::Tz,
     pub budget: Option<Budget>,
-    pub funding: Funding,
+    /// `funding …` as written; `None`: the platform pays, except for coupons scoped to one
+    /// seller, which that seller pays (`runtime::terms::funding_of`).
+    pub funding: Option<Funding>,
     /// Funding of coupons scoped to categories, if it differs.
     pub category_funding: Option<Funding>,
     pub audience: Vec<Condition>,
@@ -172,6 +174,9 @@ pub struct OfferSpec {
     pub worth: Option<TExpr>,
     pub cap: Option<TExpr>,
     pub scope: Option<TExpr>,
+    /// The one seller whose items the coupon covers (the offer's `for seller …`, or the
+    /// campaign's).
+    pub seller: Option<TExpr>,
     pub validity: Validity,
     pub funded: Option<Funding>,
 }

@@ -202,7 +202,10 @@ impl<'a> Resolver<'a> {
                         });
                     }
                 }
-                Item::Test(t) => program.tests.push(t.clone()),
+                Item::Test(t) => {
+                    self.test_times(t);
+                    program.tests.push(t.clone());
+                }
                 _ => {}
             }
         }
@@ -210,6 +213,20 @@ impl<'a> Resolver<'a> {
             .campaigns
             .sort_by(|a, b| b.priority.cmp(&a.priority).then_with(|| a.id.cmp(&b.id)));
         (program, self.diagnostics)
+    }
+
+    /// The times of a test's events and ticks, read as `mintage test` reads them (in the
+    /// default zone).
+    fn test_times(&mut self, test: &ast::TestBlock) {
+        for step in &test.steps {
+            let at = match step {
+                ast::TestStep::Event { at, .. } | ast::TestStep::Tick(at, _) => at,
+                _ => continue,
+            };
+            if let Err(d) = local_time(at, self.zone) {
+                self.error(d);
+            }
+        }
     }
 
     fn duplicate(&mut self, what: &str, name: &ast::Name, first: Span) {
@@ -298,7 +315,7 @@ impl<'a> Resolver<'a> {
             window: None,
             tz,
             budget: None,
-            funding: Funding::default(),
+            funding: None,
             category_funding: None,
             audience: Vec::new(),
             priority: 0,
@@ -311,6 +328,7 @@ impl<'a> Resolver<'a> {
         };
         let is_batch = c.clauses.iter().any(|k| matches!(k, CampaignClause::Batch(_)));
         let mut experiment_ast = None;
+        let mut seller = None;
         for clause in &c.clauses {
             match clause {
                 CampaignClause::Window(w) => {
@@ -349,7 +367,7 @@ impl<'a> Resolver<'a> {
                     if f.category_coupons {
                         out.category_funding = Some(funding);
                     } else {
-                        out.funding = funding;
+                        out.funding = Some(funding);
                     }
                 }
                 CampaignClause::Audience(e) => {
@@ -380,6 +398,11 @@ impl<'a> Resolver<'a> {
                         out.cancel_timers_on.push(e);
                     }
                 }
+                CampaignClause::SellerScope(e, span) => {
+                    if !once.seen(&mut self.diagnostics, "for seller", *span) {
+                        seller = Some(self.seller_scope(e, tz));
+                    }
+                }
                 CampaignClause::Rule(_)
                 | CampaignClause::Segment(_)
                 | CampaignClause::Model(_)
@@ -392,7 +415,9 @@ impl<'a> Resolver<'a> {
         if is_batch {
             out.batch = self.batch(c, &out);
         } else {
-            if out.window.is_none() {
+            // A window that is there but wrong has had its own error.
+            let has_window = c.clauses.iter().any(|cl| matches!(cl, CampaignClause::Window(_)));
+            if out.window.is_none() && !has_window {
                 self.error(
                     Diagnostic::new(Code::MissingClause, c.name.span, format!("campaign `{}` has no window", c.name.text))
                         .label("when does it run?")
@@ -441,7 +466,37 @@ impl<'a> Resolver<'a> {
                 }
             }
         }
+        if let Some(seller) = seller {
+            // The campaign's seller scope is every offer's that does not name its own.
+            let rule_offers = out.rules.iter_mut().filter_map(|r| r.offer.as_mut());
+            let segment_offers = out
+                .batch
+                .iter_mut()
+                .flat_map(|b| b.segments.iter_mut())
+                .flat_map(|s| s.offers.iter_mut());
+            for o in rule_offers.chain(segment_offers) {
+                o.seller.get_or_insert_with(|| seller.clone());
+            }
+        }
         Some(out)
+    }
+
+    /// `for seller …`: the id of the one seller whose items a coupon covers.
+    fn seller_scope(&mut self, e: &ast::Expr, tz: chrono_tz::Tz) -> TExpr {
+        let (mut s, ()) = self.scope(tz);
+        let t = s.expr(e);
+        if !matches!(&t.ty, Type::Str | Type::Unknown) {
+            self.error(
+                Diagnostic::new(
+                    Code::TypeMismatch,
+                    e.span,
+                    "a seller scope must be a seller id (a string)",
+                )
+                .label(format!("this is {}", super::expr::article(&t.ty)))
+                .help("write `for seller item.seller_id` (the item's seller) or `for seller \"s-8848\"`"),
+            );
+        }
+        t
     }
 
     fn wrong_place(&mut self, span: Span, what: &str) {
@@ -847,6 +902,7 @@ impl<'a> Resolver<'a> {
                 Diagnostic::new(Code::MissingClause, o.span, "percent_off needs a percentage").label("how much?"),
             );
         }
+        let seller = o.seller.as_ref().map(|e| self.seller_scope(e, tz));
         let funded = o.funded.as_ref().map(|f| self.funding(f));
         Some(OfferSpec {
             kind: o.kind,
@@ -856,6 +912,7 @@ impl<'a> Resolver<'a> {
             worth,
             cap,
             scope,
+            seller,
             validity,
             funded,
         })

@@ -22,8 +22,8 @@ pub struct Args {
     /// The time of the run (RFC 3339); default: now
     #[arg(long)]
     now: Option<String>,
-    /// Budget in yuan, overriding the campaign's
-    #[arg(long)]
+    /// Budget in yuan, overriding the campaign's (zero or more)
+    #[arg(long, allow_negative_numbers = true)]
     budget: Option<f64>,
     /// Seed for reproducible coupon codes
     #[arg(long)]
@@ -215,7 +215,21 @@ pub fn run(args: Args) -> u8 {
         bar.inc(1);
         match event {
             Ok(e) => {
-                run.add_row(&e, &NoFacts, offset);
+                let first = e.user.as_ref().and_then(|u| run.repeated(&u.id, n));
+                match (first, &e.user) {
+                    (Some(first), Some(u)) => {
+                        bar.suspend(|| {
+                            eprintln!(
+                                "{name}:{n}: skipped: user `{}` is already on line {first}; a user gets one row",
+                                u.id
+                            )
+                        });
+                        skipped += 1;
+                    }
+                    _ => {
+                        run.add_row(&e, &NoFacts, offset);
+                    }
+                }
             }
             Err(e) => {
                 bar.suspend(|| errln!("{name}:{n}: skipped: {e}"));

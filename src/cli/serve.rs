@@ -25,6 +25,10 @@ pub struct Args {
     /// Do not reload when the rule files change (SIGHUP and the reload endpoint still do)
     #[arg(long)]
     no_watch: bool,
+    /// How far after the server's clock an event may be dated (`0s`, `30s`, `5m`, `1h`);
+    /// a later one is refused with `400 future_event`
+    #[arg(long, env = "MINTAGE_MAX_SKEW", default_value = "5m", value_parser = parse_skew)]
+    max_skew: Duration,
     #[command(flatten)]
     zone: crate::cli::Zone,
 }
@@ -45,6 +49,7 @@ pub fn run(args: Args) -> u8 {
         seed: args.seed,
         tick_interval: args.tick_interval,
         watch: !args.no_watch,
+        max_skew: args.max_skew,
         zone: args.zone.zone,
     };
     match runtime.block_on(serve(options)) {
@@ -69,21 +74,42 @@ fn init_logs() {
 
 /// `250ms`, `1s`, `2m`; at least 10 ms.
 fn parse_interval(text: &str) -> Result<Duration, String> {
+    let ms = parse_duration(text, &["ms", "s", "m"])?;
+    if ms < 10 {
+        return Err(format!("`{text}` is too short: at least `10ms`"));
+    }
+    Ok(Duration::from_millis(ms))
+}
+
+/// `0s`, `30s`, `5m`, `1h`; at most a day (a wider skew would let clients move the
+/// clock after all).
+fn parse_skew(text: &str) -> Result<Duration, String> {
+    let ms = parse_duration(text, &["ms", "s", "m", "h"])?;
+    if ms > 86_400_000 {
+        return Err(format!("`{text}` is too long: at most `24h`"));
+    }
+    Ok(Duration::from_millis(ms))
+}
+
+/// A whole number and one of `units` (seconds when none) in milliseconds.
+fn parse_duration(text: &str, units: &[&str]) -> Result<u64, String> {
     let digits = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
     let (number, unit) = text.split_at(digits);
     let n: u64 = number
         .parse()
         .map_err(|_| format!("`{text}` is not a duration such as `1s`"))?;
-    let ms = match unit {
-        "ms" => n,
-        "s" | "" => n.saturating_mul(1000),
-        "m" => n.saturating_mul(60_000),
-        _ => return Err(format!("unknown unit `{unit}` in `{text}`: use `ms`, `s` or `m`")),
+    let scale = match unit {
+        "ms" => 1,
+        "s" | "" => 1000,
+        "m" => 60_000,
+        "h" => 3_600_000,
+        _ => 0,
     };
-    if ms < 10 {
-        return Err(format!("`{text}` is too short: at least `10ms`"));
+    if scale == 0 || !(unit.is_empty() || units.contains(&unit)) {
+        let names: Vec<String> = units.iter().map(|u| format!("`{u}`")).collect();
+        return Err(format!("unknown unit `{unit}` in `{text}`: use {}", names.join(", ")));
     }
-    Ok(Duration::from_millis(ms))
+    Ok(n.saturating_mul(scale))
 }
 
 #[cfg(test)]
@@ -98,5 +124,14 @@ mod tests {
         assert_eq!(parse_interval("2m"), Ok(Duration::from_secs(120)));
         assert!(parse_interval("1h").is_err());
         assert!(parse_interval("0s").is_err());
+    }
+
+    #[test]
+    fn skews() {
+        assert_eq!(super::parse_skew("5m"), Ok(Duration::from_secs(300)));
+        assert_eq!(super::parse_skew("0s"), Ok(Duration::ZERO));
+        assert_eq!(super::parse_skew("1h"), Ok(Duration::from_secs(3600)));
+        assert!(super::parse_skew("2d").is_err());
+        assert!(super::parse_skew("25h").is_err());
     }
 }

@@ -35,6 +35,7 @@ pub struct OfferNodes {
     pub worth: Option<NodeId>,
     pub cap: Option<NodeId>,
     pub scope: Option<NodeId>,
+    pub seller: Option<NodeId>,
 }
 
 #[derive(Debug, Clone)]
@@ -139,6 +140,7 @@ fn offer_nodes(graph: &mut Graph, o: &crate::check::program::OfferSpec) -> Offer
         worth: o.worth.as_ref().map(|e| graph.add(e)),
         cap: o.cap.as_ref().map(|e| graph.add(e)),
         scope: o.scope.as_ref().map(|e| graph.add(e)),
+        seller: o.seller.as_ref().map(|e| graph.add(e)),
     }
 }
 

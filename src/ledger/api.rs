@@ -111,7 +111,7 @@ pub struct OrderItem {
     pub price: f64,
     #[serde(default)]
     pub seller_id: Option<String>,
-    #[serde(default = "one")]
+    #[serde(default = "one", deserialize_with = "crate::runtime::json::count")]
     pub qty: u32,
 }
 
@@ -120,9 +120,11 @@ fn one() -> u32 {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
 pub struct Order {
     pub id: String,
     pub buyer_id: String,
+    #[serde(deserialize_with = "crate::runtime::json::objects")]
     pub items: Vec<OrderItem>,
     /// Shipping fee in yuan (what a `free_shipping` coupon takes off).
     #[serde(default)]
@@ -140,13 +142,15 @@ pub enum Stage {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
 pub struct RedeemRequest {
     pub code: String,
+    #[serde(deserialize_with = "crate::runtime::json::object")]
     pub order: Order,
     /// When the redemption happens (RFC 3339); the ledger's clock when absent.
     #[serde(default)]
     pub at: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::runtime::json::string_enum")]
     pub stage: Stage,
 }
 
@@ -156,16 +160,28 @@ pub struct Settlement {
     pub discount: Yuan,
     pub platform: Yuan,
     pub seller: Yuan,
+    /// Who pays `seller`: the sellers of the covered items, in proportion to their items'
+    /// part of the discount, by seller id; the amounts add up to `seller` exactly. Empty
+    /// when the platform pays it all. (Redemptions stored before this field read as empty.)
+    #[serde(default)]
+    pub sellers: Vec<SellerCharge>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub gift: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub perk: Option<String>,
 }
 
+/// One seller's part of a redemption's seller share (yuan).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SellerCharge {
+    pub seller_id: String,
+    pub amount: Yuan,
+}
+
 /// The answer to a redemption: accepted with its settlement, or rejected with a reason
 /// code (`invalid_code`, `unknown_code`, `expired`, `not_yet_valid`, `revoked`,
-/// `already_redeemed`, `not_owner`, `min_spend`, `category_scope`, `exclusive`,
-/// `risk:self_dealing`).
+/// `already_redeemed`, `not_owner`, `min_spend`, `category_scope`, `seller_scope`,
+/// `exclusive`, `risk:self_dealing`, `bad_order`).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct RedeemOutcome {
     pub accepted: bool,

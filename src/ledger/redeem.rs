@@ -1,11 +1,14 @@
 //! Redemption: a code checked against an order, in the order of the brief (check
-//! character, unknown, status and validity, owner, category scope, minimum spend,
-//! exclusivity, `risk:self_dealing`), then reserved or committed with its settlement
-//! split by funder; commits and rollbacks of an order's coupons.
+//! character, unknown, status and validity, owner, exclusivity, category scope, seller
+//! scope, minimum spend, `risk:self_dealing`), then reserved or committed with its
+//! settlement split by funder and by seller; commits and rollbacks of an order's coupons.
 
 use super::LedgerError;
-use super::api::{CouponState, OrderCoupon, RedeemOutcome, RedeemRequest, RollbackOutcome, Settlement, Stage};
+use super::api::{
+    CouponState, OrderCoupon, RedeemOutcome, RedeemRequest, RollbackOutcome, SellerCharge, Settlement, Stage,
+};
 use super::store::{BudgetDelta, Changes, CouponRow, RedemptionRow, Terms, Tx};
+use crate::money::split;
 use crate::runtime::codes::parse_code;
 use crate::value::{Fen, Millis, Yuan, fen_from_yuan};
 
@@ -33,27 +36,46 @@ fn excludes(terms: &Terms, other: &CouponRow) -> bool {
         .any(|r| r == "*" || *r == other.rule || *r == format!("{}/{}", other.campaign, other.rule))
 }
 
-/// The discount a coupon gives on an order, or the reason it does not apply.
-pub fn settle(terms: &Terms, req: &RedeemRequest) -> Result<(Fen, Fen, Fen), (&'static str, String)> {
-    let order = &req.order;
-    let in_scope = |cat: &Option<String>| {
+/// What an accepted redemption gives and who pays it, in fen: the platform's part and the
+/// sellers' part of the discount, and the sellers' part by seller (id order).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Charges {
+    pub discount: Fen,
+    pub platform: Fen,
+    pub seller: Fen,
+    pub sellers: Vec<(String, Fen)>,
+}
+
+type Refusal = (&'static str, String);
+
+/// The order's lines the coupon covers (in its categories and of its seller), as
+/// (line index, price × qty), or the reason it covers none.
+fn covered_lines(terms: &Terms, order: &super::api::Order) -> Result<Vec<(usize, Fen)>, Refusal> {
+    let in_category = |cat: &Option<String>| {
         terms.categories.is_empty() || cat.as_ref().is_some_and(|c| terms.categories.iter().any(|x| x == c))
     };
-    let mut subtotal: Fen = 0;
-    let mut any = false;
+    let of_seller = |s: &Option<String>| terms.seller.as_ref().is_none_or(|want| s.as_ref() == Some(want));
+    let mut lines = Vec::new();
+    let mut any_category = false;
     for (i, item) in order.items.iter().enumerate() {
-        let Some(price) = fen_from_yuan(item.price).filter(|p| *p >= 0) else {
-            return Err((
-                "bad_order",
-                format!("`order.items[{i}].price` must be a non-negative amount in yuan with at most 2 decimals"),
-            ));
-        };
-        if in_scope(&item.category) {
-            any = true;
-            subtotal += price * Fen::from(item.qty);
+        let value = fen_from_yuan(item.price)
+            .filter(|p| *p >= 0)
+            .ok_or_else(|| {
+                (
+                    "bad_order",
+                    format!("`order.items[{i}].price` must be a non-negative amount in yuan with at most 2 decimals"),
+                )
+            })?
+            .checked_mul(Fen::from(item.qty))
+            .ok_or_else(|| ("bad_order", format!("`order.items[{i}]`: price × qty is too large")))?;
+        if in_category(&item.category) {
+            any_category = true;
+            if of_seller(&item.seller_id) {
+                lines.push((i, value));
+            }
         }
     }
-    if !any {
+    if !any_category {
         return Err((
             "category_scope",
             format!(
@@ -62,6 +84,32 @@ pub fn settle(terms: &Terms, req: &RedeemRequest) -> Result<(Fen, Fen, Fen), (&'
             ),
         ));
     }
+    if lines.is_empty() {
+        let seller = terms.seller.as_deref().unwrap_or_default();
+        let what = if terms.categories.is_empty() {
+            String::new()
+        } else {
+            format!(" in {}", terms.categories.join(", "))
+        };
+        return Err((
+            "seller_scope",
+            format!("the coupon applies to items of seller `{seller}`{what} and the order has none"),
+        ));
+    }
+    Ok(lines)
+}
+
+/// The discount a coupon gives on an order and who pays it, or the reason it does not
+/// apply. The discount is spread over the covered lines in proportion to their value;
+/// the sellers' share is charged to the sellers of those lines in proportion to their
+/// lines' parts (`money::split` both times, so every part adds up to the fen).
+pub fn settle(terms: &Terms, req: &RedeemRequest) -> Result<Charges, Refusal> {
+    let order = &req.order;
+    let lines = covered_lines(terms, order)?;
+    let subtotal = lines
+        .iter()
+        .try_fold(0 as Fen, |sum, (_, v)| sum.checked_add(*v))
+        .ok_or_else(|| ("bad_order", "the order's total is too large".to_string()))?;
     if subtotal < terms.min_spend {
         return Err((
             "min_spend",
@@ -72,11 +120,11 @@ pub fn settle(terms: &Terms, req: &RedeemRequest) -> Result<(Fen, Fen, Fen), (&'
             ),
         ));
     }
+    let item = |i: usize| order.items.get(i);
     if terms.platform_share > 0
-        && order
-            .items
+        && lines
             .iter()
-            .any(|it| in_scope(&it.category) && it.seller_id.as_deref() == Some(order.buyer_id.as_str()))
+            .any(|(i, _)| item(*i).is_some_and(|it| it.seller_id.as_deref() == Some(order.buyer_id.as_str())))
     {
         return Err((
             "risk:self_dealing",
@@ -86,10 +134,24 @@ pub fn settle(terms: &Terms, req: &RedeemRequest) -> Result<(Fen, Fen, Fen), (&'
             ),
         ));
     }
+    // A seller's share is never moved to the platform: a co-funded coupon needs to know
+    // the seller of every line it covers.
+    if terms.seller_share > 0
+        && let Some((i, _)) = lines
+            .iter()
+            .find(|(i, _)| item(*i).is_none_or(|it| it.seller_id.is_none()))
+    {
+        return Err((
+            "bad_order",
+            format!("`order.items[{i}].seller_id` is required: sellers pay part of this coupon's discount"),
+        ));
+    }
     let discount = match terms.kind.as_str() {
         "amount_off" | "threshold" => terms.amount.unwrap_or(0).min(subtotal),
         "percent_off" => {
-            let d = subtotal * terms.percent.unwrap_or(0) / 10_000;
+            // Rounded down to the fen: the buyer never gets more than the percentage.
+            let d = i128::from(subtotal) * i128::from(terms.percent.unwrap_or(0)) / 10_000;
+            let d = Fen::try_from(d).unwrap_or(Fen::MAX).min(subtotal);
             terms.cap.map_or(d, |cap| d.min(cap))
         }
         "free_shipping" => match order.shipping.map(fen_from_yuan) {
@@ -104,9 +166,36 @@ pub fn settle(terms: &Terms, req: &RedeemRequest) -> Result<(Fen, Fen, Fen), (&'
         },
         _ => 0,
     };
-    // The platform's share rounds half up; the seller pays the rest, so the parts add up.
-    let platform = (discount * terms.platform_share + 5_000) / 10_000;
-    Ok((discount, platform, discount - platform))
+    // Platform first: half a fen goes to the platform, as it always has.
+    let funders = split(discount, &[terms.platform_share, terms.seller_share]);
+    let (platform, seller) = match funders.as_slice() {
+        [p, s] => (*p, *s),
+        _ => (discount, 0),
+    };
+    let parts = split(discount, &lines.iter().map(|(_, v)| *v).collect::<Vec<_>>());
+    let mut by_seller: std::collections::BTreeMap<&str, Fen> = std::collections::BTreeMap::new();
+    for ((i, _), part) in lines.iter().zip(parts) {
+        if let Some(id) = item(*i).and_then(|it| it.seller_id.as_deref()) {
+            *by_seller.entry(id).or_default() += part;
+        }
+    }
+    let sellers = if seller == 0 {
+        Vec::new()
+    } else {
+        let amounts = split(seller, &by_seller.values().copied().collect::<Vec<_>>());
+        by_seller
+            .keys()
+            .zip(amounts)
+            .filter(|(_, a)| *a != 0)
+            .map(|(id, a)| (id.to_string(), a))
+            .collect()
+    };
+    Ok(Charges {
+        discount,
+        platform,
+        seller,
+        sellers,
+    })
 }
 
 /// Validates and reserves (or commits) a code for an order, inside a transaction.
@@ -180,8 +269,8 @@ pub fn redeem(tx: &mut dyn Tx, req: &RedeemRequest, at: Millis) -> Result<Redeem
             }
         }
     }
-    let (discount, platform, seller) = match settle(&t, req) {
-        Ok(s) => s,
+    let charges = match settle(&t, req) {
+        Ok(c) => c,
         Err((reason, detail)) => return Ok(reject(req, &code, reason, detail)),
     };
     let to = match req.stage {
@@ -200,9 +289,17 @@ pub fn redeem(tx: &mut dyn Tx, req: &RedeemRequest, at: Millis) -> Result<Redeem
         order_id: req.order.id.clone(),
         status: Some(to),
         settlement: Some(Settlement {
-            discount: Yuan(discount),
-            platform: Yuan(platform),
-            seller: Yuan(seller),
+            discount: Yuan(charges.discount),
+            platform: Yuan(charges.platform),
+            seller: Yuan(charges.seller),
+            sellers: charges
+                .sellers
+                .iter()
+                .map(|(id, amount)| SellerCharge {
+                    seller_id: id.clone(),
+                    amount: Yuan(*amount),
+                })
+                .collect(),
             gift: t.gift.clone(),
             perk: t.perk.clone(),
         }),
@@ -220,9 +317,9 @@ pub fn redeem(tx: &mut dyn Tx, req: &RedeemRequest, at: Millis) -> Result<Redeem
             "reserved"
         }
         .to_string(),
-        discount,
-        platform,
-        seller,
+        discount: charges.discount,
+        platform: charges.platform,
+        seller: charges.seller,
         response: serde_json::to_string(&outcome).map_err(|e| LedgerError::Database(e.to_string()))?,
     })?;
     Ok(outcome)
@@ -330,4 +427,20 @@ pub fn rollback(
         order_id: order_id.to_string(),
         coupons: out,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::api::RedeemOutcome;
+    use super::Terms;
+
+    #[test]
+    fn terms_and_answers_stored_before_seller_scopes_still_read() {
+        let terms = r#"{"kind":"amount_off","amount":1000,"percent":null,"cap":null,"min_spend":0,"categories":[],"gift":null,"perk":null,"platform_share":10000,"seller_share":0,"exclusive_with":[]}"#;
+        let t: Terms = serde_json::from_str(terms).unwrap();
+        assert_eq!(t.seller, None, "any seller");
+        let answer = r#"{"accepted":true,"code":"MNT-X","order_id":"o-1","status":"redeemed","settlement":{"discount":10.0,"platform":10.0,"seller":0.0},"replayed":false}"#;
+        let a: RedeemOutcome = serde_json::from_str(answer).unwrap();
+        assert!(a.settlement.is_some_and(|s| s.sellers.is_empty()));
+    }
 }

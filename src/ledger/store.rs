@@ -37,6 +37,10 @@ pub struct Terms {
     pub cap: Option<Fen>,
     pub min_spend: Fen,
     pub categories: Vec<String>,
+    /// The one seller whose items the coupon covers; terms stored before seller scopes
+    /// existed read as `None` (any seller).
+    #[serde(default)]
+    pub seller: Option<String>,
     pub gift: Option<String>,
     pub perk: Option<String>,
     pub platform_share: BasisPoints,

@@ -300,6 +300,7 @@ fn terms_of(c: &Coupon) -> Terms {
         cap: c.cap,
         min_spend: c.min_spend,
         categories: c.categories.iter().map(|s| s.to_string()).collect(),
+        seller: c.seller.as_ref().map(|s| s.to_string()),
         gift: c.gift.as_ref().map(|s| s.to_string()),
         perk: c.perk.as_ref().map(|s| s.to_string()),
         platform_share: c.platform_share,

@@ -58,6 +58,11 @@ impl Menus {
         self.starts.len().saturating_sub(1)
     }
 
+    /// The largest expected gain among a user's offers (`None`: an empty menu).
+    pub fn best_gain(&self, user: usize) -> Option<i64> {
+        self.menu(user).1.iter().copied().max()
+    }
+
     fn menu(&self, user: usize) -> (&[i64], &[i64]) {
         let (s, e) = match (self.starts.get(user), self.starts.get(user + 1)) {
             (Some(s), Some(e)) => (*s as usize, *e as usize),

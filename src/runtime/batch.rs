@@ -5,13 +5,13 @@
 //! memory holds only the menus (a few words per offer), not the users.
 
 use super::allocate::{Allocation, Menus, allocate};
-use super::decision::{Coupon, Decision, Suppression, Trigger};
-use super::engine::{Rules, build_coupon};
+use super::decision::{Decision, Suppression, Trigger};
+use super::engine::Rules;
 use super::eval::{Ctx, Evaluator, Facts, OfferView};
 use super::event::{Event, EventError, RawEvent, User};
-use crate::check::program::{Campaign, OfferSpec};
-use crate::compile::{BatchNodes, NodeId, OfferNodes};
-use crate::syntax::ast::OfferKind;
+use super::terms::{self, OfferTerms};
+use crate::check::program::Campaign;
+use crate::compile::{BatchNodes, NodeId};
 use crate::value::{Fen, Millis, Value};
 use serde::Serialize;
 use std::sync::Arc;
@@ -25,6 +25,8 @@ pub enum BatchError {
     NotBatch(String),
     #[error("campaign `{0}` has no budget; add `budget ¥N expected cost` or pass --budget")]
     NoBudget(String),
+    #[error("the budget ¥{0} is negative: give the most the run may spend in yuan, such as `--budget 50000`")]
+    NegativeBudget(String),
 }
 
 /// The summary of the contract, with a few extras.
@@ -102,6 +104,8 @@ pub struct BatchRun<'r> {
     pub menus: Menus,
     pub users_read: u64,
     pub skipped: u64,
+    /// The line each user id was first read on: a user appears once in a table.
+    seen: foldhash::HashMap<Arc<str>, u64>,
 }
 
 /// An eligible row: its place in the table and whom it names.
@@ -110,6 +114,15 @@ pub struct EligibleRow {
     pub offset: u64,
     pub event_id: Arc<str>,
     pub user_id: Arc<str>,
+}
+
+/// One offer of a user's menu: which offer of the segment, its terms, and what the model
+/// reads of it.
+#[derive(Debug, Clone)]
+pub struct BatchOffer {
+    pub offer: usize,
+    pub terms: OfferTerms,
+    pub view: OfferView,
 }
 
 /// What the first pass learned about one row.
@@ -153,6 +166,9 @@ impl<'r> BatchRun<'r> {
         let budget = budget
             .or(c.budget.map(|b| b.amount))
             .ok_or_else(|| BatchError::NoBudget(campaign.to_string()))?;
+        if budget < 0 {
+            return Err(BatchError::NegativeBudget(crate::value::yuan_string(budget)));
+        }
         Ok(BatchRun {
             rules,
             campaign_index: index,
@@ -166,6 +182,7 @@ impl<'r> BatchRun<'r> {
             menus: Menus::with_capacity(0, 0),
             users_read: 0,
             skipped: 0,
+            seen: foldhash::HashMap::default(),
         })
     }
 
@@ -190,8 +207,9 @@ impl<'r> BatchRun<'r> {
             .position(|s| s.when.as_ref().is_none_or(|w| self.eval.truth(graph, w.node, &ctx)))
     }
 
-    /// The evaluated offers of a segment: one per menu choice.
-    pub fn offers_of(&mut self, segment: usize, event: &Event, facts: &dyn Facts) -> Vec<(usize, OfferView)> {
+    /// The evaluated offers of a segment: one per menu choice, with the offer's index in
+    /// the segment. A choice that reads a field the row lacks is left out.
+    pub fn offers_of(&mut self, segment: usize, event: &Event, facts: &dyn Facts) -> Vec<BatchOffer> {
         let campaign = self.campaign();
         let Some(spec_segment) = campaign.batch.as_ref().and_then(|b| b.segments.get(segment)) else {
             return Vec::new();
@@ -211,8 +229,12 @@ impl<'r> BatchRun<'r> {
             for v in values {
                 self.eval.reset();
                 let ctx = ctx(rules, self.now, event, facts, None, &[]);
-                if let Some(view) = offer_view(&mut self.eval, graph, &ctx, spec, on, v) {
-                    out.push((o, view));
+                if let Ok(found) = terms::evaluate(&mut self.eval, graph, &ctx, spec, on, v) {
+                    out.push(BatchOffer {
+                        offer: o,
+                        view: found.view(spec.kind),
+                        terms: found,
+                    });
                 }
             }
         }
@@ -241,6 +263,18 @@ impl<'r> BatchRun<'r> {
         }
     }
 
+    /// Records that `user` is on line `line`; if the user was read before, the line it was
+    /// first read on (the row is then to be skipped: one offer per user).
+    pub fn repeated(&mut self, user: &Arc<str>, line: u64) -> Option<u64> {
+        match self.seen.entry(user.clone()) {
+            std::collections::hash_map::Entry::Occupied(first) => Some(*first.get()),
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(line);
+                None
+            }
+        }
+    }
+
     /// First pass over one row: eligibility, segment, menu.
     pub fn add_row(&mut self, event: &Event, facts: &dyn Facts, offset: u64) -> RowOutcome {
         self.users_read += 1;
@@ -249,9 +283,9 @@ impl<'r> BatchRun<'r> {
         };
         let offers = self.offers_of(segment, event, facts);
         let mut menu = Vec::with_capacity(offers.len());
-        for (_, view) in &offers {
+        for o in &offers {
             // An offer the model cannot value (a missing score) is never chosen.
-            menu.push(self.value(event, facts, view).unwrap_or((0, i64::MIN / 4)));
+            menu.push(self.value(event, facts, &o.view).unwrap_or((0, i64::MIN / 4)));
         }
         self.menus.push_user(menu);
         self.segments.push(u16::try_from(segment).unwrap_or(u16::MAX));
@@ -288,9 +322,20 @@ impl<'r> BatchRun<'r> {
         d.suppressed.push(Suppression {
             campaign: campaign.id.clone(),
             rule,
-            reason: Arc::from("budget"),
+            reason: Arc::from(self.left_out_reason(eligible_index)),
         });
         Some(d)
+    }
+
+    /// Why an eligible user got no offer: `budget` when one of its offers had a positive
+    /// expected gain (the budget ran out before it), `no_gain` when none had (or the model
+    /// could not value them), so that no budget could have bought anything for the user.
+    pub fn left_out_reason(&self, eligible_index: usize) -> &'static str {
+        if self.menus.best_gain(eligible_index).is_some_and(|g| g > 0) {
+            "budget"
+        } else {
+            "no_gain"
+        }
     }
 
     /// Second pass over one eligible row (the `eligible_index`-th): its decision.
@@ -320,14 +365,27 @@ impl<'r> BatchRun<'r> {
             None => d.suppressed.push(Suppression {
                 campaign: campaign.id.clone(),
                 rule: rule_name,
-                reason: Arc::from("budget"),
+                reason: Arc::from(self.left_out_reason(eligible_index)),
             }),
             Some(k) => {
                 let offers = self.offers_of(segment, event, facts);
-                let (o, view) = offers.get(k as usize)?;
-                let (cost, gain) = self.value(event, facts, view)?;
-                let spec = campaign.batch.as_ref()?.segments.get(segment)?.offers.get(*o)?;
-                let mut c = coupon(campaign, spec, view, self.now, &rule_name);
+                let chosen = offers.into_iter().nth(k as usize)?;
+                let (cost, gain) = self.value(event, facts, &chosen.view)?;
+                let spec = campaign
+                    .batch
+                    .as_ref()?
+                    .segments
+                    .get(segment)?
+                    .offers
+                    .get(chosen.offer)?;
+                let issuer = terms::Issuer {
+                    campaign,
+                    rule: &rule_name,
+                    exclusive_with: None,
+                    at: self.now,
+                    arm: None,
+                };
+                let mut c = terms::coupon(spec, &issuer, chosen.terms);
                 c.expected_cost = Some(cost);
                 c.expected_gain = Some(gain);
                 c.segment = segment_name;
@@ -386,62 +444,6 @@ impl<'r> BatchRun<'r> {
     }
 }
 
-fn offer_view(
-    eval: &mut Evaluator,
-    graph: &crate::compile::Graph,
-    ctx: &Ctx<'_>,
-    spec: &OfferSpec,
-    nodes: &OfferNodes,
-    value: Option<NodeId>,
-) -> Option<OfferView> {
-    let mut money = |n: Option<NodeId>| -> Option<Fen> {
-        match n.map(|n| eval.eval(graph, n, ctx)) {
-            Some(Value::Money(m)) => Some(m),
-            _ => None,
-        }
-    };
-    let cap = money(nodes.cap);
-    let min_spend = money(nodes.min_spend);
-    let worth = money(nodes.worth);
-    let v = value.map(|n| eval.eval(graph, n, ctx));
-    let (amount, percent) = match (spec.kind, v) {
-        (OfferKind::PercentOff, Some(Value::Percent(p))) => (None, Some(p)),
-        (_, Some(Value::Money(m))) => (Some(m), None),
-        (_, Some(Value::Missing)) => return None,
-        _ => (None, None),
-    };
-    let face_value = match spec.kind {
-        OfferKind::AmountOff | OfferKind::Threshold => amount,
-        OfferKind::PercentOff => cap,
-        _ => worth,
-    };
-    Some(OfferView {
-        kind: spec.kind.as_str(),
-        amount,
-        percent,
-        cap,
-        min_spend,
-        face_value,
-    })
-}
-
-fn coupon(campaign: &Campaign, spec: &OfferSpec, view: &OfferView, now: Millis, segment: &Arc<str>) -> Coupon {
-    build_coupon(
-        spec,
-        campaign,
-        segment,
-        None,
-        now,
-        None,
-        view.amount,
-        view.percent,
-        view.cap,
-        view.min_spend.unwrap_or(0),
-        view.face_value,
-        Vec::new(),
-    )
-}
-
 /// The result of a batch over users held in memory: a decision per eligible user.
 #[derive(Debug, Clone)]
 pub struct Plan {
@@ -462,6 +464,11 @@ pub fn plan(
     let mut run = BatchRun::new(rules, campaign, now, budget)?;
     let started = std::time::Instant::now();
     for (i, user) in users.iter().enumerate() {
+        let id = user.user.as_ref().map(|u| u.id.clone());
+        if id.is_some_and(|id| run.repeated(&id, i as u64 + 1).is_some()) {
+            run.skipped += 1;
+            continue;
+        }
         run.add_row(user, facts, i as u64);
     }
     let read = started.elapsed();

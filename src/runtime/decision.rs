@@ -27,6 +27,8 @@ pub struct Coupon {
     pub cap: Option<Fen>,
     pub min_spend: Fen,
     pub categories: Vec<Arc<str>>,
+    /// The one seller whose items the coupon covers (`for seller …`); `None`: any seller.
+    pub seller: Option<Arc<str>>,
     pub gift: Option<Arc<str>>,
     pub perk: Option<Arc<str>>,
     pub valid_from: Millis,
@@ -236,6 +238,7 @@ impl Serialize for CouponOut<'_> {
         m.serialize_entry("cap", &c.cap.map(Yuan))?;
         m.serialize_entry("min_spend", &Yuan(c.min_spend))?;
         m.serialize_entry("categories", &c.categories)?;
+        m.serialize_entry("seller", &c.seller.as_deref())?;
         m.serialize_entry("gift", &c.gift.as_deref())?;
         m.serialize_entry("perk", &c.perk.as_deref())?;
         m.serialize_entry("valid_from", &Time(c.valid_from, tz))?;

@@ -8,11 +8,11 @@ use super::decision::{Action, Coupon, Decision, Revocation, Suppression, TraceEn
 use super::eval::{Ctx, Evaluator};
 use super::event::Event;
 use super::state::{CouponStatus, IssuedCoupon, MemoryState, StateFacts, StateStore, Timer};
-use crate::check::program::{BudgetKind, Campaign, Funding, OfferSpec, Program, Rule, Validity};
+use super::terms;
+use crate::check::program::{BudgetKind, Campaign, OfferSpec, Program, Rule};
 use crate::check::types::Field;
 use crate::compile::{Compiled, Key, Node, NodeId, OfferNodes, Part, compile};
-use crate::syntax::ast::OfferKind;
-use crate::value::{DAY_MS, Fen, Millis, Value};
+use crate::value::{Fen, Millis, Value};
 use std::sync::Arc;
 
 /// Compiled rules, loaded once and shared (read-only) by any number of runtimes.
@@ -972,127 +972,15 @@ impl<S: StateStore> Runtime<S> {
         let ctx = self.ctx(at.event, at.at, &facts);
         let mut ev = Evaluator::default();
         let graph = &rules.compiled.graph;
-        let mut get = |node: Option<NodeId>| -> Result<Option<Value>, String> {
-            match node {
-                None => Ok(None),
-                Some(n) => match ev.eval(graph, n, &ctx) {
-                    Value::Missing => Err(format!(
-                        "the offer reads a missing field{}",
-                        ev.missing
-                            .as_ref()
-                            .map(|f| format!(" ({})", field_name(f)))
-                            .unwrap_or_default()
-                    )),
-                    v => Ok(Some(v)),
-                },
-            }
-        };
-        let value = get(nodes.value.first().copied())?;
-        let min_spend = money(get(nodes.min_spend)?).unwrap_or(0);
-        let cap = money(get(nodes.cap)?);
-        let worth = money(get(nodes.worth)?);
-        let categories = match get(nodes.scope)? {
-            Some(Value::Str(s)) => vec![s],
-            Some(Value::List(items)) => items.iter().filter_map(|v| v.as_str().map(Arc::from)).collect(),
-            _ => Vec::new(),
-        };
-        let (amount, percent) = match (spec.kind, value) {
-            (OfferKind::PercentOff, Some(Value::Percent(p))) => (None, Some(p)),
-            (_, Some(Value::Money(m))) => (Some(m), None),
-            _ => (None, None),
-        };
-        Ok(build_coupon(
-            spec,
+        let found = terms::evaluate(&mut ev, graph, &ctx, spec, nodes, nodes.value.first().copied())?;
+        let issuer = terms::Issuer {
             campaign,
-            &rule.name,
-            rule.exclusive_with.as_ref(),
-            at.at,
-            at.arm,
-            amount,
-            percent,
-            cap,
-            min_spend,
-            worth,
-            categories,
-        ))
-    }
-}
-
-/// Assembles a coupon from evaluated offer parameters (shared by events and batches).
-#[allow(clippy::too_many_arguments)]
-pub fn build_coupon(
-    spec: &OfferSpec,
-    campaign: &Campaign,
-    rule: &Arc<str>,
-    exclusive_with: Option<&Vec<Arc<str>>>,
-    at: Millis,
-    arm: Option<usize>,
-    amount: Option<Fen>,
-    percent: Option<i64>,
-    cap: Option<Fen>,
-    min_spend: Fen,
-    worth: Option<Fen>,
-    categories: Vec<Arc<str>>,
-) -> Coupon {
-    let face_value = match spec.kind {
-        OfferKind::AmountOff | OfferKind::Threshold => amount.unwrap_or(0),
-        OfferKind::PercentOff => cap.unwrap_or(0),
-        OfferKind::Gift | OfferKind::Perk | OfferKind::FreeShipping => worth.unwrap_or(0),
-    };
-    let valid_until = match spec.validity {
-        Validity::For(ms) => at + ms,
-        Validity::UntilWindowEnd => campaign.window.map_or(at + 30 * DAY_MS, |(_, end)| end),
-    };
-    let funding: Funding = spec.funded.unwrap_or(match campaign.category_funding {
-        Some(f) if !categories.is_empty() => f,
-        _ => campaign.funding,
-    });
-    Coupon {
-        code: String::new(),
-        campaign: campaign.id.clone(),
-        tz: campaign.tz,
-        rule: rule.clone(),
-        kind: spec.kind.as_str(),
-        amount,
-        percent,
-        cap,
-        min_spend,
-        categories,
-        gift: if spec.kind == OfferKind::Gift {
-            spec.item.clone()
-        } else {
-            None
-        },
-        perk: if spec.kind == OfferKind::Perk {
-            spec.item.clone()
-        } else {
-            None
-        },
-        valid_from: at,
-        valid_until,
-        platform_share: funding.platform,
-        seller_share: funding.seller,
-        arm: arm.and_then(|a| {
-            campaign
-                .experiment
-                .as_ref()
-                .and_then(|e| e.arms.get(a))
-                .map(|x| x.name.clone())
-        }),
-        expected_cost: None,
-        expected_gain: None,
-        face_value,
-        exclusive_with: exclusive_with
-            .map(|v| if v.is_empty() { vec![Arc::from("*")] } else { v.clone() })
-            .unwrap_or_default(),
-        segment: None,
-    }
-}
-
-fn money(v: Option<Value>) -> Option<Fen> {
-    match v {
-        Some(Value::Money(m)) => Some(m),
-        _ => None,
+            rule: &rule.name,
+            exclusive_with: rule.exclusive_with.as_ref(),
+            at: at.at,
+            arm: at.arm,
+        };
+        Ok(terms::coupon(spec, &issuer, found))
     }
 }
 

@@ -550,7 +550,12 @@ fn builtin(b: Builtin, args: &[Value], ctx: &Ctx<'_>) -> Value {
         Builtin::Exp | Builtin::Ln | Builtin::Round => match args.first() {
             Some(Value::Number(n)) => {
                 let v = match b {
-                    Builtin::Exp => n.exp(),
+                    // Past e^709 the float overflows: saturate, as the arithmetic would
+                    // (so `min(0.95, p0 * exp(…))` is 0.95), rather than lose the value.
+                    Builtin::Exp => match n.exp() {
+                        f64::INFINITY => f64::MAX,
+                        e => e,
+                    },
                     Builtin::Ln => n.ln(),
                     _ => n.round(),
                 };

@@ -2,6 +2,7 @@
 //! arrives in yuan and is kept in fen; times arrive as RFC 3339 and are kept in UTC ms.
 //! Fields a platform adds beyond the contract are kept for rules that declare them.
 
+use crate::runtime::json::{self, present, present_object};
 use crate::value::{Fen, Millis, fen_from_yuan, parse_time};
 use serde::de::Error as _;
 use serde::{Deserialize, Deserializer};
@@ -52,11 +53,17 @@ fn opt_time<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Millis>, D::Error>
     s.map(|s| parse_time(&s).map_err(D::Error::custom)).transpose()
 }
 
+/// Money of the contract's events and user rows (prices, totals, spends): never negative.
 fn opt_money<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Fen>, D::Error> {
     let v: Option<f64> = Option::deserialize(d)?;
-    v.map(|y| {
-        fen_from_yuan(y)
-            .ok_or_else(|| D::Error::custom(format!("{y} is not a money amount in yuan with at most two decimals")))
+    v.map(|y| match fen_from_yuan(y) {
+        Some(f) if f < 0 => Err(D::Error::custom(format!(
+            "{y} is negative; money amounts (prices, totals, spends) are zero or more"
+        ))),
+        Some(f) => Ok(f),
+        None => Err(D::Error::custom(format!(
+            "{y} is not a money amount in yuan with at most two decimals"
+        ))),
     })
     .transpose()
 }
@@ -139,6 +146,19 @@ fn opt_arc_str<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Arc<str>>, D::E
     Ok(s.map(|s| Arc::from(&*s)))
 }
 
+/// `scores` of an event: an object, absent but not `null`.
+fn present_scores<'de, D: Deserializer<'de>>(d: D) -> Result<Option<ScoreList>, D::Error> {
+    match scores_list(d)? {
+        Some(scores) => Ok(Some(scores)),
+        None => Err(D::Error::custom(
+            "wrong type: null, expected an object of numeric scores",
+        )),
+    }
+}
+
+/// An event as written. Its optional fields may be left out but are not `null` (the
+/// fields of `user` and `item` may be); read it with [`crate::runtime::json::from_str`],
+/// which takes an object only.
 #[derive(Debug, Clone, Deserialize)]
 pub struct RawEvent {
     #[serde(deserialize_with = "arc_str")]
@@ -147,25 +167,25 @@ pub struct RawEvent {
     pub kind: Arc<str>,
     #[serde(deserialize_with = "time")]
     pub at: Millis,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     pub user: Option<User>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     pub item: Option<Item>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present_object")]
     pub cart: Option<Cart>,
-    #[serde(default, deserialize_with = "scores_list")]
+    #[serde(default, deserialize_with = "present_scores")]
     pub scores: Option<Vec<(Arc<str>, f64)>>,
     /// `signal` events.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     pub name: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     pub key: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     pub value: Option<f64>,
     /// `coupon_redeemed` events.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     pub code: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     pub order_id: Option<String>,
 }
 
@@ -236,7 +256,7 @@ impl<'de> Deserialize<'de> for User {
                         }
                     }
                 }
-                u.id = id.ok_or_else(|| A::Error::custom("missing required field `user.id`"))?;
+                u.id = id.ok_or_else(|| A::Error::custom("missing required field `id`"))?;
                 Ok(u)
             }
         }
@@ -318,17 +338,28 @@ pub struct EventError(pub String);
 impl Event {
     pub fn from_json(line: &str) -> Result<Event, EventError> {
         // From `str`, serde_json skips checking each string as UTF-8 again.
-        let raw: RawEvent = serde_json::from_str(line).map_err(|e| EventError(describe_json_error(&e)))?;
+        let raw: RawEvent = json::from_str(line).map_err(|e| EventError(describe_json_error(&e)))?;
         Event::from_raw(raw)
     }
 
     /// From raw bytes: strings are checked as UTF-8 where JSON holds them.
     pub fn from_slice(line: &[u8]) -> Result<Event, EventError> {
-        let raw: RawEvent = serde_json::from_slice(line).map_err(|e| EventError(describe_json_error(&e)))?;
+        let raw: RawEvent = json::from_slice(line).map_err(|e| EventError(describe_json_error(&e)))?;
         Event::from_raw(raw)
     }
 
+    /// The contract's rules over the fields: ids are not empty, `user` is there for
+    /// every type but `tick` and `signal`, a signal has its name, key and value, a
+    /// redemption its code.
     pub fn from_raw(raw: RawEvent) -> Result<Event, EventError> {
+        for (field, value) in [("id", &*raw.id), ("type", &*raw.kind)] {
+            if value.is_empty() {
+                return Err(EventError(format!("field `{field}` is empty")));
+            }
+        }
+        if raw.user.as_ref().is_some_and(|u| u.id.is_empty()) {
+            return Err(EventError("field `user.id` is empty".into()));
+        }
         let needs_user = !matches!(&*raw.kind, "tick" | "signal");
         if needs_user && raw.user.is_none() {
             return Err(EventError(format!(

@@ -9,4 +9,6 @@ pub mod decision;
 pub mod engine;
 pub mod eval;
 pub mod event;
+pub mod json;
 pub mod state;
+pub mod terms;

@@ -46,6 +46,19 @@ impl Access {
     }
 }
 
+/// The scopes of the key a request came with, for handlers whose answer depends on them
+/// (a `tick` needs `admin`). In the request's extensions on every route that needs a key.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub scopes: Vec<Scope>,
+}
+
+impl Caller {
+    pub fn is_admin(&self) -> bool {
+        self.scopes.contains(&Scope::Admin)
+    }
+}
+
 /// How long a key's scopes are trusted without asking the ledger again. A key added
 /// with `mintage keys add` works at once (unknown keys are cached for less).
 const KNOWN_TTL: Duration = Duration::from_secs(10);
@@ -80,7 +93,7 @@ impl KeyCache {
 }
 
 /// The middleware of a route: 401 without a valid key, 403 with the wrong scope.
-pub async fn require(State((state, access)): State<(AppState, Access)>, request: Request, next: Next) -> Response {
+pub async fn require(State((state, access)): State<(AppState, Access)>, mut request: Request, next: Next) -> Response {
     if access == Access::Open {
         return next.run(request).await;
     }
@@ -101,6 +114,7 @@ pub async fn require(State((state, access)): State<(AppState, Access)>, request:
         );
         return ApiError::new(StatusCode::FORBIDDEN, "forbidden", message).into_response();
     }
+    request.extensions_mut().insert(Caller { scopes });
     next.run(request).await
 }
 

@@ -101,7 +101,7 @@ impl ApiError {
             LedgerError::Database(_) | LedgerError::Conflict(_) => {
                 (StatusCode::SERVICE_UNAVAILABLE, "ledger_unavailable")
             }
-            LedgerError::BadInput(_) => (StatusCode::BAD_REQUEST, "bad_request"),
+            LedgerError::BadInput(_) => (StatusCode::BAD_REQUEST, "invalid_field"),
             LedgerError::BadUrl(_) | LedgerError::Migration { .. } | LedgerError::Corrupt(_) => {
                 (StatusCode::INTERNAL_SERVER_ERROR, "ledger_error")
             }
@@ -160,10 +160,10 @@ mod tests {
 
     #[test]
     fn errors_render_in_the_envelope() {
-        let e = ApiError::bad_request("malformed_json", "missing required field `at`").field(Some("at".into()));
+        let e = ApiError::bad_request("invalid_field", "missing required field `at`").field(Some("at".into()));
         assert_eq!(
             e.to_json(),
-            serde_json::json!({"code": "malformed_json", "message": "missing required field `at`", "field": "at"})
+            serde_json::json!({"code": "invalid_field", "message": "missing required field `at`", "field": "at"})
         );
     }
 

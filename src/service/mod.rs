@@ -24,6 +24,7 @@ use axum::http::{Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get, post};
+use body::Media;
 use errors::ApiError;
 use metrics::Metrics;
 use reload::Reloader;
@@ -36,6 +37,10 @@ pub const BATCH_LIMIT: usize = 16 << 20;
 
 /// The time the service takes as "now" (tests fix it).
 pub type Clock = Arc<dyn Fn() -> Millis + Send + Sync>;
+
+/// How far after the service's clock an event may be dated by default (5 minutes):
+/// clients' clocks drift, but an event from the future would move the ledger's.
+pub const DEFAULT_MAX_SKEW: Millis = 5 * 60_000;
 
 /// The wall clock, in UTC milliseconds.
 pub fn system_clock() -> Clock {
@@ -52,6 +57,8 @@ pub struct Shared {
     pub keys: KeyCache,
     pub reloader: Reloader,
     clock: Clock,
+    /// How far after `clock` an event or a redemption may be dated.
+    pub max_skew: Millis,
 }
 
 impl std::ops::Deref for AppState {
@@ -63,12 +70,17 @@ impl std::ops::Deref for AppState {
 
 impl AppState {
     pub fn new(ledger: Arc<Ledger>, reloader: Reloader, clock: Clock) -> AppState {
+        AppState::with_max_skew(ledger, reloader, clock, DEFAULT_MAX_SKEW)
+    }
+
+    pub fn with_max_skew(ledger: Arc<Ledger>, reloader: Reloader, clock: Clock, max_skew: Millis) -> AppState {
         AppState(Arc::new(Shared {
             ledger,
             metrics: Metrics::default(),
             keys: KeyCache::default(),
             reloader,
             clock,
+            max_skew,
         }))
     }
 
@@ -121,11 +133,13 @@ impl From<ApiError> for ApiErrorSource {
 }
 
 /// One endpoint: method, path (OpenAPI template syntax, which axum 0.8 shares), who may
-/// call it, its body limit, and its handler.
+/// call it, the media types its body may have (none: it takes no body), its body
+/// limit, and its handler.
 pub struct Route {
     pub method: Method,
     pub path: &'static str,
     pub access: Access,
+    pub media: &'static [Media],
     pub limit: usize,
     handler: MethodRouter<AppState>,
 }
@@ -136,6 +150,7 @@ impl Route {
             method: Method::GET,
             path,
             access,
+            media: &[],
             limit: SINGLE_LIMIT,
             handler: get(handler),
         }
@@ -146,6 +161,7 @@ impl Route {
             method: Method::POST,
             path,
             access,
+            media: &[],
             limit: SINGLE_LIMIT,
             handler: post(handler),
         }
@@ -155,7 +171,15 @@ impl Route {
         self.limit = bytes;
         self
     }
+
+    fn takes(mut self, media: &'static [Media]) -> Route {
+        self.media = media;
+        self
+    }
 }
+
+const JSON: &[Media] = &[Media::Json];
+const JSON_OR_LINES: &[Media] = &[Media::Json, Media::JsonLines];
 
 const DECIDE: Access = Access::AnyOf(&[Scope::Decide]);
 const REDEEM: Access = Access::AnyOf(&[Scope::Redeem]);
@@ -166,11 +190,13 @@ const ADMIN: Access = Access::AnyOf(&[Scope::Admin]);
 pub fn routes() -> Vec<Route> {
     use routes::{admin, decide, query, redeem};
     vec![
-        Route::post("/v1/decide", DECIDE, decide::decide),
-        Route::post("/v1/events", DECIDE, decide::events).limit(BATCH_LIMIT),
-        Route::post("/v1/redeem", REDEEM, redeem::redeem),
-        Route::post("/v1/commit", REDEEM, redeem::commit),
-        Route::post("/v1/rollback", REDEEM, redeem::rollback),
+        Route::post("/v1/decide", DECIDE, decide::decide).takes(JSON),
+        Route::post("/v1/events", DECIDE, decide::events)
+            .takes(JSON_OR_LINES)
+            .limit(BATCH_LIMIT),
+        Route::post("/v1/redeem", REDEEM, redeem::redeem).takes(JSON),
+        Route::post("/v1/commit", REDEEM, redeem::commit).takes(JSON),
+        Route::post("/v1/rollback", REDEEM, redeem::rollback).takes(JSON),
         Route::get("/v1/coupons/{code}", ANY_KEY, query::coupon),
         Route::get("/v1/users/{id}/wallet", ANY_KEY, query::wallet),
         Route::get("/v1/campaigns/{id}/stats", ANY_KEY, query::stats),
@@ -182,17 +208,17 @@ pub fn routes() -> Vec<Route> {
     ]
 }
 
-/// The service's router: the routes with their keys and body limits, a log line and
-/// metrics per request, and JSON answers for unknown routes and methods.
+/// The service's router: the routes with their keys, media types and body limits, a
+/// log line and metrics per request, and JSON answers for unknown routes and methods.
 pub fn router(state: AppState) -> Router {
     let mut router = Router::new();
     for route in routes() {
         let guard = middleware::from_fn_with_state((state.clone(), route.access), auth::require);
-        let handler = route
-            .handler
-            .layer(DefaultBodyLimit::max(route.limit))
-            .route_layer(guard);
-        router = router.route(route.path, handler);
+        let mut handler = route.handler.layer(DefaultBodyLimit::max(route.limit));
+        if !route.media.is_empty() {
+            handler = handler.route_layer(middleware::from_fn_with_state(route.media, media_type));
+        }
+        router = router.route(route.path, handler.route_layer(guard));
     }
     router
         .fallback(not_found)
@@ -219,6 +245,18 @@ async fn observe(State(state): State<AppState>, request: Request, next: Next) ->
     let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
     tracing::info!(target: "mintage::http", %method, %route, status = status.as_u16(), latency_ms, "request");
     response
+}
+
+/// 415 for a body of a media type the route does not take; the handler finds the type
+/// it got in the request's extensions.
+async fn media_type(State(accepted): State<&'static [Media]>, mut request: Request, next: Next) -> Response {
+    match body::media(request.headers(), accepted) {
+        Ok(media) => {
+            request.extensions_mut().insert(media);
+            next.run(request).await
+        }
+        Err(e) => e.into_response(),
+    }
 }
 
 async fn not_found(method: Method, uri: axum::http::Uri) -> Response {

@@ -26,6 +26,8 @@ pub struct ServeOptions {
     pub tick_interval: Duration,
     /// Reload when the rule files change (checked every second).
     pub watch: bool,
+    /// How far after the server's clock an event may be dated.
+    pub max_skew: Duration,
     /// The default zone of the rules (`--zone`).
     pub zone: chrono_tz::Tz,
 }
@@ -43,6 +45,7 @@ pub async fn serve(options: ServeOptions) -> Result<(), String> {
         %address,
         db = %redact(&options.db),
         rules_version = %state.reloader.version(),
+        max_skew = %crate::value::duration_string(state.max_skew),
         "mintage is serving"
     );
     let (stop, stopped) = watch::channel(false);
@@ -82,7 +85,8 @@ async fn open(options: &ServeOptions, clock: Clock) -> Result<AppState, String> 
         .await
         .map_err(|e| format!("opening the ledger did not finish: {e}"))?
         .map_err(|e| format!("cannot open the ledger `{}`: {e}", redact(&options.db)))?;
-    Ok(AppState::new(Arc::new(ledger), reloader, clock))
+    let max_skew = i64::try_from(options.max_skew.as_millis()).unwrap_or(i64::MAX);
+    Ok(AppState::with_max_skew(Arc::new(ledger), reloader, clock, max_skew))
 }
 
 /// A ledger without keys gets one admin key, printed once on stderr.

@@ -66,6 +66,8 @@ pub enum CampaignClause {
     Maximize(Name),
     /// `cancel timers on order_paid`
     CancelTimers(Vec<Name>, Span),
+    /// `for seller "s-8848"`: every offer of the campaign covers only this seller's items.
+    SellerScope(Expr, Span),
 }
 
 #[derive(Debug, Clone)]
@@ -230,7 +232,10 @@ pub struct Offer {
     pub item: Option<Name>,
     pub worth: Option<Expr>,
     pub cap: Option<Expr>,
+    /// `for item.category`, `for ["bags", "watches"]`
     pub scope: Option<Expr>,
+    /// `for seller item.seller_id`, `for seller "s-8848"`
+    pub seller: Option<Expr>,
     pub validity: Option<Validity>,
     pub funded: Option<Funding>,
     pub span: Span,

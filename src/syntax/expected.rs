@@ -17,14 +17,15 @@ const RULE_CLAUSE: &str = "a rule clause such as `on view_item`, `when …`, `on
                            `alert …`, or `}` to close the rule";
 const OFFER: &str = "an offer such as `amount_off ¥30`, `percent_off 15%`, `threshold spend ¥300 get ¥50 off`, \
                      `free_shipping`, `gift NAME worth ¥30` or `perk NAME worth ¥50`";
-const OFFER_TERM: &str = "an offer term such as `cap ¥200`, `min_spend ¥199`, `for \"bags\"`, `valid 72h` or \
-                          `funded platform 50% seller 50%`";
+const OFFER_TERM: &str = "an offer term such as `cap ¥200`, `min_spend ¥199`, `for \"bags\"`, \
+                          `for seller item.seller_id`, `valid 72h` or `funded platform 50% seller 50%`";
 const OPERATOR: &str = "an operator such as `and`, `or`, `==`, `>=`, `+`, `*`, `of`, `in` or `within`";
 const EXPRESSION: &str = "a value or an expression such as `user.paid_orders`, `¥30`, `15%` or \
                           `item.category in [\"bags\"]`";
 const DATE: &str = "a date such as `2026-11-11`, or a date and time such as `2026-11-11 09:30`";
 const DURATION: &str = "a duration such as `2h` or `7d`";
 const MONEY: &str = "an amount of money such as `¥30`, `¥19.90` or `30 CNY`";
+const SELLER_SCOPE: &str = "a seller scope such as `for seller \"s-8848\"` or `for seller item.seller_id`";
 const PERCENT: &str = "a percentage such as `15%` or `12.5%`";
 const CLOCK: &str = "a time of day with two-digit hours, such as `09:30`";
 const PER: &str = "what the limit counts per: `user`, `day`, `week`, `month` or a field such as `item.category`";
@@ -165,6 +166,8 @@ pub fn expected(r: Rule) -> Option<&'static str> {
         R::kw_off => "`off`, as in `threshold spend ¥300 get ¥50 off`",
         R::kw_with => "`with`, as in `alert customer_service with user: user.id`",
         R::kw_let => "`let`, as in `let p = scores.p_convert`",
+        R::seller_scope => SELLER_SCOPE,
+        R::kw_seller => "`seller`, as in `for seller \"s-8848\"`",
         // A rule added to the grammar falls here until it has words; a test names it.
         #[allow(unreachable_patterns)]
         _ => return None,
@@ -181,6 +184,9 @@ fn describe(rules: &[Rule]) -> String {
         (RULE_CLAUSE, Rule::kw_on),
         (OFFER_TERM, Rule::kw_for),
         (MODEL_LINE, Rule::kw_let),
+        (OFFER_TERM, Rule::seller_scope),
+        (CAMPAIGN_CLAUSE, Rule::seller_scope),
+        (CAMPAIGN_CLAUSE, Rule::kw_for),
     ] {
         if phrases.contains(&group) {
             phrases.retain(|p| Some(*p) != expected(word));

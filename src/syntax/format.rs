@@ -31,7 +31,8 @@ pub fn format(text: &str) -> String {
 /// Where a clause may break when it is too long, in the order tried.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Break {
-    /// Before an offer term (`cap`, `min_spend`, `for`, `valid`, `funded`): filled.
+    /// Before an offer term (`cap`, `min_spend`, `for`, `for seller`, `valid`, `funded`):
+    /// filled.
     OfferTerm,
     /// Before a top-level `and` or `or`: one operand per line.
     Logic,
@@ -99,6 +100,7 @@ fn is_token(r: Rule) -> bool {
             | R::kw_off
             | R::kw_with
             | R::kw_let
+            | R::kw_seller
     )
 }
 
@@ -113,7 +115,7 @@ fn is_block(r: Rule) -> bool {
 fn break_of(r: Rule) -> Option<Break> {
     use Rule as R;
     match r {
-        R::cap | R::min_spend | R::scope | R::valid | R::funded => Some(Break::OfferTerm),
+        R::cap | R::min_spend | R::seller_scope | R::scope | R::valid | R::funded => Some(Break::OfferTerm),
         R::or_op | R::and_op => Some(Break::Logic),
         R::kw_then | R::kw_else | R::detail => Some(Break::Branch),
         _ => None,

@@ -139,6 +139,7 @@ fn is_keyword_token(r: Rule) -> bool {
             | Rule::kw_off
             | Rule::kw_with
             | Rule::kw_let
+            | Rule::kw_seller
             | Rule::of_op
     )
 }
@@ -393,6 +394,7 @@ impl Builder {
                     span,
                 })
             }
+            Rule::seller_scope => CampaignClause::SellerScope(self.required_expr(children(pair).next(), span)?, span),
             Rule::maximize => {
                 let n = children(pair).next();
                 match n {
@@ -608,6 +610,7 @@ impl Builder {
             worth: None,
             cap: None,
             scope: None,
+            seller: None,
             validity: None,
             funded: None,
             span,
@@ -631,6 +634,7 @@ impl Builder {
                 Rule::cap => offer.cap.is_some(),
                 Rule::min_spend => offer.min_spend.is_some(),
                 Rule::scope => offer.scope.is_some(),
+                Rule::seller_scope => offer.seller.is_some(),
                 Rule::valid => offer.validity.is_some(),
                 Rule::funded => offer.funded.is_some(),
                 _ => false,
@@ -643,6 +647,7 @@ impl Builder {
                 Rule::cap => offer.cap = Some(self.required_expr(children(p).next(), pspan)?),
                 Rule::min_spend => offer.min_spend = Some(self.required_expr(children(p).next(), pspan)?),
                 Rule::scope => offer.scope = Some(self.required_expr(children(p).next(), pspan)?),
+                Rule::seller_scope => offer.seller = Some(self.required_expr(children(p).next(), pspan)?),
                 Rule::valid => {
                     let v = children(p).next();
                     offer.validity = Some(match v {

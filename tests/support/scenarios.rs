@@ -1,5 +1,6 @@
-//! Event streams for tests: the public scenarios beside the repository
-//! (`../shared/scenarios/NAME/events.jsonl`) and other JSONL files.
+//! Event streams for tests: the stories kept in `tests/stories/NAME/events.jsonl` (a copy
+//! of the public scenarios, so that the tests pass from a clone of this repository alone)
+//! and other JSONL files.
 
 use std::path::{Path, PathBuf};
 
@@ -12,15 +13,15 @@ pub fn lines(path: &Path) -> Vec<String> {
         .collect()
 }
 
-/// The events file of a public scenario.
+/// The events file of a story.
 pub fn path(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/scenarios")
+        .join("tests/stories")
         .join(name)
         .join("events.jsonl")
 }
 
-/// The events of a public scenario, one JSON text per line.
+/// The events of a story, one JSON text per line.
 #[allow(dead_code)] // not every test file reads one by name
 pub fn events(name: &str) -> Vec<String> {
     lines(&path(name))

@@ -21,17 +21,13 @@ fn root() -> &'static Path {
 /// A key with scopes `decide,redeem` made by `mintage keys add` (which also applies the
 /// migrations, so that services started next do not race to make the first admin key).
 pub fn key(db: &str) -> String {
+    key_with(db, "decide,redeem")
+}
+
+/// A key with the given scopes (`admin` to send ticks, which move the service's clock).
+pub fn key_with(db: &str, scopes: &str) -> String {
     let made = Command::new(env!("CARGO_BIN_EXE_mintage"))
-        .args([
-            "keys",
-            "add",
-            "--scope",
-            "decide,redeem",
-            "--label",
-            "durability",
-            "--db",
-            db,
-        ])
+        .args(["keys", "add", "--scope", scopes, "--label", "durability", "--db", db])
         .current_dir(root())
         .output()
         .unwrap_or_else(|e| panic!("mintage keys add: {e}"));

@@ -4,6 +4,7 @@
 
 use crate::ledger::{CouponState, RedeemOutcome, RedeemRequest, RollbackOutcome};
 use crate::service::errors::ApiError;
+use crate::service::routes::decide::not_ahead;
 use crate::service::{AppState, body};
 use crate::value::{fen_from_yuan, parse_time};
 use axum::Json;
@@ -18,15 +19,25 @@ pub async fn redeem(
 ) -> Result<Json<RedeemOutcome>, ApiError> {
     let text = body::text(payload)?;
     let request: RedeemRequest = body::parse(&text)?;
-    validate(&request)?;
     let now = state.now();
+    validate(&request)?;
+    if let Some(at) = request.at.as_deref().and_then(|t| parse_time(t).ok()) {
+        not_ahead(&state, at, now)?;
+    }
     let outcome = state.ledger_call(move |ledger| ledger.redeem(&request, now)).await?;
     state.metrics.redeemed(&outcome);
     Ok(Json(outcome))
 }
 
-/// Bad input is refused before the ledger: times, money with at most two decimals,
-/// quantities of at least one, ids that are not empty.
+/// The largest unit price and shipping fee an order may carry (yuan), the largest
+/// quantity and the most lines: an order's total stays far inside the ledger's integer
+/// fen, however its lines add up. `docs/openapi.json` says the same.
+pub const MAX_PRICE_YUAN: f64 = 100_000_000.0;
+pub const MAX_QTY: u32 = 100_000;
+pub const MAX_ITEMS: usize = 1_000;
+
+/// Bad input is refused before the ledger: times, money with at most two decimals and
+/// within bounds, quantities of at least one, ids that are not empty.
 fn validate(request: &RedeemRequest) -> Result<(), ApiError> {
     let invalid =
         |field: String, message: String| Err(ApiError::bad_request("invalid_field", message).field(Some(field)));
@@ -36,34 +47,52 @@ fn validate(request: &RedeemRequest) -> Result<(), ApiError> {
         return invalid("at".into(), message);
     }
     let order = &request.order;
-    for (field, value) in [("order.id", &order.id), ("order.buyer_id", &order.buyer_id)] {
-        if value.trim().is_empty() {
+    for (field, value) in [
+        ("code", &request.code),
+        ("order.id", &order.id),
+        ("order.buyer_id", &order.buyer_id),
+    ] {
+        if value.is_empty() {
             return invalid(field.into(), format!("`{field}` is empty"));
         }
     }
     if order.items.is_empty() {
         return invalid("order.items".into(), "an order needs at least one item".into());
     }
+    if order.items.len() > MAX_ITEMS {
+        let message = format!("an order has at most {MAX_ITEMS} items, this one {}", order.items.len());
+        return invalid("order.items".into(), message);
+    }
     for (i, item) in order.items.iter().enumerate() {
-        if !money(item.price) {
-            let message = format!("`{}` is not an amount in yuan with at most 2 decimals", item.price);
+        if item.id.is_empty() {
+            return invalid(
+                format!("order.items[{i}].id"),
+                format!("`order.items[{i}].id` is empty"),
+            );
+        }
+        if let Err(message) = money(item.price) {
             return invalid(format!("order.items[{i}].price"), message);
         }
-        if item.qty == 0 {
-            return invalid(format!("order.items[{i}].qty"), "a quantity is at least 1".into());
+        if item.qty == 0 || item.qty > MAX_QTY {
+            let message = format!("a quantity is from 1 to {MAX_QTY}, not {}", item.qty);
+            return invalid(format!("order.items[{i}].qty"), message);
         }
     }
     if let Some(shipping) = order.shipping
-        && !money(shipping)
+        && let Err(message) = money(shipping)
     {
-        let message = format!("`{shipping}` is not an amount in yuan with at most 2 decimals");
         return invalid("order.shipping".into(), message);
     }
     Ok(())
 }
 
-fn money(yuan: f64) -> bool {
-    yuan >= 0.0 && fen_from_yuan(yuan).is_some()
+fn money(yuan: f64) -> Result<(), String> {
+    if !(0.0..=MAX_PRICE_YUAN).contains(&yuan) || fen_from_yuan(yuan).is_none() {
+        return Err(format!(
+            "`{yuan}` is not an amount in yuan from 0 to {MAX_PRICE_YUAN} with at most 2 decimals"
+        ));
+    }
+    Ok(())
 }
 
 #[derive(Deserialize)]
@@ -127,6 +156,9 @@ pub async fn rollback(
     let text = body::text(payload)?;
     let request: RollbackRequest = body::parse(&text)?;
     let order_id = non_empty(request.order_id)?;
+    if request.code.as_deref() == Some("") {
+        return Err(ApiError::bad_request("invalid_field", "`code` is empty").field(Some("code".into())));
+    }
     let now = state.now();
     let code = request.code;
     let outcome = state
@@ -136,7 +168,7 @@ pub async fn rollback(
 }
 
 fn non_empty(order_id: String) -> Result<String, ApiError> {
-    if order_id.trim().is_empty() {
+    if order_id.is_empty() {
         let e = ApiError::bad_request("invalid_field", "`order_id` is empty");
         return Err(e.field(Some("order_id".into())));
     }
