@@ -219,7 +219,7 @@ pub fn run(args: Args) -> u8 {
                 match (first, &e.user) {
                     (Some(first), Some(u)) => {
                         bar.suspend(|| {
-                            eprintln!(
+                            errln!(
                                 "{name}:{n}: skipped: user `{}` is already on line {first}; a user gets one row",
                                 u.id
                             )
