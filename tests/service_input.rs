@@ -101,6 +101,30 @@ async fn events_from_the_future_are_refused() {
 }
 
 #[tokio::test]
+async fn a_redemption_cannot_be_dated_back() {
+    // A backdated `at` would let a coupon that expired pay; only `admin` may settle an
+    // earlier checkout.
+    let s = Service::seed_rules(); // the clock is 2026-11-02T13:30:00+08:00
+    let order = |at: &str| {
+        json!({"code": "MNT-X", "at": at,
+            "order": {"id": "o-1", "buyer_id": "u-ann", "items": [{"id": "i-9", "price": 600}]}})
+    };
+    let answer = s
+        .post("/v1/redeem", &s.redeem, &order("2026-11-01T00:00:00+08:00"))
+        .await;
+    assert_eq!(status_and_code(&answer), (400, "past_redemption"), "{}", answer.1);
+    assert_eq!(answer.1["error"]["field"], "at");
+    let (status, answer) = s
+        .post("/v1/redeem", &s.redeem, &order("2026-11-02T13:26:00+08:00"))
+        .await;
+    assert_eq!(status, 200, "within the skew: {answer}");
+    let (status, answer) = s
+        .post("/v1/redeem", &s.admin, &order("2026-11-01T00:00:00+08:00"))
+        .await;
+    assert_eq!(status, 200, "an admin may: {answer}");
+}
+
+#[tokio::test]
 async fn the_skew_is_a_setting() {
     let s = Service::with_max_skew(&[root().join("rules")], 0);
     let answer = s

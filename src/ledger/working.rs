@@ -140,7 +140,7 @@ pub fn load(
         let Some(rule) = names.rule_by_ref(&t.rule) else {
             continue;
         };
-        let event = Event::from_json(&t.event)
+        let event = Event::from_stored_json(&t.event)
             .map_err(|e| LedgerError::Corrupt(format!("timer {} holds an unreadable event: {e}", t.id)))?;
         if let Some(d) = event.user.as_ref().and_then(|u| u.device_id.as_ref())
             && !devices.iter().any(|x| **x == **d)

@@ -3,18 +3,21 @@
 //! `accepted: false` and a reason code), not an error; malformed orders are 400s.
 
 use crate::ledger::{CouponState, RedeemOutcome, RedeemRequest, RollbackOutcome};
+use crate::service::auth::Caller;
 use crate::service::errors::ApiError;
+use crate::service::reload::rfc3339;
 use crate::service::routes::decide::not_ahead;
 use crate::service::{AppState, body};
-use crate::value::{fen_from_yuan, parse_time};
-use axum::Json;
+use crate::value::{duration_string, fen_from_yuan, parse_time};
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
+use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
 
 pub async fn redeem(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     payload: Result<Bytes, BytesRejection>,
 ) -> Result<Json<RedeemOutcome>, ApiError> {
     let text = body::text(payload)?;
@@ -23,10 +26,30 @@ pub async fn redeem(
     validate(&request)?;
     if let Some(at) = request.at.as_deref().and_then(|t| parse_time(t).ok()) {
         not_ahead(&state, at, now)?;
+        if !caller.is_admin() {
+            not_behind(&state, at, now)?;
+        }
     }
     let outcome = state.ledger_call(move |ledger| ledger.redeem(&request, now)).await?;
     state.metrics.redeemed(&outcome);
     Ok(Json(outcome))
+}
+
+/// A redemption is judged at the server's clock: a client may not date it back past the
+/// allowed skew, which would let an expired coupon pay (`admin` keys may, to settle a
+/// checkout recorded earlier).
+fn not_behind(shared: &crate::service::Shared, at: i64, now: i64) -> Result<(), ApiError> {
+    if now.saturating_sub(at) > shared.max_skew {
+        let message = format!(
+            "`at` is {}, more than {} before the server's clock ({}); a redemption is judged \
+             when it happens: leave `at` out, or use a key with scope `admin` to settle an earlier checkout",
+            rfc3339(at),
+            duration_string(shared.max_skew),
+            rfc3339(now)
+        );
+        return Err(ApiError::bad_request("past_redemption", message).field(Some("at".into())));
+    }
+    Ok(())
 }
 
 /// The largest unit price and shipping fee an order may carry (yuan), the largest
