@@ -114,7 +114,11 @@ fn detailed_syntax_error(file: FileId, text: &str) -> Diagnostic {
     let diagnostic = match MintParser::parse(Rule::file, text) {
         Err(e) => syntax_error(file, text, e),
         // INVARIANT: the same text failed just before; parsing does not depend on the switch.
-        Ok(_) => Diagnostic::new(Code::Syntax, Span::new(file, 0, 0), "the file could not be parsed".to_string()),
+        Ok(_) => Diagnostic::new(
+            Code::Syntax,
+            Span::new(file, 0, 0),
+            "the file could not be parsed".to_string(),
+        ),
     };
     pest::set_error_detail(false);
     diagnostic
