@@ -7,6 +7,7 @@
 use super::reload::{Reloader, reload_now};
 use super::{AppState, Clock, router, system_clock};
 use crate::ledger::{Ledger, LedgerOptions, Scope};
+use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -85,7 +86,8 @@ async fn open(options: &ServeOptions, clock: Clock) -> Result<AppState, String> 
         .await
         .map_err(|e| format!("opening the ledger did not finish: {e}"))?
         .map_err(|e| format!("cannot open the ledger `{}`: {e}", redact(&options.db)))?;
-    let max_skew = i64::try_from(options.max_skew.as_millis()).unwrap_or(i64::MAX);
+    let max_skew = i64::try_from(options.max_skew.as_millis())
+        .map_err(|_| format!("the allowed clock skew ({:?}) is too large", options.max_skew))?;
     Ok(AppState::with_max_skew(Arc::new(ledger), reloader, clock, max_skew))
 }
 
@@ -102,7 +104,11 @@ pub async fn ensure_admin_key(state: &AppState) -> Result<(), String> {
         .ledger_call(|ledger| ledger.add_key(&[Scope::Admin], "created at first start"))
         .await
         .map_err(|e| e.message)?;
-    eprintln!(
+    // Written to stderr like the command line's `errln!`: if nobody reads it (stderr
+    // closed), the key is lost, which is not worth stopping the service for (another
+    // one can be made with `mintage keys add --scope admin`).
+    let _ = writeln!(
+        std::io::stderr().lock(),
         "mintage: the ledger had no API key, so an admin key was made; it is shown only this once:\n\n    {key}\n\n\
          make narrower keys with `mintage keys add --scope decide,redeem`"
     );
