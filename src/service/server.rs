@@ -217,6 +217,26 @@ pub fn redact(url: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_skew_too_large_for_milliseconds_is_refused() {
+        let options = ServeOptions {
+            rules: vec![PathBuf::from("rules")],
+            db: "sqlite::memory:".into(),
+            listen: "127.0.0.1:0".into(),
+            seed: None,
+            tick_interval: Duration::from_secs(1),
+            watch: false,
+            max_skew: Duration::MAX,
+            zone: crate::value::DEFAULT_ZONE,
+        };
+        match open(&options, system_clock()).await {
+            Err(e) => assert!(e.contains("skew") && e.contains("too large"), "{e}"),
+            Ok(_) => panic!("an unbounded skew was taken"),
+        }
+    }
+
     #[test]
     fn passwords_do_not_reach_the_log() {
         assert_eq!(
