@@ -228,9 +228,10 @@ pub fn count(n: i64) -> Result<u64, LedgerError> {
     u64::try_from(n).map_err(|_| LedgerError::corrupt(format!("a count came back negative ({n})")))
 }
 
-/// `n` as an SQL `LIMIT`. INVARIANT: no table holds more than `i64::MAX` rows, so a larger
-/// limit (`usize::MAX` asks for no limit) selects the same rows as `i64::MAX`.
+/// `n` as an SQL `LIMIT` (`usize::MAX` asks for no limit).
 pub fn sql_limit(n: usize) -> i64 {
+    // INVARIANT: no table holds more than `i64::MAX` rows, so a larger limit selects the
+    // same rows as `i64::MAX` does: capping it changes no answer.
     i64::try_from(n).unwrap_or(i64::MAX)
 }
 
