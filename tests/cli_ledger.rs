@@ -110,3 +110,84 @@ fn bad_input_to_redeem_is_explained() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown database URL"));
 }
+
+/// The rules versions of the decisions `replay --db` logged in an SQLite ledger.
+fn logged_versions(path: &std::path::Path) -> Vec<String> {
+    let conn = rusqlite::Connection::open(path).expect("open");
+    let mut s = conn
+        .prepare("SELECT DISTINCT rules_version FROM decisions ORDER BY 1")
+        .expect("select");
+    s.query_map([], |r| r.get(0))
+        .expect("rows")
+        .collect::<Result<_, _>>()
+        .expect("rows")
+}
+
+#[test]
+fn the_same_rules_in_another_default_zone_are_another_version() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let events = dir.path().join("events.jsonl");
+    std::fs::write(&events, format!("{EVENT}\n")).expect("write");
+    let ev = events.to_str().expect("utf-8 path");
+    let mut versions = Vec::new();
+    for (name, zone) in [("a", "Asia/Shanghai"), ("b", "Asia/Shanghai"), ("c", "UTC")] {
+        let path = dir.path().join(format!("{name}.db"));
+        let db = format!("sqlite:{}", path.display());
+        let run = mintage(
+            &[
+                "replay", "rules", "--events", ev, "--seed", "1", "--db", &db, "--zone", zone,
+            ],
+            None,
+        );
+        assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+        let logged = logged_versions(&path);
+        assert_eq!(logged.len(), 1, "{logged:?}");
+        versions.push(logged[0].clone());
+    }
+    assert_eq!(versions[0], versions[1], "the same files in the same zone");
+    assert_ne!(versions[0], versions[2], "the same files in another zone");
+}
+
+#[test]
+fn serve_survives_a_closed_stderr_when_it_makes_the_first_key() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = format!("sqlite:{}", dir.path().join("l.db").display());
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let listen = format!("127.0.0.1:{port}");
+    // Standard error is a pipe nobody reads any more, as after `mintage serve 2>&1 | head`.
+    let (reader, writer) = std::io::pipe().expect("pipe");
+    drop(reader);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mintage"))
+        .args(["serve", "rules", "--db", &db, "--listen", &listen, "--no-watch"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(writer)
+        .spawn()
+        .expect("mintage serve");
+    // It makes the admin key (and writes its banner) before it binds the port, so an
+    // answer on the port means it got past the banner.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let answered = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            panic!("mintage serve ended with {status}");
+        }
+        if let Ok(mut stream) = std::net::TcpStream::connect(&listen) {
+            use std::io::{Read, Write};
+            stream
+                .write_all(b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                .expect("request");
+            let mut answer = String::new();
+            stream.read_to_string(&mut answer).expect("answer");
+            break answer;
+        }
+        assert!(std::time::Instant::now() < deadline, "mintage serve did not listen");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(answered.starts_with("HTTP/1.1 200"), "{answered}");
+}

@@ -9,8 +9,8 @@
 mod pg;
 
 use mintage::ledger::{
-    CouponState, DecideOutcome, Ledger, LedgerError, LedgerOptions, RedeemOutcome, RedeemRequest, RollbackOutcome,
-    Scope, VersionedRules,
+    CouponState, DecideOutcome, KeyDigest, Ledger, LedgerError, LedgerOptions, RedeemOutcome, RedeemRequest,
+    RollbackOutcome, Scope, VersionedRules,
 };
 use mintage::runtime::codes::CodeMinter;
 use mintage::runtime::event::Event;
@@ -139,10 +139,59 @@ fn migrations_apply_once_even_when_instances_start_together() {
         .batch_execute("INSERT INTO schema_migrations (version, name, applied_at) VALUES (99, 'future', 0)")
         .expect("insert");
     match Ledger::open(&url, seed_rules(), LedgerOptions::default()) {
-        Err(LedgerError::Migration { version: 99, .. }) => {}
-        Err(e) => panic!("expected a migration error, got {e}"),
+        Err(LedgerError::SchemaTooNew { found: 99, .. }) => {}
+        Err(e) => panic!("expected a schema error, got {e}"),
         Ok(_) => panic!("a newer schema was accepted"),
     }
+}
+
+/// The tables of the database and the rows of `schema_migrations`.
+fn schema_of(db: &TestDb) -> (Vec<String>, Vec<(i32, String)>) {
+    let mut client = db.client();
+    let tables = client
+        .query(
+            "SELECT table_name::text FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1",
+            &[],
+        )
+        .expect("tables")
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let versions = client
+        .query("SELECT version, name FROM schema_migrations ORDER BY version", &[])
+        .expect("versions")
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    (tables, versions)
+}
+
+#[test]
+fn a_ledger_newer_than_the_build_is_refused_and_left_untouched() {
+    let db = TestDb::new();
+    db.client()
+        .batch_execute(
+            "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, \
+             applied_at BIGINT NOT NULL); INSERT INTO schema_migrations VALUES (7, 'from the future', 0)",
+        )
+        .expect("a newer schema");
+    let before = schema_of(&db);
+    match Ledger::open(&db.url(""), seed_rules(), LedgerOptions::default()) {
+        Err(e @ LedgerError::SchemaTooNew { found: 7, known }) => {
+            assert!(known < 7);
+            let message = e.to_string();
+            assert!(message.contains("version 7, newer than this build knows"), "{message}");
+        }
+        Err(e) => panic!("expected a schema error, got {e}"),
+        Ok(_) => panic!("a newer schema was accepted"),
+    }
+    assert_eq!(schema_of(&db), before, "the ledger was changed");
+    // The migration lock was let go: with the newer row gone, the ledger opens.
+    db.client()
+        .batch_execute("DELETE FROM schema_migrations")
+        .expect("delete");
+    drop(open(&db.url(""), seed_rules(), 1));
+    assert!(schema_of(&db).0.contains(&"coupons".to_string()));
 }
 
 #[test]
@@ -150,7 +199,11 @@ fn an_unreachable_server_is_an_error() {
     pg::server();
     let url = "postgres://postgres@127.0.0.1:1/nothing?connect_timeout=2";
     match Ledger::open(url, seed_rules(), LedgerOptions::default()) {
-        Err(LedgerError::Database(m)) => assert!(m.contains("cannot connect"), "{m}"),
+        Err(LedgerError::Database { message, source }) => {
+            assert!(message.contains("cannot connect"), "{message}");
+            // The driver's own error is kept, not only its text.
+            assert!(source.is_some_and(|s| s.is::<postgres::Error>()));
+        }
         Err(e) => panic!("unexpected error {e}"),
         Ok(_) => panic!("opened a ledger on a closed port"),
     }
@@ -274,13 +327,21 @@ fn api_keys_are_kept_as_digests() {
     let key = ledger.add_key(&[Scope::Decide, Scope::Redeem], "ci").expect("key");
     assert_eq!(ledger.key_count().expect("count"), 1);
     assert_eq!(
-        ledger.key_scopes(&key).expect("scopes"),
+        ledger.key_scopes(&KeyDigest::of(&key)).expect("scopes"),
         Some(vec![Scope::Decide, Scope::Redeem])
     );
-    assert_eq!(ledger.key_scopes("mnt_unknown").expect("scopes"), None);
+    assert_eq!(ledger.key_scopes(&KeyDigest::of("mnt_unknown")).expect("scopes"), None);
     assert_eq!(
         db.count(&format!("SELECT COUNT(*) FROM api_keys WHERE digest = '{key}'")),
         0
+    );
+    let digest = KeyDigest::of(&key);
+    assert_eq!(
+        db.count(&format!(
+            "SELECT COUNT(*) FROM api_keys WHERE digest = '{}'",
+            digest.as_str()
+        )),
+        1
     );
 }
 

@@ -8,7 +8,8 @@
 mod scenarios;
 
 use mintage::ledger::{
-    CouponState, Ledger, LedgerOptions, Order, OrderCoupon, OrderItem, RedeemRequest, Stage, VersionedRules,
+    CouponState, KeyDigest, Ledger, LedgerError, LedgerOptions, Order, OrderCoupon, OrderItem, RedeemRequest, Scope,
+    Stage, VersionedRules,
 };
 use mintage::runtime::codes::CodeMinter;
 use mintage::runtime::engine::Runtime;
@@ -414,4 +415,116 @@ campaign flash "限时券" {
     assert!(audit.limit_violations.is_empty(), "{audit:?}");
     assert_eq!(audit.duplicate_decisions, 0);
     assert_eq!(audit.decisions, 32 * 20);
+}
+
+/// The tables of an SQLite file and the rows of its `schema_migrations`.
+fn schema_of(path: &Path) -> (Vec<String>, Vec<(i64, String)>) {
+    let conn = rusqlite::Connection::open(path).expect("open");
+    let mut tables = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+        .expect("tables");
+    let tables = tables
+        .query_map([], |r| r.get(0))
+        .expect("tables")
+        .collect::<Result<Vec<String>, _>>()
+        .expect("tables");
+    let mut versions = conn
+        .prepare("SELECT version, name FROM schema_migrations ORDER BY version")
+        .expect("versions");
+    let versions = versions
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .expect("versions")
+        .collect::<Result<Vec<_>, _>>()
+        .expect("versions");
+    (tables, versions)
+}
+
+#[test]
+fn a_ledger_newer_than_the_build_is_refused_and_left_untouched() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("future.db");
+    rusqlite::Connection::open(&path)
+        .and_then(|c| {
+            c.execute_batch(
+                "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, \
+                 applied_at INTEGER NOT NULL); INSERT INTO schema_migrations VALUES (7, 'from the future', 0)",
+            )
+        })
+        .expect("a newer schema");
+    let before = schema_of(&path);
+    let url = format!("sqlite:{}", path.display());
+    match Ledger::open(&url, seed_rules(), LedgerOptions::default()) {
+        Err(e @ LedgerError::SchemaTooNew { found: 7, known }) => {
+            assert!(known < 7);
+            let message = e.to_string();
+            assert!(message.contains("version 7, newer than this build knows"), "{message}");
+        }
+        Err(e) => panic!("expected a schema error, got {e}"),
+        Ok(_) => panic!("a newer schema was accepted"),
+    }
+    assert_eq!(schema_of(&path), before, "the ledger was changed");
+    // With the newer row gone, the same file opens and migrates.
+    rusqlite::Connection::open(&path)
+        .and_then(|c| c.execute_batch("DELETE FROM schema_migrations"))
+        .expect("delete");
+    drop(open(&url, seed_rules()));
+    let (tables, versions) = schema_of(&path);
+    assert!(tables.contains(&"coupons".to_string()), "{tables:?}");
+    assert_eq!(versions.first().map(|v| v.0), Some(1));
+}
+
+#[test]
+fn data_the_build_cannot_read_is_corrupt_not_a_database_failure() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("ledger.db");
+    let url = format!("sqlite:{}", path.display());
+    let ledger = open(&url, seed_rules());
+    let (_, code) = codes(&decide(&ledger, WELCOME)).into_iter().next().expect("a coupon");
+    rusqlite::Connection::open(&path)
+        .and_then(|c| c.execute("UPDATE coupons SET status = 'misplaced' WHERE code = ?1", [&code]))
+        .expect("update");
+    match ledger.coupon(&code) {
+        Err(LedgerError::Corrupt { message, source }) => {
+            assert!(message.contains("unknown coupon status `misplaced`"), "{message}");
+            assert!(source.is_some(), "the driver's error is kept");
+        }
+        other => panic!("expected corrupt data, got {other:?}"),
+    }
+    rusqlite::Connection::open(&path)
+        .and_then(|c| {
+            c.execute(
+                "UPDATE coupons SET status = 'issued', coupon = '{' WHERE code = ?1",
+                [&code],
+            )
+        })
+        .expect("update");
+    match ledger.coupon(&code) {
+        Err(e @ LedgerError::Corrupt { .. }) => {
+            let source = std::error::Error::source(&e).expect("a source");
+            assert!(source.is::<serde_json::Error>(), "{source:?}");
+        }
+        other => panic!("expected corrupt data, got {other:?}"),
+    }
+}
+
+#[test]
+fn api_keys_are_kept_as_digests() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("keys.db");
+    let ledger = open(&format!("sqlite:{}", path.display()), seed_rules());
+    assert_eq!(ledger.key_count().expect("count"), 0);
+    let key = ledger.add_key(&[Scope::Redeem], "ci").expect("key");
+    assert_eq!(ledger.key_count().expect("count"), 1);
+    let digest = KeyDigest::of(&key);
+    assert_eq!(ledger.key_scopes(&digest).expect("scopes"), Some(vec![Scope::Redeem]));
+    assert_eq!(ledger.key_scopes(&KeyDigest::of("mnt_other")).expect("scopes"), None);
+    let stored: Vec<String> = {
+        let conn = rusqlite::Connection::open(&path).expect("open");
+        let mut s = conn.prepare("SELECT digest FROM api_keys").expect("select");
+        s.query_map([], |r| r.get(0))
+            .expect("rows")
+            .collect::<Result<_, _>>()
+            .expect("rows")
+    };
+    assert_eq!(stored, [digest.as_str().to_string()]);
 }

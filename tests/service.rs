@@ -516,6 +516,17 @@ async fn a_ledger_without_keys_gets_one_admin_key() {
     assert_eq!(state.ledger.key_count().unwrap(), 1);
 }
 
+#[test]
+fn the_served_version_covers_the_default_zone() {
+    let rules = || vec![root().join("rules")];
+    let (here, versioned) = Reloader::start(rules(), 0).unwrap();
+    let (utc, _) = Reloader::start_in_zone(rules(), chrono_tz::UTC, 0).unwrap();
+    assert_eq!(versioned.version, here.version());
+    assert_ne!(here.version(), utc.version(), "the same files in another zone");
+    let (again, _) = Reloader::start_in_zone(rules(), mintage::value::DEFAULT_ZONE, 0).unwrap();
+    assert_eq!(here.version(), again.version());
+}
+
 // ---- docs/service.md: every request in it runs, and its answer is what the page shows.
 
 /// ```http blocks: a request (`METHOD /path`, headers, blank line, body) or an answer

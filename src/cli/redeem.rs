@@ -77,7 +77,10 @@ pub fn run(args: Args) -> u8 {
         Ok(l) => l,
         Err(code) => return code,
     };
-    let now = mintage::ledger::clock_ms();
+    let now = match mintage::ledger::clock_ms() {
+        Ok(now) => now,
+        Err(e) => return fail(e),
+    };
     if let Some(order_id) = &args.commit {
         return match ledger.commit(order_id) {
             Ok(out) => print(&out),

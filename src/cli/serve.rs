@@ -62,11 +62,14 @@ pub fn run(args: Args) -> u8 {
 }
 
 /// Logs on stderr, filtered by `MINTAGE_LOG` (`info` when unset; e.g. `mintage=debug`).
+/// A log line that cannot be written (stderr closed) is dropped: the subscriber would
+/// otherwise report it with `eprintln!`, which panics on that same stderr.
 fn init_logs() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("MINTAGE_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .log_internal_errors(false)
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .try_init();

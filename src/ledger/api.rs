@@ -71,7 +71,7 @@ impl CouponState {
     /// A status read back from the ledger: one this build does not know is corrupt data,
     /// never taken for another status.
     pub fn from_stored(s: &str) -> Result<CouponState, LedgerError> {
-        CouponState::parse(s).ok_or_else(|| LedgerError::Corrupt(format!("unknown coupon status `{s}`")))
+        CouponState::parse(s).ok_or_else(|| LedgerError::corrupt(format!("unknown coupon status `{s}`")))
     }
 
     pub fn parse(s: &str) -> Option<CouponState> {

@@ -10,15 +10,30 @@
 //! it still fits, a coupon changes status only from the status it was read in). A guard
 //! that fails means another instance got there first: the transaction is rolled back and
 //! the decision taken again on fresh state.
+//!
+//! Here: [`Ledger`] and its operations. `api` is what callers see, `error` why a call
+//! failed, `version` the rules and their version, `keys` API keys, `working` a user's
+//! working set and what changed in it, `redeem` redemption, `store` the rows and the
+//! `Tx`/`Backend` traits, `migrate` the migration driver; `sqlite/` and `postgres/` the
+//! backends, each as `mod.rs` (opening, migrating, transactions), `tx.rs` (the
+//! statements of one transaction) and `sql.rs` (their text), with SQLite's group commit
+//! in `group.rs` and PostgreSQL's connections in `pool.rs`.
 
 pub mod api;
+mod error;
+pub mod keys;
+mod migrate;
 mod postgres;
 pub mod redeem;
 mod sqlite;
 pub mod store;
+mod version;
 pub mod working;
 
 pub use api::*;
+pub use error::{BoxError, LedgerError};
+pub use keys::KeyDigest;
+pub use version::{VersionedRules, rules_version, rules_version_of};
 
 use crate::runtime::codes::CodeMinter;
 use crate::runtime::decision::Decision;
@@ -26,42 +41,9 @@ use crate::runtime::engine::{Rules, Runtime};
 use crate::runtime::event::Event;
 use crate::runtime::state::MemoryState;
 use crate::value::{Fen, Millis, Yuan};
-use sha2::Digest;
 use std::sync::{Arc, Mutex, RwLock};
 use store::{Backend, Changes, CouponRow, read, transact};
 use working::{Made, Names};
-
-/// Why the ledger could not do what was asked. Bad input from a client is not an error
-/// here: it is an answer (`RedeemOutcome` with a reason) or rejected before the ledger.
-#[derive(Debug, thiserror::Error)]
-pub enum LedgerError {
-    /// The `--db` URL is not one the ledger knows.
-    #[error("unknown database URL `{0}`: use `sqlite:PATH` or `postgres://…`")]
-    BadUrl(String),
-    /// The request is not one the ledger can act on (a bad time, an event without the
-    /// user its type needs): the caller's input, not the database, is at fault.
-    #[error("{0}")]
-    BadInput(String),
-    #[error("database error: {0}")]
-    Database(String),
-    /// A guarded write found the row changed by another transaction; retried internally,
-    /// reported only when retries run out.
-    #[error("the ledger stayed busy: {0}")]
-    Conflict(String),
-    #[error("migration {version} failed: {message}")]
-    Migration { version: u32, message: String },
-    /// Data in the ledger that this version cannot read.
-    #[error("corrupt ledger data: {0}")]
-    Corrupt(String),
-}
-
-/// Rules as the ledger decides with them, and their version (a digest of the rule
-/// files' text), which goes into every decision.
-#[derive(Debug, Clone)]
-pub struct VersionedRules {
-    pub rules: Arc<Rules>,
-    pub version: String,
-}
 
 /// Options for opening a ledger.
 #[derive(Debug, Clone, Default)]
@@ -95,21 +77,19 @@ const EXPIRY_BATCH: usize = 200;
 /// How many times a decision is taken again when another instance changed what it read.
 const RETRIES: u32 = 64;
 
-/// The wall clock in UTC milliseconds.
-pub fn clock_ms() -> Millis {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
-}
-
-fn key_digest(key: &str) -> String {
-    hex::encode(sha2::Sha256::digest(key.trim().as_bytes()))
+/// The wall clock in UTC milliseconds (negative before 1970); an error for a clock so
+/// far off that a millisecond count cannot hold it.
+pub fn clock_ms() -> Result<Millis, LedgerError> {
+    let ms = match std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
+        Ok(after) => i64::try_from(after.as_millis()),
+        Err(before) => i64::try_from(before.duration().as_millis()).map(|ms| -ms),
+    };
+    ms.map_err(|e| LedgerError::internal_from("the system clock is out of range", e))
 }
 
 fn view(c: CouponRow) -> Result<CouponView, LedgerError> {
     let coupon = serde_json::from_str(&c.coupon)
-        .map_err(|e| LedgerError::Corrupt(format!("stored form of coupon `{}`: {e}", c.code)))?;
+        .map_err(|e| LedgerError::corrupt_from(&format!("stored form of coupon `{}`", c.code), e))?;
     Ok(CouponView {
         coupon,
         code: c.code,
@@ -179,7 +159,7 @@ impl Ledger {
         let n = self.made.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let minter = match self.options.seed {
             Some(seed) => CodeMinter::seeded(seed.wrapping_add(n)),
-            None => CodeMinter::from_entropy().map_err(|e| LedgerError::Database(e.to_string()))?,
+            None => CodeMinter::from_entropy().map_err(|e| LedgerError::entropy("the coupon code generator", e))?,
         };
         Ok(Runtime::with_store(rules.clone(), minter, MemoryState::default()).explain(self.options.explain))
     }
@@ -203,10 +183,10 @@ impl Ledger {
         let mut attempt = 0;
         loop {
             match transact(&*self.backend, lock, &mut f) {
-                Err(LedgerError::Conflict(why)) => {
+                Err(conflict @ LedgerError::Conflict { .. }) => {
                     attempt += 1;
                     if attempt >= RETRIES {
-                        return Err(LedgerError::Conflict(why));
+                        return Err(conflict);
                     }
                     if attempt > 2 {
                         let mut b = [0u8; 1];
@@ -301,7 +281,7 @@ impl Ledger {
             let mut decided: Vec<Decided> = made.into_iter().map(|m| m.into_decided(&version)).collect();
             let own = decided
                 .pop()
-                .ok_or_else(|| LedgerError::Database("no decision".into()))?;
+                .ok_or_else(|| LedgerError::internal("a decision made no decision"))?;
             Ok(DecideOutcome {
                 decided: own,
                 fired: decided,
@@ -348,8 +328,8 @@ impl Ledger {
             let n = self.retrying(None, |tx| {
                 let gone = tx.expire_coupons(now, EXPIRY_BATCH)?;
                 let mut by: std::collections::BTreeMap<String, Fen> = std::collections::BTreeMap::new();
-                for (campaign, face) in &gone {
-                    *by.entry(campaign.clone()).or_default() += face;
+                for c in &gone {
+                    *by.entry(c.campaign.clone()).or_default() += c.face_value;
                 }
                 let ch = Changes {
                     budgets: by
@@ -433,7 +413,7 @@ impl Ledger {
             ..CampaignStats::default()
         };
         let mut arms: std::collections::BTreeMap<String, ArmStats> = std::collections::BTreeMap::new();
-        for (status, arm, n) in counts.by_status_arm {
+        for store::StatusCount { status, arm, count: n } in counts.by_status_arm {
             match status {
                 CouponState::Issued => s.issued += n,
                 CouponState::Reserved => s.reserved += n,
@@ -461,22 +441,22 @@ impl Ledger {
     /// Creates an API key with these scopes; returns the key, which is stored only as a
     /// digest and cannot be shown again.
     pub fn add_key(&self, scopes: &[Scope], label: &str) -> Result<String, LedgerError> {
-        let mut secret = [0u8; 20];
-        getrandom::fill(&mut secret).map_err(|e| LedgerError::Database(format!("no randomness for a key: {e}")))?;
-        let body = hex::encode(secret);
-        let key = format!("mnt_{body}");
-        let id = format!("k-{}", &body[..8]);
-        let digest = key_digest(&key);
-        transact(&*self.backend, None, |tx| {
-            tx.insert_key(&id, &digest, scopes, label, clock_ms())
-        })?;
-        Ok(key)
+        let new = keys::mint()?;
+        let row = store::NewKeyRow {
+            id: &new.id,
+            digest: &new.digest,
+            scopes,
+            label,
+            created_at: clock_ms()?,
+        };
+        transact(&*self.backend, None, |tx| tx.insert_key(&row))?;
+        Ok(new.key)
     }
 
-    /// The scopes of a key, or `None` if it is unknown or revoked.
-    pub fn key_scopes(&self, key: &str) -> Result<Option<Vec<Scope>>, LedgerError> {
-        let digest = key_digest(key);
-        read(&*self.backend, |tx| tx.key_scopes(&digest))
+    /// The scopes of the key with this digest ([`KeyDigest::of`] the key), or `None` if
+    /// it is unknown or revoked.
+    pub fn key_scopes(&self, digest: &KeyDigest) -> Result<Option<Vec<Scope>>, LedgerError> {
+        read(&*self.backend, |tx| tx.key_scopes(digest))
     }
 
     /// How many keys exist (a service started with none creates an admin key).
@@ -488,17 +468,23 @@ impl Ledger {
     pub fn audit(&self) -> Result<Audit, LedgerError> {
         let current = self.current();
         let program = &current.rules.rules.compiled.program;
-        let (coupons, decisions, dup, budgets, repeated) = read(&*self.backend, |tx| {
-            let (c, d, dup) = tx.totals()?;
-            Ok((c, d, dup, tx.budget_audit()?, tx.repeated_coupons()?))
+        let (totals, budgets, repeated) = read(&*self.backend, |tx| {
+            Ok((tx.totals()?, tx.budget_audit()?, tx.repeated_coupons()?))
         })?;
         let mut a = Audit {
-            coupons,
-            decisions,
-            duplicate_decisions: dup,
+            coupons: totals.coupons,
+            decisions: totals.decisions,
+            duplicate_decisions: totals.duplicate_events,
             ..Audit::default()
         };
-        for (campaign, reserved, spent, held, redeemed) in budgets {
+        for store::BudgetAudit {
+            campaign,
+            reserved,
+            spent,
+            held,
+            redeemed,
+        } in budgets
+        {
             if reserved != held || spent != redeemed {
                 a.budget_mismatches.push(format!(
                     "{campaign}: reserved {reserved} fen against coupons {held}; spent {spent} against {redeemed}"
@@ -516,7 +502,13 @@ impl Ledger {
                 a.overspent.push((campaign, Yuan(reserved - limit)));
             }
         }
-        for (user, campaign, rule, n) in repeated {
+        for store::RepeatedCoupons {
+            user_id: user,
+            campaign,
+            rule,
+            coupons: n,
+        } in repeated
+        {
             let limit = program
                 .campaigns
                 .iter()
@@ -541,11 +533,16 @@ impl Ledger {
 
 /// The stored answer for an event id decided before.
 fn replay(tx: &mut dyn store::Tx, event_id: &str) -> Result<Option<DecideOutcome>, LedgerError> {
-    let Some((decision_id, rules_version, body)) = tx.decision_by_event(event_id)? else {
+    let Some(store::StoredDecision {
+        decision_id,
+        rules_version,
+        body,
+    }) = tx.decision_by_event(event_id)?
+    else {
         return Ok(None);
     };
     let decision =
-        serde_json::from_str(&body).map_err(|e| LedgerError::Corrupt(format!("decision `{decision_id}`: {e}")))?;
+        serde_json::from_str(&body).map_err(|e| LedgerError::corrupt_from(&format!("decision `{decision_id}`"), e))?;
     Ok(Some(DecideOutcome {
         decided: Decided {
             decision_id,

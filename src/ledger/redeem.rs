@@ -26,7 +26,7 @@ fn reject(req: &RedeemRequest, code: &str, reason: &str, detail: String) -> Rede
 }
 
 fn terms(c: &CouponRow) -> Result<Terms, LedgerError> {
-    serde_json::from_str(&c.terms).map_err(|e| LedgerError::Corrupt(format!("terms of coupon `{}`: {e}", c.code)))
+    serde_json::from_str(&c.terms).map_err(|e| LedgerError::corrupt_from(&format!("terms of coupon `{}`", c.code), e))
 }
 
 fn excludes(terms: &Terms, other: &CouponRow) -> bool {
@@ -207,7 +207,7 @@ pub fn redeem(tx: &mut dyn Tx, req: &RedeemRequest, at: Millis) -> Result<Redeem
     let held = tx.order_redemptions(&req.order.id)?;
     if let Some(r) = held.iter().find(|r| r.code == code && r.status != "rolled_back") {
         let mut answer: RedeemOutcome = serde_json::from_str(&r.response)
-            .map_err(|e| LedgerError::Corrupt(format!("stored redemption of `{code}`: {e}")))?;
+            .map_err(|e| LedgerError::corrupt_from(&format!("stored redemption of `{code}`"), e))?;
         answer.replayed = true;
         return Ok(answer);
     }
@@ -278,7 +278,7 @@ pub fn redeem(tx: &mut dyn Tx, req: &RedeemRequest, at: Millis) -> Result<Redeem
         Stage::Commit => CouponState::Redeemed,
     };
     if !tx.set_coupon_status(&code, CouponState::Issued, to, Some(&req.order.id))? {
-        return Err(LedgerError::Conflict(format!("coupon `{code}` changed meanwhile")));
+        return Err(LedgerError::conflict(format!("coupon `{code}` changed meanwhile")));
     }
     if to == CouponState::Redeemed {
         spend(tx, &coupon, coupon.face_value)?;
@@ -320,7 +320,8 @@ pub fn redeem(tx: &mut dyn Tx, req: &RedeemRequest, at: Millis) -> Result<Redeem
         discount: charges.discount,
         platform: charges.platform,
         seller: charges.seller,
-        response: serde_json::to_string(&outcome).map_err(|e| LedgerError::Database(e.to_string()))?,
+        response: serde_json::to_string(&outcome)
+            .map_err(|e| LedgerError::internal_from("cannot encode a redemption", e))?,
     })?;
     Ok(outcome)
 }
@@ -344,13 +345,14 @@ pub fn commit(tx: &mut dyn Tx, order_id: &str) -> Result<RollbackOutcome, Ledger
         let Some(c) = tx.coupon(&r.code, true)? else { continue };
         if r.status == "reserved" && c.status == CouponState::Reserved {
             if !tx.set_coupon_status(&r.code, CouponState::Reserved, CouponState::Redeemed, None)? {
-                return Err(LedgerError::Conflict(format!("coupon `{}` changed meanwhile", r.code)));
+                return Err(LedgerError::conflict(format!("coupon `{}` changed meanwhile", r.code)));
             }
             spend(tx, &c, c.face_value)?;
             r.status = "committed".into();
             if let Ok(mut answer) = serde_json::from_str::<RedeemOutcome>(&r.response) {
                 answer.status = Some(CouponState::Redeemed);
-                r.response = serde_json::to_string(&answer).map_err(|e| LedgerError::Database(e.to_string()))?;
+                r.response = serde_json::to_string(&answer)
+                    .map_err(|e| LedgerError::internal_from("cannot encode a redemption", e))?;
             }
             tx.put_redemption(&r)?;
             out.push(OrderCoupon {
@@ -397,7 +399,7 @@ pub fn rollback(
             CouponState::Expired
         };
         if !tx.set_coupon_status(&r.code, c.status, back, None)? {
-            return Err(LedgerError::Conflict(format!("coupon `{}` changed meanwhile", r.code)));
+            return Err(LedgerError::conflict(format!("coupon `{}` changed meanwhile", r.code)));
         }
         let spent = if c.status == CouponState::Redeemed {
             -c.face_value

@@ -4,6 +4,7 @@
 
 use super::LedgerError;
 use super::api::{CouponState, Scope};
+use super::keys::KeyDigest;
 use crate::value::{BasisPoints, Fen, Millis};
 use serde::{Deserialize, Serialize};
 
@@ -145,39 +146,114 @@ pub struct Changes {
     pub signals: Vec<(String, String, f64, Millis)>,
 }
 
-/// (campaign, reserved, spent, face value of its issued, reserved and redeemed coupons,
-/// face value of its redeemed ones).
-pub type BudgetAuditRow = (String, Fen, Fen, Fen, Fen);
+/// The stored answer for an event id decided before.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredDecision {
+    pub decision_id: String,
+    pub rules_version: String,
+    /// The decision's JSON, as it was answered.
+    pub body: String,
+}
+
+/// A user seen on a device, and when last.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sighting {
+    pub user_id: String,
+    pub last_seen: Millis,
+}
+
+/// A signal's current value (`signal name[key]` in the rules).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SignalRow {
+    pub name: String,
+    pub key: String,
+    pub value: f64,
+}
+
+/// A coupon that just expired, and the face value it held of its campaign's budget.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExpiredCoupon {
+    pub campaign: String,
+    pub face_value: Fen,
+}
+
+/// A campaign's budget row beside the sums of its coupons, for `audit`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BudgetAudit {
+    pub campaign: String,
+    pub reserved: Fen,
+    pub spent: Fen,
+    /// Face value of its issued, reserved and redeemed coupons (what `reserved` should be).
+    pub held: Fen,
+    /// Face value of its redeemed coupons (what `spent` should be).
+    pub redeemed: Fen,
+}
+
+/// A user holding more than one coupon of one rule, for `audit`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RepeatedCoupons {
+    pub user_id: String,
+    pub campaign: String,
+    pub rule: String,
+    pub coupons: u64,
+}
+
+/// What the ledger holds in all, for `audit`.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Totals {
+    pub coupons: u64,
+    pub decisions: u64,
+    /// Event ids decided more than once (none, if the ledger works).
+    pub duplicate_events: u64,
+}
+
+/// How many of a campaign's coupons are in a status, by experiment arm.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatusCount {
+    pub status: CouponState,
+    pub arm: Option<String>,
+    pub count: u64,
+}
 
 /// Counts of a campaign's coupons.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CampaignCounts {
-    /// (status, arm, count).
-    pub by_status_arm: Vec<(CouponState, Option<String>, u64)>,
+    pub by_status_arm: Vec<StatusCount>,
     pub budget: Option<BudgetRow>,
     pub discount_given: Fen,
+}
+
+/// A count read back from the database as a number of rows.
+pub fn count(n: i64) -> Result<u64, LedgerError> {
+    u64::try_from(n).map_err(|_| LedgerError::corrupt(format!("a count came back negative ({n})")))
+}
+
+/// `n` as an SQL `LIMIT` (`usize::MAX` asks for no limit).
+pub fn sql_limit(n: usize) -> i64 {
+    // INVARIANT: no table holds more than `i64::MAX` rows, so a larger limit selects the
+    // same rows as `i64::MAX` does: capping it changes no answer.
+    i64::try_from(n).unwrap_or(i64::MAX)
 }
 
 /// The statements a transaction can run. Every method runs inside the transaction that
 /// `Backend::transact` opened.
 pub trait Tx {
-    /// The stored decision of an event id: (decision id, rules version, body).
-    fn decision_by_event(&mut self, event_id: &str) -> Result<Option<(String, String, String)>, LedgerError>;
+    fn decision_by_event(&mut self, event_id: &str) -> Result<Option<StoredDecision>, LedgerError>;
     fn load_user(&mut self, user_id: &str) -> Result<UserRows, LedgerError>;
-    /// (user, last seen) of the device's sightings at or after `since`.
-    fn load_device(&mut self, device: &str, since: Millis) -> Result<Vec<(String, Millis)>, LedgerError>;
-    fn load_signals(&mut self) -> Result<Vec<(String, String, f64)>, LedgerError>;
+    /// The device's sightings at or after `since`.
+    fn load_device(&mut self, device: &str, since: Millis) -> Result<Vec<Sighting>, LedgerError>;
+    fn load_signals(&mut self) -> Result<Vec<SignalRow>, LedgerError>;
     fn load_budgets(&mut self) -> Result<Vec<BudgetRow>, LedgerError>;
     /// Writes the changes; `LedgerError::Conflict` when a guard fails (a budget that no
     /// longer fits, a coupon whose status changed, a code already taken). A guard may
     /// also fail when the transaction commits (PostgreSQL applies budget changes with the
     /// `COMMIT`): `Backend::transact` then returns `Conflict`.
     fn apply(&mut self, changes: &Changes) -> Result<(), LedgerError>;
-    /// Users with a timer due at or before `now`.
+    /// Users with a timer due at or before `now`, at most `limit`.
     fn due_users(&mut self, now: Millis, limit: usize) -> Result<Vec<String>, LedgerError>;
-    /// Marks `issued` coupons whose validity ended at or before `now` as expired;
-    /// returns (campaign, face value) of each.
-    fn expire_coupons(&mut self, now: Millis, limit: usize) -> Result<Vec<(String, Fen)>, LedgerError>;
+    /// Marks at most `limit` `issued` coupons whose validity ended at or before `now` as
+    /// expired.
+    fn expire_coupons(&mut self, now: Millis, limit: usize) -> Result<Vec<ExpiredCoupon>, LedgerError>;
     /// Forgets device sightings older than `before`.
     fn prune_devices(&mut self, before: Millis) -> Result<u64, LedgerError>;
     /// A coupon by code; `lock`: hold it until the transaction ends.
@@ -196,23 +272,24 @@ pub trait Tx {
     /// The user's coupons in `issued` whose validity covers `now`.
     fn wallet(&mut self, user_id: &str, now: Millis) -> Result<Vec<CouponRow>, LedgerError>;
     fn campaign_counts(&mut self, campaign: &str) -> Result<CampaignCounts, LedgerError>;
-    fn insert_key(
-        &mut self,
-        id: &str,
-        digest: &str,
-        scopes: &[Scope],
-        label: &str,
-        now: Millis,
-    ) -> Result<(), LedgerError>;
-    fn key_scopes(&mut self, digest: &str) -> Result<Option<Vec<Scope>>, LedgerError>;
+    fn insert_key(&mut self, key: &NewKeyRow<'_>) -> Result<(), LedgerError>;
+    fn key_scopes(&mut self, digest: &KeyDigest) -> Result<Option<Vec<Scope>>, LedgerError>;
     fn key_count(&mut self) -> Result<u64, LedgerError>;
-    /// (campaign, reserved, spent, sum of face values of issued+reserved+redeemed coupons,
-    /// sum of face values of redeemed ones).
-    fn budget_audit(&mut self) -> Result<Vec<BudgetAuditRow>, LedgerError>;
-    /// (user, campaign, rule, coupons) for every user and rule with more than one coupon.
-    fn repeated_coupons(&mut self) -> Result<Vec<(String, String, String, u64)>, LedgerError>;
-    /// (coupons, decisions, event ids decided more than once).
-    fn totals(&mut self) -> Result<(u64, u64, u64), LedgerError>;
+    /// Every budget row beside the sums of its campaign's coupons.
+    fn budget_audit(&mut self) -> Result<Vec<BudgetAudit>, LedgerError>;
+    /// Every user and rule with more than one coupon.
+    fn repeated_coupons(&mut self) -> Result<Vec<RepeatedCoupons>, LedgerError>;
+    fn totals(&mut self) -> Result<Totals, LedgerError>;
+}
+
+/// An API key as it is stored: never the key itself.
+#[derive(Debug, Clone, Copy)]
+pub struct NewKeyRow<'a> {
+    pub id: &'a str,
+    pub digest: &'a KeyDigest,
+    pub scopes: &'a [Scope],
+    pub label: &'a str,
+    pub created_at: Millis,
 }
 
 /// A database the ledger runs on.
@@ -241,7 +318,7 @@ pub fn transact<T>(
         out = Some(f(tx)?);
         Ok(())
     })?;
-    out.ok_or_else(|| LedgerError::Database("the transaction produced nothing".into()))
+    out.ok_or_else(|| LedgerError::internal("the transaction produced nothing"))
 }
 
 /// Runs `f` for reading and returns what it produced.
@@ -254,5 +331,5 @@ pub fn read<T>(
         out = Some(f(tx)?);
         Ok(())
     })?;
-    out.ok_or_else(|| LedgerError::Database("the read produced nothing".into()))
+    out.ok_or_else(|| LedgerError::internal("the read produced nothing"))
 }

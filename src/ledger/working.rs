@@ -27,15 +27,18 @@ impl Names {
     pub fn new(rules: &Rules) -> Names {
         let compiled = &rules.compiled;
         let mut campaigns = HashMap::new();
-        for (i, c) in compiled.program.campaigns.iter().enumerate() {
-            campaigns.insert(c.id.clone(), u32::try_from(i).unwrap_or(u32::MAX));
+        // Indexes are the runtime's `u32`s, counted by `zip`, which stops short of
+        // `u32::MAX` ([`NOT_IN_RULES`]): nothing past it could be held apart in the
+        // runtime's state, so nothing past it is named (no aliases).
+        for (c, i) in compiled.program.campaigns.iter().zip(0..u32::MAX) {
+            campaigns.insert(c.id.clone(), i);
         }
         let mut by_ref = HashMap::new();
         let mut refs = Vec::with_capacity(compiled.rules.len());
-        for (id, rn) in compiled.rules.iter().enumerate() {
+        for (rn, id) in compiled.rules.iter().zip(0..u32::MAX) {
             let c = &compiled.program.campaigns[rn.campaign];
             let r = format!("{}/{}", c.id, c.rules[rn.rule].name);
-            by_ref.insert(r.clone(), u32::try_from(id).unwrap_or(u32::MAX));
+            by_ref.insert(r.clone(), id);
             refs.push(r);
         }
         Names {
@@ -105,8 +108,8 @@ pub fn load(
             state.spent.insert(ci, b.spent);
         }
     }
-    for (name, key, value) in tx.load_signals()? {
-        state.signals.insert((name, key), value);
+    for s in tx.load_signals()? {
+        state.signals.insert((s.name, s.key), s.value);
     }
     let doc_before = rows.doc.clone();
     if let Some(doc) = &rows.doc {
@@ -141,7 +144,7 @@ pub fn load(
             continue;
         };
         let event = Event::from_stored_json(&t.event)
-            .map_err(|e| LedgerError::Corrupt(format!("timer {} holds an unreadable event: {e}", t.id)))?;
+            .map_err(|e| LedgerError::corrupt_from(&format!("timer {} holds an unreadable event", t.id), e))?;
         if let Some(d) = event.user.as_ref().and_then(|u| u.device_id.as_ref())
             && !devices.iter().any(|x| **x == **d)
         {
@@ -154,7 +157,8 @@ pub fn load(
                 .as_ref()
                 .and_then(|e| e.arms.iter().position(|a| *a.name == **name))
         });
-        let key = (t.due, u64::try_from(t.id).unwrap_or(0));
+        let id = u64::try_from(t.id).map_err(|_| LedgerError::corrupt(format!("timer id {} is negative", t.id)))?;
+        let key = (t.due, id);
         timers_before.insert(key);
         state.load_timer(
             key,
@@ -171,7 +175,7 @@ pub fn load(
     let mut devices_before = HashMap::new();
     for d in devices {
         let seen = tx.load_device(&d, at - horizon)?;
-        let seen: Vec<(Arc<str>, Millis)> = seen.into_iter().map(|(u, t)| (Arc::from(u), t)).collect();
+        let seen: Vec<(Arc<str>, Millis)> = seen.into_iter().map(|s| (Arc::from(s.user_id), s.last_seen)).collect();
         let d: Arc<str> = Arc::from(d);
         if !seen.is_empty() {
             state.devices.insert(d.clone(), seen.clone());
@@ -190,6 +194,11 @@ pub fn load(
     })
 }
 
+/// The campaign index of issues of a campaign no longer in the rules: they still count
+/// toward "coupons issued" in any campaign, and toward none of today's. INVARIANT:
+/// [`Names`] numbers campaigns below `u32::MAX`, so no campaign has this index.
+const NOT_IN_RULES: u32 = u32::MAX;
+
 fn restore_doc(u: &mut UserState, doc: &UserDoc, names: &Names) {
     for (rule, key, count, until) in &doc.counters {
         if let Some(id) = names.rule_by_ref(rule) {
@@ -197,7 +206,8 @@ fn restore_doc(u: &mut UserState, doc: &UserDoc, names: &Names) {
         }
     }
     for (at, campaign) in &doc.issued {
-        u.issued.push_back((*at, names.campaign(campaign).unwrap_or(u32::MAX)));
+        u.issued
+            .push_back((*at, names.campaign(campaign).unwrap_or(NOT_IN_RULES)));
     }
 }
 
@@ -356,7 +366,7 @@ pub fn diff(
                 valid_until: coupon.valid_until,
                 face_value: c.face_value,
                 terms: serde_json::to_string(&terms_of(coupon))
-                    .map_err(|e| LedgerError::Database(format!("cannot encode terms: {e}")))?,
+                    .map_err(|e| LedgerError::internal_from("cannot encode terms", e))?,
                 coupon: coupon.to_json().to_string(),
                 order_id: None,
             });
@@ -404,7 +414,9 @@ pub fn diff(
     // Timers: fired or cancelled ones go, new ones come.
     for key in &before.timers_before {
         if !after.timers.contains_key(key) {
-            ch.timers_done.push(i64::try_from(key.1).unwrap_or(i64::MAX));
+            // Ids read as `i64` and turned into `u64` at `load`: they fit back.
+            let id = i64::try_from(key.1).map_err(|e| LedgerError::internal_from("a timer id", e))?;
+            ch.timers_done.push(id);
         }
     }
     ch.timers_done.sort_unstable();
@@ -413,7 +425,7 @@ pub fn diff(
             continue;
         }
         let Some(raw) = raw else {
-            return Err(LedgerError::Corrupt("a timer started without an event".into()));
+            return Err(LedgerError::internal("a timer started without an event"));
         };
         let campaign = &compiled.program.campaigns[compiled.rules[t.rule as usize].campaign];
         ch.timers_new.push(TimerRow {

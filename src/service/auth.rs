@@ -1,15 +1,15 @@
 //! API keys: `Authorization: Bearer KEY`, checked against the ledger (which keeps only
-//! digests) and cached here for a few seconds so that a busy client costs one lookup
-//! per key and period. A route names the scopes that may call it; `admin` may call all.
+//! digests, made by `ledger::keys`) and cached here for a few seconds so that a busy
+//! client costs one lookup per key and period. A route names the scopes that may call
+//! it; `admin` may call all.
 
 use super::AppState;
 use super::errors::ApiError;
-use crate::ledger::Scope;
+use crate::ledger::{KeyDigest, Scope};
 use axum::extract::{Request, State};
 use axum::http::{StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -72,18 +72,18 @@ type Lookup = (Option<Vec<Scope>>, Instant);
 /// Key digest → lookup.
 #[derive(Default)]
 pub struct KeyCache {
-    entries: Mutex<HashMap<String, Lookup>>,
+    entries: Mutex<HashMap<KeyDigest, Lookup>>,
 }
 
 impl KeyCache {
-    fn get(&self, digest: &str) -> Option<Option<Vec<Scope>>> {
+    fn get(&self, digest: &KeyDigest) -> Option<Option<Vec<Scope>>> {
         let entries = self.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let (scopes, at) = entries.get(digest)?;
         let ttl = if scopes.is_some() { KNOWN_TTL } else { UNKNOWN_TTL };
         (at.elapsed() < ttl).then(|| scopes.clone())
     }
 
-    fn put(&self, digest: String, scopes: Option<Vec<Scope>>) {
+    fn put(&self, digest: KeyDigest, scopes: Option<Vec<Scope>>) {
         let mut entries = self.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         if entries.len() >= MAX_ENTRIES {
             entries.clear();
@@ -100,7 +100,7 @@ pub async fn require(State((state, access)): State<(AppState, Access)>, mut requ
     let Some(key) = bearer(&request) else {
         return unauthorized("send an API key as `Authorization: Bearer KEY`");
     };
-    let scopes = match scopes_of(&state, key).await {
+    let scopes = match scopes_of(&state, &key).await {
         Ok(Some(s)) => s,
         Ok(None) => return unauthorized("the API key is not known (or was revoked)"),
         Err(e) => return e.into_response(),
@@ -133,12 +133,13 @@ fn bearer(request: &Request) -> Option<String> {
     (scheme.eq_ignore_ascii_case("bearer") && !key.is_empty()).then(|| key.to_string())
 }
 
-async fn scopes_of(state: &AppState, key: String) -> Result<Option<Vec<Scope>>, ApiError> {
-    let digest = hex::encode(Sha256::digest(key.as_bytes()));
+async fn scopes_of(state: &AppState, key: &str) -> Result<Option<Vec<Scope>>, ApiError> {
+    let digest = KeyDigest::of(key);
     if let Some(hit) = state.keys.get(&digest) {
         return Ok(hit);
     }
-    let scopes = state.ledger_call(move |ledger| ledger.key_scopes(&key)).await?;
+    let asked = digest.clone();
+    let scopes = state.ledger_call(move |ledger| ledger.key_scopes(&asked)).await?;
     state.keys.put(digest, scopes.clone());
     Ok(scopes)
 }

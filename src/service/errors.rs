@@ -94,18 +94,30 @@ impl ApiError {
         ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", message)
     }
 
-    /// Busy or unreachable databases are worth a retry (503); anything else is ours (500).
+    /// Each kind of ledger failure as a client should read it: its own input at fault
+    /// (400), a database busy or unreachable, worth a retry (503), data the ledger cannot
+    /// read (500 `ledger_corrupt`), a ledger this build cannot use (500 `ledger_error`),
+    /// and the rest ours (500 `internal`, as when the host has no randomness to give).
     pub fn ledger(e: &LedgerError) -> ApiError {
-        tracing::error!(error = %e, "ledger error");
         let (status, code) = match e {
-            LedgerError::Database(_) | LedgerError::Conflict(_) => {
+            LedgerError::BadInput(_) => (StatusCode::BAD_REQUEST, "invalid_field"),
+            LedgerError::Database { .. } | LedgerError::Conflict { .. } => {
                 (StatusCode::SERVICE_UNAVAILABLE, "ledger_unavailable")
             }
-            LedgerError::BadInput(_) => (StatusCode::BAD_REQUEST, "invalid_field"),
-            LedgerError::BadUrl(_) | LedgerError::Migration { .. } | LedgerError::Corrupt(_) => {
+            LedgerError::Corrupt { .. } => (StatusCode::INTERNAL_SERVER_ERROR, "ledger_corrupt"),
+            LedgerError::BadUrl(_) | LedgerError::Migration { .. } | LedgerError::SchemaTooNew { .. } => {
                 (StatusCode::INTERNAL_SERVER_ERROR, "ledger_error")
             }
+            LedgerError::Entropy { .. } | LedgerError::Internal { .. } => {
+                (StatusCode::INTERNAL_SERVER_ERROR, "internal")
+            }
         };
+        if status.is_server_error() {
+            let source = std::error::Error::source(e).map(|s| s.to_string());
+            tracing::error!(error = %e, source = source.as_deref().unwrap_or(""), "ledger error");
+        } else {
+            tracing::debug!(error = %e, "ledger refused the request");
+        }
         ApiError::new(status, code, e.to_string())
     }
 
@@ -167,10 +179,82 @@ mod tests {
         );
     }
 
+    /// One ledger error of each kind.
+    fn every_kind() -> Vec<LedgerError> {
+        let io = || std::io::Error::other("disk on fire");
+        vec![
+            LedgerError::BadUrl("x".into()),
+            LedgerError::BadInput("`at`: not a time".into()),
+            LedgerError::database("unreachable"),
+            LedgerError::conflict("budget row"),
+            LedgerError::Migration {
+                version: 2,
+                message: "syntax".into(),
+                source: None,
+            },
+            LedgerError::SchemaTooNew { found: 9, known: 2 },
+            LedgerError::corrupt_from("terms of coupon `MNT-X`", io()),
+            LedgerError::entropy("an API key", io()),
+            LedgerError::internal_from("cannot encode terms", io()),
+        ]
+    }
+
+    #[test]
+    fn each_kind_of_ledger_error_has_its_status_and_code() {
+        let answers: Vec<(u16, &str)> = every_kind()
+            .iter()
+            .map(|e| {
+                let a = ApiError::ledger(e);
+                (a.status.as_u16(), a.code)
+            })
+            .collect();
+        assert_eq!(
+            answers,
+            [
+                (500, "ledger_error"),
+                (400, "invalid_field"),
+                (503, "ledger_unavailable"),
+                (503, "ledger_unavailable"),
+                (500, "ledger_error"),
+                (500, "ledger_error"),
+                (500, "ledger_corrupt"),
+                (500, "internal"),
+                (500, "internal"),
+            ]
+        );
+    }
+
+    /// The codes the ledger's errors map to are documented, with the same status, in
+    /// `docs/service.md`'s table and in `docs/openapi.json`'s `ErrorBody.code`.
+    #[test]
+    fn ledger_error_codes_are_documented() {
+        let page = include_str!("../../docs/service.md");
+        let doc: Json = serde_json::from_str(super::super::openapi::DOCUMENT).unwrap();
+        let codes = &doc["components"]["schemas"]["ErrorBody"]["properties"]["code"]["enum"];
+        for e in every_kind() {
+            let a = ApiError::ledger(&e);
+            assert!(
+                codes.as_array().unwrap().contains(&Json::from(a.code)),
+                "`{}` is not in openapi.json's ErrorBody.code",
+                a.code
+            );
+            let row = page
+                .lines()
+                .find(|l| {
+                    l.starts_with("| ")
+                        && l.split('|')
+                            .nth(2)
+                            .is_some_and(|c| c.contains(&format!("`{}`", a.code)))
+                })
+                .unwrap_or_else(|| panic!("`{}` is not in docs/service.md's table", a.code));
+            assert!(row.starts_with(&format!("| {} |", a.status.as_u16())), "{row}");
+        }
+    }
+
     #[test]
     fn busy_databases_are_503() {
-        let e = ApiError::ledger(&LedgerError::Conflict("budget row".into()));
+        let e = ApiError::ledger(&LedgerError::conflict("budget row"));
         assert_eq!(e.status, StatusCode::SERVICE_UNAVAILABLE);
-        assert_eq!(ApiError::ledger(&LedgerError::Corrupt("x".into())).status, 500);
+        assert_eq!(ApiError::ledger(&LedgerError::corrupt("x")).status, 500);
     }
 }

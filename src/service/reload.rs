@@ -3,47 +3,20 @@
 //! `GET /v1/rules` and in the log). Reloads come from `POST /v1/admin/reload`, SIGHUP,
 //! and a watcher that compares the files' modification times every second.
 //!
-//! The rules version, in every decision, is a digest of the files' names and text.
+//! The rules version, in every decision, is a digest of the files' names and text and
+//! of the default zone (`ledger::rules_version`).
 
 use super::AppState;
 use super::errors::ApiError;
 use crate::check::{self, CheckOptions};
 use crate::diagnostic::JsonDiagnostic;
-use crate::ledger::{Ledger, VersionedRules};
+use crate::ledger::{Ledger, VersionedRules, rules_version};
 use crate::runtime::engine::Rules;
-use crate::syntax::Sources;
 use crate::value::Millis;
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
-
-/// `r-` and the first 12 hex digits of a SHA-256 over the files sorted by name: for each,
-/// the length and bytes of its file name (not its folder, so that `rules/` and
-/// `./rules` give the same version), then the length and bytes of its text.
-pub fn rules_version(sources: &Sources) -> String {
-    rules_version_of(sources.files().map(|(_, f)| (f.name.as_str(), &*f.text)))
-}
-
-/// [`rules_version`] over (path or name, text) pairs.
-pub fn rules_version_of<'a>(files: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
-    let mut files: Vec<(&str, &str, &str)> = files.into_iter().map(|(n, t)| (file_name(n), n, t)).collect();
-    files.sort_unstable();
-    let mut hash = Sha256::new();
-    for (name, _, text) in files {
-        hash.update((name.len() as u64).to_le_bytes());
-        hash.update(name.as_bytes());
-        hash.update((text.len() as u64).to_le_bytes());
-        hash.update(text.as_bytes());
-    }
-    let hex = hex::encode(hash.finalize());
-    format!("r-{}", hex.get(..12).unwrap_or(&hex))
-}
-
-fn file_name(path: &str) -> &str {
-    Path::new(path).file_name().and_then(|n| n.to_str()).unwrap_or(path)
-}
 
 /// What one reload did.
 #[derive(Debug, Clone, Serialize)]
@@ -111,7 +84,7 @@ impl Reloader {
     ) -> Result<(Reloader, VersionedRules), Vec<String>> {
         let seen = fingerprint(&paths);
         let sources = check::load_paths(&paths).map_err(|e| vec![e.to_string()])?;
-        let version = rules_version(&sources);
+        let version = rules_version(&sources, zone);
         let checked = check::check(sources, &CheckOptions { now: None, zone });
         let Some(program) = checked.program else {
             let lines = checked.diagnostics.iter().filter(|d| d.is_error());
@@ -199,7 +172,7 @@ impl Reloader {
                 return report;
             }
         };
-        let version = rules_version(&sources);
+        let version = rules_version(&sources, self.zone);
         report.version = Some(version.clone());
         if version == state.version {
             report.result = "unchanged";
@@ -289,16 +262,6 @@ fn walk(path: &Path, out: &mut Fingerprint) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_version_ignores_folders_and_order() {
-        let a = rules_version_of([("rules/a.mint", "x"), ("rules/b.mint", "y")]);
-        let b = rules_version_of([("./other/b.mint", "y"), ("a.mint", "x")]);
-        assert_eq!(a, b);
-        assert_eq!(a.len(), 14);
-        assert!(a.starts_with("r-"));
-        assert_ne!(a, rules_version_of([("a.mint", "xy"), ("b.mint", "")]));
-    }
 
     #[test]
     fn times_are_utc() {

@@ -7,6 +7,7 @@
 use super::reload::{Reloader, reload_now};
 use super::{AppState, Clock, router, system_clock};
 use crate::ledger::{Ledger, LedgerOptions, Scope};
+use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -85,7 +86,8 @@ async fn open(options: &ServeOptions, clock: Clock) -> Result<AppState, String> 
         .await
         .map_err(|e| format!("opening the ledger did not finish: {e}"))?
         .map_err(|e| format!("cannot open the ledger `{}`: {e}", redact(&options.db)))?;
-    let max_skew = i64::try_from(options.max_skew.as_millis()).unwrap_or(i64::MAX);
+    let max_skew = i64::try_from(options.max_skew.as_millis())
+        .map_err(|_| format!("the allowed clock skew ({:?}) is too large", options.max_skew))?;
     Ok(AppState::with_max_skew(Arc::new(ledger), reloader, clock, max_skew))
 }
 
@@ -102,7 +104,11 @@ pub async fn ensure_admin_key(state: &AppState) -> Result<(), String> {
         .ledger_call(|ledger| ledger.add_key(&[Scope::Admin], "created at first start"))
         .await
         .map_err(|e| e.message)?;
-    eprintln!(
+    // Written to stderr like the command line's `errln!`: if nobody reads it (stderr
+    // closed), the key is lost, which is not worth stopping the service for (another
+    // one can be made with `mintage keys add --scope admin`).
+    let _ = writeln!(
+        std::io::stderr().lock(),
         "mintage: the ledger had no API key, so an admin key was made; it is shown only this once:\n\n    {key}\n\n\
          make narrower keys with `mintage keys add --scope decide,redeem`"
     );
@@ -211,6 +217,26 @@ pub fn redact(url: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_skew_too_large_for_milliseconds_is_refused() {
+        let options = ServeOptions {
+            rules: vec![PathBuf::from("rules")],
+            db: "sqlite::memory:".into(),
+            listen: "127.0.0.1:0".into(),
+            seed: None,
+            tick_interval: Duration::from_secs(1),
+            watch: false,
+            max_skew: Duration::MAX,
+            zone: crate::value::DEFAULT_ZONE,
+        };
+        match open(&options, system_clock()).await {
+            Err(e) => assert!(e.contains("skew") && e.contains("too large"), "{e}"),
+            Ok(_) => panic!("an unbounded skew was taken"),
+        }
+    }
+
     #[test]
     fn passwords_do_not_reach_the_log() {
         assert_eq!(

@@ -65,7 +65,7 @@ impl Lease<'_> {
         self.reusable = false;
         self.conn
             .as_mut()
-            .ok_or_else(|| LedgerError::Database("the connection was already given back".into()))
+            .ok_or_else(|| LedgerError::internal("the connection was already given back"))
     }
 
     /// The connection is between transactions again: it may go back to the pool.
@@ -125,13 +125,13 @@ pub fn db(e: postgres::Error) -> LedgerError {
                 || *c == SqlState::T_R_SERIALIZATION_FAILURE
                 || *c == SqlState::T_R_DEADLOCK_DETECTED =>
         {
-            LedgerError::Conflict(message)
+            LedgerError::conflict_from(message, e)
         }
         // Text PostgreSQL cannot store (a NUL character): the input's fault.
         Some(c) if *c == SqlState::CHARACTER_NOT_IN_REPERTOIRE || *c == SqlState::UNTRANSLATABLE_CHARACTER => {
             LedgerError::BadInput(format!("text the database cannot store: {message}"))
         }
-        _ => LedgerError::Database(message),
+        _ => LedgerError::database_from(message, e),
     }
 }
 
@@ -181,10 +181,9 @@ impl Pool {
     }
 
     fn connect(&self) -> Result<Conn, LedgerError> {
-        let client = self
-            .config
-            .connect(NoTls)
-            .map_err(|e| LedgerError::Database(format!("cannot connect to {}: {}", self.target, describe(&e))))?;
+        let client = self.config.connect(NoTls).map_err(|e| {
+            LedgerError::database_from(format!("cannot connect to {}: {}", self.target, describe(&e)), e)
+        })?;
         Ok(Conn {
             client,
             statements: [const { None }; sql::COUNT],
@@ -230,7 +229,7 @@ impl Pool {
             }
             let now = Instant::now();
             if now >= deadline {
-                return Err(LedgerError::Database(format!(
+                return Err(LedgerError::database(format!(
                     "all {} connections to {} stayed busy for {} s",
                     self.max,
                     self.target,

@@ -6,10 +6,13 @@ use super::pool::{Conn, db};
 use super::sql::{Q, literal};
 use crate::ledger::LedgerError;
 use crate::ledger::api::{CouponState, Scope};
+use crate::ledger::keys::KeyDigest;
 use crate::ledger::store::{
-    BudgetDelta, BudgetRow, CampaignCounts, Changes, CouponRow, RedemptionRow, TimerRow, Tx, UserDoc, UserRows,
+    BudgetAudit, BudgetDelta, BudgetRow, CampaignCounts, Changes, CouponRow, ExpiredCoupon, NewKeyRow, RedemptionRow,
+    RepeatedCoupons, Sighting, SignalRow, StatusCount, StoredDecision, TimerRow, Totals, Tx, UserDoc, UserRows,
+    sql_limit,
 };
-use crate::value::{Fen, Millis};
+use crate::value::Millis;
 use postgres::Row;
 use postgres::error::Severity;
 use postgres::types::{FromSql, ToSql};
@@ -32,27 +35,30 @@ pub struct PgTx<'c> {
     /// Budgets and signals read with the user's working set, for the `load_budgets` and
     /// `load_signals` calls that follow it; dropped on any write.
     budgets: Option<Vec<BudgetRow>>,
-    signals: Option<Vec<(String, String, f64)>>,
+    signals: Option<Vec<SignalRow>>,
     /// Custom plans were asked for in this transaction (see `custom_plans`).
     custom: bool,
     /// Statements held back until the commit (`defer_budget`).
     deferred: Vec<String>,
 }
 
+/// Column `i`: one that does not convert (a `NULL`, a wrong type) is data this build
+/// cannot read.
 fn get<'a, T: FromSql<'a>>(row: &'a Row, i: usize) -> Result<T, LedgerError> {
-    row.try_get(i).map_err(db)
+    row.try_get(i)
+        .map_err(|e| LedgerError::corrupt_from(&format!("column {i} of a row"), e))
 }
 
 /// An aggregated column: `NULL` when the table had no rows.
 fn array<'a, T: FromSql<'a>>(row: &'a Row, i: usize) -> Result<Vec<T>, LedgerError> {
-    Ok(row.try_get::<_, Option<Vec<T>>>(i).map_err(db)?.unwrap_or_default())
+    Ok(get::<Option<Vec<T>>>(row, i)?.unwrap_or_default())
 }
 
 fn count(row: &Row, i: usize) -> Result<u64, LedgerError> {
-    Ok(u64::try_from(get::<i64>(row, i)?).unwrap_or(0))
+    crate::ledger::store::count(get::<i64>(row, i)?)
 }
 
-fn now_ms() -> Millis {
+fn now_ms() -> Result<Millis, LedgerError> {
     crate::ledger::clock_ms()
 }
 
@@ -82,10 +88,6 @@ fn budget_row(r: &Row) -> Result<BudgetRow, LedgerError> {
         reserved: get(r, 1)?,
         spent: get(r, 2)?,
     })
-}
-
-fn limit(n: usize) -> i64 {
-    i64::try_from(n).unwrap_or(i64::MAX)
 }
 
 impl<'c> PgTx<'c> {
@@ -223,7 +225,7 @@ fn at<T: Clone>(column: &[T], i: usize) -> Result<T, LedgerError> {
     column
         .get(i)
         .cloned()
-        .ok_or_else(|| LedgerError::Corrupt("a user's rows came back as columns of different lengths".into()))
+        .ok_or_else(|| LedgerError::corrupt("a user's rows came back as columns of different lengths"))
 }
 
 fn coupons_of(row: &Row, user_id: &str) -> Result<Vec<CouponRow>, LedgerError> {
@@ -306,19 +308,37 @@ fn budgets_of(row: &Row) -> Result<Vec<BudgetRow>, LedgerError> {
         .collect()
 }
 
-fn signals_of(row: &Row) -> Result<Vec<(String, String, f64)>, LedgerError> {
+fn signals_of(row: &Row) -> Result<Vec<SignalRow>, LedgerError> {
     let name: Vec<String> = array(row, 24)?;
     let key: Vec<String> = array(row, 25)?;
     let value: Vec<f64> = array(row, 26)?;
     (0..name.len())
-        .map(|i| Ok((at(&name, i)?, at(&key, i)?, at(&value, i)?)))
+        .map(|i| {
+            Ok(SignalRow {
+                name: at(&name, i)?,
+                key: at(&key, i)?,
+                value: at(&value, i)?,
+            })
+        })
         .collect()
 }
 
+fn signal_row(r: &Row) -> Result<SignalRow, LedgerError> {
+    Ok(SignalRow {
+        name: get(r, 0)?,
+        key: get(r, 1)?,
+        value: get(r, 2)?,
+    })
+}
+
 impl Tx for PgTx<'_> {
-    fn decision_by_event(&mut self, event_id: &str) -> Result<Option<(String, String, String)>, LedgerError> {
+    fn decision_by_event(&mut self, event_id: &str) -> Result<Option<StoredDecision>, LedgerError> {
         match self.query_opt(Q::DecisionByEvent, &[&event_id])? {
-            Some(r) => Ok(Some((get(&r, 0)?, get(&r, 1)?, get(&r, 2)?))),
+            Some(r) => Ok(Some(StoredDecision {
+                decision_id: get(&r, 0)?,
+                rules_version: get(&r, 1)?,
+                body: get(&r, 2)?,
+            })),
             None => Ok(None),
         }
     }
@@ -328,7 +348,7 @@ impl Tx for PgTx<'_> {
         let doc = match get::<Option<String>>(&row, 0)? {
             Some(text) => Some(
                 serde_json::from_str::<UserDoc>(&text)
-                    .map_err(|e| LedgerError::Corrupt(format!("state of user `{user_id}`: {e}")))?,
+                    .map_err(|e| LedgerError::corrupt_from(&format!("state of user `{user_id}`"), e))?,
             ),
             None => None,
         };
@@ -339,21 +359,23 @@ impl Tx for PgTx<'_> {
         Ok(UserRows { doc, coupons, timers })
     }
 
-    fn load_device(&mut self, device: &str, since: Millis) -> Result<Vec<(String, Millis)>, LedgerError> {
+    fn load_device(&mut self, device: &str, since: Millis) -> Result<Vec<Sighting>, LedgerError> {
         self.query(Q::LoadDevice, &[&device, &since])?
             .iter()
-            .map(|r| Ok((get(r, 0)?, get(r, 1)?)))
+            .map(|r| {
+                Ok(Sighting {
+                    user_id: get(r, 0)?,
+                    last_seen: get(r, 1)?,
+                })
+            })
             .collect()
     }
 
-    fn load_signals(&mut self) -> Result<Vec<(String, String, f64)>, LedgerError> {
+    fn load_signals(&mut self) -> Result<Vec<SignalRow>, LedgerError> {
         if let Some(s) = self.signals.take() {
             return Ok(s);
         }
-        self.query(Q::LoadSignals, &[])?
-            .iter()
-            .map(|r| Ok((get(r, 0)?, get(r, 1)?, get(r, 2)?)))
-            .collect()
+        self.query(Q::LoadSignals, &[])?.iter().map(signal_row).collect()
     }
 
     fn load_budgets(&mut self) -> Result<Vec<BudgetRow>, LedgerError> {
@@ -366,7 +388,7 @@ impl Tx for PgTx<'_> {
     fn apply(&mut self, ch: &Changes) -> Result<(), LedgerError> {
         self.budgets = None;
         self.signals = None;
-        let now = now_ms();
+        let now = now_ms()?;
         for d in &ch.decisions {
             self.execute(
                 Q::InsertDecision,
@@ -385,7 +407,7 @@ impl Tx for PgTx<'_> {
         // Coupons first, budgets last: expiry and redemption lock rows in that order too.
         for (code, from, to) in &ch.coupon_status {
             if !self.set_coupon_status(code, *from, *to, None)? {
-                return Err(LedgerError::Conflict(format!("coupon `{code}` changed meanwhile")));
+                return Err(LedgerError::conflict(format!("coupon `{code}` changed meanwhile")));
             }
         }
         for k in &ch.new_coupons {
@@ -411,12 +433,13 @@ impl Tx for PgTx<'_> {
             )?;
         }
         if let Some((user, doc)) = &ch.user {
-            let text = serde_json::to_string(doc).map_err(|e| LedgerError::Database(e.to_string()))?;
+            let text = serde_json::to_string(doc)
+                .map_err(|e| LedgerError::internal_from("cannot encode a user's state", e))?;
             self.execute(Q::UpsertUser, &[user, &text, &now])?;
         }
         for id in &ch.timers_done {
             if self.execute(Q::DeleteTimer, &[id])? == 0 {
-                return Err(LedgerError::Conflict(format!(
+                return Err(LedgerError::conflict(format!(
                     "timer {id} fired or was cancelled meanwhile"
                 )));
             }
@@ -452,18 +475,23 @@ impl Tx for PgTx<'_> {
 
     fn due_users(&mut self, now: Millis, max: usize) -> Result<Vec<String>, LedgerError> {
         self.custom_plans()?;
-        self.query(Q::DueUsers, &[&now, &limit(max)])?
+        self.query(Q::DueUsers, &[&now, &sql_limit(max)])?
             .iter()
             .map(|r| get(r, 0))
             .collect()
     }
 
-    fn expire_coupons(&mut self, now: Millis, max: usize) -> Result<Vec<(String, Fen)>, LedgerError> {
+    fn expire_coupons(&mut self, now: Millis, max: usize) -> Result<Vec<ExpiredCoupon>, LedgerError> {
         self.budgets = None;
         self.custom_plans()?;
-        self.query(Q::ExpireCoupons, &[&now, &limit(max)])?
+        self.query(Q::ExpireCoupons, &[&now, &sql_limit(max)])?
             .iter()
-            .map(|r| Ok((get(r, 0)?, get(r, 1)?)))
+            .map(|r| {
+                Ok(ExpiredCoupon {
+                    campaign: get(r, 0)?,
+                    face_value: get(r, 1)?,
+                })
+            })
             .collect()
     }
 
@@ -484,9 +512,10 @@ impl Tx for PgTx<'_> {
         to: CouponState,
         order_id: Option<&str>,
     ) -> Result<bool, LedgerError> {
+        let now = now_ms()?;
         let n = self.execute(
             Q::SetCouponStatus,
-            &[&code, &from.as_str(), &to.as_str(), &order_id, &now_ms()],
+            &[&code, &from.as_str(), &to.as_str(), &order_id, &now],
         )?;
         Ok(n == 1)
     }
@@ -510,6 +539,7 @@ impl Tx for PgTx<'_> {
     }
 
     fn put_redemption(&mut self, r: &RedemptionRow) -> Result<(), LedgerError> {
+        let now = now_ms()?;
         self.execute(
             Q::PutRedemption,
             &[
@@ -521,7 +551,7 @@ impl Tx for PgTx<'_> {
                 &r.platform,
                 &r.seller,
                 &r.response,
-                &now_ms(),
+                &now,
             ],
         )
         .map(|_| ())
@@ -539,7 +569,11 @@ impl Tx for PgTx<'_> {
         let mut by_status_arm = Vec::new();
         for r in self.query(Q::CouponsByStatusArm, &[&campaign])? {
             let status: String = get(&r, 0)?;
-            by_status_arm.push((CouponState::from_stored(&status)?, get(&r, 1)?, count(&r, 2)?));
+            by_status_arm.push(StatusCount {
+                status: CouponState::from_stored(&status)?,
+                arm: get(&r, 1)?,
+                count: count(&r, 2)?,
+            });
         }
         let budget = self
             .query_opt(Q::CampaignBudget, &[&campaign])?
@@ -554,20 +588,22 @@ impl Tx for PgTx<'_> {
         })
     }
 
-    fn insert_key(
-        &mut self,
-        id: &str,
-        digest: &str,
-        scopes: &[Scope],
-        label: &str,
-        now: Millis,
-    ) -> Result<(), LedgerError> {
-        self.execute(Q::InsertKey, &[&id, &digest, &Scope::join(scopes), &label, &now])
-            .map(|_| ())
+    fn insert_key(&mut self, k: &NewKeyRow<'_>) -> Result<(), LedgerError> {
+        self.execute(
+            Q::InsertKey,
+            &[
+                &k.id,
+                &k.digest.as_str(),
+                &Scope::join(k.scopes),
+                &k.label,
+                &k.created_at,
+            ],
+        )
+        .map(|_| ())
     }
 
-    fn key_scopes(&mut self, digest: &str) -> Result<Option<Vec<Scope>>, LedgerError> {
-        match self.query_opt(Q::KeyScopes, &[&digest])? {
+    fn key_scopes(&mut self, digest: &KeyDigest) -> Result<Option<Vec<Scope>>, LedgerError> {
+        match self.query_opt(Q::KeyScopes, &[&digest.as_str()])? {
             Some(r) => Ok(Some(Scope::split(&get::<String>(&r, 0)?))),
             None => Ok(None),
         }
@@ -577,22 +613,41 @@ impl Tx for PgTx<'_> {
         count(&self.query_one(Q::KeyCount, &[])?, 0)
     }
 
-    fn budget_audit(&mut self) -> Result<Vec<(String, Fen, Fen, Fen, Fen)>, LedgerError> {
+    fn budget_audit(&mut self) -> Result<Vec<BudgetAudit>, LedgerError> {
         self.query(Q::BudgetAudit, &[])?
             .iter()
-            .map(|r| Ok((get(r, 0)?, get(r, 1)?, get(r, 2)?, get(r, 3)?, get(r, 4)?)))
+            .map(|r| {
+                Ok(BudgetAudit {
+                    campaign: get(r, 0)?,
+                    reserved: get(r, 1)?,
+                    spent: get(r, 2)?,
+                    held: get(r, 3)?,
+                    redeemed: get(r, 4)?,
+                })
+            })
             .collect()
     }
 
-    fn repeated_coupons(&mut self) -> Result<Vec<(String, String, String, u64)>, LedgerError> {
+    fn repeated_coupons(&mut self) -> Result<Vec<RepeatedCoupons>, LedgerError> {
         self.query(Q::RepeatedCoupons, &[])?
             .iter()
-            .map(|r| Ok((get(r, 0)?, get(r, 1)?, get(r, 2)?, count(r, 3)?)))
+            .map(|r| {
+                Ok(RepeatedCoupons {
+                    user_id: get(r, 0)?,
+                    campaign: get(r, 1)?,
+                    rule: get(r, 2)?,
+                    coupons: count(r, 3)?,
+                })
+            })
             .collect()
     }
 
-    fn totals(&mut self) -> Result<(u64, u64, u64), LedgerError> {
+    fn totals(&mut self) -> Result<Totals, LedgerError> {
         let r = self.query_one(Q::Totals, &[])?;
-        Ok((count(&r, 0)?, count(&r, 1)?, count(&r, 2)?))
+        Ok(Totals {
+            coupons: count(&r, 0)?,
+            decisions: count(&r, 1)?,
+            duplicate_events: count(&r, 2)?,
+        })
     }
 }

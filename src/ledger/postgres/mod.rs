@@ -12,12 +12,16 @@
 //! `normal`; `full` waits for the disk, and since a campaign's budget row stays locked
 //! until then, a budgeted campaign then issues at most one coupon per disk flush) and
 //! `pool=N`, the most connections this process opens (default 8).
+//!
+//! `mod.rs` reads the URL, runs the migrations and opens transactions; `pool.rs` keeps
+//! the connections; `tx.rs` the statements of one transaction; `sql.rs` their text.
 
 mod pool;
 mod sql;
 mod tx;
 
 use super::LedgerError;
+use super::migrate::{self, Migration, Schema};
 use super::store::{Backend, Tx};
 use pool::{Pool, db, describe};
 use postgres::Client;
@@ -25,13 +29,17 @@ use sql::literal;
 use std::str::FromStr;
 use tx::PgTx;
 
-const MIGRATIONS: &[(u32, &str, &str)] = &[
-    (1, "ledger", include_str!("../../migrations/postgres/0001_ledger.sql")),
-    (
-        2,
-        "budget_guard",
-        include_str!("../../migrations/postgres/0002_budget_guard.sql"),
-    ),
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "ledger",
+        sql: include_str!("../../../migrations/postgres/0001_ledger.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "budget_guard",
+        sql: include_str!("../../../migrations/postgres/0002_budget_guard.sql"),
+    },
 ];
 
 /// Connections a process opens at most, unless the URL says `pool=N`. Callers beyond it
@@ -110,43 +118,59 @@ fn parse_url(url: &str) -> Result<(postgres::Config, usize), LedgerError> {
     Ok((config, size))
 }
 
+/// The migrations in one transaction, on a connection holding the migration lock.
 fn migrate_locked(client: &mut Client) -> Result<(), LedgerError> {
     client
-        .batch_execute(
-            "BEGIN; SET LOCAL client_min_messages = warning; \
-             CREATE TABLE IF NOT EXISTS schema_migrations (\
-               version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
-        )
+        .batch_execute("BEGIN; SET LOCAL client_min_messages = warning")
         .map_err(db)?;
-    let current: i32 = client
-        .query_one("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", &[])
-        .and_then(|r| r.try_get(0))
-        .map_err(db)?;
-    let current = u32::try_from(current).unwrap_or(0);
-    let newest = MIGRATIONS.last().map_or(0, |m| m.0);
-    if current > newest {
-        return Err(LedgerError::Migration {
-            version: current,
-            message: format!("the ledger is at schema version {current}, newer than this build knows ({newest})"),
-        });
+    migrate::run(&mut PgSchema { client }, MIGRATIONS)?;
+    client.batch_execute("COMMIT").map_err(db)
+}
+
+/// The migration driver's questions, on the migrating transaction.
+struct PgSchema<'c> {
+    client: &'c mut Client,
+}
+
+impl Schema for PgSchema<'_> {
+    fn ensure_table(&mut self) -> Result<(), LedgerError> {
+        self.client
+            .batch_execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (\
+                   version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
+            )
+            .map_err(db)
     }
-    for (version, name, sql) in MIGRATIONS {
-        if *version <= current {
-            continue;
-        }
-        client.batch_execute(sql).map_err(|e| LedgerError::Migration {
-            version: *version,
+
+    fn current(&mut self) -> Result<u32, LedgerError> {
+        let current: i32 = self
+            .client
+            .query_one("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", &[])
+            .and_then(|r| r.try_get(0))
+            .map_err(db)?;
+        u32::try_from(current).map_err(|_| LedgerError::corrupt(format!("`schema_migrations` holds version {current}")))
+    }
+
+    fn apply(&mut self, m: &Migration) -> Result<(), LedgerError> {
+        self.client.batch_execute(m.sql).map_err(|e| LedgerError::Migration {
+            version: m.version,
             message: describe(&e),
-        })?;
-        let v = i32::try_from(*version).unwrap_or(i32::MAX);
-        client
+            source: Some(Box::new(e)),
+        })
+    }
+
+    fn record(&mut self, m: &Migration) -> Result<(), LedgerError> {
+        let version = i32::try_from(m.version)
+            .map_err(|e| LedgerError::internal_from(&format!("migration number {}", m.version), e))?;
+        let now = crate::ledger::clock_ms()?;
+        self.client
             .execute(
                 "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
-                &[&v, name, &crate::ledger::clock_ms()],
+                &[&version, &m.name, &now],
             )
-            .map_err(db)?;
+            .map(|_| ())
+            .map_err(db)
     }
-    client.batch_execute("COMMIT").map_err(db)
 }
 
 impl Postgres {
@@ -173,7 +197,10 @@ impl Postgres {
             lease.reuse();
         }
         result.map_err(|e| match e {
-            LedgerError::Database(m) => LedgerError::Database(format!("{}: {m}", self.pool.target())),
+            LedgerError::Database { message, source } => LedgerError::Database {
+                message: format!("{}: {message}", self.pool.target()),
+                source,
+            },
             other => other,
         })
     }
@@ -194,8 +221,8 @@ impl Postgres {
             let failed = tx.failed;
             let outcome = match result {
                 Ok(()) if !failed => tx.commit(),
-                Ok(()) => Err(LedgerError::Database(
-                    "a statement failed in a transaction whose work was then reported as done".into(),
+                Ok(()) => Err(LedgerError::internal(
+                    "a statement failed in a transaction whose work was then reported as done",
                 )),
                 Err(e) => Err(e),
             };
@@ -239,6 +266,11 @@ impl Backend for Postgres {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_migrations_are_numbered() {
+        crate::ledger::migrate::tests::assert_numbered(MIGRATIONS);
+    }
 
     #[test]
     fn own_options_are_taken_out_of_the_url() {
