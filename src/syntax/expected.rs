@@ -6,7 +6,7 @@
 
 use super::parser::Rule;
 use super::span::{FileId, Span};
-use crate::check::codes::Code;
+use crate::diagnostic::Code;
 use crate::diagnostic::Diagnostic;
 
 const ITEM: &str = "a campaign, a risk policy, a function, a field or event declaration, or a test, such as \

@@ -1,20 +1,16 @@
 //! Diagnostics: what every stage reports about a rule file. A diagnostic has a code from
-//! the registry (`check::codes`), a lowercase message, a labelled span and help text, and
+//! the registry (`codes`), a lowercase message, a labelled span and help text, and
 //! renders through miette with the file, line and a caret.
 
-use crate::check::codes::Code;
+pub mod codes;
+
+pub use codes::{Code, Severity};
+
 use crate::syntax::span::{Sources, Span};
 use miette::{LabeledSpan, NamedSource, SourceSpan};
 use serde::Serialize;
 use std::fmt;
 use std::sync::Arc;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Error,
-    Warning,
-}
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Diagnostic {
