@@ -25,7 +25,7 @@ macro_rules! codes {
         warnings { $( $wvariant:ident = $wcode:literal, $wtitle:literal; )* }
     ) => {
         /// A diagnostic code: `E0xx` errors stop a file from loading, `W0xx` warnings do not.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub enum Code { $( $evariant, )* $( $wvariant, )* }
 
         impl Code {
@@ -57,6 +57,13 @@ macro_rules! codes {
             }
         }
     };
+}
+
+/// A code serializes as it is written: `"E002"`.
+impl Serialize for Code {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
 }
 
 impl Code {
