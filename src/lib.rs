@@ -36,6 +36,7 @@ pub mod ledger;
 pub mod money;
 pub mod runtime;
 pub mod service;
+pub mod source;
 pub mod syntax;
 pub mod testing;
 pub mod value;

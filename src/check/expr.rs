@@ -5,8 +5,8 @@
 use super::types::{Builtin, FIELDS, Field, OFFER_FIELDS, TExpr, TExprKind, Type};
 use crate::diagnostic::Code;
 use crate::diagnostic::{Diagnostic, did_you_mean};
+use crate::source::Span;
 use crate::syntax::ast::{BinaryOp, DateTimeLit, Expr, ExprKind, UnaryOp};
-use crate::syntax::span::Span;
 use crate::value::{Millis, Value};
 use std::sync::Arc;
 

@@ -5,8 +5,8 @@
 use super::program::Function;
 use super::types::Type;
 use crate::diagnostic::{Code, Diagnostic};
+use crate::source::Span;
 use crate::syntax::ast::FunctionDef;
-use crate::syntax::span::Span;
 use std::sync::Arc;
 
 /// Operations one call may take before it is stopped.

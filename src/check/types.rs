@@ -1,8 +1,8 @@
 //! Types of the rule language and the typed expressions the checker produces.
 
+use crate::source::Span;
 use crate::syntax::ast::BinaryOp;
 use crate::syntax::ast::TypeName;
-use crate::syntax::span::Span;
 use crate::value::Value;
 use std::fmt;
 use std::sync::Arc;

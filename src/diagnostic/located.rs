@@ -3,7 +3,7 @@
 //! and it displays as the one-line form `file:line:col: error[E002]: message`.
 
 use super::{Code, Diagnostic, Severity};
-use crate::syntax::span::{Sources, Span};
+use crate::source::{Sources, Span};
 use serde::Serialize;
 use std::fmt;
 

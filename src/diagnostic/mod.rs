@@ -8,7 +8,7 @@ pub mod located;
 pub use codes::{Code, Severity};
 pub use located::{LocatedDiagnostic, Location, RelatedLabel};
 
-use crate::syntax::span::{Sources, Span};
+use crate::source::{Sources, Span};
 use miette::{LabeledSpan, NamedSource, SourceSpan};
 use serde::Serialize;
 use std::fmt;

@@ -1,7 +1,7 @@
 //! The untyped syntax tree of a rule file, as the parser builds it. Every node keeps its
 //! span; the checker turns it into the typed program of `check::program`.
 
-use super::span::Span;
+use crate::source::Span;
 
 /// An identifier as written, with its place.
 #[derive(Debug, Clone, PartialEq)]

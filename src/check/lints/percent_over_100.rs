@@ -2,8 +2,8 @@
 
 use super::Context;
 use crate::diagnostic::{Code, Diagnostic};
+use crate::source::Span;
 use crate::syntax::ast::{self, CampaignClause, ExprKind};
-use crate::syntax::span::Span;
 use crate::value::Value;
 
 pub const CODE: Code = Code::PercentOver100;

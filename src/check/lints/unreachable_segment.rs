@@ -3,8 +3,8 @@
 use super::Context;
 use crate::check::program::Campaign;
 use crate::diagnostic::{Code, Diagnostic};
+use crate::source::Span;
 use crate::syntax::ast::CampaignClause;
-use crate::syntax::span::Span;
 
 pub const CODE: Code = Code::UnreachableSegment;
 

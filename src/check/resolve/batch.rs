@@ -5,8 +5,8 @@ use crate::check::expr::Scope;
 use crate::check::program::*;
 use crate::check::types::{TExpr, Type};
 use crate::diagnostic::{Code, Diagnostic};
+use crate::source::Span;
 use crate::syntax::ast::{self, CampaignClause};
-use crate::syntax::span::Span;
 use std::collections::HashMap;
 use std::sync::Arc;
 

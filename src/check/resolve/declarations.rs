@@ -5,8 +5,8 @@ use crate::check::expr::Signature;
 use crate::check::program::*;
 use crate::check::types::Type;
 use crate::diagnostic::{Code, Diagnostic};
+use crate::source::Span;
 use crate::syntax::ast::{self, Item};
-use crate::syntax::span::Span;
 use std::collections::HashMap;
 
 impl Resolver<'_> {

@@ -16,8 +16,8 @@ use super::expr::{Scope, Signature};
 use super::program::*;
 use super::types::{TExpr, Type};
 use crate::diagnostic::{Code, Diagnostic, did_you_mean};
+use crate::source::{Sources, Span};
 use crate::syntax::ast::{self, Item};
-use crate::syntax::span::{Sources, Span};
 use std::collections::HashMap;
 use std::sync::Arc;
 

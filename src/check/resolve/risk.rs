@@ -3,8 +3,8 @@
 use super::Resolver;
 use crate::check::program::*;
 use crate::check::types::Type;
+use crate::source::Span;
 use crate::syntax::ast;
-use crate::syntax::span::Span;
 use std::collections::HashMap;
 use std::sync::Arc;
 

@@ -3,8 +3,8 @@
 
 use super::{Builder, P, Rule, children};
 use crate::diagnostic::Diagnostic;
+use crate::source::Span;
 use crate::syntax::ast::{BinaryOp, Expr, ExprKind, UnaryOp};
-use crate::syntax::span::Span;
 
 impl Builder {
     /// An expression the grammar guarantees in the clause at `parent`.

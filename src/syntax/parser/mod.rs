@@ -19,8 +19,8 @@ mod test_block;
 pub use literal::parse_fixed;
 
 use super::ast::File;
-use super::span::{FileId, Span};
 use crate::diagnostic::{Code, Diagnostic};
+use crate::source::{FileId, Span};
 use pest::Parser as _;
 use pest::iterators::Pair;
 
