@@ -1,6 +1,9 @@
 //! Builds the checked `Program` from the syntax trees of all files: resolves campaign,
 //! rule, arm and event names, converts literals, types every expression and reports every
-//! error it finds (it keeps going after the first).
+//! error it finds (it keeps going after the first). This file holds the resolver and what
+//! every part uses (names, events, typing); each part of the language has its file:
+//! `declarations` (fields, events, functions), `campaign`, `funding`, `experiment`,
+//! `rule`, `offer`, `batch` (segments and the model), `risk` and `test_blocks`.
 
 mod batch;
 mod campaign;

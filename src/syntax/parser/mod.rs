@@ -18,7 +18,7 @@ mod test_block;
 
 pub use literal::parse_fixed;
 
-use super::ast::File;
+use super::ast::{DateTimeLit, File, Name};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::source::{FileId, Span};
 use pest::Parser as _;
@@ -201,19 +201,19 @@ impl Builder {
         )
     }
 
-    fn name(&self, pair: P<'_>) -> super::ast::Name {
-        super::ast::Name {
+    fn name(&self, pair: P<'_>) -> Name {
+        Name {
             text: pair.as_str().to_string(),
             span: self.span(&pair),
         }
     }
 
-    fn names(&self, pair: P<'_>) -> Vec<super::ast::Name> {
+    fn names(&self, pair: P<'_>) -> Vec<Name> {
         children(pair).map(|p| self.name(p)).collect()
     }
 
     /// A list of names the grammar guarantees (`on view_item, add_to_cart`).
-    fn name_list(&self, child: Option<P<'_>>, parent: Span) -> Result<Vec<super::ast::Name>, Diagnostic> {
+    fn name_list(&self, child: Option<P<'_>>, parent: Span) -> Result<Vec<Name>, Diagnostic> {
         Ok(self.names(self.required(child, parent, "list of names")?))
     }
 
@@ -223,8 +223,8 @@ impl Builder {
         Ok(literal::unescape(inner.as_str()))
     }
 
-    fn datetime(&self, pair: P<'_>) -> super::ast::DateTimeLit {
-        super::ast::DateTimeLit {
+    fn datetime(&self, pair: P<'_>) -> DateTimeLit {
+        DateTimeLit {
             text: pair.as_str().split_whitespace().collect::<Vec<_>>().join(" "),
             span: self.span(&pair),
         }
