@@ -36,6 +36,7 @@ pub mod ledger;
 pub mod money;
 pub mod runtime;
 pub mod service;
+pub mod source;
 pub mod syntax;
 pub mod testing;
 pub mod value;
@@ -47,9 +48,24 @@ use std::path::PathBuf;
 pub enum RulesError {
     #[error(transparent)]
     Load(#[from] check::LoadError),
-    /// The rules have errors; each line is `file:line:col: error[CODE]: message`.
-    #[error("the rules have {} error(s):\n{}", .0.len(), .0.join("\n"))]
-    Invalid(Vec<String>),
+    /// The rules have errors, in file order, each with its code, place, message, labels
+    /// and help; displayed one line each, `file:line:col: error[CODE]: message`.
+    #[error("the rules have {} error(s):\n{}", .0.len(), one_per_line(.0))]
+    Invalid(Vec<diagnostic::LocatedDiagnostic>),
+}
+
+impl RulesError {
+    /// The errors of rules that do not check (none when the files could not be read).
+    pub fn diagnostics(&self) -> &[diagnostic::LocatedDiagnostic] {
+        match self {
+            RulesError::Invalid(errors) => errors,
+            RulesError::Load(_) => &[],
+        }
+    }
+}
+
+fn one_per_line(errors: &[diagnostic::LocatedDiagnostic]) -> String {
+    errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n")
 }
 
 fn build(sources: syntax::Sources) -> Result<runtime::engine::Rules, RulesError> {
@@ -61,7 +77,7 @@ fn build(sources: syntax::Sources) -> Result<runtime::engine::Rules, RulesError>
                 .diagnostics
                 .iter()
                 .filter(|d| d.is_error())
-                .map(|d| d.one_line(&checked.sources))
+                .map(|d| d.locate(&checked.sources))
                 .collect(),
         )),
     }

@@ -4,8 +4,8 @@
 //! its snapshot beside it in `snapshots/`. Add a case by adding a file; accept a new
 //! snapshot with `INSTA_UPDATE=always cargo test --test corpus` after reading it.
 
-use mintage::check::codes::Code;
 use mintage::check::{CheckOptions, check};
+use mintage::diagnostic::Code;
 use mintage::syntax::Sources;
 use std::path::{Path, PathBuf};
 
@@ -73,7 +73,8 @@ fn check_cases_one_per_code() {
     for path in cases("check") {
         let (sources, text) = sources_of(&path);
         let stem = path.file_stem().unwrap().to_string_lossy().to_string();
-        let code = Code::parse(&stem);
+        // `W003.mint` and `E016_at_most_overflow.mint` must produce their code.
+        let code = stem.split('_').next().and_then(Code::parse);
         let options = CheckOptions {
             now: Some(mintage::value::parse_time("2026-10-01T00:00:00+08:00").unwrap()),
             ..CheckOptions::default()
@@ -96,9 +97,11 @@ fn check_cases_one_per_code() {
         }
         snapshot("check", &path, format!("{text}\n---\n{}", rendered.join("\n")));
     }
+    // No rule text produces `E000` (an internal error: the grammar and the parser
+    // disagree); the parser's unit tests cover it.
     let missing: Vec<&str> = Code::ALL
         .iter()
-        .filter(|c| !covered.contains(c))
+        .filter(|c| **c != Code::Internal && !covered.contains(c))
         .map(|c| c.as_str())
         .collect();
     assert!(

@@ -2,11 +2,11 @@
 //! and gives every node a type, reporting unknown names (`E002`, `E010`, `E017`) and type
 //! mismatches (`E003`) without stopping at the first.
 
-use super::codes::Code;
 use super::types::{Builtin, FIELDS, Field, OFFER_FIELDS, TExpr, TExprKind, Type};
+use crate::diagnostic::Code;
 use crate::diagnostic::{Diagnostic, did_you_mean};
+use crate::source::Span;
 use crate::syntax::ast::{BinaryOp, DateTimeLit, Expr, ExprKind, UnaryOp};
-use crate::syntax::span::Span;
 use crate::value::{Millis, Value};
 use std::sync::Arc;
 

@@ -1,17 +1,16 @@
 //! Checking: name resolution, types and lints over the syntax trees of all rule files;
 //! the result is the typed `Program` that `compile` turns into an evaluation graph.
 
-pub mod codes;
 pub mod expr;
 pub mod lints;
 pub mod program;
+pub mod reference;
 pub mod resolve;
 pub mod script;
 pub mod types;
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::syntax::{self, FileId, Sources, Span};
-use codes::Code;
 use program::Program;
 use std::path::{Path, PathBuf};
 

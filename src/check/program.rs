@@ -4,8 +4,8 @@
 //! know.
 
 use super::types::TExpr;
+use crate::source::{Sources, Span};
 use crate::syntax::ast::{OfferKind, TestBlock};
-use crate::syntax::span::{Sources, Span};
 use crate::value::{BasisPoints, Fen, Millis};
 use std::sync::Arc;
 

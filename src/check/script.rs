@@ -2,12 +2,11 @@
 //! compiled once when the rules load, runs sandboxed (no I/O, bounded operations, call
 //! depth, string and array sizes) and its compile errors become `E011` diagnostics.
 
-use super::codes::Code;
 use super::program::Function;
 use super::types::Type;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
+use crate::source::Span;
 use crate::syntax::ast::FunctionDef;
-use crate::syntax::span::Span;
 use std::sync::Arc;
 
 /// Operations one call may take before it is stopped.
@@ -29,44 +28,11 @@ pub fn engine() -> rhai::Engine {
     engine
 }
 
-/// Compiles one `function`; reports and returns `None` if Rhai rejects it.
-/// On a Rhai error the signature is still returned, so calls do not also report `E010`.
-pub fn compile(def: &FunctionDef, diagnostics: &mut Vec<Diagnostic>) -> Result<Function, Option<(Vec<Type>, Type)>> {
-    let mut params = Vec::new();
-    let mut ok = true;
-    for (name, ty) in def.params.iter().map(|(n, t)| (n, t)) {
-        match Type::parse(&ty.text) {
-            Some(t) => params.push(t),
-            None => {
-                ok = false;
-                diagnostics.push(
-                    Diagnostic::new(
-                        Code::TypeMismatch,
-                        ty.span,
-                        format!("unknown type `{}` for `{}`", ty.text, name.text),
-                    )
-                    .label("not a type"),
-                );
-            }
-        }
-    }
-    let returns = match Type::parse(&def.returns.text) {
-        Some(t) => t,
-        None => {
-            diagnostics.push(
-                Diagnostic::new(
-                    Code::TypeMismatch,
-                    def.returns.span,
-                    format!("unknown type `{}`", def.returns.text),
-                )
-                .label("not a type"),
-            );
-            return Err(None);
-        }
-    };
-    if !ok {
-        return Err(None);
-    }
+/// Compiles one `function`; reports and returns its signature if Rhai rejects it, so that
+/// calls do not also report `E010`.
+pub fn compile(def: &FunctionDef, diagnostics: &mut Vec<Diagnostic>) -> Result<Function, (Vec<Type>, Type)> {
+    let params: Vec<Type> = def.params.iter().map(|(_, t)| Type::of(*t)).collect();
+    let returns = Type::of(def.returns);
     let names: Vec<&str> = def.params.iter().map(|(n, _)| n.text.as_str()).collect();
     // The body is wrapped as a Rhai function of the same name, so positions inside it
     // map back to the rule file by a fixed line offset.
@@ -90,7 +56,7 @@ pub fn compile(def: &FunctionDef, diagnostics: &mut Vec<Diagnostic>) -> Result<F
                 .label("rhai stopped here")
                 .help("the body is Rhai code: see https://rhai.rs/book/ for its syntax"),
             );
-            Err(Some((params, returns)))
+            Err((params, returns))
         }
     }
 }

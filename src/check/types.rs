@@ -1,7 +1,8 @@
 //! Types of the rule language and the typed expressions the checker produces.
 
+use crate::source::Span;
 use crate::syntax::ast::BinaryOp;
-use crate::syntax::span::Span;
+use crate::syntax::ast::TypeName;
 use crate::value::Value;
 use std::fmt;
 use std::sync::Arc;
@@ -38,17 +39,17 @@ impl fmt::Display for Type {
 }
 
 impl Type {
-    pub fn parse(name: &str) -> Option<Type> {
-        Some(match name {
-            "number" => Type::Number,
-            "money" => Type::Money,
-            "percent" => Type::Percent,
-            "string" => Type::Str,
-            "bool" => Type::Bool,
-            "duration" => Type::Duration,
-            "time" => Type::Time,
-            _ => return None,
-        })
+    /// The type a declaration names.
+    pub fn of(name: TypeName) -> Type {
+        match name {
+            TypeName::Number => Type::Number,
+            TypeName::Money => Type::Money,
+            TypeName::Percent => Type::Percent,
+            TypeName::Str => Type::Str,
+            TypeName::Bool => Type::Bool,
+            TypeName::Duration => Type::Duration,
+            TypeName::Time => Type::Time,
+        }
     }
 
     /// Equal, or one side unknown.

@@ -1,7 +1,7 @@
 //! `mintage explain CODE`: the long form of a diagnostic, as in `docs/diagnostics.md`.
 
 use crate::cli::out::{errln, outln};
-use mintage::check::codes::Code;
+use mintage::diagnostic::Code;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -22,7 +22,12 @@ pub fn run(args: Args) -> u8 {
     let text = args.code.unwrap_or_default();
     match Code::parse(&text) {
         Some(c) => {
-            outln!("{}: {}\n\n{}", c.as_str(), c.title(), c.explanation().trim());
+            outln!(
+                "{}: {}\n\n{}",
+                c.as_str(),
+                c.title(),
+                mintage::check::reference::explanation(c).trim()
+            );
             0
         }
         None => {

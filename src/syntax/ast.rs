@@ -1,13 +1,33 @@
 //! The untyped syntax tree of a rule file, as the parser builds it. Every node keeps its
 //! span; the checker turns it into the typed program of `check::program`.
 
-use super::span::Span;
+use crate::source::Span;
 
 /// An identifier as written, with its place.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Name {
     pub text: String,
     pub span: Span,
+}
+
+/// A type as written in a declaration (`field user.city: string`, `function f(p: money)
+/// -> number`); the grammar admits only these.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TypeName {
+    /// `number`
+    Number,
+    /// `money`
+    Money,
+    /// `percent`
+    Percent,
+    /// `string`
+    Str,
+    /// `bool`
+    Bool,
+    /// `duration`
+    Duration,
+    /// `time`
+    Time,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -171,7 +191,7 @@ pub struct Wait {
 #[derive(Debug, Clone)]
 pub struct Limit {
     /// How many coupons per key: 1 for `once`.
-    pub times: i64,
+    pub times: u32,
     pub keys: Vec<PerKey>,
     pub span: Span,
 }
@@ -280,8 +300,8 @@ pub struct RiskCheck {
 #[derive(Debug, Clone)]
 pub struct FunctionDef {
     pub name: Name,
-    pub params: Vec<(Name, Name)>,
-    pub returns: Name,
+    pub params: Vec<(Name, TypeName)>,
+    pub returns: TypeName,
     pub body: String,
     pub body_span: Span,
     pub span: Span,
@@ -290,7 +310,7 @@ pub struct FunctionDef {
 #[derive(Debug, Clone)]
 pub struct FieldDecl {
     pub path: Vec<Name>,
-    pub ty: Name,
+    pub ty: TypeName,
     pub span: Span,
 }
 

@@ -5,9 +5,9 @@
 //! `7d`". A test fails when a grammar rule has no entry.
 
 use super::parser::Rule;
-use super::span::{FileId, Span};
-use crate::check::codes::Code;
+use crate::diagnostic::Code;
 use crate::diagnostic::Diagnostic;
+use crate::source::{FileId, Span};
 
 const ITEM: &str = "a campaign, a risk policy, a function, a field or event declaration, or a test, such as \
                     `campaign welcome { … }`";

@@ -5,7 +5,8 @@ pub mod ast;
 pub mod expected;
 pub mod format;
 pub mod parser;
-pub mod span;
 
 pub use parser::parse;
-pub use span::{FileId, SourceFile, Sources, Span};
+// Places in rule files are below both the syntax and the diagnostics (`crate::source`);
+// the syntax tree's users find them here too.
+pub use crate::source::{FileId, SourceFile, Sources, Span};

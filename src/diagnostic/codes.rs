@@ -1,73 +1,89 @@
-//! The registry of diagnostic codes: one table maps each code to its title and long
-//! explanation. `mintage explain CODE` prints the long form and `docs/diagnostics.md` is
-//! generated from the same table (a test keeps them in sync).
+//! The registry of diagnostic codes: one table maps each code to its title and, for
+//! errors, its long explanation. A warning's long explanation lives beside its lint, in
+//! `check::lints` (one file per lint). `mintage explain CODE` and `docs/diagnostics.md`
+//! join the two through `check::reference` (a test keeps the page in sync).
+//!
+//! Adding an error code: add a line to `errors` below (the next free `E0xx`, a title, and
+//! the explanation: what is wrong, an example, how to fix it), report it with
+//! `Diagnostic::new(Code::New, span, "message")`, add `tests/cases/check/E0xx.mint` (or
+//! `E0xx_what.mint`), accept its snapshot, and regenerate the page with
+//! `MINTAGE_UPDATE_DOCS=1 cargo test --test docs`.
 
-use crate::diagnostic::Severity;
 use serde::Serialize;
 
+/// Errors stop rules from loading; warnings do not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
 macro_rules! codes {
-    ($( $variant:ident = $code:literal, $title:literal, $body:literal; )*) => {
+    (
+        errors { $( $evariant:ident = $ecode:literal, $etitle:literal, $ebody:literal; )* }
+        warnings { $( $wvariant:ident = $wcode:literal, $wtitle:literal; )* }
+    ) => {
         /// A diagnostic code: `E0xx` errors stop a file from loading, `W0xx` warnings do not.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-        pub enum Code { $( $variant, )* }
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Code { $( $evariant, )* $( $wvariant, )* }
 
         impl Code {
-            pub const ALL: &'static [Code] = &[ $( Code::$variant, )* ];
+            pub const ALL: &'static [Code] = &[ $( Code::$evariant, )* $( Code::$wvariant, )* ];
 
             pub fn as_str(self) -> &'static str {
-                match self { $( Code::$variant => $code, )* }
+                match self { $( Code::$evariant => $ecode, )* $( Code::$wvariant => $wcode, )* }
             }
 
             /// One line: what the diagnostic is about.
             pub fn title(self) -> &'static str {
-                match self { $( Code::$variant => $title, )* }
+                match self { $( Code::$evariant => $etitle, )* $( Code::$wvariant => $wtitle, )* }
             }
 
-            /// The long explanation: why it matters, an example, and how to fix it.
-            pub fn explanation(self) -> &'static str {
-                match self { $( Code::$variant => $body, )* }
+            pub fn severity(self) -> Severity {
+                match self {
+                    $( Code::$evariant => Severity::Error, )*
+                    $( Code::$wvariant => Severity::Warning, )*
+                }
+            }
+
+            /// An error's long explanation: why it matters, an example, and how to fix it.
+            /// `None` for a warning: its explanation is in its lint's file.
+            pub fn error_explanation(self) -> Option<&'static str> {
+                match self {
+                    $( Code::$evariant => Some($ebody), )*
+                    $( Code::$wvariant => None, )*
+                }
             }
         }
     };
 }
 
-impl Code {
-    pub fn severity(self) -> Severity {
-        if self.as_str().starts_with('W') {
-            Severity::Warning
-        } else {
-            Severity::Error
-        }
+/// A code serializes as it is written: `"E002"`.
+impl Serialize for Code {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
+}
 
+impl Code {
     pub fn parse(text: &str) -> Option<Code> {
         let upper = text.trim().to_ascii_uppercase();
         Code::ALL.iter().copied().find(|c| c.as_str() == upper)
     }
-
-    /// The page `docs/diagnostics.md`, generated from this table.
-    pub fn markdown_reference() -> String {
-        let mut out = String::from(
-            "# Diagnostics\n\nEvery message of `mintage check` has a code. `E0xx` codes are errors: \
-             the rule files do not load until they are fixed. `W0xx` codes are warnings: the \
-             rules load, but something is probably not what the author meant. \
-             `mintage explain CODE` prints the same text as this page.\n\n\
-             This page is generated from the code registry (`src/check/codes.rs`); a test \
-             fails when they differ.\n",
-        );
-        for code in Code::ALL {
-            out.push_str(&format!(
-                "\n## {}: {}\n\n{}\n",
-                code.as_str(),
-                code.title(),
-                code.explanation().trim()
-            ));
-        }
-        out
-    }
 }
 
 codes! {
+errors {
+    Internal = "E000", "internal error",
+"Mintage itself went wrong, not the rule file: the parser met a syntax tree that the
+grammar does not allow, which means the grammar (`grammar/mint.pest`) and the code that
+reads it disagree. The message says what was missing or unexpected, and the caret shows
+where. Nothing is loaded.
+
+Please report it with the file (or the lines around the caret). Writing the construct at
+the caret another way usually works around it until it is fixed.";
+
     Syntax = "E001", "syntax error",
 "The file does not follow the grammar of the rule language. The caret points at the
 first place where the parser could not go on, and the message lists what it expected
@@ -222,74 +238,30 @@ Save the file as UTF-8 (in most editors: Save with Encoding, UTF-8), or convert 
 `iconv -f GBK -t UTF-8 old.mint > new.mint`. A UTF-8 byte-order mark at the start of the
 file is accepted.";
 
-    WindowPast = "W001", "window already over",
-"The campaign's window ended before the time given with `mintage check --now`, so its
-rules can never fire again. (Without `--now`, this warning is not checked, so that a
-file's diagnostics do not change with the calendar.)
+    BadObjective = "E020", "batch objective is not the gain",
+"A batch campaign's `maximize` clause names what the allocation optimises. Only the
+expected gain can be maximised: the expected cost is what the budget bounds, and
+maximising it would spend the budget for its own sake.
 
-Move the window, or archive the file.";
+Example: `maximize cost`.
 
-    Contradiction = "W002", "condition can never be true",
-"The conditions of a rule or audience contradict each other, so the rule can never
-fire: `item.price > ¥500 and item.price < ¥100`, or `user.ltv_tier == \"high\" and
-user.ltv_tier == \"low\"`.
+Write `maximize gain`, or leave the clause out: the gain is what a batch campaign
+maximises.";
+}
 
-Fix the bounds; perhaps `or` was meant.";
-
-    UnreachableSegment = "W003", "segment can never be chosen",
-"Segments are tried in order and the first that matches wins. A segment after one
-without a `when` condition, or with the same condition as an earlier one, is never
-chosen.
-
-Reorder the segments or change their conditions.";
-
-    OverlappingExclusive = "W004", "exclusive campaigns overlap",
-"Two campaigns marked `exclusive` have overlapping windows and react to the same event
-type. When both match, only the one with the higher priority (then the first in
-alphabetical order) issues; the other reports `suppressed: exclusive`.
-
-Give them distinct priorities or windows if that is not what you want.";
-
-    NoValidity = "W005", "offer without validity",
-"An offer does not say how long its coupon is valid, so it stays valid until the
-campaign's window ends. Coupons that never expire keep budget reserved.
-
-Add `valid 72h` or, to make the default explicit, `valid until window end`.";
-
-    PercentOver100 = "W006", "percentage above 100",
-"A percent-off offer or funding share is above 100 %. A discount above 100 % would
-pay the buyer.
-
-Check the number: perhaps `15%` was meant, not `150%`.";
-
-    TimerOutlivesWindow = "W007", "timer longer than the window",
-"A `wait` is at least as long as the campaign's window, so its follow-up can never be
-issued inside the window.
-
-Shorten the wait or lengthen the window.";
-
-    EmptyArm = "W008", "experiment arm without rules",
-"An arm of an experiment has no rules and is not a holdout: its users get nothing from
-the campaign but are not reported as held out either.
-
-Add rules `in` the arm, or make it a holdout: `arm control 10% holds out`.";
-
-    NoLimit = "W009", "rule without a limit",
-"An event rule that gives a coupon has no `once per …` or `at most N per …` limit, so
-it issues a new coupon on every matching event.
-
-Add a limit such as `once per user`.";
-
-    PercentWithoutCap = "W010", "percent-off without a cap",
-"A percent-off offer has no `cap`, so its cost grows with the order. On a marketplace
-of second-hand luxury goods a 10 % coupon can be worth thousands.
-
-Add `cap ¥200` (or the cap you want).";
-
-    UnusedBinding = "W011", "unused model binding",
-"A `let` in a model is never used by `cost`, `gain` or another binding.
-
-Remove it, or use it.";
+warnings {
+    WindowPast = "W001", "window already over";
+    Contradiction = "W002", "condition can never be true";
+    UnreachableSegment = "W003", "segment can never be chosen";
+    OverlappingExclusive = "W004", "exclusive campaigns overlap";
+    NoValidity = "W005", "offer without validity";
+    PercentOver100 = "W006", "percentage above 100";
+    TimerOutlivesWindow = "W007", "timer longer than the window";
+    EmptyArm = "W008", "experiment arm without rules";
+    NoLimit = "W009", "rule without a limit";
+    PercentWithoutCap = "W010", "percent-off without a cap";
+    UnusedBinding = "W011", "unused model binding";
+}
 }
 
 #[cfg(test)]
@@ -302,6 +274,15 @@ mod tests {
         for code in Code::ALL {
             assert!(seen.insert(code.as_str()), "duplicate {}", code.as_str());
             assert_eq!(Code::parse(&code.as_str().to_lowercase()), Some(*code));
+        }
+    }
+
+    #[test]
+    fn the_letter_says_the_severity_and_errors_explain_themselves() {
+        for code in Code::ALL {
+            let warning = code.as_str().starts_with('W');
+            assert_eq!(code.severity() == Severity::Warning, warning, "{}", code.as_str());
+            assert_eq!(code.error_explanation().is_none(), warning, "{}", code.as_str());
         }
     }
 }

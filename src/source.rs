@@ -1,5 +1,6 @@
-//! Locations in rule files: every AST node and diagnostic carries a `Span`, and a
-//! `Sources` table turns it back into a file name, line and column.
+//! Rule files and places in them: every AST node and diagnostic carries a `Span`, and a
+//! `Sources` table holds the files' text and turns a span back into a file name, line and
+//! column. It imports nothing of the crate: syntax and diagnostics both build on it.
 
 use std::sync::Arc;
 

@@ -1,20 +1,18 @@
 //! Diagnostics: what every stage reports about a rule file. A diagnostic has a code from
-//! the registry (`check::codes`), a lowercase message, a labelled span and help text, and
+//! the registry (`codes`), a lowercase message, a labelled span and help text, and
 //! renders through miette with the file, line and a caret.
 
-use crate::check::codes::Code;
-use crate::syntax::span::{Sources, Span};
+pub mod codes;
+pub mod located;
+
+pub use codes::{Code, Severity};
+pub use located::{LocatedDiagnostic, Location, RelatedLabel};
+
+use crate::source::{Sources, Span};
 use miette::{LabeledSpan, NamedSource, SourceSpan};
 use serde::Serialize;
 use std::fmt;
 use std::sync::Arc;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Error,
-    Warning,
-}
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Diagnostic {
@@ -90,21 +88,16 @@ impl Diagnostic {
 
     /// The machine form used by `check --format json`.
     pub fn to_json(&self, sources: &Sources) -> JsonDiagnostic {
-        let (line, column) = sources.line_col(self.span);
-        let end = Span {
-            start: self.span.end,
-            ..self.span
-        };
-        let (end_line, end_column) = sources.line_col(end);
+        let at = Location::of(self.span, sources);
         JsonDiagnostic {
             code: self.code.as_str().to_string(),
             severity: self.severity(),
             message: self.message.clone(),
-            file: sources.name(self.span.file).to_string(),
-            line,
-            column,
-            end_line,
-            end_column,
+            file: at.file,
+            line: at.line,
+            column: at.column,
+            end_line: at.end_line,
+            end_column: at.end_column,
             label: self.label.clone(),
             help: self.help.clone(),
         }
@@ -112,19 +105,7 @@ impl Diagnostic {
 
     /// `file:line:col: error[E002]: message`, for logs and test snapshots.
     pub fn one_line(&self, sources: &Sources) -> String {
-        let (line, col) = sources.line_col(self.span);
-        format!(
-            "{}:{}:{}: {}[{}]: {}",
-            sources.name(self.span.file),
-            line,
-            col,
-            match self.severity() {
-                Severity::Error => "error",
-                Severity::Warning => "warning",
-            },
-            self.code.as_str(),
-            self.message
-        )
+        self.locate(sources).to_string()
     }
 }
 

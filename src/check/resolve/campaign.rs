@@ -1,0 +1,253 @@
+//! A campaign: its zone, window and once-only clauses, then its rules or (batch) segments.
+
+use super::{OnceOnly, Resolver};
+use crate::check::expr::local_time;
+use crate::check::program::*;
+use crate::check::types::{TExpr, TExprKind, Type};
+use crate::diagnostic::{Code, Diagnostic, did_you_mean};
+use crate::source::Span;
+use crate::syntax::ast::{self, CampaignClause};
+use crate::value::Value;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+impl Resolver<'_> {
+    pub(super) fn campaign(&mut self, c: &ast::Campaign) -> Option<Campaign> {
+        let mut once = OnceOnly::new(format!("campaign `{}`", c.name.text), "keep one of them");
+        // The zone comes first: dates in every clause are read in it.
+        let mut tz = self.zone;
+        for clause in &c.clauses {
+            if let CampaignClause::Window(w) = clause
+                && let Some(z) = &w.zone
+            {
+                match z.text.parse::<chrono_tz::Tz>() {
+                    Ok(t) => tz = t,
+                    Err(_) => {
+                        let names = chrono_tz::TZ_VARIANTS.iter().map(|t| t.name());
+                        let mut d = Diagnostic::new(Code::BadTime, z.span, format!("unknown time zone `{}`", z.text))
+                            .label("not an IANA zone");
+                        d = match did_you_mean(&z.text, names) {
+                            Some(s) => d.help(format!("did you mean `{s}`?")),
+                            None => d.help("use an IANA name such as `Asia/Shanghai` or `UTC`"),
+                        };
+                        self.error(d);
+                    }
+                }
+            }
+        }
+        let mut out = Campaign {
+            id: Arc::from(c.name.text.as_str()),
+            title: c.title.clone(),
+            window: None,
+            tz,
+            budget: None,
+            funding: None,
+            category_funding: None,
+            audience: Vec::new(),
+            priority: 0,
+            exclusive: false,
+            experiment: None,
+            rules: Vec::new(),
+            batch: None,
+            cancel_timers_on: Vec::new(),
+            span: c.name.span,
+        };
+        let is_batch = c.clauses.iter().any(|k| matches!(k, CampaignClause::Batch(_)));
+        let mut experiment_ast = None;
+        let mut seller = None;
+        for clause in &c.clauses {
+            match clause {
+                CampaignClause::Window(w) => {
+                    if once.seen(&mut self.diagnostics, "window", w.span) {
+                        continue;
+                    }
+                    out.window = self.window(w, tz);
+                }
+                CampaignClause::Budget(b) => {
+                    if once.seen(&mut self.diagnostics, "budget", b.span) {
+                        continue;
+                    }
+                    let amount = self.typed(&b.amount, &Type::Money, "a budget", tz);
+                    let amount = match amount.kind {
+                        TExprKind::Const(Value::Money(f)) => f,
+                        _ => 0,
+                    };
+                    let kind = match b.kind {
+                        Some(ast::BudgetKind::ExpectedCost) => BudgetKind::ExpectedCost,
+                        Some(ast::BudgetKind::FaceValue) => BudgetKind::FaceValue,
+                        None if is_batch => BudgetKind::ExpectedCost,
+                        None => BudgetKind::FaceValue,
+                    };
+                    out.budget = Some(Budget { amount, kind });
+                }
+                CampaignClause::Funding(f) => {
+                    let what = if f.category_coupons {
+                        "funding for category coupons"
+                    } else {
+                        "funding"
+                    };
+                    if once.seen(&mut self.diagnostics, what, f.span) {
+                        continue;
+                    }
+                    let funding = self.funding(f);
+                    if f.category_coupons {
+                        out.category_funding = Some(funding);
+                    } else {
+                        out.funding = Some(funding);
+                    }
+                }
+                CampaignClause::Audience(e) => {
+                    if once.seen(&mut self.diagnostics, "audience", e.span) {
+                        continue;
+                    }
+                    out.audience = self.condition(e, tz);
+                }
+                CampaignClause::Priority(p, span) => {
+                    if !once.seen(&mut self.diagnostics, "priority", *span) {
+                        out.priority = *p;
+                    }
+                }
+                CampaignClause::Exclusive(span) => {
+                    if !once.seen(&mut self.diagnostics, "exclusive", *span) {
+                        out.exclusive = true;
+                    }
+                }
+                CampaignClause::Batch(_) => {}
+                CampaignClause::Experiment(e) => {
+                    if !once.seen(&mut self.diagnostics, "experiment", e.span) {
+                        experiment_ast = Some(e);
+                    }
+                }
+                CampaignClause::CancelTimers(names, _) => {
+                    for n in names {
+                        let e = self.known_event(n);
+                        out.cancel_timers_on.push(e);
+                    }
+                }
+                CampaignClause::SellerScope(e, span) => {
+                    if !once.seen(&mut self.diagnostics, "for seller", *span) {
+                        seller = Some(self.seller_scope(e, tz));
+                    }
+                }
+                CampaignClause::Rule(_)
+                | CampaignClause::Segment(_)
+                | CampaignClause::Model(_)
+                | CampaignClause::Maximize(_) => {}
+            }
+        }
+        if let Some(e) = experiment_ast {
+            out.experiment = self.experiment(e, tz);
+        }
+        if is_batch {
+            out.batch = self.batch(c, &out);
+        } else {
+            // A window that is there but wrong has had its own error.
+            let has_window = c.clauses.iter().any(|cl| matches!(cl, CampaignClause::Window(_)));
+            if out.window.is_none() && !has_window {
+                self.error(
+                    Diagnostic::new(Code::MissingClause, c.name.span, format!("campaign `{}` has no window", c.name.text))
+                        .label("when does it run?")
+                        .help("add `window 2026-11-01 00:00 .. 2026-12-01 00:00 Asia/Shanghai`, or mark a batch campaign with `batch`"),
+                );
+            }
+            for clause in &c.clauses {
+                if let CampaignClause::Segment(s) = clause {
+                    self.wrong_place(s.span, "segment");
+                }
+                if let CampaignClause::Model(m) = clause {
+                    self.wrong_place(m.span, "model");
+                }
+            }
+        }
+        let rules_ast: Vec<&ast::Rule> = c
+            .clauses
+            .iter()
+            .filter_map(|k| match k {
+                CampaignClause::Rule(r) => Some(r),
+                _ => None,
+            })
+            .collect();
+        if is_batch {
+            for r in &rules_ast {
+                self.error(
+                    Diagnostic::new(
+                        Code::WrongPlace,
+                        r.name.span,
+                        "a batch campaign has segments, not rules",
+                    )
+                    .label("rule in a batch campaign")
+                    .help("remove `batch` to make an event campaign, or write the offer as a `segment`"),
+                );
+            }
+        } else {
+            let mut seen: HashMap<String, Span> = HashMap::new();
+            for r in &rules_ast {
+                if let Some(first) = seen.insert(r.name.text.clone(), r.name.span) {
+                    self.duplicate("rule", &r.name, first);
+                }
+            }
+            for r in &rules_ast {
+                if let Some(rule) = self.rule(r, &rules_ast, &out) {
+                    out.rules.push(rule);
+                }
+            }
+        }
+        if let Some(seller) = seller {
+            // The campaign's seller scope is every offer's that does not name its own.
+            let rule_offers = out.rules.iter_mut().filter_map(|r| r.offer.as_mut());
+            let segment_offers = out
+                .batch
+                .iter_mut()
+                .flat_map(|b| b.segments.iter_mut())
+                .flat_map(|s| s.offers.iter_mut());
+            for o in rule_offers.chain(segment_offers) {
+                o.seller.get_or_insert_with(|| seller.clone());
+            }
+        }
+        Some(out)
+    }
+
+    /// `for seller …`: the id of the one seller whose items a coupon covers.
+    pub(super) fn seller_scope(&mut self, e: &ast::Expr, tz: chrono_tz::Tz) -> TExpr {
+        let (mut s, ()) = self.scope(tz);
+        let t = s.expr(e);
+        if !matches!(&t.ty, Type::Str | Type::Unknown) {
+            self.error(
+                Diagnostic::new(
+                    Code::TypeMismatch,
+                    e.span,
+                    "a seller scope must be a seller id (a string)",
+                )
+                .label(format!("this is {}", crate::check::expr::article(&t.ty)))
+                .help("write `for seller item.seller_id` (the item's seller) or `for seller \"s-8848\"`"),
+            );
+        }
+        t
+    }
+
+    pub(super) fn wrong_place(&mut self, span: Span, what: &str) {
+        self.error(
+            Diagnostic::new(
+                Code::WrongPlace,
+                span,
+                format!("a `{what}` belongs in a batch campaign"),
+            )
+            .label("in an event campaign")
+            .help("add `batch` to the campaign to run it over a user table with `mintage run`"),
+        );
+    }
+
+    pub(super) fn window(&mut self, w: &ast::Window, tz: chrono_tz::Tz) -> Option<(i64, i64)> {
+        let start = local_time(&w.start, tz).map_err(|d| self.error(d)).ok()?;
+        let end = local_time(&w.end, tz).map_err(|d| self.error(d)).ok()?;
+        if end <= start {
+            self.error(
+                Diagnostic::new(Code::BadTime, w.span, "the window ends before it starts")
+                    .label("empty window")
+                    .help("write the start first: `window 2026-11-01 .. 2026-12-01`"),
+            );
+            return None;
+        }
+        Some((start, end))
+    }
+}

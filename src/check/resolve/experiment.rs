@@ -1,0 +1,114 @@
+//! Experiments: arms, weights and holdouts.
+
+use super::Resolver;
+use crate::check::program::*;
+use crate::check::types::Type;
+use crate::diagnostic::{Code, Diagnostic, did_you_mean};
+use crate::source::Span;
+use crate::syntax::ast;
+use crate::value::Value;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+impl Resolver<'_> {
+    pub(super) fn experiment(&mut self, e: &ast::Experiment, tz: chrono_tz::Tz) -> Option<Experiment> {
+        let unit = self.typed(&e.unit, &Type::Str, "the experiment's unit", tz);
+        let mut arms = Vec::new();
+        let mut total = 0;
+        let mut seen: HashMap<String, Span> = HashMap::new();
+        for a in &e.arms {
+            if let Some(first) = seen.insert(a.name.text.clone(), a.name.span) {
+                self.duplicate("arm", &a.name, first);
+            }
+            let weight = match a.weight.kind {
+                ast::ExprKind::Percent(bp) => bp,
+                _ => 0,
+            };
+            total += weight;
+            arms.push(Arm {
+                name: Arc::from(a.name.text.as_str()),
+                weight,
+                holdout: None,
+            });
+        }
+        for (i, a) in e.arms.iter().enumerate() {
+            let Some(held) = &a.holds_out else { continue };
+            let target = match held {
+                None => None,
+                Some(n) => match e.arms.iter().position(|x| x.name.text == n.text) {
+                    Some(j) if j != i => Some(j),
+                    _ => {
+                        self.unknown_arm(n, &e.arms);
+                        None
+                    }
+                },
+            };
+            if let Some(arm) = arms.get_mut(i) {
+                arm.holdout = Some(target);
+            }
+        }
+        if total != 10_000 {
+            self.error(
+                Diagnostic::new(
+                    Code::BadWeights,
+                    e.name.span,
+                    format!(
+                        "the arms of `{}` add up to {}, not 100%",
+                        e.name.text,
+                        Value::Percent(total)
+                    ),
+                )
+                .label("weights")
+                .help("change the weights so that every user falls in exactly one arm"),
+            );
+        }
+        Some(Experiment {
+            name: Arc::from(e.name.text.as_str()),
+            unit,
+            seed: Arc::from(e.seed.clone().unwrap_or_else(|| e.name.text.clone()).as_str()),
+            arms,
+        })
+    }
+
+    pub(super) fn unknown_arm(&mut self, n: &ast::Name, arms: &[ast::Arm]) {
+        let mut d = Diagnostic::new(Code::UnknownArm, n.span, format!("unknown arm `{}`", n.text)).label("no such arm");
+        d = match did_you_mean(&n.text, arms.iter().map(|a| a.name.text.as_str())) {
+            Some(s) => d.help(format!("did you mean `{s}`?")),
+            None => d.help(format!(
+                "the arms are {}",
+                arms.iter()
+                    .map(|a| format!("`{}`", a.name.text))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+        };
+        self.error(d);
+    }
+
+    /// The arm a rule is placed `in`, by its position in the campaign's experiment.
+    pub(super) fn rule_arm(&mut self, arm: &ast::Name, campaign: &Campaign) -> Option<usize> {
+        match &campaign.experiment {
+            None => self.error(
+                Diagnostic::new(
+                    Code::UnknownArm,
+                    arm.span,
+                    format!("campaign `{}` has no experiment", campaign.id),
+                )
+                .label("no arms to choose from")
+                .help("add an `experiment NAME by user.id { arm … }` block, or remove `in ARM`"),
+            ),
+            Some(e) => match e.arms.iter().position(|a| *a.name == *arm.text) {
+                Some(i) => return Some(i),
+                None => {
+                    let mut d = Diagnostic::new(Code::UnknownArm, arm.span, format!("unknown arm `{}`", arm.text))
+                        .label("no such arm");
+                    if let Some(s) = did_you_mean(&arm.text, e.arms.iter().map(|a| &*a.name)) {
+                        d = d.help(format!("did you mean `{s}`?"));
+                    }
+                    self.error(d);
+                }
+            },
+        }
+        None
+    }
+}

@@ -1,0 +1,98 @@
+//! Offers: the discount, its parameters and its validity.
+
+use super::Resolver;
+use crate::check::program::*;
+use crate::check::types::{TExprKind, Type};
+use crate::diagnostic::{Code, Diagnostic};
+use crate::syntax::ast;
+use crate::value::Value;
+use std::sync::Arc;
+
+impl Resolver<'_> {
+    pub(super) fn offer(&mut self, o: &ast::Offer, tz: chrono_tz::Tz, in_batch: bool) -> Option<OfferSpec> {
+        use ast::OfferKind as K;
+        for span in &o.repeated {
+            self.error(
+                Diagnostic::new(Code::RepeatedClause, *span, "this offer parameter is given twice")
+                    .label("again")
+                    .help("keep one of them"),
+            );
+        }
+        let value_type = match o.kind {
+            K::PercentOff => Type::Percent,
+            _ => Type::Money,
+        };
+        let mut value = Vec::new();
+        match &o.value {
+            Some(ast::Choice::One(e)) => value.push(self.typed(e, &value_type, "the discount", tz)),
+            Some(ast::Choice::Menu(items, span)) => {
+                if !in_batch {
+                    self.error(
+                        Diagnostic::new(Code::WrongPlace, *span, "a menu of offers needs a batch campaign")
+                            .label("the engine chooses among these only in `mintage run`")
+                            .help("give one value, or move the offer into a `segment` of a `batch` campaign"),
+                    );
+                }
+                for e in items {
+                    value.push(self.typed(e, &value_type, "a menu choice", tz));
+                }
+            }
+            None => {}
+        }
+        let money =
+            |me: &mut Self, e: &Option<ast::Expr>, what: &str| e.as_ref().map(|e| me.typed(e, &Type::Money, what, tz));
+        let min_spend = money(self, &o.min_spend, "a minimum spend");
+        let worth = money(self, &o.worth, "the worth of a gift or perk");
+        let cap = money(self, &o.cap, "a cap");
+        let scope = o.scope.as_ref().map(|e| {
+            let (mut s, ()) = self.scope(tz);
+            let t = s.expr(e);
+            if !matches!(&t.ty, Type::Str | Type::Unknown) && t.ty != Type::List(Box::new(Type::Str)) {
+                self.error(
+                    Diagnostic::new(
+                        Code::TypeMismatch,
+                        e.span,
+                        "a category scope must be a category name or a list of them",
+                    )
+                    .label(format!("this is {}", crate::check::expr::article(&t.ty)))
+                    .help("write `for item.category` or `for [\"bags\", \"watches\"]`"),
+                );
+            }
+            t
+        });
+        let validity = match &o.validity {
+            Some(ast::Validity::For(e)) => {
+                let t = self.typed(e, &Type::Duration, "a validity", tz);
+                match t.kind {
+                    TExprKind::Const(Value::Duration(ms)) => Validity::For(ms),
+                    _ => Validity::UntilWindowEnd,
+                }
+            }
+            _ => Validity::UntilWindowEnd,
+        };
+        if o.kind == K::Threshold && min_spend.is_none() {
+            self.error(
+                Diagnostic::new(Code::MissingClause, o.span, "a threshold offer needs a spend").label("spend what?"),
+            );
+        }
+        if o.kind == K::PercentOff && cap.is_some() && value.is_empty() {
+            self.error(
+                Diagnostic::new(Code::MissingClause, o.span, "percent_off needs a percentage").label("how much?"),
+            );
+        }
+        let seller = o.seller.as_ref().map(|e| self.seller_scope(e, tz));
+        let funded = o.funded.as_ref().map(|f| self.funding(f));
+        Some(OfferSpec {
+            kind: o.kind,
+            value,
+            min_spend,
+            item: o.item.as_ref().map(|n| Arc::from(n.text.as_str())),
+            worth,
+            cap,
+            scope,
+            seller,
+            validity,
+            funded,
+        })
+    }
+}

@@ -1,0 +1,1 @@
+field user.city: text
