@@ -26,6 +26,8 @@ pub struct Scope<'a> {
     pub locals: Vec<(String, Type)>,
     /// Inside a batch model, `offer.*` is readable.
     pub offer: bool,
+    /// In a batch campaign there is no event: `item`, `cart` and `event` do not exist.
+    pub batch: bool,
     pub tz: chrono_tz::Tz,
     pub diagnostics: &'a mut Vec<Diagnostic>,
 }
@@ -138,6 +140,23 @@ impl Scope<'_> {
                 ty,
                 span,
             };
+        }
+        if self.batch
+            && let Some(root) = text
+                .first()
+                .copied()
+                .filter(|r| matches!(*r, "item" | "cart" | "event"))
+        {
+            self.error(
+                Diagnostic::new(
+                    Code::ScopeOutsideRule,
+                    span,
+                    format!("`{joined}` does not exist in a batch campaign"),
+                )
+                .label(format!("a batch run reads user rows, with no `{root}`"))
+                .help("in a batch campaign read `user.*`, `scores.*` and `now`; to read the item or cart, write an event campaign with a rule `on` an event type"),
+            );
+            return unknown(span);
         }
         if let Some((_, field, ty)) = FIELDS.iter().find(|(p, _, _)| *p == joined) {
             return field_expr(field.clone(), ty.clone(), span);

@@ -221,10 +221,14 @@ the roots `user`, `item`, `cart`, `scores`, `event`, `offer`, `now`.
 Fix the spelling or define it with `let` before its use.";
 
     ScopeOutsideRule = "E018", "value not available here",
-"A value is read where it does not exist: `offer.*` outside a batch model, `item.*` in
-a risk check of a timer, or a field of `cart` in a rule triggered by an event type
-that never carries a cart is allowed (it is then missing), but `offer` outside a model
-is not.
+"A value is read where it does not exist. `item.*` in a risk check of a timer, or a
+field of `cart` in a rule triggered by an event type that never carries a cart, is
+allowed (it is then missing), but two places never hold the value:
+
+- `offer.*` outside a batch model;
+- `item.*`, `cart.*` and `event.*` in a batch campaign: `mintage run` reads user rows,
+  with no event, so a segment condition or a `for seller item.seller_id` there could
+  never hold.
 
 Move the expression to a place where the value exists.";
 

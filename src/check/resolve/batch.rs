@@ -109,6 +109,7 @@ impl Resolver<'_> {
                     functions: &self.functions,
                     locals: locals.clone(),
                     offer: true,
+                    batch: true,
                     tz,
                     diagnostics: &mut self.diagnostics,
                 };
@@ -128,6 +129,7 @@ impl Resolver<'_> {
                     functions: &self.functions,
                     locals: locals.clone(),
                     offer: true,
+                    batch: true,
                     tz,
                     diagnostics: &mut self.diagnostics,
                 };

@@ -13,6 +13,12 @@ use std::sync::Arc;
 
 impl Resolver<'_> {
     pub(super) fn campaign(&mut self, c: &ast::Campaign) -> Option<Campaign> {
+        let out = self.campaign_clauses(c);
+        self.in_batch = false;
+        out
+    }
+
+    fn campaign_clauses(&mut self, c: &ast::Campaign) -> Option<Campaign> {
         let mut once = OnceOnly::new(format!("campaign `{}`", c.name.text), "keep one of them");
         // The zone comes first: dates in every clause are read in it.
         let mut tz = self.zone;
@@ -53,6 +59,7 @@ impl Resolver<'_> {
             span: c.name.span,
         };
         let is_batch = c.clauses.iter().any(|k| matches!(k, CampaignClause::Batch(_)));
+        self.in_batch = is_batch;
         let mut experiment_ast = None;
         let mut seller = None;
         for clause in &c.clauses {

@@ -81,6 +81,8 @@ pub struct Resolver<'a> {
     events: Vec<String>,
     /// The zone of campaigns whose window names none, and of risk checks.
     zone: chrono_tz::Tz,
+    /// Whether the campaign being resolved is a batch campaign (no event, so no `item`).
+    in_batch: bool,
 }
 impl<'a> Resolver<'a> {
     pub fn new(sources: &'a Sources, zone: chrono_tz::Tz) -> Self {
@@ -91,6 +93,7 @@ impl<'a> Resolver<'a> {
             declared: Vec::new(),
             functions: Vec::new(),
             events: CONTRACT_EVENTS.iter().map(|s| s.to_string()).collect(),
+            in_batch: false,
         }
     }
 
@@ -105,6 +108,7 @@ impl<'a> Resolver<'a> {
                 functions: &self.functions,
                 locals: Vec::new(),
                 offer: false,
+                batch: self.in_batch,
                 tz,
                 diagnostics: &mut self.diagnostics,
             },
