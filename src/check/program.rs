@@ -95,8 +95,14 @@ pub struct Experiment {
     pub name: Arc<str>,
     pub unit: TExpr,
     pub seed: Arc<str>,
+    /// The attribution window in milliseconds (`measure 14d`; 7 days when not written):
+    /// a user's orders count for the analysis from exposure until this long after it.
+    pub measure: Millis,
     pub arms: Vec<Arm>,
 }
+
+/// The attribution window of an experiment that writes no `measure`.
+pub const DEFAULT_MEASURE: Millis = 7 * 24 * 3_600_000;
 
 #[derive(Debug, Clone)]
 pub struct Arm {

@@ -136,6 +136,10 @@ pub struct Experiment {
     pub name: Name,
     pub unit: Expr,
     pub seed: Option<String>,
+    /// `measure 14d`: how long after exposure a user's orders count (the attribution window).
+    pub measure: Option<Expr>,
+    /// Clauses given twice (`seed`, `measure`), reported by the checker.
+    pub repeated: Vec<Span>,
     pub arms: Vec<Arm>,
     pub span: Span,
 }

@@ -76,7 +76,9 @@ pub fn expected(r: Rule) -> Option<&'static str> {
         R::share => "a funder and its share, such as `platform 70%`",
         R::funder => "a funder: `platform` or `seller`, as in `platform 70% seller 30%`",
         R::category_scope => "`for category coupons`",
-        R::seed => "a seed such as `seed \"ladder-2026\"`, or `{`",
+        R::seed | R::measure => {
+            "a seed such as `seed \"ladder-2026\"`, an attribution window such as `measure 14d`, or `{`"
+        }
         R::arm => "an arm such as `arm ladder 45%`, or `}` to close the experiment",
         R::holds_out => "`holds out`, as in `arm control 10% holds out`",
         R::rule_clause | R::on | R::wait | R::when | R::limit | R::give | R::revoke | R::alert | R::exclusive_with => {

@@ -2,10 +2,11 @@
 
 use super::Resolver;
 use crate::check::program::*;
-use crate::check::types::Type;
+use crate::check::types::{TExprKind, Type};
 use crate::diagnostic::{Code, Diagnostic, did_you_mean};
 use crate::source::Span;
 use crate::syntax::ast;
+use crate::value::Millis;
 use crate::value::Value;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -13,6 +14,17 @@ use std::sync::Arc;
 impl Resolver<'_> {
     pub(super) fn experiment(&mut self, e: &ast::Experiment, tz: chrono_tz::Tz) -> Option<Experiment> {
         let unit = self.typed(&e.unit, &Type::Str, "the experiment's unit", tz);
+        for span in &e.repeated {
+            self.error(
+                Diagnostic::new(Code::RepeatedClause, *span, "this experiment clause is given twice")
+                    .label("again")
+                    .help("keep one of them"),
+            );
+        }
+        let measure = match &e.measure {
+            None => DEFAULT_MEASURE,
+            Some(m) => self.measure(m, tz),
+        };
         let mut arms = Vec::new();
         let mut total = 0;
         let mut seen: HashMap<String, Span> = HashMap::new();
@@ -66,8 +78,32 @@ impl Resolver<'_> {
             name: Arc::from(e.name.text.as_str()),
             unit,
             seed: Arc::from(e.seed.clone().unwrap_or_else(|| e.name.text.clone()).as_str()),
+            measure,
             arms,
         })
+    }
+
+    /// `measure 14d`: a whole number of hours from one hour to a year.
+    fn measure(&mut self, m: &ast::Expr, tz: chrono_tz::Tz) -> Millis {
+        const HOUR: Millis = 3_600_000;
+        const YEAR: Millis = 365 * 24 * HOUR;
+        let t = self.typed(m, &Type::Duration, "an attribution window", tz);
+        match t.kind {
+            TExprKind::Const(Value::Duration(ms)) if (HOUR..=YEAR).contains(&ms) && ms % HOUR == 0 => ms,
+            TExprKind::Const(Value::Duration(_)) => {
+                self.error(
+                    Diagnostic::new(
+                        Code::BadLiteral,
+                        m.span,
+                        "an attribution window is whole hours from `1h` to `365d`",
+                    )
+                    .label("out of range")
+                    .help("orders count from a user's exposure until this long after it: write `measure 14d`"),
+                );
+                DEFAULT_MEASURE
+            }
+            _ => DEFAULT_MEASURE,
+        }
     }
 
     pub(super) fn unknown_arm(&mut self, n: &ast::Name, arms: &[ast::Arm]) {

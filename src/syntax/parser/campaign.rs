@@ -115,6 +115,8 @@ impl Builder {
         let mut name = None;
         let mut unit = None;
         let mut seed = None;
+        let mut measure = None;
+        let mut repeated = Vec::new();
         let mut arms = Vec::new();
         for p in children(pair) {
             match p.as_rule() {
@@ -122,7 +124,17 @@ impl Builder {
                 Rule::path => unit = Some(self.atom(p)?),
                 Rule::seed => {
                     let sspan = self.span(&p);
+                    if seed.is_some() {
+                        repeated.push(sspan);
+                    }
                     seed = Some(self.string(self.required(p.into_inner().next(), sspan, "seed")?)?);
+                }
+                Rule::measure => {
+                    let mspan = self.span(&p);
+                    if measure.is_some() {
+                        repeated.push(mspan);
+                    }
+                    measure = Some(self.atom(self.required(p.into_inner().next(), mspan, "duration")?)?);
                 }
                 Rule::arm => arms.push(self.arm(p)?),
                 _ => return Err(self.unexpected(&p, "an experiment")),
@@ -132,6 +144,8 @@ impl Builder {
             name: self.required(name, span, "experiment name")?,
             unit: self.required(unit, span, "experiment unit")?,
             seed,
+            measure,
+            repeated,
             arms,
             span,
         })
