@@ -3,6 +3,7 @@
 //! 3 input lines skipped).
 
 mod check;
+mod diff;
 mod explain;
 mod fmt;
 mod graph;
@@ -45,6 +46,8 @@ enum Command {
     Eval(replay::EvalArgs),
     /// Run a JSONL stream of events through fresh state; decisions as JSONL on stdout
     Replay(replay::Args),
+    /// Replay events through two rule sets and report what the change would do
+    Diff(diff::Args),
     /// Run a batch campaign over a user table
     Run(run::Args),
     /// Draw the evaluation graph (dot or mermaid)
@@ -68,6 +71,7 @@ pub fn main() -> ExitCode {
         Command::Explain(a) => explain::run(a),
         Command::Eval(a) => replay::eval(a),
         Command::Replay(a) => replay::run(a),
+        Command::Diff(a) => diff::run(a),
         Command::Run(a) => run::run(a),
         Command::Graph(a) => graph::run(a),
         Command::Serve(a) => serve::run(a),
