@@ -77,7 +77,7 @@ pub struct Evaluator {
     /// The generation in which each field group was last answered.
     groups: Vec<u32>,
     /// Scratch bitsets for putting matches in decision order.
-    pub(crate) order: super::engine::MatchOrder,
+    pub(crate) order: super::matching::MatchOrder,
     /// The first field found missing since the last `reset`, for traces.
     pub missing: Option<Field>,
 }
