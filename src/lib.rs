@@ -32,6 +32,7 @@ pub mod analysis;
 pub mod check;
 pub mod compile;
 pub mod diagnostic;
+pub mod event;
 pub mod ledger;
 pub mod money;
 pub mod runtime;
@@ -68,10 +69,10 @@ fn one_per_line(errors: &[diagnostic::LocatedDiagnostic]) -> String {
     errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n")
 }
 
-fn build(sources: syntax::Sources) -> Result<runtime::engine::Rules, RulesError> {
+fn build(sources: syntax::Sources) -> Result<compile::Rules, RulesError> {
     let checked = check::check(sources, &check::CheckOptions::default());
     match checked.program {
-        Some(program) => Ok(runtime::engine::Rules::new(program)),
+        Some(program) => Ok(compile::Rules::new(program)),
         None => Err(RulesError::Invalid(
             checked
                 .diagnostics
@@ -84,12 +85,12 @@ fn build(sources: syntax::Sources) -> Result<runtime::engine::Rules, RulesError>
 }
 
 /// Loads, checks and compiles rule files (folders mean every `*.mint` in them).
-pub fn load(paths: &[PathBuf]) -> Result<runtime::engine::Rules, RulesError> {
+pub fn load(paths: &[PathBuf]) -> Result<compile::Rules, RulesError> {
     build(check::load_paths(paths)?)
 }
 
 /// The same from text in memory.
-pub fn load_str(name: &str, text: &str) -> Result<runtime::engine::Rules, RulesError> {
+pub fn load_str(name: &str, text: &str) -> Result<compile::Rules, RulesError> {
     let mut sources = syntax::Sources::default();
     sources.add(name, text);
     build(sources)

@@ -6,7 +6,7 @@
 use crate::check::types::{Builtin, Field, TExpr, TExprKind};
 use crate::syntax::Span;
 use crate::syntax::ast::BinaryOp;
-use crate::value::Value;
+use crate::value::{Value, builtins, ops};
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
@@ -325,10 +325,19 @@ impl Graph {
         if !inputs.iter().all(|i| self.constant(*i).is_some()) {
             return node;
         }
-        let value = crate::runtime::eval::fold_constant(self, &node);
-        match value {
-            Some(v) if !v.is_missing() => Node::Const(v),
-            _ => node,
-        }
+        let c = |i: &NodeId| self.constant(*i).cloned().unwrap_or_default();
+        let value = match &node {
+            Node::Binary(BinaryOp::And, a, b) => ops::and(c(a), || c(b)),
+            Node::Binary(BinaryOp::Or, a, b) => ops::or(c(a), || c(b)),
+            Node::Binary(op, a, b) => ops::binary(*op, &c(a), &c(b), 0),
+            Node::Not(a) => ops::not(c(a)),
+            Node::Neg(a) => ops::neg(c(a)),
+            Node::Call(b, args) => {
+                let values: Vec<Value> = args.iter().map(c).collect();
+                builtins::call(*b, &values, &builtins::NoFacts, None, 0)
+            }
+            _ => return node,
+        };
+        if value.is_missing() { node } else { Node::Const(value) }
     }
 }

@@ -5,11 +5,13 @@
 pub mod draw;
 pub mod graph;
 pub mod index;
+pub mod rules;
 
-use crate::check::program::{LimitKey, Program};
+use crate::check::program::{Campaign, LimitKey, Program, Rule};
 use crate::check::types::TExprKind;
 use crate::value::Value;
 pub use graph::{Graph, Node, NodeId};
+pub use rules::Rules;
 use std::sync::Arc;
 
 /// A condition as a graph node, with its text for traces.
@@ -117,7 +119,35 @@ pub struct Compiled {
     pub horizon_ms: i64,
 }
 
+/// One event rule as the runtime reads it: its nodes, and its campaign's and its own
+/// checked clauses (window, limit, wait, offer, revokes, alerts…).
+#[derive(Debug, Clone, Copy)]
+pub struct RuleRef<'a> {
+    pub id: u32,
+    pub nodes: &'a RuleNodes,
+    pub campaign: &'a Campaign,
+    pub rule: &'a Rule,
+}
+
 impl Compiled {
+    /// Event rule `id` (its place in decision order), if there is one.
+    pub fn rule(&self, id: u32) -> Option<RuleRef<'_>> {
+        let nodes = self.rules.get(id as usize)?;
+        let campaign = self.program.campaigns.get(nodes.campaign)?;
+        let rule = campaign.rules.get(nodes.rule)?;
+        Some(RuleRef {
+            id,
+            nodes,
+            campaign,
+            rule,
+        })
+    }
+
+    /// Campaign `index` (its place in the program) and its nodes, if there is one.
+    pub fn campaign(&self, index: usize) -> Option<(&Campaign, &CampaignNodes)> {
+        Some((self.program.campaigns.get(index)?, self.campaigns.get(index)?))
+    }
+
     pub fn rule_id(&self, campaign: usize, rule: usize) -> Option<u32> {
         self.rules
             .iter()

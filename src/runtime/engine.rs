@@ -6,72 +6,18 @@
 use super::bucket;
 use super::codes::CodeMinter;
 use super::decision::{Decision, Trigger};
-use super::eval::{Ctx, Evaluator, Facts};
+use super::eval::Evaluator;
 use super::event::Event;
-pub use super::explain::field_name;
 use super::explain::{Outcome, Unmet, Why, explain_condition};
 use super::issue::IssueAt;
 use super::matching::candidates;
-use super::state::{CouponStatus, MemoryState, StateFacts, StateStore, Timer};
-use crate::check::program::{Campaign, Program, Rule};
-use crate::compile::{Compiled, Cond, compile};
+use super::state::{CouponStatus, MemoryState, StateStore, Timer};
+use crate::check::program::{Campaign, Rule};
+/// The compiled rules a runtime runs (compiled by [`crate::compile`]; the old path stays).
+pub use crate::compile::Rules;
+use crate::compile::{Cond, RuleRef};
 use crate::value::{Millis, Value};
 use std::sync::Arc;
-
-/// Compiled rules, loaded once and shared (read-only) by any number of runtimes.
-pub struct Rules {
-    pub compiled: Compiled,
-    pub scripts: rhai::Engine,
-    pub campaign_ids: Vec<Arc<str>>,
-}
-
-impl std::fmt::Debug for Rules {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Rules")
-            .field("campaigns", &self.campaign_ids)
-            .field("rules", &self.compiled.rules.len())
-            .field("nodes", &self.compiled.graph.len())
-            .finish()
-    }
-}
-
-impl Rules {
-    pub fn new(program: Program) -> Rules {
-        let campaign_ids = program.campaigns.iter().map(|c| c.id.clone()).collect();
-        Rules {
-            compiled: compile(program),
-            scripts: crate::check::script::engine(),
-            campaign_ids,
-        }
-    }
-
-    pub fn program(&self) -> &Program {
-        &self.compiled.program
-    }
-
-    /// The context rules are evaluated in: one event at one moment, with the state's
-    /// facts, the rules' functions and their script engine. Every evaluation of event
-    /// rules starts here.
-    pub fn ctx<'a>(&'a self, event: &'a Event, now: Millis, facts: &'a dyn Facts) -> Ctx<'a> {
-        Ctx {
-            event,
-            now,
-            facts,
-            locals: &[],
-            offer: None,
-            functions: &self.compiled.program.functions,
-            scripts: Some(&self.scripts),
-        }
-    }
-
-    /// The facts of a state store, as the built-in functions read them.
-    pub fn facts<'a, S: StateStore>(&'a self, state: &'a S) -> StateFacts<'a, S> {
-        StateFacts {
-            state,
-            campaigns: &self.campaign_ids,
-        }
-    }
-}
 
 /// How a rule runs for a user, given the experiment arm the user is in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -220,11 +166,12 @@ impl<S: StateStore> Runtime<S> {
         // Events that an `unless` or `cancel timers on` names cancel pending timers.
         let kind = event.kind.clone();
         self.state.cancel(&user_id, &mut |rule_id| {
-            let Some(rn) = compiled.rules.get(rule_id as usize) else {
+            let Some(RuleRef {
+                campaign: c, rule: r, ..
+            }) = compiled.rule(rule_id)
+            else {
                 return false;
             };
-            let c = &compiled.program.campaigns[rn.campaign];
-            let r = &c.rules[rn.rule];
             r.wait.as_ref().is_some_and(|w| w.unless.contains(&kind)) || c.cancel_timers_on.contains(&kind)
         });
         if &*event.kind == "coupon_redeemed"
@@ -245,11 +192,15 @@ impl<S: StateStore> Runtime<S> {
         };
         let mut exclusive_issued = false;
         for id in candidates {
-            let Some(rn) = compiled.rules.get(id as usize) else {
+            let Some(RuleRef {
+                nodes: rn,
+                campaign,
+                rule,
+                ..
+            }) = compiled.rule(id)
+            else {
                 continue;
             };
-            let campaign = &compiled.program.campaigns[rn.campaign];
-            let rule = &campaign.rules[rn.rule];
             if let Some((start, end)) = campaign.window
                 && (event.at < start || event.at >= end)
             {
@@ -341,13 +292,11 @@ impl<S: StateStore> Runtime<S> {
         if self.explain {
             d.trace = Some(Vec::new());
         }
-        let Some(rn) = compiled.rules.get(timer.rule as usize) else {
+        let Some(RuleRef { campaign, rule, .. }) = compiled.rule(timer.rule) else {
             return d;
         };
-        let campaign = &compiled.program.campaigns[rn.campaign];
         // A timer's decision is its campaign's alone, so it is written in its zone.
         d.tz = campaign.tz;
-        let rule = &campaign.rules[rn.rule];
         if let Some((start, end)) = campaign.window
             && (due < start || due >= end)
         {
@@ -403,14 +352,10 @@ impl<S: StateStore> Runtime<S> {
             return r.clone();
         }
         let rules = self.rules.clone();
-        let conds = &rules.compiled.campaigns[campaign].audience;
-        let tz = rules
-            .compiled
-            .program
-            .campaigns
-            .get(campaign)
-            .map_or(rules.compiled.program.zone, |c| c.tz);
-        let r = self.conditions(conds, event, event.at, tz);
+        let Some((c, nodes)) = rules.compiled.campaign(campaign) else {
+            return Ok(());
+        };
+        let r = self.conditions(&nodes.audience, event, event.at, c.tz);
         if let Some(slot) = self.audience.get_mut(campaign) {
             *slot = Some(r.clone());
         }
@@ -422,8 +367,10 @@ impl<S: StateStore> Runtime<S> {
             return *a;
         }
         let rules = self.rules.clone();
-        let c = &rules.compiled.program.campaigns[campaign];
-        let arm = match (&c.experiment, rules.compiled.campaigns[campaign].unit) {
+        let Some((c, nodes)) = rules.compiled.campaign(campaign) else {
+            return None;
+        };
+        let arm = match (&c.experiment, nodes.unit) {
             (Some(e), Some(unit)) => {
                 let facts = rules.facts(&self.state);
                 let ctx = rules.ctx(event, event.at, &facts);

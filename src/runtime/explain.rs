@@ -6,7 +6,7 @@ use super::engine::Runtime;
 use super::eval::{Ctx, Evaluator};
 use super::state::StateStore;
 use crate::check::program::{Campaign, Rule};
-use crate::check::types::Field;
+use crate::check::types::{Field, field_name};
 use crate::compile::{Cond, Graph, Node};
 use crate::value::Value;
 use std::fmt;
@@ -156,21 +156,6 @@ impl<S: StateStore> Runtime<S> {
                 because: because.map(|w| w.to_string()),
             });
         }
-    }
-}
-
-pub fn field_name(f: &Field) -> String {
-    use crate::check::types::{FIELDS, OFFER_FIELDS};
-    if let Some((p, _, _)) = FIELDS.iter().chain(OFFER_FIELDS.iter()).find(|(_, x, _)| x == f) {
-        return p.to_string();
-    }
-    match f {
-        Field::Score(n) => format!("scores.{n}"),
-        Field::UserExtra(n, _) => format!("user.{n}"),
-        Field::ItemExtra(n, _) => format!("item.{n}"),
-        Field::UserTags => "user.tags".into(),
-        Field::CartCategories => "cart.categories".into(),
-        other => format!("{other:?}"),
     }
 }
 

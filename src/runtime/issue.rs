@@ -11,7 +11,7 @@ use super::period::period_key;
 use super::state::{CouponStatus, IssuedCoupon, StateStore};
 use super::terms;
 use crate::check::program::{BudgetKind, Campaign, OfferSpec, Rule};
-use crate::compile::{Key, OfferNodes, RuleNodes};
+use crate::compile::{Key, OfferNodes, RuleNodes, RuleRef};
 use crate::value::{Fen, Millis, Value};
 use std::sync::Arc;
 
@@ -99,11 +99,15 @@ impl<S: StateStore> Runtime<S> {
     pub(super) fn issue(&mut self, rule_id: u32, at: IssueAt<'_>, d: &mut Decision) -> bool {
         let rules = self.rules.clone();
         let compiled = &rules.compiled;
-        let Some(rn) = compiled.rules.get(rule_id as usize) else {
+        let Some(RuleRef {
+            nodes: rn,
+            campaign,
+            rule,
+            ..
+        }) = compiled.rule(rule_id)
+        else {
             return false;
         };
-        let campaign = &compiled.program.campaigns[rn.campaign];
-        let rule = &campaign.rules[rn.rule];
         let Some(user) = at.event.user.as_ref().map(|u| u.id.clone()) else {
             return false;
         };

@@ -2,8 +2,11 @@
 //! arrives in yuan and is kept in fen; times arrive as RFC 3339 and are kept in UTC ms.
 //! Fields a platform adds beyond the contract are kept for rules that declare them.
 
-use crate::runtime::json::{self, present, present_object};
+pub mod fields;
+pub mod json;
+
 use crate::value::{Fen, Millis, fen_from_yuan, parse_time};
+use json::{present, present_object};
 use serde::de::Error as _;
 use serde::{Deserialize, Deserializer};
 use std::borrow::Cow;
