@@ -32,7 +32,7 @@ fn naive_with(rules: &mintage::runtime::engine::Rules, event: &Event, facts: &dy
     for (id, rn) in compiled.rules.iter().enumerate() {
         let campaign = &compiled.program.campaigns[rn.campaign];
         let rule = &campaign.rules[rn.rule];
-        if !rule.triggers.contains(&event.kind) {
+        if !rule.triggers.contains(&event.kind.name()) {
             continue;
         }
         if let Some((start, end)) = campaign.window

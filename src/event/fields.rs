@@ -82,7 +82,7 @@ pub fn read(f: &Field, e: &Event, now: Millis, offer: Option<&OfferView>) -> Val
         }),
         Field::Score(name) => opt(e.score(name), Value::Number),
         Field::EventId => Value::Str(e.id.clone()),
-        Field::EventType => Value::Str(e.kind.clone()),
+        Field::EventType => Value::Str(e.kind.name()),
         Field::Now => Value::Time(now),
         Field::OfferKind => opt(offer, |o| Value::str(o.kind)),
         Field::OfferAmount => opt(offer.and_then(|o| o.amount), Value::Money),

@@ -4,6 +4,9 @@
 
 pub mod fields;
 pub mod json;
+mod kind;
+
+pub use kind::EventKind;
 
 use crate::value::{Fen, Millis, fen_from_yuan, parse_time};
 use json::{present, present_object};
@@ -322,7 +325,7 @@ pub struct Cart {
 #[derive(Debug, Clone)]
 pub struct Event {
     pub id: Arc<str>,
-    pub kind: Arc<str>,
+    pub kind: EventKind,
     pub at: Millis,
     pub user: Option<User>,
     pub item: Option<Item>,
@@ -380,14 +383,11 @@ impl Event {
         if raw.user.as_ref().is_some_and(|u| u.id.is_empty()) {
             return Err(EventError("field `user.id` is empty".into()));
         }
-        let needs_user = !matches!(&*raw.kind, "tick" | "signal");
-        if needs_user && raw.user.is_none() {
-            return Err(EventError(format!(
-                "field `user` is required for `{}` events",
-                raw.kind
-            )));
+        let kind = EventKind::parse(raw.kind);
+        if kind.needs_user() && raw.user.is_none() {
+            return Err(EventError(format!("field `user` is required for `{kind}` events")));
         }
-        let signal = if &*raw.kind == "signal" {
+        let signal = if kind == EventKind::Signal {
             match (raw.name, raw.key, raw.value) {
                 (Some(n), Some(k), Some(v)) => Some((n, k, v)),
                 _ => {
@@ -397,7 +397,7 @@ impl Event {
         } else {
             None
         };
-        if &*raw.kind == "coupon_redeemed" && raw.code.is_none() {
+        if kind == EventKind::CouponRedeemed && raw.code.is_none() {
             return Err(EventError("a `coupon_redeemed` event needs `code`".into()));
         }
         let mut scores: Vec<(Arc<str>, f64)> = raw.scores.unwrap_or_default();
@@ -410,7 +410,7 @@ impl Event {
         }
         Ok(Event {
             id: raw.id,
-            kind: raw.kind,
+            kind,
             at: raw.at,
             user: raw.user,
             item: raw.item,

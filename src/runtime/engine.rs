@@ -7,7 +7,7 @@ use super::bucket;
 use super::codes::CodeMinter;
 use super::decision::{Decision, Trigger};
 use super::eval::Evaluator;
-use super::event::Event;
+use super::event::{Event, EventKind};
 use super::explain::{Outcome, Unmet, Why, explain_condition};
 use super::issue::IssueAt;
 use super::matching::candidates;
@@ -83,9 +83,9 @@ impl<S: StateStore> Runtime<S> {
     pub fn process(&mut self, event: &Event) -> Vec<Decision> {
         let mut out = Vec::new();
         self.advance(event.at, &mut out);
-        match &*event.kind {
-            "tick" => {}
-            "signal" => {
+        match event.kind {
+            EventKind::Tick => {}
+            EventKind::Signal => {
                 if let Some((name, key, value)) = &event.signal {
                     self.state.set_signal(name, key, *value);
                 }
@@ -107,9 +107,9 @@ impl<S: StateStore> Runtime<S> {
         self.advance(event.at, &mut fired);
         self.fired.extend(fired);
         let zone = self.rules.compiled.program.zone;
-        match &*event.kind {
-            "tick" => Decision::new(event.at, Trigger::Event, event.id.clone(), None).in_zone(zone),
-            "signal" => {
+        match event.kind {
+            EventKind::Tick => Decision::new(event.at, Trigger::Event, event.id.clone(), None).in_zone(zone),
+            EventKind::Signal => {
                 if let Some((name, key, value)) = &event.signal {
                     self.state.set_signal(name, key, *value);
                 }
@@ -164,7 +164,7 @@ impl<S: StateStore> Runtime<S> {
         }
         let Some(user_id) = user_id else { return d };
         // Events that an `unless` or `cancel timers on` names cancel pending timers.
-        let kind = event.kind.clone();
+        let kind = event.kind.name();
         self.state.cancel(&user_id, &mut |rule_id| {
             let Some(RuleRef {
                 campaign: c, rule: r, ..
@@ -174,7 +174,7 @@ impl<S: StateStore> Runtime<S> {
             };
             r.wait.as_ref().is_some_and(|w| w.unless.contains(&kind)) || c.cancel_timers_on.contains(&kind)
         });
-        if &*event.kind == "coupon_redeemed"
+        if event.kind == EventKind::CouponRedeemed
             && let Some(code) = &event.code
             && let Ok(canonical) = super::codes::parse_code(code)
         {
@@ -186,7 +186,7 @@ impl<S: StateStore> Runtime<S> {
         // With `--explain`, every rule of the trigger is considered, so the trace also
         // shows the rules the index would have skipped and why they do not match.
         let candidates = if self.explain {
-            compiled.triggers.get(&event.kind).map(|i| i.all()).unwrap_or_default()
+            compiled.triggers.get(&*event.kind).map(|i| i.all()).unwrap_or_default()
         } else {
             candidates(compiled, event)
         };
