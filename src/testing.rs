@@ -58,13 +58,13 @@ struct Produced {
     trace: Vec<String>,
 }
 
-pub fn run_all(program: &Program) -> Vec<TestOutcome> {
-    let rules = Arc::new(Rules::new(program.clone()));
-    program
+pub fn run_all(program: &Program) -> Result<Vec<TestOutcome>, crate::compile::TooLarge> {
+    let rules = Arc::new(Rules::new(program.clone())?);
+    Ok(program
         .tests
         .iter()
         .map(|t| run_one(&rules, &program.sources, t))
-        .collect()
+        .collect())
 }
 
 fn run_one(rules: &Arc<Rules>, sources: &Sources, test: &TestBlock) -> TestOutcome {

@@ -109,7 +109,7 @@ pub fn draw(c: &Compiled, format: Format) -> String {
         let rid = d.boxed(format!("r{i}"), format!("{campaign}.{name}"));
         let audience = c
             .campaigns
-            .get(r.campaign)
+            .get(r.campaign.index())
             .map(|a| a.audience.as_slice())
             .unwrap_or(&[]);
         d.point_at_all(&rid, audience.iter().chain(r.conditions.iter()));

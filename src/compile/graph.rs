@@ -3,6 +3,7 @@
 //! `user.paid_orders == 0` written in ten campaigns is evaluated once per event; constant
 //! sub-expressions are folded when the graph is built.
 
+use super::ids::{TooLarge, checked};
 use crate::check::types::{Builtin, Field, TExpr, TExprKind};
 use crate::syntax::Span;
 use crate::syntax::ast::BinaryOp;
@@ -171,6 +172,8 @@ pub struct Graph {
     interned: HashMap<NodeKey, NodeId>,
     /// How many times `add` met a node that already existed: shared sub-expressions.
     pub shared_hits: usize,
+    /// Set when a node could not be numbered: the program is too large to compile.
+    too_large: Option<TooLarge>,
 }
 
 impl std::fmt::Debug for NodeKey {
@@ -198,6 +201,11 @@ impl Graph {
     }
 
     /// Finishes the graph once all nodes are added: field groups, costly nodes.
+    /// Why the program is too large to compile, if it is.
+    pub fn too_large(&self) -> Option<TooLarge> {
+        self.too_large.clone()
+    }
+
     pub fn finish(&mut self) {
         self.build_groups();
         self.mark_costly();
@@ -226,7 +234,8 @@ impl Graph {
     /// Groups the field-versus-constant comparisons by field.
     fn build_groups(&mut self) {
         let mut by_field: HashMap<NodeId, Vec<(NodeId, BinaryOp, Value)>> = HashMap::new();
-        for (i, node) in self.nodes.iter().enumerate() {
+        // Ids from a range, not converted: every node was numbered by `intern`.
+        for (node, i) in self.nodes.iter().zip(0..NodeId::MAX) {
             let Node::Binary(op, a, b) = node else { continue };
             let comparison = matches!(
                 op,
@@ -236,17 +245,15 @@ impl Graph {
                 (comparison, self.nodes.get(*a as usize), self.nodes.get(*b as usize))
                 && !matches!(c, Value::List(_) | Value::Missing)
             {
-                by_field
-                    .entry(*a)
-                    .or_default()
-                    .push((NodeId::try_from(i).unwrap_or(NodeId::MAX), *op, c.clone()));
+                by_field.entry(*a).or_default().push((i, *op, c.clone()));
             }
         }
         self.group_of = vec![u32::MAX; self.nodes.len()];
         let mut fields: Vec<_> = by_field.into_iter().filter(|(_, m)| m.len() > 1).collect();
         fields.sort_by_key(|(f, _)| *f);
-        for (field, mut members) in fields {
-            let g = u32::try_from(self.groups.len()).unwrap_or(u32::MAX);
+        // A group has two members or more, so there are fewer groups than `u32::MAX`
+        // (the mark of none).
+        for ((field, mut members), g) in fields.into_iter().zip(0..u32::MAX) {
             for (id, _, _) in &members {
                 if let Some(slot) = self.group_of.get_mut(*id as usize) {
                     *slot = g;
@@ -264,7 +271,14 @@ impl Graph {
             self.shared_hits += 1;
             return *id;
         }
-        let id = NodeId::try_from(self.nodes.len()).unwrap_or(NodeId::MAX);
+        let id = match checked(self.nodes.len(), "expression nodes") {
+            Ok(id) => id,
+            Err(e) => {
+                // `compile` fails on it before the graph is used.
+                self.too_large.get_or_insert(e);
+                NodeId::MAX
+            }
+        };
         let memo = !matches!(key.0, Node::Const(_) | Node::Field(_) | Node::Local(_));
         self.nodes.push(key.0.clone());
         self.memo.push(memo);

@@ -1,7 +1,7 @@
 //! The rule set a runtime runs: a checked program compiled once, with its script engine
 //! and campaign ids, shared read-only by any number of runtimes.
 
-use super::{Compiled, compile};
+use super::{Compiled, TooLarge, compile};
 use crate::check::program::Program;
 use std::sync::Arc;
 
@@ -23,13 +23,22 @@ impl std::fmt::Debug for Rules {
 }
 
 impl Rules {
-    /// Compiles a checked program.
-    pub fn new(program: Program) -> Rules {
+    /// Compiles a checked program (an error only for one too large to number).
+    pub fn new(program: Program) -> Result<Rules, TooLarge> {
         let campaign_ids = program.campaigns.iter().map(|c| c.id.clone()).collect();
-        Rules {
-            compiled: compile(program),
+        Ok(Rules {
+            compiled: compile(program)?,
             scripts: crate::check::script::engine(),
             campaign_ids,
+        })
+    }
+
+    /// No rules at all: for commands that read none (key management, redemption).
+    pub fn none() -> Rules {
+        Rules {
+            compiled: super::compile_empty(),
+            scripts: crate::check::script::engine(),
+            campaign_ids: Vec::new(),
         }
     }
 

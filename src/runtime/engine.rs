@@ -207,11 +207,11 @@ impl<S: StateStore> Runtime<S> {
                 self.trace(&mut d, campaign, rule, Outcome::NotMatched, Some(Why::OutsideWindow));
                 continue;
             }
-            if let Err(why) = self.audience_of(rn.campaign, event) {
+            if let Err(why) = self.audience_of(rn.campaign.index(), event) {
                 self.trace(&mut d, campaign, rule, Outcome::NotMatched, Some(Why::Audience(why)));
                 continue;
             }
-            let arm = self.arm_of(rn.campaign, event);
+            let arm = self.arm_of(rn.campaign.index(), event);
             let mode = mode_for(campaign, rule, arm);
             if mode == Mode::Skip {
                 let why = arm.map(|a| Why::InArm(arm_name(campaign, a)));
@@ -367,9 +367,7 @@ impl<S: StateStore> Runtime<S> {
             return *a;
         }
         let rules = self.rules.clone();
-        let Some((c, nodes)) = rules.compiled.campaign(campaign) else {
-            return None;
-        };
+        let (c, nodes) = rules.compiled.campaign(campaign)?;
         let arm = match (&c.experiment, nodes.unit) {
             (Some(e), Some(unit)) => {
                 let facts = rules.facts(&self.state);

@@ -41,6 +41,7 @@ impl Rules {
     /// The context rules are evaluated in: one event at one moment, with the state's
     /// facts, the rules' functions and their script engine. Every evaluation of event
     /// rules starts here.
+    #[inline]
     pub fn ctx<'a>(&'a self, event: &'a Event, now: Millis, facts: &'a dyn Facts) -> Ctx<'a> {
         Ctx {
             event,

@@ -138,7 +138,7 @@ impl<S: StateStore> Runtime<S> {
             && b.kind == BudgetKind::FaceValue
             && coupon.is_some()
         {
-            let ci = u32::try_from(rn.campaign).unwrap_or(u32::MAX);
+            let ci = rn.campaign.get();
             // Coupons this one revokes give their budget back first.
             let released: Fen = self
                 .revocable(rn, rule, &user, at.at)
@@ -158,7 +158,7 @@ impl<S: StateStore> Runtime<S> {
                 &user,
                 IssuedCoupon {
                     code: c.code.clone(),
-                    campaign: u32::try_from(rn.campaign).unwrap_or(u32::MAX),
+                    campaign: rn.campaign.get(),
                     rule: rule_id,
                     issued_at: at.at,
                     valid_until: c.valid_until,

@@ -186,7 +186,9 @@ impl MatchOrder {
                     continue;
                 };
                 let mut word = std::mem::take(word);
-                let base = u32::try_from(w * 64).unwrap_or(u32::MAX);
+                // INVARIANT: word `w` holds a match only if an id `i: u32` set it, with
+                // `w == i / 64`: `w * 64 <= i` fits in a `u32`.
+                let base = (w * 64) as u32;
                 // The matches of neighbouring campaigns' rules often share a word: write
                 // six ids without asking how many there are (the next word's overwrite
                 // the extra ones), then the rest if any. (Counting them with `count_ones`
