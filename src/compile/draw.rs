@@ -16,7 +16,7 @@ pub enum Format {
 
 /// The text a node was first written as, on one line; `None` if the graph made it.
 fn written(c: &Compiled, id: NodeId) -> Option<String> {
-    let span = c.graph.written.get(id as usize)?;
+    let span = c.graph.written.get(id.index())?;
     let text = c.program.sources.snippet(*span);
     let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
     (!text.is_empty()).then_some(text)

@@ -3,7 +3,7 @@
 //! `user.paid_orders == 0` written in ten campaigns is evaluated once per event; constant
 //! sub-expressions are folded when the graph is built.
 
-use super::ids::{TooLarge, checked};
+use super::ids::TooLarge;
 use crate::check::types::{Builtin, Field, TExpr, TExprKind};
 use crate::syntax::Span;
 use crate::syntax::ast::BinaryOp;
@@ -13,7 +13,7 @@ use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
 /// Index of a node in [`Graph::nodes`].
-pub type NodeId = u32;
+pub use super::ids::NodeId;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Node {
@@ -185,7 +185,7 @@ impl std::fmt::Debug for NodeKey {
 impl Graph {
     pub fn node(&self, id: NodeId) -> &Node {
         // INVARIANT: ids are only made by `intern`, which pushes the node first.
-        &self.nodes[id as usize]
+        &self.nodes[id.index()]
     }
 
     pub fn len(&self) -> usize {
@@ -197,7 +197,7 @@ impl Graph {
     }
 
     pub fn costly(&self, id: NodeId) -> bool {
-        self.costly.get(id as usize).copied().unwrap_or(true)
+        self.costly.get(id.index()).copied().unwrap_or(true)
     }
 
     /// Finishes the graph once all nodes are added: field groups, costly nodes.
@@ -216,7 +216,7 @@ impl Graph {
     fn mark_costly(&mut self) {
         let mut costly: Vec<bool> = Vec::with_capacity(self.nodes.len());
         for node in &self.nodes {
-            let input = |i: &NodeId| costly.get(*i as usize).copied().unwrap_or(true);
+            let input = |i: &NodeId| costly.get(i.index()).copied().unwrap_or(true);
             let c = match node {
                 Node::Const(_) | Node::Field(_) | Node::Local(_) => false,
                 Node::UserCall(..) => true,
@@ -234,15 +234,14 @@ impl Graph {
     /// Groups the field-versus-constant comparisons by field.
     fn build_groups(&mut self) {
         let mut by_field: HashMap<NodeId, Vec<(NodeId, BinaryOp, Value)>> = HashMap::new();
-        // Ids from a range, not converted: every node was numbered by `intern`.
-        for (node, i) in self.nodes.iter().zip(0..NodeId::MAX) {
+        for (node, i) in self.nodes.iter().zip(NodeId::first(self.nodes.len())) {
             let Node::Binary(op, a, b) = node else { continue };
             let comparison = matches!(
                 op,
                 BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge | BinaryOp::Eq | BinaryOp::Ne
             );
             if let (true, Some(Node::Field(_)), Some(Node::Const(c))) =
-                (comparison, self.nodes.get(*a as usize), self.nodes.get(*b as usize))
+                (comparison, self.nodes.get(a.index()), self.nodes.get(b.index()))
                 && !matches!(c, Value::List(_) | Value::Missing)
             {
                 by_field.entry(*a).or_default().push((i, *op, c.clone()));
@@ -255,7 +254,7 @@ impl Graph {
         // (the mark of none).
         for ((field, mut members), g) in fields.into_iter().zip(0..u32::MAX) {
             for (id, _, _) in &members {
-                if let Some(slot) = self.group_of.get_mut(*id as usize) {
+                if let Some(slot) = self.group_of.get_mut(id.index()) {
                     *slot = g;
                 }
             }
@@ -271,12 +270,12 @@ impl Graph {
             self.shared_hits += 1;
             return *id;
         }
-        let id = match checked(self.nodes.len(), "expression nodes") {
+        let id = match NodeId::new(self.nodes.len()) {
             Ok(id) => id,
             Err(e) => {
-                // `compile` fails on it before the graph is used.
+                // A placeholder: `compile` fails on `too_large` before the graph is used.
                 self.too_large.get_or_insert(e);
-                NodeId::MAX
+                return NodeId::FIRST;
             }
         };
         let memo = !matches!(key.0, Node::Const(_) | Node::Field(_) | Node::Local(_));

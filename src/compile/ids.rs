@@ -18,6 +18,7 @@ macro_rules! id {
     ($(#[$doc:meta])* $name:ident, $what:literal) => {
         $(#[$doc])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        #[repr(transparent)]
         pub struct $name(u32);
 
         impl $name {
@@ -32,8 +33,15 @@ macro_rules! id {
             }
 
             /// The position the id was made from.
+            #[inline(always)]
             pub fn index(self) -> usize {
                 self.0 as usize
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                self.0.fmt(f)
             }
         }
     };
@@ -49,6 +57,22 @@ id!(
     CampaignIdx,
     "campaigns"
 );
+id!(
+    /// A node of the evaluation graph: its place in the arena.
+    NodeId,
+    "expression nodes"
+);
+
+impl NodeId {
+    /// The first node's id.
+    pub(crate) const FIRST: NodeId = NodeId(0);
+
+    /// The ids of the first `n` nodes, in order (every node was numbered by
+    /// `NodeId::new` when it was added, so they all fit).
+    pub(crate) fn first(n: usize) -> impl Iterator<Item = NodeId> {
+        (0..u32::MAX).take(n).map(NodeId)
+    }
+}
 
 #[cfg(test)]
 mod tests {

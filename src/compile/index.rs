@@ -113,7 +113,7 @@ impl RuleList {
                 continue;
             }
             for n in &test.nodes {
-                match graph.group_of.get(*n as usize) {
+                match graph.group_of.get(n.index()) {
                     Some(&g) if g != u32::MAX => self.groups.push(g),
                     _ => self.singles.push(*n),
                 }

@@ -130,7 +130,7 @@ impl Evaluator {
     #[inline(always)]
     fn set_answer(&mut self, id: NodeId, answer: bool) {
         let word = self.generation << 1 | u32::from(answer);
-        if let Some(a) = self.answers.get_mut(id as usize) {
+        if let Some(a) = self.answers.get_mut(id.index()) {
             *a = word;
         }
     }
@@ -138,16 +138,16 @@ impl Evaluator {
     #[inline(always)]
     pub fn truth(&mut self, graph: &Graph, id: NodeId, ctx: &Ctx<'_>) -> bool {
         // The hot path of rule matching: an answered condition is one word.
-        if let Some(&a) = self.answers.get(id as usize)
+        if let Some(&a) = self.answers.get(id.index())
             && a >> 1 == self.generation
         {
             return a & 1 == 1;
         }
-        if let Some(&g) = graph.group_of.get(id as usize)
+        if let Some(&g) = graph.group_of.get(id.index())
             && g != u32::MAX
         {
             self.answer_group(graph, g, ctx);
-            return self.answers.get(id as usize) == Some(&self.true_answer());
+            return self.answers.get(id.index()) == Some(&self.true_answer());
         }
         let answer = matches!(self.eval(graph, id, ctx), Value::Bool(true));
         self.set_answer(id, answer);
@@ -216,7 +216,7 @@ impl Evaluator {
     }
 
     pub fn eval(&mut self, graph: &Graph, id: NodeId, ctx: &Ctx<'_>) -> Value {
-        let i = id as usize;
+        let i = id.index();
         let memo = graph.memo.get(i).copied().unwrap_or(false);
         if memo
             && let Some(slot) = self.slots.get(i)

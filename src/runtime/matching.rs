@@ -74,7 +74,7 @@ fn open(window: &(Millis, u64), at: Millis) -> bool {
 /// Whether condition `n` was answered true this event.
 #[inline(always)]
 fn holds(answers: &[u32], n: NodeId, yes: u32) -> bool {
-    answers.get(n as usize).copied().unwrap_or(0) == yes
+    answers.get(n.index()).copied().unwrap_or(0) == yes
 }
 
 /// Appends the ids that pass their test: each is written after the matches so far, and
