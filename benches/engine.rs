@@ -21,7 +21,7 @@ fn load(text: &str) -> Rules {
     let program = checked
         .program
         .unwrap_or_else(|| panic!("{:?}", checked.diagnostics.first().map(|d| d.message.clone())));
-    Rules::new(program)
+    Rules::new(program).unwrap()
 }
 
 fn events(n: u64) -> Vec<Event> {
@@ -69,7 +69,7 @@ fn bench_eval(c: &mut Criterion) {
     )
     .program
     .unwrap();
-    let rules = Rules::new(program);
+    let rules = Rules::new(program).unwrap();
     let mut eval = Evaluator::new(&rules.compiled.graph);
     let mut out = Vec::new();
     let seed_event = Event::from_json(r#"{"id":"e","type":"view_item","at":"2026-11-11T10:00:00+08:00","user":{"id":"u-1","registered_at":"2026-11-01T09:00:00+08:00","paid_orders":0,"ltv_tier":"high","device_id":"d-1"},"item":{"id":"i","category":"bags","price":1280,"seller_id":"s","stock_age_days":70},"scores":{"fraud_risk":0.01}}"#).unwrap();

@@ -32,8 +32,10 @@ pub mod analysis;
 pub mod check;
 pub mod compile;
 pub mod diagnostic;
+pub mod event;
 pub mod ledger;
 pub mod money;
+pub mod rng;
 pub mod runtime;
 pub mod service;
 pub mod source;
@@ -48,6 +50,9 @@ use std::path::PathBuf;
 pub enum RulesError {
     #[error(transparent)]
     Load(#[from] check::LoadError),
+    /// The rules check but are too large to number (more than `u32::MAX` rules or nodes).
+    #[error(transparent)]
+    TooLarge(#[from] compile::TooLarge),
     /// The rules have errors, in file order, each with its code, place, message, labels
     /// and help; displayed one line each, `file:line:col: error[CODE]: message`.
     #[error("the rules have {} error(s):\n{}", .0.len(), one_per_line(.0))]
@@ -59,7 +64,7 @@ impl RulesError {
     pub fn diagnostics(&self) -> &[diagnostic::LocatedDiagnostic] {
         match self {
             RulesError::Invalid(errors) => errors,
-            RulesError::Load(_) => &[],
+            RulesError::Load(_) | RulesError::TooLarge(_) => &[],
         }
     }
 }
@@ -68,10 +73,10 @@ fn one_per_line(errors: &[diagnostic::LocatedDiagnostic]) -> String {
     errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n")
 }
 
-fn build(sources: syntax::Sources) -> Result<runtime::engine::Rules, RulesError> {
+fn build(sources: syntax::Sources) -> Result<compile::Rules, RulesError> {
     let checked = check::check(sources, &check::CheckOptions::default());
     match checked.program {
-        Some(program) => Ok(runtime::engine::Rules::new(program)),
+        Some(program) => Ok(compile::Rules::new(program)?),
         None => Err(RulesError::Invalid(
             checked
                 .diagnostics
@@ -84,12 +89,15 @@ fn build(sources: syntax::Sources) -> Result<runtime::engine::Rules, RulesError>
 }
 
 /// Loads, checks and compiles rule files (folders mean every `*.mint` in them).
-pub fn load(paths: &[PathBuf]) -> Result<runtime::engine::Rules, RulesError> {
+pub fn load(paths: &[PathBuf]) -> Result<compile::Rules, RulesError> {
     build(check::load_paths(paths)?)
 }
 
 /// The same from text in memory.
-pub fn load_str(name: &str, text: &str) -> Result<runtime::engine::Rules, RulesError> {
+pub fn load_str(name: &str, text: &str) -> Result<compile::Rules, RulesError> {
+    if u32::try_from(text.len()).is_err() {
+        return Err(check::LoadError::TooLarge(name.into()).into());
+    }
     let mut sources = syntax::Sources::default();
     sources.add(name, text);
     build(sources)

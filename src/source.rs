@@ -17,6 +17,10 @@ pub struct Span {
 
 impl Span {
     pub fn new(file: FileId, start: usize, end: usize) -> Self {
+        // INVARIANT: offsets are into one source text, and `check::load_paths` and
+        // `mintage::load_str` refuse texts over `u32::MAX` bytes (`LoadError::TooLarge`):
+        // these conversions do not saturate for them. (A longer text added directly with
+        // `Sources::add` would only have its places clamped; spans are not ids.)
         Span {
             file,
             start: u32::try_from(start).unwrap_or(u32::MAX),

@@ -10,7 +10,7 @@ use crate::check::program::Program;
 use crate::runtime::codes::CodeMinter;
 use crate::runtime::decision::Decision;
 use crate::runtime::engine::{Rules, Runtime};
-use crate::runtime::event::Event;
+use crate::runtime::event::{Event, EventKind};
 use crate::source::Sources;
 use crate::syntax::ast::{Expectation, TestBlock, TestStep};
 use crate::value::{Millis, time_string};
@@ -58,13 +58,13 @@ struct Produced {
     trace: Vec<String>,
 }
 
-pub fn run_all(program: &Program) -> Vec<TestOutcome> {
-    let rules = Arc::new(Rules::new(program.clone()));
-    program
+pub fn run_all(program: &Program) -> Result<Vec<TestOutcome>, crate::compile::TooLarge> {
+    let rules = Arc::new(Rules::new(program.clone())?);
+    Ok(program
         .tests
         .iter()
         .map(|t| run_one(&rules, &program.sources, t))
-        .collect()
+        .collect())
 }
 
 fn run_one(rules: &Arc<Rules>, sources: &Sources, test: &TestBlock) -> TestOutcome {
@@ -152,7 +152,7 @@ fn run_one(rules: &Arc<Rules>, sources: &Sources, test: &TestBlock) -> TestOutco
                 ev.insert("id".into(), Json::from(format!("test-{counter}")));
                 ev.insert("type".into(), Json::from(kind.text.clone()));
                 ev.insert("at".into(), Json::from(time_string(ms, tz)));
-                if !matches!(kind.text.as_str(), "tick" | "signal") {
+                if EventKind::parse(Arc::from(kind.text.as_str())).needs_user() {
                     ev.insert("user".into(), Json::Object(user.clone()));
                 }
                 if let Some(body) = body {

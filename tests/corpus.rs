@@ -164,7 +164,7 @@ fn run_cases_pass_their_tests() {
             )
         });
         assert!(!program.tests.is_empty(), "{} has no tests", path.display());
-        for outcome in mintage::testing::run_all(&program) {
+        for outcome in mintage::testing::run_all(&program).unwrap() {
             assert!(
                 outcome.passed(),
                 "{} `{}`:\n{}",

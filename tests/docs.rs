@@ -93,7 +93,7 @@ fn doc_tests_in_rule_language_pass() {
         let mut sources = Sources::default();
         sources.add(format!("language.md:{line}"), body);
         let program = check(sources, &CheckOptions::default()).program.unwrap();
-        for outcome in mintage::testing::run_all(&program) {
+        for outcome in mintage::testing::run_all(&program).unwrap() {
             assert!(outcome.passed(), "{}: {:#?}", outcome.name, outcome.failures);
         }
     }

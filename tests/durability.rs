@@ -377,16 +377,7 @@ fn two_services_on_one_postgres_database_hold_budgets_and_limits() {
 // ---- SIGKILL mid-load, restart on the same ledger.
 
 /// A small random number generator for the load (xorshift64*).
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) % n
-    }
-}
+use mintage::rng::SplitMix64 as Rng;
 
 const LOAD_USERS: u64 = 400;
 const CATEGORIES: [&str; 5] = ["bags", "watches", "sneakers", "shoes", "coats"];
@@ -480,7 +471,7 @@ fn crash(db: &Db) {
         let (address, key, stop, answered) = (address.clone(), key.clone(), stop.clone(), answered.clone());
         handles.push(std::thread::spawn(move || {
             let mut client = Client::new(&address.read().unwrap(), &key);
-            let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ ((t as u64 + 1) * 0x1000_0001));
+            let mut rng = Rng::new((t as u64 + 1) * 0x1000_0001);
             let mut acked = Vec::new();
             let (mut i, mut failed, mut replayed) = (0, 0, 0);
             while !stop.load(Ordering::SeqCst) {

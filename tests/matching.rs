@@ -29,10 +29,10 @@ fn naive_with(rules: &mintage::runtime::engine::Rules, event: &Event, facts: &dy
     };
     let mut eval = Evaluator::new(&compiled.graph);
     let mut out = Vec::new();
-    for (id, rn) in compiled.rules.iter().enumerate() {
-        let campaign = &compiled.program.campaigns[rn.campaign];
-        let rule = &campaign.rules[rn.rule];
-        if !rule.triggers.contains(&event.kind) {
+    for id in 0..compiled.rules.len() as u32 {
+        let r = compiled.rule(id).unwrap();
+        let (rn, campaign, rule) = (r.nodes, r.campaign, r.rule);
+        if !rule.triggers.contains(&event.kind.name()) {
             continue;
         }
         if let Some((start, end)) = campaign.window
@@ -40,7 +40,7 @@ fn naive_with(rules: &mintage::runtime::engine::Rules, event: &Event, facts: &dy
         {
             continue;
         }
-        let audience = &compiled.campaigns[rn.campaign].audience;
+        let audience = &compiled.campaign(rn.campaign.index()).unwrap().1.audience;
         // Plain evaluation, without the grouped comparisons that `truth` uses.
         let holds = |eval: &mut Evaluator, node| {
             matches!(
@@ -53,7 +53,7 @@ fn naive_with(rules: &mintage::runtime::engine::Rules, event: &Event, facts: &dy
             .chain(rn.conditions.iter())
             .all(|c| holds(&mut eval, c.node))
         {
-            out.push(id as u32);
+            out.push(id);
         }
     }
     out

@@ -94,27 +94,8 @@ pub const KINDS: &[&str] = &[
 ];
 pub const SCORES: &[&str] = &["p_convert", "price_sensitivity", "elasticity", "fraud_risk"];
 
-/// A small deterministic generator (splitmix64).
-pub struct Rng(u64);
-
-impl Rng {
-    pub fn new(seed: u64) -> Self {
-        Rng(seed)
-    }
-    pub fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    pub fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-    pub fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[self.below(items.len() as u64) as usize]
-    }
-}
+/// The library's deterministic generator (splitmix64), under the name the generators use.
+pub use mintage::rng::SplitMix64 as Rng;
 
 // ---------------------------------------------------------------- the seed campaigns
 

@@ -103,6 +103,9 @@ pub enum LoadError {
     Io { path: PathBuf, source: std::io::Error },
     #[error("`{0}` holds no `.mint` files")]
     Empty(PathBuf),
+    /// Places in rule files are byte offsets kept in a `u32`.
+    #[error("`{0}` is larger than a rule file may be (4294967295 bytes)")]
+    TooLarge(PathBuf),
 }
 
 /// Reads the given files, and every `*.mint` file under the given folders (sorted, so
@@ -122,6 +125,9 @@ pub fn load_paths(paths: &[PathBuf]) -> Result<Sources, LoadError> {
                 path: f.clone(),
                 source,
             })?;
+            if u32::try_from(bytes.len()).is_err() {
+                return Err(LoadError::TooLarge(f));
+            }
             sources.add_bytes(f.display().to_string(), &bytes);
         }
     }

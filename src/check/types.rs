@@ -130,50 +130,7 @@ pub const OFFER_FIELDS: &[(&str, Field, Type)] = &[
     ("offer.face_value", Field::OfferFaceValue, Type::Money),
 ];
 
-/// A built-in function.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Builtin {
-    Min,
-    Max,
-    Abs,
-    Exp,
-    Ln,
-    Round,
-    Len,
-    /// `signal("category_heat", item.category)`: the latest value of a live signal.
-    Signal,
-    /// `coupons_issued(24h)` or `coupons_issued(30d, "campaign")`.
-    CouponsIssued,
-    /// `other_users_on_device(30d)`: distinct other users seen on the event's device.
-    OtherUsersOnDevice,
-}
-
-impl Builtin {
-    pub const ALL: &'static [(&'static str, Builtin)] = &[
-        ("min", Builtin::Min),
-        ("max", Builtin::Max),
-        ("abs", Builtin::Abs),
-        ("exp", Builtin::Exp),
-        ("ln", Builtin::Ln),
-        ("round", Builtin::Round),
-        ("len", Builtin::Len),
-        ("signal", Builtin::Signal),
-        ("coupons_issued", Builtin::CouponsIssued),
-        ("other_users_on_device", Builtin::OtherUsersOnDevice),
-    ];
-
-    pub fn name(self) -> &'static str {
-        Builtin::ALL.iter().find(|(_, b)| *b == self).map_or("?", |(n, _)| n)
-    }
-
-    /// Whether the result depends on state outside the event (so it is not constant).
-    pub fn reads_state(self) -> bool {
-        matches!(
-            self,
-            Builtin::Signal | Builtin::CouponsIssued | Builtin::OtherUsersOnDevice
-        )
-    }
-}
+pub use crate::value::builtins::Builtin;
 
 /// A typed expression: what the checker produces and `compile` lowers into graph nodes.
 #[derive(Debug, Clone, PartialEq)]
@@ -239,5 +196,20 @@ impl TExpr {
                 b.walk(f);
             }
         }
+    }
+}
+
+/// A field's path as rules write it (`user.paid_orders`, `scores.p_convert`).
+pub fn field_name(f: &Field) -> String {
+    if let Some((p, _, _)) = FIELDS.iter().chain(OFFER_FIELDS.iter()).find(|(_, x, _)| x == f) {
+        return p.to_string();
+    }
+    match f {
+        Field::Score(n) => format!("scores.{n}"),
+        Field::UserExtra(n, _) => format!("user.{n}"),
+        Field::ItemExtra(n, _) => format!("item.{n}"),
+        Field::UserTags => "user.tags".into(),
+        Field::CartCategories => "cart.categories".into(),
+        other => format!("{other:?}"),
     }
 }

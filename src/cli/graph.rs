@@ -1,6 +1,6 @@
 //! `mintage graph`: draw the evaluation graph.
 
-use crate::cli::out::out;
+use crate::cli::out::{errln, out};
 use mintage::compile::draw::{Format as DrawFormat, draw};
 use std::path::PathBuf;
 
@@ -25,7 +25,13 @@ pub fn run(args: Args) -> u8 {
     let Some(program) = crate::cli::load_rules(&args.paths, args.zone) else {
         return 1;
     };
-    let compiled = mintage::compile::compile(program);
+    let compiled = match mintage::compile::compile(program) {
+        Ok(compiled) => compiled,
+        Err(e) => {
+            errln!("error: {e}");
+            return 1;
+        }
+    };
     let format = match args.format {
         Format::Dot => DrawFormat::Dot,
         Format::Mermaid => DrawFormat::Mermaid,

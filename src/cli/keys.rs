@@ -45,7 +45,7 @@ fn add(args: AddArgs) -> u8 {
     // INVARIANT: key management reads no rules; the ledger is opened with none (and the
     // version `r-none`), which it must not mistake for a rules change.
     let rules = VersionedRules {
-        rules: Arc::new(Rules::new(Default::default())),
+        rules: Arc::new(Rules::none()),
         version: "r-none".to_string(),
     };
     let ledger = match Ledger::open(&args.db, rules, LedgerOptions::default()) {

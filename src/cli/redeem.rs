@@ -73,7 +73,7 @@ fn print(value: &impl serde::Serialize) -> u8 {
 /// JSON on stdout), 2 bad input or an unreachable ledger.
 pub fn run(args: Args) -> u8 {
     // Redemption reads the coupon's stored terms, not the rules.
-    let ledger = match open(&args.db, Rules::new(Default::default())) {
+    let ledger = match open(&args.db, Rules::none()) {
         Ok(l) => l,
         Err(code) => return code,
     };
@@ -170,7 +170,14 @@ pub fn audit(args: AuditArgs) -> u8 {
     let Some(program) = crate::cli::load_rules(&args.rules, args.zone) else {
         return 1;
     };
-    let ledger = match open(&args.db, Rules::new(program)) {
+    let rules = match Rules::new(program) {
+        Ok(rules) => rules,
+        Err(e) => {
+            errln!("error: {e}");
+            return 1;
+        }
+    };
+    let ledger = match open(&args.db, rules) {
         Ok(l) => l,
         Err(code) => return code,
     };

@@ -76,7 +76,13 @@ pub fn run(args: Args) -> u8 {
     let Some(minter) = minter(args.seed) else {
         return 2;
     };
-    let rules = Arc::new(Rules::new(program));
+    let rules = match Rules::new(program) {
+        Ok(rules) => Arc::new(rules),
+        Err(e) => {
+            errln!("error: {e}");
+            return 1;
+        }
+    };
     let mut ledger = match &args.db {
         Some(url) => match open_ledger(url, &args, rules.clone()) {
             Ok(l) => Some(l),
@@ -234,7 +240,13 @@ pub fn eval(args: EvalArgs) -> u8 {
             return 2;
         }
     };
-    let rules = Arc::new(Rules::new(program));
+    let rules = match Rules::new(program) {
+        Ok(rules) => Arc::new(rules),
+        Err(e) => {
+            errln!("error: {e}");
+            return 1;
+        }
+    };
     let mut runtime = Runtime::new(rules, minter).explain(args.explain);
     for d in runtime.process(&event) {
         let text = serde_json::to_string_pretty(&d.to_json()).unwrap_or_default();

@@ -177,7 +177,13 @@ pub fn run(args: Args) -> u8 {
     let Some(mut minter) = crate::cli::replay::minter(args.seed) else {
         return 2;
     };
-    let rules = Rules::new(program);
+    let rules = match Rules::new(program) {
+        Ok(rules) => rules,
+        Err(e) => {
+            errln!("error: {e}");
+            return 1;
+        }
+    };
     let mut run = match BatchRun::new(&rules, &args.campaign, now, budget) {
         Ok(r) => r,
         Err(e) => {

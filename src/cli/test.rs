@@ -1,6 +1,6 @@
 //! `mintage test`: run the `test` blocks written beside the rules.
 
-use crate::cli::out::outln;
+use crate::cli::out::{errln, outln};
 use std::path::PathBuf;
 
 #[derive(clap::Args)]
@@ -16,7 +16,13 @@ pub fn run(args: Args) -> u8 {
     let Some(program) = crate::cli::load_rules(&args.paths, args.zone) else {
         return 1;
     };
-    let outcomes = mintage::testing::run_all(&program);
+    let outcomes = match mintage::testing::run_all(&program) {
+        Ok(outcomes) => outcomes,
+        Err(e) => {
+            errln!("error: {e}");
+            return 1;
+        }
+    };
     let mut failed = 0;
     for o in &outcomes {
         if o.passed() {

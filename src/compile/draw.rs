@@ -16,7 +16,7 @@ pub enum Format {
 
 /// The text a node was first written as, on one line; `None` if the graph made it.
 fn written(c: &Compiled, id: NodeId) -> Option<String> {
-    let span = c.graph.written.get(id as usize)?;
+    let span = c.graph.written.get(id.index())?;
     let text = c.program.sources.snippet(*span);
     let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
     (!text.is_empty()).then_some(text)
@@ -27,7 +27,7 @@ fn written(c: &Compiled, id: NodeId) -> Option<String> {
 fn label(c: &Compiled, id: NodeId) -> String {
     match c.graph.node(id) {
         Node::Const(v) => written(c, id).unwrap_or_else(|| v.to_string()),
-        Node::Field(f) => crate::runtime::engine::field_name(f),
+        Node::Field(f) => crate::check::types::field_name(f),
         Node::Local(i) => written(c, id).unwrap_or_else(|| format!("let #{i}")),
         Node::Call(b, args) => call(c, b.name(), args),
         Node::UserCall(i, args) => {
@@ -102,12 +102,14 @@ pub fn draw(c: &Compiled, format: Format) -> String {
         }
     }
     for (i, r) in c.rules.iter().enumerate() {
-        let campaign = &c.program.campaigns[r.campaign];
-        let name = campaign.rules.get(r.rule).map_or("?", |x| &*x.name);
-        let rid = d.boxed(format!("r{i}"), format!("{}.{}", campaign.id, name));
+        let (campaign, name) = match u32::try_from(i).ok().and_then(|id| c.rule(id)) {
+            Some(rule) => (&*rule.campaign.id, &*rule.rule.name),
+            None => ("?", "?"),
+        };
+        let rid = d.boxed(format!("r{i}"), format!("{campaign}.{name}"));
         let audience = c
             .campaigns
-            .get(r.campaign)
+            .get(r.campaign.index())
             .map(|a| a.audience.as_slice())
             .unwrap_or(&[]);
         d.point_at_all(&rid, audience.iter().chain(r.conditions.iter()));

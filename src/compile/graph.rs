@@ -3,16 +3,17 @@
 //! `user.paid_orders == 0` written in ten campaigns is evaluated once per event; constant
 //! sub-expressions are folded when the graph is built.
 
+use super::ids::TooLarge;
 use crate::check::types::{Builtin, Field, TExpr, TExprKind};
 use crate::syntax::Span;
 use crate::syntax::ast::BinaryOp;
-use crate::value::Value;
+use crate::value::{Value, builtins, ops};
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
 /// Index of a node in [`Graph::nodes`].
-pub type NodeId = u32;
+pub use super::ids::NodeId;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Node {
@@ -171,6 +172,8 @@ pub struct Graph {
     interned: HashMap<NodeKey, NodeId>,
     /// How many times `add` met a node that already existed: shared sub-expressions.
     pub shared_hits: usize,
+    /// Set when a node could not be numbered: the program is too large to compile.
+    too_large: Option<TooLarge>,
 }
 
 impl std::fmt::Debug for NodeKey {
@@ -182,7 +185,7 @@ impl std::fmt::Debug for NodeKey {
 impl Graph {
     pub fn node(&self, id: NodeId) -> &Node {
         // INVARIANT: ids are only made by `intern`, which pushes the node first.
-        &self.nodes[id as usize]
+        &self.nodes[id.index()]
     }
 
     pub fn len(&self) -> usize {
@@ -194,10 +197,15 @@ impl Graph {
     }
 
     pub fn costly(&self, id: NodeId) -> bool {
-        self.costly.get(id as usize).copied().unwrap_or(true)
+        self.costly.get(id.index()).copied().unwrap_or(true)
     }
 
     /// Finishes the graph once all nodes are added: field groups, costly nodes.
+    /// Why the program is too large to compile, if it is.
+    pub fn too_large(&self) -> Option<TooLarge> {
+        self.too_large.clone()
+    }
+
     pub fn finish(&mut self) {
         self.build_groups();
         self.mark_costly();
@@ -208,7 +216,7 @@ impl Graph {
     fn mark_costly(&mut self) {
         let mut costly: Vec<bool> = Vec::with_capacity(self.nodes.len());
         for node in &self.nodes {
-            let input = |i: &NodeId| costly.get(*i as usize).copied().unwrap_or(true);
+            let input = |i: &NodeId| costly.get(i.index()).copied().unwrap_or(true);
             let c = match node {
                 Node::Const(_) | Node::Field(_) | Node::Local(_) => false,
                 Node::UserCall(..) => true,
@@ -226,29 +234,27 @@ impl Graph {
     /// Groups the field-versus-constant comparisons by field.
     fn build_groups(&mut self) {
         let mut by_field: HashMap<NodeId, Vec<(NodeId, BinaryOp, Value)>> = HashMap::new();
-        for (i, node) in self.nodes.iter().enumerate() {
+        for (node, i) in self.nodes.iter().zip(NodeId::first(self.nodes.len())) {
             let Node::Binary(op, a, b) = node else { continue };
             let comparison = matches!(
                 op,
                 BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge | BinaryOp::Eq | BinaryOp::Ne
             );
             if let (true, Some(Node::Field(_)), Some(Node::Const(c))) =
-                (comparison, self.nodes.get(*a as usize), self.nodes.get(*b as usize))
+                (comparison, self.nodes.get(a.index()), self.nodes.get(b.index()))
                 && !matches!(c, Value::List(_) | Value::Missing)
             {
-                by_field
-                    .entry(*a)
-                    .or_default()
-                    .push((NodeId::try_from(i).unwrap_or(NodeId::MAX), *op, c.clone()));
+                by_field.entry(*a).or_default().push((i, *op, c.clone()));
             }
         }
         self.group_of = vec![u32::MAX; self.nodes.len()];
         let mut fields: Vec<_> = by_field.into_iter().filter(|(_, m)| m.len() > 1).collect();
         fields.sort_by_key(|(f, _)| *f);
-        for (field, mut members) in fields {
-            let g = u32::try_from(self.groups.len()).unwrap_or(u32::MAX);
+        // A group has two members or more, so there are fewer groups than `u32::MAX`
+        // (the mark of none).
+        for ((field, mut members), g) in fields.into_iter().zip(0..u32::MAX) {
             for (id, _, _) in &members {
-                if let Some(slot) = self.group_of.get_mut(*id as usize) {
+                if let Some(slot) = self.group_of.get_mut(id.index()) {
                     *slot = g;
                 }
             }
@@ -264,7 +270,14 @@ impl Graph {
             self.shared_hits += 1;
             return *id;
         }
-        let id = NodeId::try_from(self.nodes.len()).unwrap_or(NodeId::MAX);
+        let id = match NodeId::new(self.nodes.len()) {
+            Ok(id) => id,
+            Err(e) => {
+                // A placeholder: `compile` fails on `too_large` before the graph is used.
+                self.too_large.get_or_insert(e);
+                return NodeId::FIRST;
+            }
+        };
         let memo = !matches!(key.0, Node::Const(_) | Node::Field(_) | Node::Local(_));
         self.nodes.push(key.0.clone());
         self.memo.push(memo);
@@ -325,10 +338,19 @@ impl Graph {
         if !inputs.iter().all(|i| self.constant(*i).is_some()) {
             return node;
         }
-        let value = crate::runtime::eval::fold_constant(self, &node);
-        match value {
-            Some(v) if !v.is_missing() => Node::Const(v),
-            _ => node,
-        }
+        let c = |i: &NodeId| self.constant(*i).cloned().unwrap_or_default();
+        let value = match &node {
+            Node::Binary(BinaryOp::And, a, b) => ops::and(c(a), || c(b)),
+            Node::Binary(BinaryOp::Or, a, b) => ops::or(c(a), || c(b)),
+            Node::Binary(op, a, b) => ops::binary(*op, &c(a), &c(b), 0),
+            Node::Not(a) => ops::not(c(a)),
+            Node::Neg(a) => ops::neg(c(a)),
+            Node::Call(b, args) => {
+                let values: Vec<Value> = args.iter().map(c).collect();
+                builtins::call(*b, &values, &builtins::NoFacts, None, 0)
+            }
+            _ => return node,
+        };
+        if value.is_missing() { node } else { Node::Const(value) }
     }
 }

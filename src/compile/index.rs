@@ -7,8 +7,8 @@
 use super::graph::{Graph, NodeId};
 use crate::check::program::Condition;
 use crate::check::types::{Field, TExpr, TExprKind};
-use crate::runtime::eval::{read_field, str_field};
-use crate::runtime::event::Event;
+use crate::event::Event;
+use crate::event::fields::{read_field, str_field};
 use crate::syntax::ast::BinaryOp;
 use crate::value::{Millis, Value};
 use foldhash::HashMap;
@@ -113,7 +113,7 @@ impl RuleList {
                 continue;
             }
             for n in &test.nodes {
-                match graph.group_of.get(*n as usize) {
+                match graph.group_of.get(n.index()) {
                     Some(&g) if g != u32::MAX => self.groups.push(g),
                     _ => self.singles.push(*n),
                 }

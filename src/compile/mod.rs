@@ -4,12 +4,16 @@
 
 pub mod draw;
 pub mod graph;
+pub mod ids;
 pub mod index;
+pub mod rules;
 
-use crate::check::program::{LimitKey, Program};
+use crate::check::program::{Campaign, LimitKey, Program, Rule};
 use crate::check::types::TExprKind;
 use crate::value::Value;
 pub use graph::{Graph, Node, NodeId};
+pub use ids::{CampaignIdx, RuleId, TooLarge};
+pub use rules::Rules;
 use std::sync::Arc;
 
 /// A condition as a graph node, with its text for traces.
@@ -41,7 +45,7 @@ pub struct OfferNodes {
 #[derive(Debug, Clone)]
 pub struct RuleNodes {
     /// Campaign index in `Program::campaigns`, rule index in its `rules`.
-    pub campaign: usize,
+    pub campaign: CampaignIdx,
     pub rule: usize,
     pub conditions: Vec<Cond>,
     pub keys: Vec<Key>,
@@ -86,10 +90,13 @@ fn rule_tests(
         .map(|(i, r)| {
             let window = program
                 .campaigns
-                .get(r.campaign)
+                .get(r.campaign.index())
                 .and_then(|c| c.window)
                 .unwrap_or((i64::MIN, i64::MAX));
-            let audience = campaigns.get(r.campaign).map(|c| c.audience.as_slice()).unwrap_or(&[]);
+            let audience = campaigns
+                .get(r.campaign.index())
+                .map(|c| c.audience.as_slice())
+                .unwrap_or(&[]);
             let all: Vec<NodeId> = audience.iter().chain(&r.conditions).map(|c| c.node).collect();
             let proven = implied.get(i).copied().flatten().and_then(|p| all.get(p).copied());
             let mut nodes: Vec<NodeId> = Vec::with_capacity(all.len());
@@ -117,8 +124,36 @@ pub struct Compiled {
     pub horizon_ms: i64,
 }
 
+/// One event rule as the runtime reads it: its nodes, and its campaign's and its own
+/// checked clauses (window, limit, wait, offer, revokes, alerts…).
+#[derive(Debug, Clone, Copy)]
+pub struct RuleRef<'a> {
+    pub id: u32,
+    pub nodes: &'a RuleNodes,
+    pub campaign: &'a Campaign,
+    pub rule: &'a Rule,
+}
+
 impl Compiled {
-    pub fn rule_id(&self, campaign: usize, rule: usize) -> Option<u32> {
+    /// Event rule `id` (its place in decision order), if there is one.
+    pub fn rule(&self, id: u32) -> Option<RuleRef<'_>> {
+        let nodes = self.rules.get(id as usize)?;
+        let campaign = self.program.campaigns.get(nodes.campaign.index())?;
+        let rule = campaign.rules.get(nodes.rule)?;
+        Some(RuleRef {
+            id,
+            nodes,
+            campaign,
+            rule,
+        })
+    }
+
+    /// Campaign `index` (its place in the program) and its nodes, if there is one.
+    pub fn campaign(&self, index: usize) -> Option<(&Campaign, &CampaignNodes)> {
+        Some((self.program.campaigns.get(index)?, self.campaigns.get(index)?))
+    }
+
+    pub fn rule_id(&self, campaign: CampaignIdx, rule: usize) -> Option<u32> {
         self.rules
             .iter()
             .position(|r| r.campaign == campaign && r.rule == rule)
@@ -167,8 +202,23 @@ fn horizon(program: &Program) -> i64 {
     longest
 }
 
-/// Builds the graph and indexes of a checked program.
-pub fn compile(program: Program) -> Compiled {
+/// The compiled form of a program with no campaigns (it cannot be too large).
+pub(crate) fn compile_empty() -> Compiled {
+    Compiled {
+        program: Program::default(),
+        graph: Graph::default(),
+        campaigns: Vec::new(),
+        rules: Vec::new(),
+        risk: Vec::new(),
+        batches: Vec::new(),
+        triggers: foldhash::HashMap::default(),
+        horizon_ms: horizon(&Program::default()),
+    }
+}
+
+/// Builds the graph and indexes of a checked program; a program too large to number
+/// its rules, campaigns or nodes is an error.
+pub fn compile(program: Program) -> Result<Compiled, TooLarge> {
     let mut graph = Graph::default();
     let mut campaigns = Vec::new();
     let mut rules = Vec::new();
@@ -176,12 +226,13 @@ pub fn compile(program: Program) -> Compiled {
     let mut triggers: foldhash::HashMap<Arc<str>, TriggerIndex> = foldhash::HashMap::default();
     let mut implied: Vec<Option<usize>> = Vec::new();
     for (ci, c) in program.campaigns.iter().enumerate() {
+        let campaign = CampaignIdx::new(ci)?;
         campaigns.push(CampaignNodes {
             audience: c.audience.iter().map(|a| cond(&mut graph, a)).collect(),
             unit: c.experiment.as_ref().map(|e| graph.add(&e.unit)),
         });
         for (ri, r) in c.rules.iter().enumerate() {
-            let id = u32::try_from(rules.len()).unwrap_or(u32::MAX);
+            let id = RuleId::new(rules.len())?.get();
             let keys = r
                 .limit
                 .iter()
@@ -195,7 +246,7 @@ pub fn compile(program: Program) -> Compiled {
                 })
                 .collect();
             rules.push(RuleNodes {
-                campaign: ci,
+                campaign,
                 rule: ri,
                 conditions: r.conditions.iter().map(|a| cond(&mut graph, a)).collect(),
                 keys,
@@ -232,11 +283,14 @@ pub fn compile(program: Program) -> Compiled {
         }));
     }
     let risk = program.risk.iter().map(|r| cond(&mut graph, &r.when)).collect();
+    if let Some(e) = graph.too_large() {
+        return Err(e);
+    }
     graph.finish();
     let horizon_ms = horizon(&program);
     let tests = rule_tests(&program, &campaigns, &rules, &implied);
     triggers.values_mut().for_each(|t| t.fill(&tests, &graph));
-    Compiled {
+    Ok(Compiled {
         program,
         graph,
         campaigns,
@@ -245,5 +299,5 @@ pub fn compile(program: Program) -> Compiled {
         batches,
         triggers,
         horizon_ms,
-    }
+    })
 }

@@ -38,7 +38,7 @@ pub use version::{VersionedRules, rules_version, rules_version_of};
 use crate::runtime::codes::CodeMinter;
 use crate::runtime::decision::Decision;
 use crate::runtime::engine::{Rules, Runtime};
-use crate::runtime::event::Event;
+use crate::runtime::event::{Event, EventKind};
 use crate::runtime::state::MemoryState;
 use crate::value::{Fen, Millis, Yuan};
 use std::sync::{Arc, Mutex, RwLock};
@@ -206,8 +206,8 @@ impl Ledger {
         let current = self.current();
         let version = current.rules.version.clone();
         let zone = current.rules.rules.compiled.program.zone;
-        match &*event.kind {
-            "tick" => {
+        match event.kind {
+            EventKind::Tick => {
                 let fired = self.tick(event.at, usize::MAX)?;
                 let d = Decision::new(
                     event.at,
@@ -226,7 +226,7 @@ impl Ledger {
                     fired,
                 });
             }
-            "signal" => {
+            EventKind::Signal => {
                 return self.retrying(None, |tx| {
                     if let Some(found) = replay(tx, &event.id)? {
                         return Ok(found);

@@ -35,9 +35,9 @@ impl Names {
         }
         let mut by_ref = HashMap::new();
         let mut refs = Vec::with_capacity(compiled.rules.len());
-        for (rn, id) in compiled.rules.iter().zip(0..u32::MAX) {
-            let c = &compiled.program.campaigns[rn.campaign];
-            let r = format!("{}/{}", c.id, c.rules[rn.rule].name);
+        for id in (0..compiled.rules.len()).map_while(|i| u32::try_from(i).ok()) {
+            let Some(rule) = compiled.rule(id) else { continue };
+            let r = format!("{}/{}", rule.campaign.id, rule.rule.name);
             by_ref.insert(r.clone(), id);
             refs.push(r);
         }
@@ -150,7 +150,9 @@ pub fn load(
         {
             devices.push(d.to_string());
         }
-        let campaign = &compiled.program.campaigns[compiled.rules[rule as usize].campaign];
+        let Some(campaign) = compiled.rule(rule).map(|r| r.campaign) else {
+            continue;
+        };
         let arm = t.arm.as_ref().and_then(|name| {
             campaign
                 .experiment
@@ -427,7 +429,9 @@ pub fn diff(
         let Some(raw) = raw else {
             return Err(LedgerError::internal("a timer started without an event"));
         };
-        let campaign = &compiled.program.campaigns[compiled.rules[t.rule as usize].campaign];
+        let Some(campaign) = compiled.rule(t.rule).map(|r| r.campaign) else {
+            return Err(LedgerError::internal("a timer of a rule the rules do not have"));
+        };
         ch.timers_new.push(TimerRow {
             id: 0,
             user_id: t.user.to_string(),

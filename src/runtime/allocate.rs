@@ -13,7 +13,7 @@
 /// Menus in compressed rows: user `i`'s offers are `cost[starts[i]..starts[i+1]]`.
 #[derive(Debug, Clone)]
 pub struct Menus {
-    starts: Vec<u32>,
+    starts: Vec<usize>,
     cost: Vec<i64>,
     gain: Vec<i64>,
 }
@@ -50,7 +50,7 @@ impl Menus {
             self.gain.push(g);
         }
         let _ = before;
-        self.starts.push(u32::try_from(self.cost.len()).unwrap_or(u32::MAX));
+        self.starts.push(self.cost.len());
         self.starts.len() - 2
     }
 
@@ -65,7 +65,7 @@ impl Menus {
 
     fn menu(&self, user: usize) -> (&[i64], &[i64]) {
         let (s, e) = match (self.starts.get(user), self.starts.get(user + 1)) {
-            (Some(s), Some(e)) => (*s as usize, *e as usize),
+            (Some(s), Some(e)) => (*s, *e),
             _ => (0, 0),
         };
         (self.cost.get(s..e).unwrap_or(&[]), self.gain.get(s..e).unwrap_or(&[]))
@@ -93,7 +93,7 @@ fn steeper(a: &Segment, b: &Segment) -> std::cmp::Ordering {
 /// A user's hull: the base (free) option, then vertices of increasing cost and gain.
 struct Hulls {
     /// Per user, the range of its vertices in `vertex`.
-    starts: Vec<u32>,
+    starts: Vec<usize>,
     /// Offer index in the user's menu, or `u8::MAX` for "nothing".
     vertex: Vec<u8>,
 }
@@ -160,7 +160,7 @@ fn hulls(menus: &Menus) -> Hulls {
     for u in 0..users {
         let (c, g) = menus.menu(u);
         build_hull(c, g, &mut order, &mut h.vertex);
-        h.starts.push(u32::try_from(h.vertex.len()).unwrap_or(u32::MAX));
+        h.starts.push(h.vertex.len());
     }
     h
 }
@@ -187,7 +187,7 @@ pub fn allocate(menus: &Menus, budget: i64) -> Allocation {
     let mut base_cost = 0i64;
     let mut base_gain = 0i64;
     for u in 0..users {
-        let (s, e) = (hull.starts[u] as usize, hull.starts[u + 1] as usize);
+        let (s, e) = (hull.starts[u], hull.starts[u + 1]);
         let vs = hull.vertex.get(s..e).unwrap_or(&[]);
         let (c0, g0) = vs.first().map_or((0, 0), |v| point(menus, u, *v));
         base_cost += c0;
@@ -272,7 +272,7 @@ pub fn allocate(menus: &Menus, budget: i64) -> Allocation {
     for (u, step) in reached.iter().enumerate() {
         let v = hull
             .vertex
-            .get(hull.starts[u] as usize + *step as usize)
+            .get(hull.starts[u] + *step as usize)
             .copied()
             .unwrap_or(u8::MAX);
         let (c, g) = point(menus, u, v);
@@ -356,10 +356,7 @@ pub fn lp_bound(menus: &Menus, budget: i64) -> f64 {
     let mut base_cost = 0;
     let mut base_gain = 0;
     for u in 0..menus.users() {
-        let vs = hull
-            .vertex
-            .get(hull.starts[u] as usize..hull.starts[u + 1] as usize)
-            .unwrap_or(&[]);
+        let vs = hull.vertex.get(hull.starts[u]..hull.starts[u + 1]).unwrap_or(&[]);
         if let Some(v) = vs.first() {
             let (c, g) = point(menus, u, *v);
             base_cost += c;
@@ -403,23 +400,11 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    struct Rng(u64);
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = self.0;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            z ^ (z >> 31)
-        }
-        fn unit(&mut self) -> f64 {
-            (self.next() >> 11) as f64 / (1u64 << 53) as f64
-        }
-    }
+    use crate::rng::SplitMix64;
 
     /// Menus from the brief's response model: depths 10..30 % of the order value.
     pub fn population(n: usize, seed: u64) -> Menus {
-        let mut r = Rng(seed);
+        let mut r = SplitMix64::new(seed);
         let mut m = Menus::with_capacity(n, n * 5);
         for _ in 0..n {
             let aov = 100.0 + r.unit() * 4900.0;

@@ -140,13 +140,9 @@ fn ctx<'a>(
     locals: &'a [Value],
 ) -> Ctx<'a> {
     Ctx {
-        event,
-        now,
-        facts,
         locals,
         offer,
-        functions: &rules.program().functions,
-        scripts: Some(&rules.scripts),
+        ..rules.ctx(event, now, facts)
     }
 }
 

@@ -8,7 +8,13 @@ pub mod codes;
 pub mod decision;
 pub mod engine;
 pub mod eval;
-pub mod event;
-pub mod json;
+pub mod explain;
+mod issue;
+mod matching;
+mod period;
 pub mod state;
 pub mod terms;
+
+// Events and their JSON readers sit below `compile/`; their old paths stay.
+pub use crate::event;
+pub use crate::event::json;

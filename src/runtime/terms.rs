@@ -5,6 +5,7 @@
 
 use super::decision::Coupon;
 use super::eval::{Ctx, Evaluator, OfferView};
+use super::explain::MissingField;
 use crate::check::program::{Campaign, Funding, OfferSpec, Validity};
 use crate::compile::{Graph, NodeId, OfferNodes};
 use crate::syntax::ast::OfferKind;
@@ -58,17 +59,11 @@ pub fn evaluate(
     spec: &OfferSpec,
     nodes: &OfferNodes,
     value: Option<NodeId>,
-) -> Result<OfferTerms, String> {
-    let mut get = |node: Option<NodeId>| -> Result<Option<Value>, String> {
+) -> Result<OfferTerms, MissingField> {
+    let mut get = |node: Option<NodeId>| -> Result<Option<Value>, MissingField> {
         let Some(n) = node else { return Ok(None) };
         match eval.eval(graph, n, ctx) {
-            Value::Missing => Err(format!(
-                "the offer reads a missing field{}",
-                eval.missing
-                    .as_ref()
-                    .map(|f| format!(" ({})", super::engine::field_name(f)))
-                    .unwrap_or_default()
-            )),
+            Value::Missing => Err(MissingField(eval.missing.clone())),
             v => Ok(Some(v)),
         }
     };

@@ -91,7 +91,7 @@ impl Reloader {
             return Err(lines.map(|d| d.one_line(&checked.sources)).collect());
         };
         let rules = VersionedRules {
-            rules: Arc::new(Rules::new(program)),
+            rules: Arc::new(Rules::new(program).map_err(|e| vec![e.to_string()])?),
             version: version.clone(),
         };
         let state = State {
@@ -196,8 +196,15 @@ impl Reloader {
             ));
             return report;
         };
+        let rules = match Rules::new(program) {
+            Ok(rules) => rules,
+            Err(e) => {
+                report.message = Some(format!("{e}; still serving {}", state.version));
+                return report;
+            }
+        };
         ledger.set_rules(VersionedRules {
-            rules: Arc::new(Rules::new(program)),
+            rules: Arc::new(rules),
             version: version.clone(),
         });
         state.version = version;

@@ -7,7 +7,7 @@ use crate::spec::Workload;
 use mintage::check::{CheckOptions, check};
 use mintage::compile::NodeId;
 use mintage::runtime::engine::Rules;
-use mintage::runtime::eval::{Ctx, Evaluator, NoFacts};
+use mintage::runtime::eval::{Evaluator, NoFacts};
 use mintage::runtime::event::Event;
 use mintage::syntax::Sources;
 use std::collections::HashMap;
@@ -39,7 +39,7 @@ pub fn load_rules(files: &[(String, String)]) -> Rules {
             .collect();
         crate::die(&format!("the generated rule text does not check: {}", first.join("; ")));
     };
-    Rules::new(program)
+    Rules::new(program).unwrap_or_else(|e| crate::die(&format!("the generated rules do not compile: {e}")))
 }
 
 impl Mintage {
@@ -115,17 +115,8 @@ impl Mintage {
             if reset {
                 self.eval.reset();
             }
-            let compiled = &self.rules.compiled;
-            let ctx = Ctx {
-                event,
-                now: event.at,
-                facts: &NoFacts,
-                locals: &[],
-                offer: None,
-                functions: &compiled.program.functions,
-                scripts: Some(&self.rules.scripts),
-            };
-            if self.eval.truth(&compiled.graph, node, &ctx) {
+            let ctx = self.rules.ctx(event, event.at, &NoFacts);
+            if self.eval.truth(&self.rules.compiled.graph, node, &ctx) {
                 out.push(id);
             }
         }

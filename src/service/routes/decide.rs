@@ -7,7 +7,7 @@
 //! allowed skew after the server's clock is refused (`future_event`).
 
 use crate::ledger::DecideOutcome;
-use crate::runtime::event::Event;
+use crate::runtime::event::{Event, EventKind};
 use crate::service::auth::Caller;
 use crate::service::body::{self, Media};
 use crate::service::errors::ApiError;
@@ -75,7 +75,7 @@ pub async fn events(
 /// The service's clock rules for one event: `tick` only from `admin` keys, and no event
 /// from further ahead than the allowed skew.
 fn admit(shared: &Shared, caller: &Caller, event: &Event, now: i64) -> Result<(), ApiError> {
-    if &*event.kind == "tick" && !caller.is_admin() {
+    if event.kind == EventKind::Tick && !caller.is_admin() {
         let message = "a `tick` moves the clock of every user and needs a key with scope `admin`; \
                        the service's own ticker fires due timers by the wall clock";
         return Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden", message).field(Some("type".into())));

@@ -2,6 +2,9 @@
 //! (basis points: hundredths of a percent), times are UTC milliseconds; only model scores
 //! and ratios are floating point.
 
+pub mod builtins;
+pub mod ops;
+
 use chrono::Datelike;
 use std::fmt;
 use std::sync::Arc;

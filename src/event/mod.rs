@@ -2,8 +2,14 @@
 //! arrives in yuan and is kept in fen; times arrive as RFC 3339 and are kept in UTC ms.
 //! Fields a platform adds beyond the contract are kept for rules that declare them.
 
-use crate::runtime::json::{self, present, present_object};
+pub mod fields;
+pub mod json;
+mod kind;
+
+pub use kind::EventKind;
+
 use crate::value::{Fen, Millis, fen_from_yuan, parse_time};
+use json::{present, present_object};
 use serde::de::Error as _;
 use serde::{Deserialize, Deserializer};
 use std::borrow::Cow;
@@ -319,7 +325,7 @@ pub struct Cart {
 #[derive(Debug, Clone)]
 pub struct Event {
     pub id: Arc<str>,
-    pub kind: Arc<str>,
+    pub kind: EventKind,
     pub at: Millis,
     pub user: Option<User>,
     pub item: Option<Item>,
@@ -377,14 +383,11 @@ impl Event {
         if raw.user.as_ref().is_some_and(|u| u.id.is_empty()) {
             return Err(EventError("field `user.id` is empty".into()));
         }
-        let needs_user = !matches!(&*raw.kind, "tick" | "signal");
-        if needs_user && raw.user.is_none() {
-            return Err(EventError(format!(
-                "field `user` is required for `{}` events",
-                raw.kind
-            )));
+        let kind = EventKind::parse(raw.kind);
+        if kind.needs_user() && raw.user.is_none() {
+            return Err(EventError(format!("field `user` is required for `{kind}` events")));
         }
-        let signal = if &*raw.kind == "signal" {
+        let signal = if kind == EventKind::Signal {
             match (raw.name, raw.key, raw.value) {
                 (Some(n), Some(k), Some(v)) => Some((n, k, v)),
                 _ => {
@@ -394,7 +397,7 @@ impl Event {
         } else {
             None
         };
-        if &*raw.kind == "coupon_redeemed" && raw.code.is_none() {
+        if kind == EventKind::CouponRedeemed && raw.code.is_none() {
             return Err(EventError("a `coupon_redeemed` event needs `code`".into()));
         }
         let mut scores: Vec<(Arc<str>, f64)> = raw.scores.unwrap_or_default();
@@ -407,7 +410,7 @@ impl Event {
         }
         Ok(Event {
             id: raw.id,
-            kind: raw.kind,
+            kind,
             at: raw.at,
             user: raw.user,
             item: raw.item,
