@@ -16,8 +16,6 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("source", &[]),
     // The one deterministic generator (splitmix64).
     ("rng", &[]),
-    // Statistics for experiment analysis (pure numerics).
-    ("analysis", &[]),
     // Diagnostics and the code registry.
     ("diagnostic", &["source"]),
     // Grammar, syntax tree, parser, formatter.
@@ -48,6 +46,23 @@ const LAYERS: &[(&str, &[&str])] = &[
             "check",
             "event",
             "compile",
+        ],
+    ),
+    // Did it work: outcomes, the experiment report (its statistics kernel `stats/` is
+    // pure numerics) and `diff`, which replays events through two rule sets.
+    (
+        "analysis",
+        &[
+            "source",
+            "diagnostic",
+            "syntax",
+            "value",
+            "money",
+            "rng",
+            "check",
+            "event",
+            "compile",
+            "runtime",
         ],
     ),
     // `test` blocks beside the rules, run against the runtime.

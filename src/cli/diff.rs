@@ -55,12 +55,14 @@ pub fn run(args: Args) -> u8 {
             }
         }
     };
-    let mut differ = Differ::new(
-        Arc::new(Rules::new(old)),
-        Arc::new(Rules::new(new)),
-        args.seed,
-        args.limit,
-    );
+    let (old, new) = match (Rules::new(old), Rules::new(new)) {
+        (Ok(old), Ok(new)) => (Arc::new(old), Arc::new(new)),
+        (Err(e), _) | (_, Err(e)) => {
+            errln!("error: {e}");
+            return 1;
+        }
+    };
+    let mut differ = Differ::new(old, new, args.seed, args.limit);
     let name = args.events.display().to_string();
     let mut skipped = 0usize;
     let mut line: Vec<u8> = Vec::with_capacity(1024);
