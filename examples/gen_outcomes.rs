@@ -159,7 +159,8 @@ fn main() {
     let program = mintage::check::check(sources, &options)
         .program
         .expect("the rules check");
-    let runtime = Runtime::new(Arc::new(Rules::new(program)), CodeMinter::seeded(params.seed));
+    let rules = Rules::new(program).expect("the rules compile");
+    let runtime = Runtime::new(Arc::new(rules), CodeMinter::seeded(params.seed));
     let mut w = Writer {
         out: std::io::BufWriter::new(std::io::stdout().lock()),
         runtime,
