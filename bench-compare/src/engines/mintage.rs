@@ -59,7 +59,7 @@ impl Mintage {
             .rules
             .iter()
             .map(|r| {
-                let c = &program.campaigns[r.campaign];
+                let c = &program.campaigns[r.campaign.index()];
                 let name = format!("{}.{}", c.id, c.rules[r.rule].name);
                 *by_name
                     .get(name.as_str())
