@@ -54,6 +54,10 @@ for n, uid in enumerate(users):
                    "user": user(uid), "item": item, "cart": {"items": [dict(item, qty=1)], "total": 600}})
     events.append({"id": f"seed-d11-{uid}", "type": "view_item", "at": f"2026-11-11T1{n % 10}:00:00+08:00",
                    "user": user(uid), "item": item, "scores": {"fraud_risk": 0.01}})
+    # A paid order after the Singles' Day view, for the experiment report's outcomes.
+    events.append({"id": f"seed-paid-{uid}", "type": "order_paid", "at": f"2026-11-11T1{n % 10}:30:00+08:00",
+                   "user": user(uid), "order": {"id": f"seed-order-{uid}", "total": 120 + n, "items": [],
+                                                "coupons": [], "shipping": 0}})
 events.append({"id": "seed-signal", "type": "signal", "at": rfc3339(hour_ago), "name": "category_heat",
                "key": "bags", "value": 0.9})
 
@@ -111,6 +115,9 @@ values = {toml_list(set(owners.values()))}
 [dictionaries.campaigns]
 values = {toml_list(campaigns | {"dormant_wakeup"})}
 
+[dictionaries.user_fields]
+values = ["user.ltv_tier", "user.paid_orders"]
+
 [dictionaries.orders]
 values = {toml_list(orders)}
 
@@ -135,6 +142,10 @@ parameters = {{ "path.id" = {{ dictionary = "users", probability = 0.5 }} }}
 [[operations]]
 include-path = "/v1/campaigns/{{id}}/stats"
 parameters = {{ "path.id" = {{ dictionary = "campaigns", probability = 0.5 }} }}
+
+[[operations]]
+include-path = "/v1/campaigns/{{id}}/report"
+parameters = {{ "path.id" = {{ dictionary = "campaigns", probability = 0.5 }}, "query.by" = {{ dictionary = "user_fields", probability = 0.5 }} }}
 
 [[operations]]
 include-path = "/v1/redeem"

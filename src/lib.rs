@@ -30,6 +30,7 @@
 
 pub mod analysis;
 pub mod check;
+pub mod checkout;
 pub mod compile;
 pub mod diagnostic;
 pub mod event;

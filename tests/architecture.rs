@@ -26,6 +26,8 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("money", &["value"]),
     // Names, types, lints: the checked program.
     ("check", &["source", "diagnostic", "syntax", "value"]),
+    // The checkout engine: pure, on money and values only.
+    ("checkout", &["money", "value"]),
     // Events as the contract defines them, and reading their fields.
     ("event", &["source", "diagnostic", "syntax", "value", "check"]),
     // The evaluation graph, trigger indexes and the compiled rule set.
@@ -79,7 +81,8 @@ const LAYERS: &[(&str, &[&str])] = &[
             "runtime",
         ],
     ),
-    // Durable state: SQLite and PostgreSQL, redemption, migrations, API keys.
+    // Durable state: SQLite and PostgreSQL, redemption, migrations, API keys, and the
+    // recorded outcomes read back as `analysis::Outcomes`.
     (
         "ledger",
         &[
@@ -93,6 +96,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "event",
             "compile",
             "runtime",
+            "analysis",
         ],
     ),
     // The HTTP service over the ledger.

@@ -159,3 +159,19 @@ fn the_diff_example_prints_what_the_page_says() {
     let printed = String::from_utf8_lossy(&o.stdout);
     assert_eq!(printed, block(&page, "text diff"));
 }
+
+#[test]
+fn the_analyze_example_prints_what_the_page_says() {
+    let page = page();
+    let dir = tempfile::tempdir().unwrap();
+    let events = dir.path().join("events.jsonl");
+    std::fs::write(&events, block(&page, "jsonl analyze")).unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_mintage"))
+        .args(["analyze", "rules/", "--events", events.to_str().unwrap()])
+        .args(["--seed", "1", "--baseline", "ladder"])
+        .current_dir(root())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(String::from_utf8_lossy(&o.stdout), block(&page, "text analyze"));
+}

@@ -671,3 +671,18 @@ fn budgets_and_limits_hold_with_two_instances_of_sixteen_threads() {
         db.count("SELECT COUNT(*) FROM decisions WHERE body LIKE '%\"reason\":\"budget\"%' AND trigger = 'event'");
     assert!(suppressed > 0, "no decision was suppressed for budget");
 }
+
+#[path = "support/outcomes.rs"]
+mod outcomes;
+
+#[test]
+fn outcomes_are_recorded_once_and_read_back_as_in_memory() {
+    let db = TestDb::new();
+    let url = db.url("pool=2");
+    let rules = seed_rules();
+    let ledger = open(&url, rules.clone(), 1);
+    outcomes::check(&ledger, &rules);
+    assert_eq!(db.count("SELECT COUNT(*) FROM exposures"), 10);
+    assert_eq!(db.count("SELECT COUNT(*) FROM orders"), 11);
+    assert!(db.count("SELECT COUNT(*) FROM redeemed_events WHERE discount = 800") > 0);
+}

@@ -528,3 +528,22 @@ fn api_keys_are_kept_as_digests() {
     };
     assert_eq!(stored, [digest.as_str().to_string()]);
 }
+
+#[path = "support/outcomes.rs"]
+mod outcomes;
+
+#[test]
+fn outcomes_are_recorded_once_and_read_back_as_in_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite:{}", dir.path().join("l.db").display());
+    let rules = seed_rules();
+    let ledger = open(&url, rules.clone());
+    outcomes::check(&ledger, &rules);
+    // Reopened: the exposures are there, and a further view exposes no one again.
+    drop(ledger);
+    let ledger = open(&url, rules.clone());
+    let raw = outcomes::events()[1].replace("v-0-2", "v-0-3");
+    decide(&ledger, &raw);
+    let o = ledger.outcomes("new_user_ladder", 7 * 86_400_000).unwrap();
+    assert_eq!(o.campaign("new_user_ladder").unwrap().exposures.len(), 10);
+}

@@ -12,6 +12,8 @@
 // Each example uses a part of it.
 #![allow(dead_code)]
 
+pub mod events;
+
 use mintage::analysis::outcomes::{Exposed, Outcomes};
 use mintage::runtime::bucket::choose_arm_bp;
 use rand_chacha::ChaCha8Rng;

@@ -128,3 +128,11 @@ impl Design {
         }
     }
 }
+
+/// The attribution window of `campaign`'s experiment (`measure`, 7 days by default).
+pub fn window_of(program: &Program, campaign: &str) -> crate::value::Millis {
+    program
+        .campaign(campaign)
+        .and_then(|c| c.experiment.as_ref())
+        .map_or(crate::check::program::DEFAULT_MEASURE, |x| x.measure)
+}

@@ -8,6 +8,7 @@
 pub mod design;
 pub mod diff;
 pub mod outcomes;
+pub mod recorded;
 pub mod report;
 pub mod stats;
 pub mod tally;

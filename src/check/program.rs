@@ -80,6 +80,9 @@ pub struct Campaign {
     pub batch: Option<Batch>,
     /// Event types that cancel the campaign's pending timers for the user.
     pub cancel_timers_on: Vec<Arc<str>>,
+    /// `at most ¥300 off per order`: the most the campaign's coupons together take off
+    /// one order at checkout.
+    pub order_cap: Option<Fen>,
     pub span: Span,
 }
 
@@ -125,8 +128,24 @@ pub struct Rule {
     pub offer: Option<OfferSpec>,
     pub revokes: Vec<Revoke>,
     pub alerts: Vec<AlertSpec>,
+    /// `exclusive` (`Some` of none) or `exclusive with …`, as coupons carry it: a rule of
+    /// this campaign by its name, another campaign's as `campaign/rule`.
     pub exclusive_with: Option<Vec<Arc<str>>>,
+    /// The rules `exclusive with` names, resolved: (campaign id, rule name).
+    pub exclusive_rules: Vec<RuleId>,
+    /// `stackable`: several of the rule's coupons may be used in one order.
+    pub stackable: bool,
+    /// `not on sale items`: its coupons do not cover lines on sale, and their minimum
+    /// spend counts only the lines not on sale.
+    pub not_on_sale: bool,
     pub span: Span,
+}
+
+/// A rule by campaign id and rule name.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct RuleId {
+    pub campaign: Arc<str>,
+    pub rule: Arc<str>,
 }
 
 #[derive(Debug, Clone)]

@@ -32,7 +32,7 @@ struct AddArgs {
 }
 
 fn parse_scope(text: &str) -> Result<Scope, String> {
-    Scope::parse(text).ok_or_else(|| format!("unknown scope `{text}`: use `decide`, `redeem` or `admin`"))
+    Scope::parse(text).ok_or_else(|| format!("unknown scope `{text}`: use `decide`, `redeem`, `report` or `admin`"))
 }
 
 pub fn run(args: Args) -> u8 {

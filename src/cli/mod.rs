@@ -2,6 +2,7 @@
 //! maps outcomes to exit codes (0 ok, 1 rule errors or failed tests, 2 usage or I/O,
 //! 3 input lines skipped).
 
+mod analyze;
 mod check;
 mod diff;
 mod explain;
@@ -48,6 +49,8 @@ enum Command {
     Replay(replay::Args),
     /// Replay events through two rule sets and report what the change would do
     Diff(diff::Args),
+    /// Did a campaign's experiment work? Per arm conversion, GMV, cost, lift and ROI
+    Analyze(analyze::Args),
     /// Run a batch campaign over a user table
     Run(run::Args),
     /// Draw the evaluation graph (dot or mermaid)
@@ -72,6 +75,7 @@ pub fn main() -> ExitCode {
         Command::Eval(a) => replay::eval(a),
         Command::Replay(a) => replay::run(a),
         Command::Diff(a) => diff::run(a),
+        Command::Analyze(a) => analyze::run(a),
         Command::Run(a) => run::run(a),
         Command::Graph(a) => graph::run(a),
         Command::Serve(a) => serve::run(a),

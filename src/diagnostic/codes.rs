@@ -136,11 +136,13 @@ reports, so they must be unique where they are used.
 Rename one of them.";
 
     UnknownRule = "E006", "unknown rule",
-"A `revoke` or `exclusive with` clause names a rule that the campaign does not have.
+"A `revoke` or `exclusive with` clause names a rule that the campaign does not have, or
+`exclusive with CAMPAIGN.RULE` names a campaign or a rule of it that does not exist.
 
-Example: `revoke welcom as upgraded`.
+Example: `revoke welcom as upgraded`, `exclusive with double11.bse`.
 
-Use the name of a rule of the same campaign.";
+Use the name of a rule of the same campaign (`revoke` only reaches those), or for
+`exclusive with` a rule of another campaign as `campaign.rule`.";
 
     UnknownArm = "E007", "unknown experiment arm",
 "A rule is placed `in` an arm that the campaign's experiment does not define, a holdout

@@ -5,8 +5,10 @@
 pub mod fields;
 pub mod json;
 mod kind;
+pub mod order;
 
 pub use kind::EventKind;
+pub use order::PaidOrder;
 
 use crate::value::{Fen, Millis, fen_from_yuan, parse_time};
 use json::{present, present_object};
@@ -77,7 +79,7 @@ fn opt_money<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Fen>, D::Error> {
 /// Shares the text of low-cardinality values (event types, tiers, categories, score
 /// names) instead of allocating it for every event. Bounded: past `INTERN_LIMIT` distinct
 /// values, new ones are simply allocated.
-fn intern(s: &str) -> Arc<str> {
+pub(crate) fn intern(s: &str) -> Arc<str> {
     const INTERN_LIMIT: usize = 4096;
     thread_local! {
         static TABLE: std::cell::RefCell<foldhash::HashMap<Box<str>, Arc<str>>> = Default::default();
@@ -193,6 +195,12 @@ pub struct RawEvent {
     pub code: Option<String>,
     #[serde(default, deserialize_with = "present")]
     pub order_id: Option<String>,
+    /// `order_paid` events: the order (read by [`order::PaidOrder::read`]).
+    #[serde(default)]
+    pub order: Option<serde_json::Value>,
+    /// `coupon_redeemed` events: the discount given, yuan.
+    #[serde(default)]
+    pub discount: Option<serde_json::Value>,
 }
 
 /// A user as events and user tables carry it. Unknown keys are kept in `extra` for
@@ -334,6 +342,11 @@ pub struct Event {
     pub signal: Option<(String, String, f64)>,
     pub code: Option<String>,
     pub order_id: Option<String>,
+    /// An `order_paid`'s order, or why it cannot be read (`None`: none written, or
+    /// another type of event). Only analysis needs it.
+    pub order: Option<Result<PaidOrder, String>>,
+    /// A `coupon_redeemed`'s `discount` in fen, or why it cannot be read.
+    pub discount: Option<Result<crate::value::Fen, String>>,
 }
 
 /// A bad input line: what is wrong, for the message `line N: …`.
@@ -410,7 +423,6 @@ impl Event {
         }
         Ok(Event {
             id: raw.id,
-            kind,
             at: raw.at,
             user: raw.user,
             item: raw.item,
@@ -419,6 +431,15 @@ impl Event {
             signal,
             code: raw.code,
             order_id: raw.order_id,
+            order: match (&kind, raw.order) {
+                (EventKind::OrderPaid, Some(o)) => Some(PaidOrder::read(&o)),
+                _ => None,
+            },
+            discount: match (&kind, raw.discount) {
+                (EventKind::CouponRedeemed, Some(d)) => Some(order::money("discount", &d)),
+                _ => None,
+            },
+            kind,
         })
     }
 

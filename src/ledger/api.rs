@@ -248,6 +248,8 @@ pub enum Scope {
     Decide,
     Redeem,
     Admin,
+    /// Reading experiment reports (`GET /v1/campaigns/{id}/report`) only.
+    Report,
 }
 
 impl Scope {
@@ -256,6 +258,7 @@ impl Scope {
             "decide" => Some(Scope::Decide),
             "redeem" => Some(Scope::Redeem),
             "admin" => Some(Scope::Admin),
+            "report" => Some(Scope::Report),
             _ => None,
         }
     }
@@ -275,6 +278,7 @@ impl Scope {
             Scope::Decide => "decide",
             Scope::Redeem => "redeem",
             Scope::Admin => "admin",
+            Scope::Report => "report",
         }
     }
 }

@@ -23,6 +23,7 @@ pub mod api;
 mod error;
 pub mod keys;
 mod migrate;
+pub mod outcomes;
 mod postgres;
 pub mod redeem;
 mod sqlite;
@@ -161,7 +162,9 @@ impl Ledger {
             Some(seed) => CodeMinter::seeded(seed.wrapping_add(n)),
             None => CodeMinter::from_entropy().map_err(|e| LedgerError::entropy("the coupon code generator", e))?,
         };
-        Ok(Runtime::with_store(rules.clone(), minter, MemoryState::default()).explain(self.options.explain))
+        Ok(Runtime::with_store(rules.clone(), minter, MemoryState::default())
+            .explain(self.options.explain)
+            .record_outcomes(true))
     }
 
     fn put_runtime(&self, mut rt: Runtime<MemoryState>) {
@@ -270,6 +273,9 @@ impl Ledger {
                 return Ok(found);
             }
             let mut w = working::load(&rules, &current.names, tx, &user_id, device.as_deref(), event.at)?;
+            if rt.may_expose(event.kind.as_str()) {
+                working::load_exposed(&current.names, tx, &mut w, &user_id)?;
+            }
             rt.state = std::mem::take(&mut w.state);
             let d = rt.decide(event);
             let fired = rt.take_fired();

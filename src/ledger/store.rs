@@ -5,6 +5,7 @@
 use super::LedgerError;
 use super::api::{CouponState, Scope};
 use super::keys::KeyDigest;
+pub use super::outcomes::{ExposureRow, IssuedRow, OrderRow, OutcomeChanges, RedeemedRow};
 use crate::value::{BasisPoints, Fen, Millis};
 use serde::{Deserialize, Serialize};
 
@@ -144,6 +145,8 @@ pub struct Changes {
     pub sightings: Vec<(String, String, Millis)>,
     /// (name, key, value, at).
     pub signals: Vec<(String, String, f64, Millis)>,
+    /// Exposures, orders and redemption discounts, for analysis (written only if new).
+    pub outcomes: OutcomeChanges,
 }
 
 /// The stored answer for an event id decided before.
@@ -280,6 +283,20 @@ pub trait Tx {
     /// Every user and rule with more than one coupon.
     fn repeated_coupons(&mut self) -> Result<Vec<RepeatedCoupons>, LedgerError>;
     fn totals(&mut self) -> Result<Totals, LedgerError>;
+    /// The campaigns `user_id` was exposed to.
+    fn exposed_campaigns(&mut self, user_id: &str) -> Result<Vec<String>, LedgerError>;
+    /// Every exposure to `campaign`.
+    fn exposures_of(&mut self, campaign: &str, each: &mut dyn FnMut(ExposureRow)) -> Result<(), LedgerError>;
+    /// The orders of users exposed to `campaign` paid at or after their exposure and
+    /// before `window` had passed.
+    fn attributed_orders(
+        &mut self,
+        campaign: &str,
+        window: Millis,
+        each: &mut dyn FnMut(OrderRow),
+    ) -> Result<(), LedgerError>;
+    /// Every coupon of `campaign`, with the discount its redemption gave.
+    fn coupons_of(&mut self, campaign: &str, each: &mut dyn FnMut(IssuedRow)) -> Result<(), LedgerError>;
 }
 
 /// An API key as it is stored: never the key itself.

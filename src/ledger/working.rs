@@ -196,6 +196,18 @@ pub fn load(
     })
 }
 
+/// Notes the campaigns the user was exposed to before, so that the decision records no
+/// second exposure.
+pub fn load_exposed(names: &Names, tx: &mut dyn Tx, w: &mut Working, user_id: &str) -> Result<(), LedgerError> {
+    let user: Arc<str> = w.user.clone().unwrap_or_else(|| Arc::from(user_id));
+    for campaign in tx.exposed_campaigns(user_id)? {
+        if let Some(ci) = names.campaign(&campaign) {
+            w.state.recorded().mark_exposed(ci, &user);
+        }
+    }
+    Ok(())
+}
+
 /// The campaign index of issues of a campaign no longer in the rules: they still count
 /// toward "coupons issued" in any campaign, and toward none of today's. INVARIANT:
 /// [`Names`] numbers campaigns below `u32::MAX`, so no campaign has this index.
@@ -446,6 +458,9 @@ pub fn diff(
             limit_key: t.limit_key.0.to_string(),
             limit_until: t.limit_key.1,
         });
+    }
+    if let Some(recorded) = &after.recorded {
+        ch.outcomes = super::outcomes::changes(rules, recorded);
     }
     // Sightings: new users on a device, or later last-seen times.
     for (device, seen) in &after.devices {

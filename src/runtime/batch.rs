@@ -83,6 +83,8 @@ pub fn user_row_event(user: User, line: u64, now: Millis) -> Result<Event, Event
         value: None,
         code: None,
         order_id: None,
+        order: None,
+        discount: None,
     };
     Event::from_raw(raw)
 }

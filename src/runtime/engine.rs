@@ -39,6 +39,8 @@ pub struct Runtime<S: StateStore = MemoryState> {
     arms: Vec<Option<Option<usize>>>,
     /// Timer decisions fired by `decide`, for `take_fired`.
     fired: Vec<Decision>,
+    /// When outcomes are recorded for analysis ([`super::exposure`]).
+    pub(super) exposing: Option<Box<super::exposure::Exposing>>,
 }
 
 /// A limit's key and the end of its period.
@@ -66,6 +68,7 @@ impl<S: StateStore> Runtime<S> {
             audience: vec![None; n],
             arms: vec![None; n],
             fired: Vec::new(),
+            exposing: None,
         }
     }
 
@@ -174,11 +177,16 @@ impl<S: StateStore> Runtime<S> {
             };
             r.wait.as_ref().is_some_and(|w| w.unless.contains(&kind)) || c.cancel_timers_on.contains(&kind)
         });
+        let mut redeemed = None;
         if event.kind == EventKind::CouponRedeemed
             && let Some(code) = &event.code
             && let Ok(canonical) = super::codes::parse_code(code)
+            && self.state.settle(&canonical, CouponStatus::Redeemed).is_some()
         {
-            self.state.settle(&canonical, CouponStatus::Redeemed);
+            redeemed = Some(canonical);
+        }
+        if self.exposing.is_some() {
+            self.record(event, &user_id, redeemed);
         }
         self.eval.reset();
         self.audience.iter_mut().for_each(|a| *a = None);

@@ -9,6 +9,7 @@ pub mod decision;
 pub mod engine;
 pub mod eval;
 pub mod explain;
+pub mod exposure;
 mod issue;
 mod matching;
 mod period;

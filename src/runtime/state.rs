@@ -5,6 +5,7 @@
 
 use super::eval::Facts;
 use super::event::Event;
+use super::exposure::Recorded;
 use crate::value::{Fen, Millis};
 use foldhash::HashMap;
 use std::collections::{BTreeMap, VecDeque};
@@ -75,6 +76,8 @@ pub struct MemoryState {
     last_prune: Millis,
     /// The longest look-back of any rule (`Compiled::horizon_ms`).
     pub horizon: Millis,
+    /// Outcomes for analysis, when the runtime records them (never pruned).
+    pub recorded: Option<Box<Recorded>>,
 }
 
 impl MemoryState {
@@ -144,9 +147,15 @@ pub trait StateStore {
     /// Drops what no rule can look back to any more.
     fn prune(&mut self, t: Millis, horizon: Millis);
     fn code_exists(&self, code: &str) -> bool;
+    /// Where a recording runtime keeps outcomes (`Runtime::record_outcomes`).
+    fn recorded(&mut self) -> &mut Recorded;
 }
 
 impl StateStore for MemoryState {
+    fn recorded(&mut self) -> &mut Recorded {
+        self.recorded.get_or_insert_with(Default::default)
+    }
+
     fn user(&self, id: &str) -> Option<&UserState> {
         self.users.get(id)
     }

@@ -185,10 +185,11 @@ const DECIDE: Access = Access::AnyOf(&[Scope::Decide]);
 const REDEEM: Access = Access::AnyOf(&[Scope::Redeem]);
 const ANY_KEY: Access = Access::AnyOf(&[Scope::Decide, Scope::Redeem]);
 const ADMIN: Access = Access::AnyOf(&[Scope::Admin]);
+const REPORT: Access = Access::AnyOf(&[Scope::Decide, Scope::Redeem, Scope::Report]);
 
 /// Every endpoint of the service.
 pub fn routes() -> Vec<Route> {
-    use routes::{admin, decide, query, redeem};
+    use routes::{admin, decide, query, redeem, report};
     vec![
         Route::post("/v1/decide", DECIDE, decide::decide).takes(JSON),
         Route::post("/v1/events", DECIDE, decide::events)
@@ -200,6 +201,7 @@ pub fn routes() -> Vec<Route> {
         Route::get("/v1/coupons/{code}", ANY_KEY, query::coupon),
         Route::get("/v1/users/{id}/wallet", ANY_KEY, query::wallet),
         Route::get("/v1/campaigns/{id}/stats", ANY_KEY, query::stats),
+        Route::get("/v1/campaigns/{id}/report", REPORT, report::report),
         Route::get("/v1/rules", ANY_KEY, admin::rules),
         Route::post("/v1/admin/reload", ADMIN, admin::reload),
         Route::get("/health", Access::Open, admin::health),

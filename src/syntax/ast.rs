@@ -88,6 +88,9 @@ pub enum CampaignClause {
     CancelTimers(Vec<Name>, Span),
     /// `for seller "s-8848"`: every offer of the campaign covers only this seller's items.
     SellerScope(Expr, Span),
+    /// `at most ¥300 off per order`: the campaign's coupons together give no more in one
+    /// order.
+    OrderCap(Expr, Span),
 }
 
 #[derive(Debug, Clone)]
@@ -181,8 +184,20 @@ pub enum RuleClause {
     },
     /// `alert customer_service with user: user.id`
     Alert(Alert),
-    /// `exclusive with base`
-    ExclusiveWith(Vec<Name>, Span),
+    /// `exclusive`, `exclusive with base, double11.base`
+    ExclusiveWith(Vec<RuleRef>, Span),
+    /// `stackable`: several of the rule's coupons may be used in one order.
+    Stackable(Span),
+    /// `not on sale items`: the rule's coupons do not cover lines on sale.
+    NotOnSale(Span),
+}
+
+/// A rule named by another: `base` (of the same campaign) or `double11.base`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RuleRef {
+    pub campaign: Option<Name>,
+    pub rule: Name,
+    pub span: Span,
 }
 
 #[derive(Debug, Clone)]

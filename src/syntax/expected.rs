@@ -68,7 +68,8 @@ pub fn expected(r: Rule) -> Option<&'static str> {
         | R::rule
         | R::segment
         | R::model
-        | R::maximize => CAMPAIGN_CLAUSE,
+        | R::maximize
+        | R::order_cap => CAMPAIGN_CLAUSE,
         R::datetime | R::date | R::datetime_lit => DATE,
         R::clock => CLOCK,
         R::zone => "a time zone such as `Asia/Shanghai` or `UTC`",
@@ -81,9 +82,18 @@ pub fn expected(r: Rule) -> Option<&'static str> {
         }
         R::arm => "an arm such as `arm ladder 45%`, or `}` to close the experiment",
         R::holds_out => "`holds out`, as in `arm control 10% holds out`",
-        R::rule_clause | R::on | R::wait | R::when | R::limit | R::give | R::revoke | R::alert | R::exclusive_with => {
-            RULE_CLAUSE
-        }
+        R::rule_clause
+        | R::on
+        | R::wait
+        | R::when
+        | R::limit
+        | R::give
+        | R::revoke
+        | R::alert
+        | R::exclusive_with
+        | R::stackable
+        | R::not_on_sale => RULE_CLAUSE,
+        R::rule_ref => "a rule such as `base`, or a rule of another campaign such as `double11.base`",
         R::once | R::at_most => "`once` or `at most 3 times`",
         R::per_key | R::period => PER,
         R::detail => "a detail such as `user: user.id`",
@@ -165,11 +175,13 @@ pub fn expected(r: Rule) -> Option<&'static str> {
         R::kw_per => "`per` and what the limit counts per, as in `once per user`",
         R::kw_one => "`one of`, as in `one of 10%, 15%`",
         R::kw_get => "`get`, as in `threshold spend ¥300 get ¥50 off`",
-        R::kw_off => "`off`, as in `threshold spend ¥300 get ¥50 off`",
+        R::kw_off => "`off`, as in `threshold spend ¥300 get ¥50 off` or `at most ¥300 off per order`",
         R::kw_with => "`with`, as in `alert customer_service with user: user.id`",
         R::kw_let => "`let`, as in `let p = scores.p_convert`",
         R::seller_scope => SELLER_SCOPE,
         R::kw_seller => "`seller`, as in `for seller \"s-8848\"`",
+        R::kw_order => "`order`, as in `at most ¥300 off per order`",
+        R::kw_not | R::kw_sale | R::kw_items => "`not on sale items`",
         // A rule added to the grammar falls here until it has words; a test names it.
         #[allow(unreachable_patterns)]
         _ => return None,
@@ -184,11 +196,13 @@ fn describe(rules: &[Rule]) -> String {
     // of clauses it starts, it is one of them.
     for (group, word) in [
         (RULE_CLAUSE, Rule::kw_on),
+        (RULE_CLAUSE, Rule::kw_not),
         (OFFER_TERM, Rule::kw_for),
         (MODEL_LINE, Rule::kw_let),
         (OFFER_TERM, Rule::seller_scope),
         (CAMPAIGN_CLAUSE, Rule::seller_scope),
         (CAMPAIGN_CLAUSE, Rule::kw_for),
+        (CAMPAIGN_CLAUSE, Rule::kw_at),
     ] {
         if phrases.contains(&group) {
             phrases.retain(|p| Some(*p) != expected(word));
@@ -473,6 +487,10 @@ const KEYWORDS: &[&str] = &[
     "segment",
     "model",
     "maximize",
+    "stackable",
+    "sale",
+    "items",
+    "order",
     "on",
     "wait",
     "unless",

@@ -101,6 +101,12 @@ fn is_token(r: Rule) -> bool {
             | R::kw_with
             | R::kw_let
             | R::kw_seller
+            | R::kw_order
+            | R::kw_not
+            | R::kw_sale
+            | R::kw_items
+            | R::rule_ref
+            | R::stackable
     )
 }
 

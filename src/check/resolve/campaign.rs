@@ -56,6 +56,7 @@ impl Resolver<'_> {
             rules: Vec::new(),
             batch: None,
             cancel_timers_on: Vec::new(),
+            order_cap: None,
             span: c.name.span,
         };
         let is_batch = c.clauses.iter().any(|k| matches!(k, CampaignClause::Batch(_)));
@@ -129,6 +130,11 @@ impl Resolver<'_> {
                     for n in names {
                         let e = self.known_event(n);
                         out.cancel_timers_on.push(e);
+                    }
+                }
+                CampaignClause::OrderCap(e, span) => {
+                    if !once.seen(&mut self.diagnostics, "at most … off per order", *span) {
+                        out.order_cap = self.order_cap(e, tz);
                     }
                 }
                 CampaignClause::SellerScope(e, span) => {
@@ -230,6 +236,24 @@ impl Resolver<'_> {
             );
         }
         t
+    }
+
+    /// `at most ¥300 off per order`: an amount of money, more than nothing.
+    fn order_cap(&mut self, e: &ast::Expr, tz: chrono_tz::Tz) -> Option<crate::value::Fen> {
+        let t = self.typed(e, &Type::Money, "a cap per order", tz);
+        match t.kind {
+            TExprKind::Const(Value::Money(f)) if f > 0 => Some(f),
+            // A wrong type has had its own error.
+            _ if !matches!(t.ty, Type::Money) => None,
+            _ => {
+                self.error(
+                    Diagnostic::new(Code::BadLiteral, e.span, "a cap per order must be an amount above ¥0")
+                        .label("not a fixed amount above ¥0")
+                        .help("write an amount such as `at most ¥300 off per order`"),
+                );
+                None
+            }
+        }
     }
 
     pub(super) fn wrong_place(&mut self, span: Span, what: &str) {

@@ -83,6 +83,8 @@ pub struct Resolver<'a> {
     zone: chrono_tz::Tz,
     /// Whether the campaign being resolved is a batch campaign (no event, so no `item`).
     in_batch: bool,
+    /// Every campaign's name and rule names, for `exclusive with other.rule`.
+    campaign_rules: Vec<(String, Vec<String>)>,
 }
 impl<'a> Resolver<'a> {
     pub fn new(sources: &'a Sources, zone: chrono_tz::Tz) -> Self {
@@ -94,6 +96,7 @@ impl<'a> Resolver<'a> {
             functions: Vec::new(),
             events: CONTRACT_EVENTS.iter().map(|s| s.to_string()).collect(),
             in_batch: false,
+            campaign_rules: Vec::new(),
         }
     }
 
@@ -143,6 +146,22 @@ impl<'a> Resolver<'a> {
         // Declarations first: they may be used before they are written.
         self.declarations(&items);
         let functions = self.functions(&items);
+        self.campaign_rules = items
+            .iter()
+            .filter_map(|i| match i {
+                Item::Campaign(c) => Some((
+                    c.name.text.clone(),
+                    c.clauses
+                        .iter()
+                        .filter_map(|k| match k {
+                            ast::CampaignClause::Rule(r) => Some(r.name.text.clone()),
+                            _ => None,
+                        })
+                        .collect(),
+                )),
+                _ => None,
+            })
+            .collect();
         let mut program = Program {
             functions,
             sources: self.sources.clone(),

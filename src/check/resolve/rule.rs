@@ -22,6 +22,9 @@ impl Resolver<'_> {
             revokes: Vec::new(),
             alerts: Vec::new(),
             exclusive_with: None,
+            exclusive_rules: Vec::new(),
+            stackable: false,
+            not_on_sale: false,
             span: r.name.span,
         };
         if let Some(arm) = &r.arm {
@@ -107,16 +110,32 @@ impl Resolver<'_> {
                         details,
                     });
                 }
-                RuleClause::ExclusiveWith(names, span) => {
+                RuleClause::ExclusiveWith(refs, span) => {
                     if once.seen(&mut self.diagnostics, "exclusive", *span) {
                         continue;
                     }
-                    for n in names {
-                        if !siblings.iter().any(|s| s.name.text == n.text) {
-                            self.unknown_rule(n, siblings, &campaign.id);
+                    let mut written = Vec::new();
+                    for r in refs {
+                        if let Some(id) = self.rule_ref(r, siblings, &campaign.id) {
+                            written.push(if *id.campaign == *campaign.id {
+                                id.rule.clone()
+                            } else {
+                                Arc::from(format!("{}/{}", id.campaign, id.rule))
+                            });
+                            rule.exclusive_rules.push(id);
                         }
                     }
-                    rule.exclusive_with = Some(names.iter().map(|n| Arc::from(n.text.as_str())).collect());
+                    rule.exclusive_with = Some(written);
+                }
+                RuleClause::Stackable(span) => {
+                    if !once.seen(&mut self.diagnostics, "stackable", *span) {
+                        rule.stackable = true;
+                    }
+                }
+                RuleClause::NotOnSale(span) => {
+                    if !once.seen(&mut self.diagnostics, "not on sale items", *span) {
+                        rule.not_on_sale = true;
+                    }
                 }
             }
         }
@@ -156,6 +175,51 @@ impl Resolver<'_> {
             d = d.help(format!("did you mean `{s}`?"));
         }
         self.error(d);
+    }
+
+    /// A rule named in `exclusive with`: `base` (this campaign's) or `double11.base`.
+    fn rule_ref(&mut self, r: &ast::RuleRef, siblings: &[&ast::Rule], campaign: &str) -> Option<RuleId> {
+        let Some(other) = &r.campaign else {
+            if siblings.iter().any(|s| s.name.text == r.rule.text) {
+                return Some(RuleId {
+                    campaign: Arc::from(campaign),
+                    rule: Arc::from(r.rule.text.as_str()),
+                });
+            }
+            self.unknown_rule(&r.rule, siblings, campaign);
+            return None;
+        };
+        let Some((_, rules)) = self.campaign_rules.iter().find(|(c, _)| *c == other.text) else {
+            let mut d = Diagnostic::new(
+                Code::UnknownRule,
+                other.span,
+                format!("there is no campaign `{}`", other.text),
+            )
+            .label("no such campaign");
+            d = match did_you_mean(&other.text, self.campaign_rules.iter().map(|(c, _)| c.as_str())) {
+                Some(s) => d.help(format!("did you mean `{s}`?")),
+                None => d.help("name a rule of another campaign as `campaign.rule`, such as `double11.base`"),
+            };
+            self.error(d);
+            return None;
+        };
+        if !rules.contains(&r.rule.text) {
+            let mut d = Diagnostic::new(
+                Code::UnknownRule,
+                r.rule.span,
+                format!("campaign `{}` has no rule `{}`", other.text, r.rule.text),
+            )
+            .label("no such rule");
+            if let Some(s) = did_you_mean(&r.rule.text, rules.iter().map(String::as_str)) {
+                d = d.help(format!("did you mean `{s}`?"));
+            }
+            self.error(d);
+            return None;
+        }
+        Some(RuleId {
+            campaign: Arc::from(other.text.as_str()),
+            rule: Arc::from(r.rule.text.as_str()),
+        })
     }
 
     pub(super) fn limit_key(&mut self, k: &ast::PerKey, tz: chrono_tz::Tz) -> LimitKey {

@@ -40,6 +40,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "budget_guard",
         sql: include_str!("../../../migrations/postgres/0002_budget_guard.sql"),
     },
+    Migration {
+        version: 3,
+        name: "outcomes",
+        sql: include_str!("../../../migrations/postgres/0003_outcomes.sql"),
+    },
 ];
 
 /// Connections a process opens at most, unless the URL says `pool=N`. Callers beyond it

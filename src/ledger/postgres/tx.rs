@@ -8,14 +8,16 @@ use crate::ledger::LedgerError;
 use crate::ledger::api::{CouponState, Scope};
 use crate::ledger::keys::KeyDigest;
 use crate::ledger::store::{
-    BudgetAudit, BudgetDelta, BudgetRow, CampaignCounts, Changes, CouponRow, ExpiredCoupon, NewKeyRow, RedemptionRow,
-    RepeatedCoupons, Sighting, SignalRow, StatusCount, StoredDecision, TimerRow, Totals, Tx, UserDoc, UserRows,
-    sql_limit,
+    BudgetAudit, BudgetDelta, BudgetRow, CampaignCounts, Changes, CouponRow, ExpiredCoupon, ExposureRow, IssuedRow,
+    NewKeyRow, OrderRow, RedemptionRow, RepeatedCoupons, Sighting, SignalRow, StatusCount, StoredDecision, TimerRow,
+    Totals, Tx, UserDoc, UserRows, sql_limit,
 };
 use crate::value::Millis;
 use postgres::Row;
 use postgres::error::Severity;
 use postgres::types::{FromSql, ToSql};
+
+mod outcomes;
 
 type Params<'a> = [&'a (dyn ToSql + Sync)];
 
@@ -467,6 +469,7 @@ impl Tx for PgTx<'_> {
         }
         let mut budgets: Vec<&BudgetDelta> = ch.budgets.iter().collect();
         budgets.sort_by(|a, b| a.campaign.cmp(&b.campaign));
+        self.apply_outcomes(&ch.outcomes)?;
         for b in budgets {
             self.defer_budget(b)?;
         }
@@ -640,6 +643,27 @@ impl Tx for PgTx<'_> {
                 })
             })
             .collect()
+    }
+
+    fn exposed_campaigns(&mut self, user_id: &str) -> Result<Vec<String>, LedgerError> {
+        self.exposed(user_id)
+    }
+
+    fn exposures_of(&mut self, campaign: &str, each: &mut dyn FnMut(ExposureRow)) -> Result<(), LedgerError> {
+        self.exposures(campaign, each)
+    }
+
+    fn attributed_orders(
+        &mut self,
+        campaign: &str,
+        window: Millis,
+        each: &mut dyn FnMut(OrderRow),
+    ) -> Result<(), LedgerError> {
+        self.orders(campaign, window, each)
+    }
+
+    fn coupons_of(&mut self, campaign: &str, each: &mut dyn FnMut(IssuedRow)) -> Result<(), LedgerError> {
+        self.coupons(campaign, each)
     }
 
     fn totals(&mut self) -> Result<Totals, LedgerError> {

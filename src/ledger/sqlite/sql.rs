@@ -39,11 +39,46 @@ pub enum Q {
     BudgetAudit,
     RepeatedCoupons,
     Totals,
+    ExposedCampaigns,
+    InsertExposure,
+    InsertOrder,
+    InsertRedeemed,
+    ExposuresOf,
+    AttributedOrders,
+    CouponsOf,
 }
 
 impl Q {
     pub fn sql(self) -> &'static str {
         match self {
+            Q::ExposedCampaigns => "SELECT campaign FROM exposures WHERE user_id = ?1",
+            Q::InsertExposure => {
+                "INSERT INTO exposures (campaign, user_id, experiment, arm, at, total_spend, fields) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (campaign, user_id) DO NOTHING"
+            }
+            Q::InsertOrder => {
+                "INSERT INTO orders (order_id, user_id, at, total, shipping, coupons, items) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (order_id) DO NOTHING"
+            }
+            Q::InsertRedeemed => {
+                "INSERT INTO redeemed_events (code, discount, at) VALUES (?1, ?2, ?3) \
+                 ON CONFLICT (code) DO NOTHING"
+            }
+            Q::ExposuresOf => {
+                "SELECT campaign, experiment, arm, user_id, at, total_spend, fields FROM exposures \
+                 WHERE campaign = ?1 ORDER BY at, user_id"
+            }
+            Q::AttributedOrders => {
+                "SELECT o.order_id, o.user_id, o.at, o.total, o.shipping, o.coupons, o.items \
+                 FROM exposures e JOIN orders o ON o.user_id = e.user_id \
+                 WHERE e.campaign = ?1 AND o.at >= e.at AND o.at < e.at + ?2 ORDER BY o.at, o.order_id"
+            }
+            Q::CouponsOf => {
+                "SELECT c.code, c.user_id, c.arm, c.face_value, c.status, \
+                 COALESCE((SELECT SUM(r.discount) FROM redemptions r WHERE r.code = c.code AND r.status = 'committed'), \
+                          (SELECT d.discount FROM redeemed_events d WHERE d.code = c.code)) \
+                 FROM coupons c WHERE c.campaign = ?1 ORDER BY c.code"
+            }
             Q::DecisionByEvent => {
                 "SELECT decision_id, rules_version, body FROM decisions WHERE event_id = ?1 AND trigger = 'event'"
             }

@@ -9,12 +9,14 @@ use crate::ledger::LedgerError;
 use crate::ledger::api::{CouponState, Scope};
 use crate::ledger::keys::KeyDigest;
 use crate::ledger::store::{
-    BudgetAudit, BudgetRow, CampaignCounts, Changes, CouponRow, ExpiredCoupon, NewKeyRow, RedemptionRow,
-    RepeatedCoupons, Sighting, SignalRow, StatusCount, StoredDecision, TimerRow, Totals, Tx, UserDoc, UserRows, count,
-    sql_limit,
+    BudgetAudit, BudgetRow, CampaignCounts, Changes, CouponRow, ExpiredCoupon, ExposureRow, IssuedRow, NewKeyRow,
+    OrderRow, RedemptionRow, RepeatedCoupons, Sighting, SignalRow, StatusCount, StoredDecision, TimerRow, Totals, Tx,
+    UserDoc, UserRows, count, sql_limit,
 };
 use crate::value::Millis;
 use rusqlite::{Connection, OptionalExtension, Params, Row, params};
+
+mod outcomes;
 
 pub struct SqliteTx<'c> {
     pub conn: &'c Connection,
@@ -282,7 +284,7 @@ impl Tx for SqliteTx<'_> {
         for (name, key, value, at) in &ch.signals {
             self.execute(Q::UpsertSignal, params![name, key, value, at])?;
         }
-        Ok(())
+        self.apply_outcomes(&ch.outcomes)
     }
 
     fn due_users(&mut self, now: Millis, limit: usize) -> Result<Vec<String>, LedgerError> {
@@ -406,6 +408,27 @@ impl Tx for SqliteTx<'_> {
                 })
             })
             .collect()
+    }
+
+    fn exposed_campaigns(&mut self, user_id: &str) -> Result<Vec<String>, LedgerError> {
+        self.exposed(user_id)
+    }
+
+    fn exposures_of(&mut self, campaign: &str, each: &mut dyn FnMut(ExposureRow)) -> Result<(), LedgerError> {
+        self.exposures(campaign, each)
+    }
+
+    fn attributed_orders(
+        &mut self,
+        campaign: &str,
+        window: Millis,
+        each: &mut dyn FnMut(OrderRow),
+    ) -> Result<(), LedgerError> {
+        self.orders(campaign, window, each)
+    }
+
+    fn coupons_of(&mut self, campaign: &str, each: &mut dyn FnMut(IssuedRow)) -> Result<(), LedgerError> {
+        self.coupons(campaign, each)
     }
 
     fn totals(&mut self) -> Result<Totals, LedgerError> {

@@ -4,3 +4,4 @@ pub mod admin;
 pub mod decide;
 pub mod query;
 pub mod redeem;
+pub mod report;

@@ -54,6 +54,10 @@ impl Builder {
             Rule::segment => CampaignClause::Segment(self.segment(pair)?),
             Rule::model => CampaignClause::Model(self.model(pair)?),
             Rule::seller_scope => CampaignClause::SellerScope(self.required_expr(children(pair).next(), span)?, span),
+            Rule::order_cap => {
+                let amount = children(pair).find(|p| p.as_rule() == Rule::operand);
+                CampaignClause::OrderCap(self.required_expr(amount, span)?, span)
+            }
             Rule::maximize => {
                 CampaignClause::Maximize(self.name(self.required(children(pair).next(), span, "objective")?))
             }

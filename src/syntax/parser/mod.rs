@@ -157,6 +157,10 @@ fn is_keyword_token(r: Rule) -> bool {
             | Rule::kw_with
             | Rule::kw_let
             | Rule::kw_seller
+            | Rule::kw_order
+            | Rule::kw_not
+            | Rule::kw_sale
+            | Rule::kw_items
             | Rule::of_op
     )
 }

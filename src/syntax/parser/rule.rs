@@ -57,10 +57,34 @@ impl Builder {
             }
             Rule::exclusive_with => {
                 // `exclusive` alone names no rules: the list is optional.
-                let list = children(pair).next();
-                RuleClause::ExclusiveWith(list.map(|l| self.names(l)).unwrap_or_default(), span)
+                let refs = children(pair).map(|r| self.rule_ref(r)).collect::<Result<_, _>>()?;
+                RuleClause::ExclusiveWith(refs, span)
             }
+            Rule::stackable => RuleClause::Stackable(span),
+            Rule::not_on_sale => RuleClause::NotOnSale(span),
             _ => return Err(self.unexpected(&pair, "a rule")),
+        })
+    }
+
+    /// `base` or `double11.base` in `exclusive with …`
+    fn rule_ref(&self, pair: P<'_>) -> Result<ast::RuleRef, Diagnostic> {
+        let span = self.span(&pair);
+        if pair.as_rule() != Rule::rule_ref {
+            return Err(self.unexpected(&pair, "`exclusive with`"));
+        }
+        let names: Vec<ast::Name> = children(pair).map(|n| self.name(n)).collect();
+        Ok(match names.as_slice() {
+            [campaign, rule] => ast::RuleRef {
+                campaign: Some(campaign.clone()),
+                rule: rule.clone(),
+                span,
+            },
+            [rule] => ast::RuleRef {
+                campaign: None,
+                rule: rule.clone(),
+                span,
+            },
+            _ => return Err(super::internal(span, "a rule reference has one or two names".into())),
         })
     }
 
