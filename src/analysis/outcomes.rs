@@ -12,7 +12,7 @@
 //! Strings are interned: a million users cost one allocation per user id.
 
 use crate::value::{DAY_MS, Fen, Millis};
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashSet};
 use std::sync::Arc;
 
 /// How long after exposure a user's orders count, unless the experiment says otherwise.

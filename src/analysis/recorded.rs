@@ -7,7 +7,7 @@ use crate::runtime::engine::Rules;
 use crate::runtime::exposure::Recorded;
 use crate::runtime::state::{CouponStatus, MemoryState};
 use crate::value::{Fen, Millis};
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 use std::sync::Arc;
 
 /// One of the campaign's coupons: user, code, face value, redeemed.
