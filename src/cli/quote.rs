@@ -143,7 +143,12 @@ pub fn text(answer: &QuoteAnswer) -> String {
         "chosen:".to_string()
     });
     for c in &q.coupons {
-        let extra = c.gift.as_ref().or(c.perk.as_ref()).map(|x| format!(" ({x})")).unwrap_or_default();
+        let extra = c
+            .gift
+            .as_ref()
+            .or(c.perk.as_ref())
+            .map(|x| format!(" ({x})"))
+            .unwrap_or_default();
         out.push(format!(
             "  {} {}.{} {}{extra}: {} off",
             c.code,
@@ -152,7 +157,11 @@ pub fn text(answer: &QuoteAnswer) -> String {
             c.kind.as_str(),
             y(c.discount)
         ));
-        let parts: Vec<String> = c.lines.iter().map(|l| format!("{} {}", l.line_id, y(l.amount))).collect();
+        let parts: Vec<String> = c
+            .lines
+            .iter()
+            .map(|l| format!("{} {}", l.line_id, y(l.amount)))
+            .collect();
         if !parts.is_empty() {
             out.push(format!("    lines: {}", parts.join(", ")));
         }
@@ -180,13 +189,23 @@ pub fn text(answer: &QuoteAnswer) -> String {
     }
     out.push("lines:".to_string());
     for l in &q.lines {
-        let parts: Vec<String> = l.coupons.iter().map(|c| format!("{} {}", c.code, y(c.amount))).collect();
+        let parts: Vec<String> = l
+            .coupons
+            .iter()
+            .map(|c| format!("{} {}", c.code, y(c.amount)))
+            .collect();
         let by = if parts.is_empty() {
             String::new()
         } else {
             format!(" ({})", parts.join(", "))
         };
-        out.push(format!("  {}: {} - {} = {}{by}", l.id, y(l.amount), y(l.discount), y(l.pays)));
+        out.push(format!(
+            "  {}: {} - {} = {}{by}",
+            l.id,
+            y(l.amount),
+            y(l.discount),
+            y(l.pays)
+        ));
     }
     if !q.not_chosen.is_empty() {
         out.push("not chosen:".to_string());

@@ -64,7 +64,10 @@ fn bad(field: impl Into<String>, message: impl Into<String>) -> Result<(), BadFi
 
 fn money(field: String, amount: Yuan) -> Result<(), BadField> {
     if !(0..=MAX_PRICE_FEN).contains(&amount.0) {
-        return bad(field, "give an amount in yuan from 0 to 100000000 with at most 2 decimals");
+        return bad(
+            field,
+            "give an amount in yuan from 0 to 100000000 with at most 2 decimals",
+        );
     }
     Ok(())
 }
@@ -82,7 +85,10 @@ impl QuoteAsk {
         }
         if order.lines.is_empty() || order.lines.len() > MAX_LINES {
             let n = order.lines.len();
-            return bad("order.lines", format!("an order has from 1 to {MAX_LINES} lines, this one {n}"));
+            return bad(
+                "order.lines",
+                format!("an order has from 1 to {MAX_LINES} lines, this one {n}"),
+            );
         }
         let mut ids = std::collections::BTreeSet::new();
         for (i, line) in order.lines.iter().enumerate() {
@@ -102,7 +108,10 @@ impl QuoteAsk {
         money("order.shipping".into(), order.shipping)?;
         if let Some(codes) = &self.codes {
             if codes.len() > MAX_CODES {
-                return bad("codes", format!("a quote names at most {MAX_CODES} codes, not {}", codes.len()));
+                return bad(
+                    "codes",
+                    format!("a quote names at most {MAX_CODES} codes, not {}", codes.len()),
+                );
             }
             if let Some(i) = codes.iter().position(|c| c.trim().is_empty()) {
                 return bad(format!("codes[{i}]"), "the code is empty");
@@ -185,7 +194,10 @@ fn gather(tx: &mut dyn Tx, ask: &QuoteAsk, at: Millis) -> Result<(Vec<Coupon>, V
     let buyer = ask.order.buyer_id.as_str();
     let Some(codes) = &ask.codes else {
         let wallet = tx.wallet(buyer, at)?;
-        return Ok((wallet.iter().map(checkout_coupon).collect::<Result<_, _>>()?, Vec::new()));
+        return Ok((
+            wallet.iter().map(checkout_coupon).collect::<Result<_, _>>()?,
+            Vec::new(),
+        ));
     };
     let mut coupons: Vec<Coupon> = Vec::new();
     let mut refused: Vec<NotChosen> = Vec::new();
@@ -204,7 +216,11 @@ fn gather(tx: &mut dyn Tx, ask: &QuoteAsk, at: Millis) -> Result<(Vec<Coupon>, V
             continue;
         }
         match tx.coupon(&code, false)? {
-            None => refused.push(not_chosen(&code, "unknown_code", format!("no coupon has the code `{code}`"))),
+            None => refused.push(not_chosen(
+                &code,
+                "unknown_code",
+                format!("no coupon has the code `{code}`"),
+            )),
             Some(row) => match refusal(&row, buyer) {
                 Some((reason, detail)) => refused.push(not_chosen(&code, reason, detail)),
                 None => coupons.push(checkout_coupon(&row)?),
