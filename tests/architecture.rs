@@ -97,6 +97,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "compile",
             "runtime",
             "analysis",
+            "checkout",
         ],
     ),
     // The HTTP service over the ledger.
@@ -115,6 +116,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "compile",
             "runtime",
             "ledger",
+            "checkout",
         ],
     ),
     // The `mintage` commands (the binary's modules).
@@ -135,6 +137,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "testing",
             "ledger",
             "service",
+            "checkout",
         ],
     ),
 ];

@@ -6,8 +6,10 @@
 use crate::value::{BasisPoints, Fen, Millis, Percent, Yuan};
 use serde::{Deserialize, Serialize};
 
-/// An order at checkout.
+/// An order at checkout. Unknown fields are refused: a misspelt `on_sale` or
+/// `seller_id` would otherwise quote another order than the one meant.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Order {
     pub id: String,
     pub buyer_id: String,
@@ -19,6 +21,7 @@ pub struct Order {
 
 /// One line of an order: `qty` units at `price` each.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Line {
     pub id: String,
     #[serde(default)]

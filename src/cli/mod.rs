@@ -11,6 +11,7 @@ mod graph;
 mod keys;
 mod lines;
 pub(crate) mod out;
+mod quote;
 mod redeem;
 pub(crate) mod replay;
 mod run;
@@ -59,6 +60,8 @@ enum Command {
     Serve(serve::Args),
     /// Manage API keys of the service
     Keys(keys::Args),
+    /// The best combination of a buyer's wallet (or of some codes) for an order, and how it is spread
+    Quote(quote::Args),
     /// Redeem a coupon code against an order in the ledger (or commit or roll back an order)
     Redeem(redeem::Args),
     /// Check the ledger's budgets, limits and decision log against its coupons
@@ -80,6 +83,7 @@ pub fn main() -> ExitCode {
         Command::Graph(a) => graph::run(a),
         Command::Serve(a) => serve::run(a),
         Command::Keys(a) => keys::run(a),
+        Command::Quote(a) => quote::run(a),
         Command::Redeem(a) => redeem::run(a),
         Command::Audit(a) => redeem::audit(a),
     };

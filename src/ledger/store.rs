@@ -49,6 +49,16 @@ pub struct Terms {
     pub seller_share: BasisPoints,
     /// Rules whose coupons may not be used in the same order (`*`: any other coupon).
     pub exclusive_with: Vec<String>,
+    /// The checkout terms of the coupon's rule and campaign (`checkout::Coupon` reads
+    /// them): `stackable`, `not on sale items`, and `at most ¥N off per order` in fen.
+    /// Terms stored before they existed read as not stackable, on sale items covered,
+    /// no cap.
+    #[serde(default)]
+    pub stackable: bool,
+    #[serde(default)]
+    pub not_on_sale: bool,
+    #[serde(default)]
+    pub order_cap: Option<Fen>,
 }
 
 /// A user's counters and issue times (the runtime's `UserState` without coupons and

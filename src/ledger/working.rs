@@ -330,6 +330,9 @@ fn terms_of(c: &Coupon) -> Terms {
         platform_share: c.platform_share,
         seller_share: c.seller_share,
         exclusive_with: c.exclusive_with.iter().map(|s| s.to_string()).collect(),
+        stackable: c.stackable,
+        not_on_sale: c.not_on_sale,
+        order_cap: c.order_cap,
     }
 }
 

@@ -380,6 +380,8 @@ impl<'r> BatchRun<'r> {
                     campaign,
                     rule: &rule_name,
                     exclusive_with: None,
+                    stackable: false,
+                    not_on_sale: false,
                     at: self.now,
                     arm: None,
                 };

@@ -43,6 +43,12 @@ pub struct Coupon {
     /// Rules whose coupons may not be used in the same order (`*` for any).
     pub exclusive_with: Vec<Arc<str>>,
     pub segment: Option<Arc<str>>,
+    /// Checkout terms of its rule and campaign, kept with the coupon's terms in the
+    /// ledger (not in the contract's form): `stackable`, `not on sale items`, and the
+    /// campaign's `at most ¥N off per order`.
+    pub stackable: bool,
+    pub not_on_sale: bool,
+    pub order_cap: Option<Fen>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -285,6 +285,8 @@ impl<S: StateStore> Runtime<S> {
             campaign,
             rule: &rule.name,
             exclusive_with: rule.exclusive_with.as_ref(),
+            stackable: rule.stackable,
+            not_on_sale: rule.not_on_sale,
             at: at.at,
             arm: at.arm,
         };

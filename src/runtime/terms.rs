@@ -131,6 +131,10 @@ pub struct Issuer<'a> {
     /// The rule's name, or a batch segment's.
     pub rule: &'a Arc<str>,
     pub exclusive_with: Option<&'a Vec<Arc<str>>>,
+    /// The rule says `stackable`.
+    pub stackable: bool,
+    /// The rule says `not on sale items`.
+    pub not_on_sale: bool,
     pub at: Millis,
     pub arm: Option<usize>,
 }
@@ -179,5 +183,8 @@ pub fn coupon(spec: &OfferSpec, issuer: &Issuer<'_>, terms: OfferTerms) -> Coupo
             .map(|v| if v.is_empty() { vec![Arc::from("*")] } else { v.clone() })
             .unwrap_or_default(),
         segment: None,
+        stackable: issuer.stackable,
+        not_on_sale: issuer.not_on_sale,
+        order_cap: campaign.order_cap,
     }
 }
