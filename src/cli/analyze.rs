@@ -14,7 +14,6 @@ use mintage::analysis::{AnalysisError, Design, Options, Outcomes, analyze};
 use mintage::runtime::codes::CodeMinter;
 use mintage::runtime::engine::{Rules, Runtime};
 use mintage::runtime::event::{Event, EventKind};
-use std::io::BufRead;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -133,58 +132,23 @@ fn outcome_problem(event: &Event) -> Option<String> {
 }
 
 /// Replays the events with outcomes recorded; bad lines are reported and counted.
-fn replay(rules: &Arc<Rules>, path: &PathBuf, campaign: &str, window: i64, seed: u64) -> Result<(Outcomes, usize), u8> {
-    let mut reader: Box<dyn BufRead> = if path.as_os_str() == "-" {
-        Box::new(std::io::stdin().lock())
-    } else {
-        match std::fs::File::open(path) {
-            Ok(f) => Box::new(std::io::BufReader::with_capacity(1 << 16, f)),
-            Err(e) => {
-                errln!("error: cannot read `{}`: {e}", path.display());
-                return Err(2);
-            }
-        }
-    };
+fn replay(
+    rules: &Arc<Rules>,
+    path: &std::path::Path,
+    campaign: &str,
+    window: i64,
+    seed: u64,
+) -> Result<(Outcomes, usize), u8> {
+    let mut reader = crate::cli::lines::open(path).map_err(|e| {
+        errln!("error: {e}");
+        2u8
+    })?;
     let mut runtime = Runtime::new(rules.clone(), CodeMinter::seeded(seed)).record_outcomes(true);
     let name = path.display().to_string();
-    let mut skipped = 0usize;
-    let mut line: Vec<u8> = Vec::with_capacity(1024);
-    let mut number = 0usize;
-    loop {
-        line.clear();
-        number += 1;
-        match reader.read_until(b'\n', &mut line) {
-            Ok(0) => break,
-            Ok(_) => {}
-            Err(e) => {
-                errln!("{name}:{number}: cannot read the line: {e}");
-                skipped += 1;
-                continue;
-            }
-        }
-        let text = match crate::cli::lines::text(&line, number == 1) {
-            Ok(t) if t.trim().is_empty() => continue,
-            Ok(t) => t,
-            Err(e) => {
-                errln!("{name}:{number}: skipped: {e}");
-                skipped += 1;
-                continue;
-            }
-        };
-        match Event::from_json(text) {
-            Ok(event) => {
-                if let Some(problem) = outcome_problem(&event) {
-                    errln!("{name}:{number}: outcome not counted: {problem}");
-                    skipped += 1;
-                }
-                runtime.process(&event);
-            }
-            Err(e) => {
-                errln!("{name}:{number}: skipped: {e}");
-                skipped += 1;
-            }
-        }
-    }
+    let skipped = crate::cli::lines::each_event(&mut reader, &name, |_, event| {
+        runtime.process(&event);
+        outcome_problem(&event).map_or(Ok(()), |problem| Err(format!("outcome not counted: {problem}")))
+    });
     let state = std::mem::take(&mut runtime.state);
     drop(runtime);
     let outcomes = into_outcomes(rules, state, campaign, window).map_err(|e| {

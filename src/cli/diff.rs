@@ -5,8 +5,6 @@
 use crate::cli::out::{errln, outln};
 use mintage::analysis::diff::{Differ, render};
 use mintage::runtime::engine::Rules;
-use mintage::runtime::event::Event;
-use std::io::BufRead;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -44,15 +42,11 @@ pub fn run(args: Args) -> u8 {
     ) else {
         return 1;
     };
-    let mut reader: Box<dyn BufRead> = if args.events.as_os_str() == "-" {
-        Box::new(std::io::stdin().lock())
-    } else {
-        match std::fs::File::open(&args.events) {
-            Ok(f) => Box::new(std::io::BufReader::with_capacity(1 << 16, f)),
-            Err(e) => {
-                errln!("error: cannot read `{}`: {e}", args.events.display());
-                return 2;
-            }
+    let mut reader = match crate::cli::lines::open(&args.events) {
+        Ok(r) => r,
+        Err(e) => {
+            errln!("error: {e}");
+            return 2;
         }
     };
     let (old, new) = match (Rules::new(old), Rules::new(new)) {
@@ -64,38 +58,10 @@ pub fn run(args: Args) -> u8 {
     };
     let mut differ = Differ::new(old, new, args.seed, args.limit);
     let name = args.events.display().to_string();
-    let mut skipped = 0usize;
-    let mut line: Vec<u8> = Vec::with_capacity(1024);
-    let mut number = 0usize;
-    loop {
-        line.clear();
-        number += 1;
-        match reader.read_until(b'\n', &mut line) {
-            Ok(0) => break,
-            Ok(_) => {}
-            Err(e) => {
-                errln!("{name}:{number}: cannot read the line: {e}");
-                skipped += 1;
-                continue;
-            }
-        }
-        let text = match crate::cli::lines::text(&line, number == 1) {
-            Ok(t) if t.trim().is_empty() => continue,
-            Ok(t) => t,
-            Err(e) => {
-                errln!("{name}:{number}: skipped: {e}");
-                skipped += 1;
-                continue;
-            }
-        };
-        match Event::from_json(text) {
-            Ok(event) => differ.event(number, &event),
-            Err(e) => {
-                errln!("{name}:{number}: skipped: {e}");
-                skipped += 1;
-            }
-        }
-    }
+    let skipped = crate::cli::lines::each_event(&mut reader, &name, |number, event| {
+        differ.event(number, &event);
+        Ok(())
+    });
     let report = differ.finish();
     match args.format {
         Format::Json => outln!("{}", serde_json::to_string_pretty(&report).unwrap_or_default()),
