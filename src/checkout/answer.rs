@@ -4,7 +4,7 @@
 
 use super::input::Kind;
 use super::plan::{Applied, Plan, Refusal, State, Step};
-use crate::money::split;
+use crate::money::{split, split_by};
 use crate::value::{Fen, Yuan, yuan_string};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -225,11 +225,8 @@ pub fn funders(plan: &Plan<'_>, i: usize, step: &Step) -> Funders {
     let sellers = if seller == 0 {
         Vec::new()
     } else {
-        let amounts = split(seller, &by_seller.values().copied().collect::<Vec<_>>());
-        by_seller
-            .keys()
-            .zip(amounts)
-            .filter(|(_, a)| *a != 0)
+        split_by(seller, &by_seller)
+            .into_iter()
             .map(|(id, a)| SellerPart {
                 seller_id: id.to_string(),
                 amount: Yuan(a),

@@ -8,7 +8,7 @@ use super::api::{
     CouponState, OrderCoupon, RedeemOutcome, RedeemRequest, RollbackOutcome, SellerCharge, Settlement, Stage,
 };
 use super::store::{BudgetDelta, Changes, CouponRow, RedemptionRow, Terms, Tx};
-use crate::money::split;
+use crate::money::{split, split_by};
 use crate::runtime::codes::parse_code;
 use crate::value::{Fen, Millis, Yuan, fen_from_yuan};
 
@@ -182,11 +182,8 @@ pub fn settle(terms: &Terms, req: &RedeemRequest) -> Result<Charges, Refusal> {
     let sellers = if seller == 0 {
         Vec::new()
     } else {
-        let amounts = split(seller, &by_seller.values().copied().collect::<Vec<_>>());
-        by_seller
-            .keys()
-            .zip(amounts)
-            .filter(|(_, a)| *a != 0)
+        split_by(seller, &by_seller)
+            .into_iter()
             .map(|(id, a)| (id.to_string(), a))
             .collect()
     };
