@@ -20,19 +20,6 @@ use crate::value::Fen;
 /// // ¥100.00 over three lines worth ¥1, ¥1 and ¥1: 33.34 + 33.33 + 33.33.
 /// assert_eq!(mintage::money::split(10_000, &[100, 100, 100]), vec![3_334, 3_333, 3_333]);
 /// ```
-/// `total` over keys in proportion to their weights, in key order (`split` over the
-/// map's values); keys whose part is zero are left out.
-///
-/// ```
-/// use std::collections::BTreeMap;
-/// let by_seller = BTreeMap::from([("s-1", 300), ("s-2", 100), ("s-3", 0)]);
-/// assert_eq!(mintage::money::split_by(1_001, &by_seller), vec![("s-1", 751), ("s-2", 250)]);
-/// ```
-pub fn split_by<K: Clone + Ord>(total: Fen, weights: &std::collections::BTreeMap<K, Fen>) -> Vec<(K, Fen)> {
-    let parts = split(total, &weights.values().copied().collect::<Vec<_>>());
-    weights.keys().cloned().zip(parts).filter(|(_, a)| *a != 0).collect()
-}
-
 pub fn split(total: Fen, weights: &[i64]) -> Vec<Fen> {
     if weights.is_empty() {
         return Vec::new();
@@ -69,6 +56,19 @@ pub fn split(total: Fen, weights: &[i64]) -> Vec<Fen> {
         .into_iter()
         .map(|p| sign * Fen::try_from(p).unwrap_or(Fen::MAX))
         .collect()
+}
+
+/// `total` over keys in proportion to their weights, in key order (`split` over the
+/// map's values); keys whose part is zero are left out.
+///
+/// ```
+/// use std::collections::BTreeMap;
+/// let by_seller = BTreeMap::from([("s-1", 300), ("s-2", 100), ("s-3", 0)]);
+/// assert_eq!(mintage::money::split_by(1_001, &by_seller), vec![("s-1", 751), ("s-2", 250)]);
+/// ```
+pub fn split_by<K: Clone + Ord>(total: Fen, weights: &std::collections::BTreeMap<K, Fen>) -> Vec<(K, Fen)> {
+    let parts = split(total, &weights.values().copied().collect::<Vec<_>>());
+    weights.keys().cloned().zip(parts).filter(|(_, a)| *a != 0).collect()
 }
 
 #[cfg(test)]
