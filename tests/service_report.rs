@@ -94,7 +94,7 @@ async fn bad_queries_and_campaigns_are_said() {
     for (path, status, code) in [
         ("/v1/campaigns/nope/report", 404, "unknown_campaign"),
         ("/v1/campaigns/dormant_wakeup/report", 404, "no_experiment"),
-        ("/v1/campaigns/new_user_ladder/report?baseline=nope", 400, "bad_query"),
+        ("/v1/campaigns/new_user_ladder/report?baseline=nope", 404, "unknown_arm"),
         ("/v1/campaigns/new_user_ladder/report?by=ltv_tier", 400, "bad_query"),
         ("/v1/campaigns/new_user_ladder/report?cuped=maybe", 400, "bad_query"),
         ("/v1/campaigns/new_user_ladder/report?colour=red", 400, "bad_query"),

@@ -29,6 +29,9 @@ fn analysis_error(e: &AnalysisError) -> ApiError {
     match e {
         AnalysisError::UnknownCampaign(_) => ApiError::not_found("unknown_campaign", message),
         AnalysisError::NoExperiment(_) => ApiError::not_found("no_experiment", message),
+        // The arm is part of what the request names, like the campaign: an arm the
+        // experiment lacks is a report that does not exist, not a malformed request.
+        AnalysisError::UnknownBaseline { .. } => ApiError::not_found("unknown_arm", message),
         _ => ApiError::bad_request("bad_query", message),
     }
 }
