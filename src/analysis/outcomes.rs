@@ -146,6 +146,8 @@ pub struct OutcomesBuilder {
     issued: HashMap<Arc<str>, Issued>,
     redeemed: HashMap<Arc<str>, Option<Fen>>,
     window: Option<Millis>,
+    /// Exposures a campaign's tables are sized for when it is first seen ([`Self::reserve`]).
+    exposures_hint: usize,
 }
 
 /// A window that is not a positive duration.
@@ -161,6 +163,19 @@ impl OutcomesBuilder {
         let arc: Arc<str> = Arc::from(s);
         self.strings.insert(arc.clone());
         arc
+    }
+
+    /// Room for about `exposures` exposures (per campaign), `orders` orders and `coupons`
+    /// coupons, so that a million users' tables are sized once instead of growing (and
+    /// rehashing) twenty times over. Only a hint: more fit all the same.
+    pub fn reserve(&mut self, exposures: usize, orders: usize, coupons: usize) -> &mut Self {
+        self.strings.reserve(exposures.saturating_add(orders));
+        self.orders.reserve(orders);
+        self.order_ids.reserve(orders);
+        self.issued.reserve(coupons);
+        self.redeemed.reserve(coupons);
+        self.exposures_hint = exposures;
+        self
     }
 
     /// Sets the attribution window (default [`DEFAULT_WINDOW`]).
@@ -193,7 +208,8 @@ impl OutcomesBuilder {
                 let experiment = self.intern(e.experiment);
                 let exposures = CampaignExposures {
                     experiment,
-                    ..CampaignExposures::default()
+                    exposures: Vec::with_capacity(self.exposures_hint),
+                    by_user: HashMap::with_capacity_and_hasher(self.exposures_hint, Default::default()),
                 };
                 self.campaigns.push((campaign, exposures));
                 self.campaigns.len() - 1

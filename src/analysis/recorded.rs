@@ -82,8 +82,10 @@ fn build(
     ci: u32,
     window: Millis,
 ) -> Result<Outcomes, InvalidWindow> {
+    let exposed = recorded.exposures.iter().filter(|e| e.campaign == ci).count();
     let mut b = OutcomesBuilder::default();
     b.window(window)?;
+    b.reserve(exposed, recorded.orders.len(), coupons.len());
     let Some(c) = rules.compiled.program.campaigns.get(ci as usize) else {
         return Ok(b.build());
     };
@@ -91,7 +93,7 @@ fn build(
         return Ok(b.build());
     };
     let campaign = &*c.id;
-    let mut arms = HashMap::new();
+    let mut arms = HashMap::with_capacity(exposed);
     for e in recorded.exposures.iter().filter(|e| e.campaign == ci) {
         let Some(arm) = x.arms.get(e.arm as usize) else {
             continue;

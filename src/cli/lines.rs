@@ -12,9 +12,9 @@ const BOM: &str = "\u{feff}";
 
 /// An events file opened for reading (`-` for standard input), or the message saying
 /// why it cannot be read.
-pub fn open(path: &Path) -> Result<Box<dyn BufRead>, String> {
+pub fn open(path: &Path) -> Result<Box<dyn BufRead + Send>, String> {
     if path.as_os_str() == "-" {
-        return Ok(Box::new(std::io::stdin().lock()));
+        return Ok(Box::new(std::io::BufReader::with_capacity(1 << 16, std::io::stdin())));
     }
     match std::fs::File::open(path) {
         Ok(f) => Ok(Box::new(std::io::BufReader::with_capacity(1 << 16, f))),
@@ -22,18 +22,51 @@ pub fn open(path: &Path) -> Result<Box<dyn BufRead>, String> {
     }
 }
 
+/// Lines a reader thread parses before handing them over as one batch.
+const BATCH: usize = 512;
+/// Batches parsed ahead of the consumer: the reader runs at most this far in front.
+const AHEAD: usize = 8;
+
+/// One line as the reader thread leaves it: its number and its event, or what is wrong.
+type Parsed = (usize, Result<Event, String>);
+
 /// Reads events, one JSON object per line, and gives each to `each` with its line
 /// number (from 1). Blank lines are passed over. A line that cannot be read, is not
 /// UTF-8 or is not an event is reported as `NAME:LINE: …` and skipped; so is an event
 /// for which `each` answers a problem (the message after `NAME:LINE: `). Returns the
 /// number of lines reported.
+///
+/// Reading and parsing run on a thread of their own, a few batches ahead, so a replay
+/// decides one event while the next ones are parsed; `each` sees the lines in order and
+/// every report is printed from the calling thread, in line order.
 pub fn each_event(
-    reader: &mut dyn BufRead,
+    reader: &mut (dyn BufRead + Send),
     name: &str,
     mut each: impl FnMut(usize, Event) -> Result<(), String>,
 ) -> usize {
-    let mut skipped = 0usize;
+    let (batches, received) = std::sync::mpsc::sync_channel::<Vec<Parsed>>(AHEAD);
+    std::thread::scope(|scope| {
+        scope.spawn(move || parse_lines(reader, |batch| batches.send(batch).is_ok()));
+        let mut skipped = 0usize;
+        for (number, parsed) in received.iter().flatten() {
+            let problem = match parsed {
+                Ok(event) => each(number, event).err(),
+                Err(e) => Some(e),
+            };
+            if let Some(problem) = problem {
+                errln!("{name}:{number}: {problem}");
+                skipped += 1;
+            }
+        }
+        skipped
+    })
+}
+
+/// The reader thread's loop: lines parsed in batches of [`BATCH`], handed to `send`
+/// until the input ends or `send` answers that no one listens any more.
+fn parse_lines(reader: &mut (dyn BufRead + Send), mut send: impl FnMut(Vec<Parsed>) -> bool) {
     let mut line: Vec<u8> = Vec::with_capacity(1024);
+    let mut batch = Vec::with_capacity(BATCH);
     let mut number = 0usize;
     loop {
         line.clear();
@@ -42,25 +75,23 @@ pub fn each_event(
             Ok(0) => break,
             Ok(_) => {}
             Err(e) => {
-                errln!("{name}:{number}: cannot read the line: {e}");
-                skipped += 1;
+                batch.push((number, Err(format!("cannot read the line: {e}"))));
                 continue;
             }
         }
-        let problem = match text(&line, number == 1) {
+        let parsed = match text(&line, number == 1) {
             Ok(t) if t.trim().is_empty() => continue,
-            Ok(t) => match Event::from_json(t) {
-                Ok(event) => each(number, event).err(),
-                Err(e) => Some(format!("skipped: {e}")),
-            },
-            Err(e) => Some(format!("skipped: {e}")),
+            Ok(t) => Event::from_json(t).map_err(|e| format!("skipped: {e}")),
+            Err(e) => Err(format!("skipped: {e}")),
         };
-        if let Some(problem) = problem {
-            errln!("{name}:{number}: {problem}");
-            skipped += 1;
+        batch.push((number, parsed));
+        if batch.len() == BATCH && !send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH))) {
+            return;
         }
     }
-    skipped
+    if !batch.is_empty() {
+        send(batch);
+    }
 }
 
 /// The text of one line; `first` if it is the file's first line, which may start with a
@@ -97,6 +128,32 @@ mod tests {
     fn a_bom_is_dropped_from_the_first_line_only() {
         assert_eq!(text(b"\xef\xbb\xbf{}", true), Ok("{}"));
         assert!(text(b"\xef\xbb\xbf{}", false).is_ok_and(|t| t.starts_with(BOM)));
+    }
+
+    #[test]
+    fn events_come_in_line_order_across_batches_with_bad_lines_counted() {
+        let mut input = String::new();
+        let lines = 3 * BATCH + 7;
+        for i in 1..=lines {
+            match i % 100 {
+                0 => input.push_str("not json\n"),
+                50 => input.push('\n'),
+                _ => input.push_str(&format!(
+                    "{{\"type\":\"tick\",\"at\":\"2026-11-01T00:00:00+08:00\",\"id\":\"e{i}\"}}\n"
+                )),
+            }
+        }
+        let mut reader = std::io::Cursor::new(input.into_bytes());
+        let mut seen = Vec::new();
+        let skipped = each_event(&mut reader, "t.jsonl", |number, event| {
+            assert_eq!(&*event.id, format!("e{number}"));
+            seen.push(number);
+            if number == 7 { Err("refused".into()) } else { Ok(()) }
+        });
+        let expected: Vec<usize> = (1..=lines).filter(|i| i % 100 != 0 && i % 100 != 50).collect();
+        assert_eq!(seen, expected);
+        // The `not json` lines and the refused event.
+        assert_eq!(skipped, lines / 100 + 1);
     }
 
     #[test]

@@ -2,9 +2,11 @@
 //! (`replay --db URL`) through the durable ledger.
 
 use crate::cli::out::{errln, outln};
+use mintage::ledger::{Decided, Ledger, LedgerError};
 use mintage::runtime::codes::CodeMinter;
 use mintage::runtime::engine::{Rules, Runtime};
-use mintage::runtime::event::Event;
+use mintage::runtime::event::{Event, EventKind};
+use mintage::value::Millis;
 use std::io::{BufRead, BufWriter, Write};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -103,6 +105,8 @@ pub fn run(args: Args) -> u8 {
     let mut skipped = 0usize;
     let name = args.events.display().to_string();
     let mut reader = reader;
+    // What the ledger has due next (`replay --db`): the events' times are its clock.
+    let mut due = ledger.as_ref().map_or(Ok(None), Ledger::next_due);
     let mut line: Vec<u8> = Vec::with_capacity(1024);
     let mut i = 0usize;
     let mut closed = false;
@@ -140,24 +144,41 @@ pub fn run(args: Args) -> u8 {
             }
         };
         if let Some(ledger) = ledger.as_mut() {
-            match ledger.decide(&event, text.trim_end()) {
-                Ok(outcome) => {
-                    for d in outcome.fired.iter().chain(std::iter::once(&outcome.decided)) {
-                        if d.is_printable()
-                            && let Err(e) = json_line(&mut out, &d.decision)
-                        {
-                            match crate::cli::out::stream_error(&e) {
-                                Ok(()) => closed = true,
-                                Err(code) => return code,
-                            }
-                            break 'events;
+            let mut decided = Vec::new();
+            let caught = if event.kind == EventKind::Tick {
+                Ok(())
+            } else {
+                catch_up(ledger, &mut due, event.at, &mut decided)
+            };
+            let problem = match caught {
+                Err(e) => Some(e),
+                Ok(()) => {
+                    let outcome = ledger.decide(&event, text.trim_end());
+                    due = ledger.next_due();
+                    match outcome {
+                        Ok(outcome) => {
+                            decided.extend(outcome.fired);
+                            decided.push(outcome.decided);
+                            None
                         }
+                        Err(e) => Some(e),
                     }
                 }
-                Err(e) => {
-                    errln!("{name}:{}: skipped: {e}", i + 1);
-                    skipped += 1;
+            };
+            for d in &decided {
+                if d.is_printable()
+                    && let Err(e) = json_line(&mut out, &d.decision)
+                {
+                    match crate::cli::out::stream_error(&e) {
+                        Ok(()) => closed = true,
+                        Err(code) => return code,
+                    }
+                    break 'events;
                 }
+            }
+            if let Some(e) = problem {
+                errln!("{name}:{}: skipped: {e}", i + 1);
+                skipped += 1;
             }
             continue;
         }
@@ -184,6 +205,43 @@ pub fn run(args: Args) -> u8 {
         return 3;
     }
     0
+}
+
+/// Before an event at `at`, what fell due in the ledger happens, in time order, as the
+/// in-memory replay does it: at each due time (a timer's, or the end of an issued coupon's
+/// validity) the ledger ticks, firing the timers due and expiring the coupons that ran
+/// out (their budget goes back), until nothing is due by `at`. Returns the timers'
+/// decisions in `fired`; `due` is left at what is due next.
+fn catch_up(
+    ledger: &Ledger,
+    due: &mut Result<Option<Millis>, LedgerError>,
+    at: Millis,
+    fired: &mut Vec<Decided>,
+) -> Result<(), LedgerError> {
+    let mut last = None;
+    loop {
+        let next = match std::mem::replace(due, Ok(None)) {
+            Ok(Some(next)) if next <= at => next,
+            Ok(later) => {
+                *due = Ok(later);
+                return Ok(());
+            }
+            Err(e) => return Err(e),
+        };
+        // A tick that leaves something due at (or before) its own time, such as a timer
+        // that starts another due at once, would repeat forever: the rest is done at `at`.
+        let now = if last.is_some_and(|l| next <= l) { at } else { next };
+        fired.extend(ledger.tick(now, usize::MAX)?);
+        *due = ledger.next_due();
+        if now == at {
+            // Whatever is still due by `at` waits for the next event's catch-up.
+            if matches!(due, Ok(Some(d)) if *d <= at) {
+                *due = Ok(None);
+            }
+            return Ok(());
+        }
+        last = Some(now);
+    }
 }
 
 /// One JSON value and a newline.

@@ -298,6 +298,13 @@ impl Ledger {
         result
     }
 
+    /// The earliest time a [`Ledger::tick`] has work: a timer due, or an issued coupon
+    /// whose validity ends (`None`: nothing pending). A replay whose clock is its events'
+    /// times ticks when an event reaches it, as the in-memory runtime does.
+    pub fn next_due(&self) -> Result<Option<Millis>, LedgerError> {
+        read(&*self.backend, |tx| tx.next_due())
+    }
+
     /// Fires timers due at or before `now` (at most `max` users' worth) and expires
     /// coupons whose validity ended, releasing their budget. Returns the timer decisions.
     pub fn tick(&self, now: Millis, max: usize) -> Result<Vec<Decided>, LedgerError> {

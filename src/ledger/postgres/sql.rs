@@ -20,6 +20,7 @@ pub enum Q {
     UpsertSignal,
     Budget,
     DueUsers,
+    NextDue,
     ExpireCoupons,
     PruneDevices,
     Coupon,
@@ -126,6 +127,9 @@ impl Q {
             // The guard is in the function (migration 2), which fails with SQLSTATE 40001.
             Q::Budget => "SELECT mintage_budget($1, $2::int8, $3::int8, $4::int8)",
             Q::DueUsers => "SELECT user_id FROM timers WHERE due <= $1 GROUP BY user_id ORDER BY MIN(due) LIMIT $2",
+            Q::NextDue => {
+                "SELECT MIN(m) FROM (SELECT MIN(due) AS m FROM timers UNION ALL SELECT MIN(valid_until) FROM coupons WHERE status = 'issued') AS due"
+            }
             // Rows another instance is expiring are skipped, not waited for.
             Q::ExpireCoupons => {
                 "UPDATE coupons SET status = 'expired', updated_at = $1 WHERE code IN \

@@ -484,6 +484,13 @@ impl Tx for PgTx<'_> {
             .collect()
     }
 
+    fn next_due(&mut self) -> Result<Option<Millis>, LedgerError> {
+        match self.query(Q::NextDue, &[])?.first() {
+            Some(row) => get(row, 0),
+            None => Ok(None),
+        }
+    }
+
     fn expire_coupons(&mut self, now: Millis, max: usize) -> Result<Vec<ExpiredCoupon>, LedgerError> {
         self.budgets = None;
         self.custom_plans()?;

@@ -23,6 +23,7 @@ pub enum Q {
     UpsertDevice,
     UpsertSignal,
     DueUsers,
+    NextDue,
     ExpireCoupons,
     PruneDevices,
     Coupon,
@@ -120,6 +121,9 @@ impl Q {
                  ON CONFLICT (name, key) DO UPDATE SET value = excluded.value, at = excluded.at"
             }
             Q::DueUsers => "SELECT user_id FROM timers WHERE due <= ?1 GROUP BY user_id ORDER BY MIN(due) LIMIT ?2",
+            Q::NextDue => {
+                "SELECT MIN(m) FROM (SELECT MIN(due) AS m FROM timers UNION ALL SELECT MIN(valid_until) FROM coupons WHERE status = 'issued')"
+            }
             Q::ExpireCoupons => {
                 "UPDATE coupons SET status = 'expired', updated_at = ?1 WHERE code IN \
                  (SELECT code FROM coupons WHERE status = 'issued' AND valid_until <= ?1 LIMIT ?2) \

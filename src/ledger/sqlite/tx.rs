@@ -291,6 +291,10 @@ impl Tx for SqliteTx<'_> {
         self.rows(Q::DueUsers, params![now, sql_limit(limit)], |r| r.get(0))
     }
 
+    fn next_due(&mut self) -> Result<Option<Millis>, LedgerError> {
+        self.one(Q::NextDue, [], |r| r.get(0))
+    }
+
     fn expire_coupons(&mut self, now: Millis, limit: usize) -> Result<Vec<ExpiredCoupon>, LedgerError> {
         self.rows(Q::ExpireCoupons, params![now, sql_limit(limit)], |r| {
             Ok(ExpiredCoupon {
