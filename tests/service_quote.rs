@@ -1,6 +1,6 @@
 //! `POST /v1/checkout/quote` through the service: the buyer's wallet or the codes typed,
 //! an answer that fits its schema in `docs/openapi.json` at every level, bad fields as
-//! 400 naming them, an order that does not hold together as 422, keys and scopes.
+//! 400 naming them, an order that does not hold together as 409, keys and scopes.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 #[path = "support/service.rs"]
@@ -208,12 +208,12 @@ async fn fields_that_do_not_fit_are_400s_naming_them() {
 }
 
 #[tokio::test]
-async fn two_lines_with_one_id_are_a_422_naming_the_second() {
+async fn two_lines_with_one_id_are_a_409_naming_the_second() {
     let s = Service::seed_rules();
     let body = json!({"order": {"id": "o-1", "buyer_id": "u-ann",
         "lines": [{"id": "l1", "price": 10}, {"id": "l1", "price": 20}]}});
     let (status, code, field) = refused(&s, body).await;
-    assert_eq!((status, code.as_str()), (422, "bad_order"));
+    assert_eq!((status, code.as_str()), (409, "bad_order"));
     assert_eq!(field, "order.lines[1].id");
 }
 
@@ -233,4 +233,17 @@ async fn a_quote_needs_a_key_with_redeem_or_admin() {
     }
     let (status, _, text) = s.exchange("POST", QUOTE, Some(&s.redeem), None, body).await;
     assert_eq!(status, 415, "{text}");
+}
+
+#[tokio::test]
+async fn a_quantity_is_any_json_integer_as_the_document_reads_it() {
+    let s = Service::seed_rules();
+    let body = json!({"order": {"id": "o-1", "buyer_id": "u-ann", "lines": [{"id": "l1", "price": 10, "qty": 3.0}]}});
+    let (status, answer) = s.post(QUOTE, &s.redeem, &body).await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["subtotal"], 30);
+    let half = json!({"order": {"id": "o-1", "buyer_id": "u-ann", "lines": [{"id": "l1", "price": 10, "qty": 1.5}]}});
+    let (status, code, field) = refused(&s, half).await;
+    assert_eq!((status, code.as_str()), (400, "invalid_field"));
+    assert_eq!(field, "order.lines[0].qty");
 }

@@ -55,7 +55,7 @@ pub struct BadField {
     pub message: String,
     /// `invalid_field`: a value outside what `docs/openapi.json` admits; `bad_order`: an
     /// order the document admits (it cannot say "distinct line ids") that still does not
-    /// hold together, which the service answers 422, not 400.
+    /// hold together, which the service answers 409, not 400.
     pub code: &'static str,
 }
 

