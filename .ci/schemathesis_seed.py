@@ -1,8 +1,8 @@
 """Seeds a fresh `mintage serve` for `.ci/schemathesis`, then writes its Schemathesis
-configuration: lookups, redemptions, commits and rollbacks draw half their codes, user
-ids, campaign ids and order ids from what the seeding made, so that they hit coupons
-and orders that exist (issued, reserved, redeemed, revoked and expired ones) as well as
-ones that do not.
+configuration: lookups, quotes, redemptions, commits and rollbacks draw half their
+codes, user ids, campaign ids and order ids from what the seeding made, so that they hit
+wallets, coupons and orders that exist (issued, reserved, redeemed, revoked and expired
+ones) as well as ones that do not.
 
     python3 .ci/schemathesis_seed.py BASE_URL ADMIN_KEY CONFIG_PATH   # appends to it
 """
@@ -150,6 +150,10 @@ parameters = {{ "path.id" = {{ dictionary = "campaigns", probability = 0.5 }}, "
 [[operations]]
 include-path = "/v1/redeem"
 parameters = {{ "body.code" = {{ dictionary = "codes", probability = 0.5 }}, "body.order.buyer_id" = {{ dictionary = "users", probability = 0.5 }} }}
+
+[[operations]]
+include-path = "/v1/checkout/quote"
+parameters = {{ "body.order.buyer_id" = {{ dictionary = "users", probability = 0.5 }}, "body.at" = {{ dictionary = "times", probability = 0.5 }} }}
 
 [[operations]]
 include-path = "/v1/commit"

@@ -1,11 +1,14 @@
 //! The worked examples of `docs/checkout.md` are checked: each ```json quote-request
 //! block is quoted and the answer must be the ```json quote-answer block after it.
 //! `MINTAGE_UPDATE_DOCS=1 cargo test --test docs_checkout` writes the answers in (read
-//! them before committing: the prose explains every number).
+//! them before committing: the prose explains every number). Its `mintage quote`
+//! session is run: each ```sh block by `bash -e` in a fresh folder holding `rules/`,
+//! and the ```text output or ```json output block after it is what it printed.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use mintage::checkout::{QuoteRequest, quote};
 use std::path::Path;
+use std::process::Command;
 
 /// The doc's fenced blocks: (tag, first line of the body, body).
 fn blocks(text: &str) -> Vec<(String, usize, String)> {
@@ -62,4 +65,52 @@ fn the_worked_examples_give_the_answers_shown() {
         std::fs::write(&path, updated).unwrap();
     }
     assert!(checked >= 2, "only {checked} worked examples");
+}
+
+#[test]
+fn the_quote_session_prints_what_the_page_shows() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(root.join("docs/checkout.md")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(root.join("rules"), dir.path().join("rules")).unwrap();
+    let bin = Path::new(env!("CARGO_BIN_EXE_mintage")).parent().unwrap();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+    let found = blocks(&text);
+    let (mut ran, mut shown) = (0, 0);
+    for (k, (tag, line, body)) in found.iter().enumerate() {
+        if tag != "sh" {
+            continue;
+        }
+        let out = Command::new("bash")
+            .args(["-e", "-c", body])
+            .current_dir(dir.path())
+            .env("PATH", &path)
+            .output()
+            .unwrap();
+        let printed = String::from_utf8_lossy(&out.stdout).to_string();
+        assert!(
+            out.status.success(),
+            "docs/checkout.md:{line}: the block failed\nstdout: {printed}\nstderr: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        ran += 1;
+        let Some((next, next_line, want)) = found.get(k + 1) else {
+            continue;
+        };
+        match next.as_str() {
+            "text output" => assert_eq!(&printed, want, "docs/checkout.md:{next_line}"),
+            "json output" => {
+                let want: serde_json::Value = serde_json::from_str(want).unwrap();
+                let got: serde_json::Value = serde_json::from_str(&printed)
+                    .unwrap_or_else(|e| panic!("docs/checkout.md:{line}: not JSON ({e}): {printed}"));
+                assert_eq!(
+                    got, want,
+                    "docs/checkout.md:{next_line}: the command printed\n{printed}"
+                );
+            }
+            _ => continue,
+        }
+        shown += 1;
+    }
+    assert!(ran >= 3 && shown >= 3, "{ran} sh blocks, {shown} outputs");
 }

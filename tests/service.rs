@@ -1,6 +1,6 @@
 //! The service end to end, in process: the real router over a real ledger (SQLite in
 //! memory) with the seed rules, called through `tower::ServiceExt::oneshot`. The examples
-//! of `docs/service.md` run here too, in order, against one service.
+//! of `docs/service.md` (then `docs/service-errors.md`) run here too, in order, against one service.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 #[path = "support/scenarios.rs"]
@@ -570,8 +570,10 @@ fn matches(expected: &Value, actual: &Value) -> bool {
 
 #[tokio::test]
 async fn the_service_page_examples_are_what_the_service_answers() {
-    let path = root().join("docs/service.md");
-    let text = std::fs::read_to_string(&path).unwrap();
+    // The errors page goes on where the service page ends, on the same service (its lines
+    // are numbered on from the service page's).
+    let read = |p: &str| std::fs::read_to_string(root().join(p)).unwrap();
+    let text = read("docs/service.md") + read("docs/service-errors.md").as_str();
     assert!(
         !text.contains("```json"),
         "docs/service.md: put JSON in ```http request/answer blocks so that it is run"

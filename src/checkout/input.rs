@@ -28,7 +28,8 @@ pub struct Line {
     pub category: Option<String>,
     /// Unit price.
     pub price: Yuan,
-    #[serde(default = "one")]
+    /// A whole number (`2`, or `2.0` as JSON Schema allows).
+    #[serde(default = "one", deserialize_with = "crate::value::count")]
     pub qty: u32,
     #[serde(default)]
     pub seller_id: Option<String>,

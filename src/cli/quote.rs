@@ -71,12 +71,15 @@ pub fn run(args: Args) -> u8 {
         at: args.at,
     };
     if let Err(bad) = ask.validate() {
-        let place = match bad.field.strip_prefix("order.") {
-            Some(field) => format!("`{}` at `{field}`", args.order.display()),
-            None if bad.field == "at" => "`--at`".to_string(),
-            None => "`--codes`".to_string(),
-        };
-        errln!("error: {place}: {}\n  help: {ORDER_HELP}", bad.message);
+        match bad.field.strip_prefix("order.") {
+            Some(field) => errln!(
+                "error: `{}` at `{field}`: {}\n  help: {ORDER_HELP}",
+                args.order.display(),
+                bad.message
+            ),
+            None if bad.field == "at" => errln!("error: `--at`: {}", bad.message),
+            None => errln!("error: `--codes`: {}", bad.message),
+        }
         return 2;
     }
     let rules = VersionedRules {

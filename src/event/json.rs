@@ -59,31 +59,8 @@ pub fn string_enum<'de, D: Deserializer<'de>, T: serde::de::DeserializeOwned>(d:
     T::deserialize(text.into_deserializer())
 }
 
-/// `deserialize_with` for a count: a JSON integer, which JSON Schema also writes as a
-/// number with no fraction (`3.0`), from 0 to `u32::MAX`.
-pub fn count<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
-    struct V;
-    impl Visitor<'_> for V {
-        type Value = u32;
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("a whole number from 0 to 4294967295")
-        }
-        fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<u32, E> {
-            u32::try_from(v).map_err(|_| E::invalid_value(serde::de::Unexpected::Unsigned(v), &self))
-        }
-        fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<u32, E> {
-            u32::try_from(v).map_err(|_| E::invalid_value(serde::de::Unexpected::Signed(v), &self))
-        }
-        fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<u32, E> {
-            if v.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&v) {
-                // INVARIANT: whole and within u32's range, checked just above.
-                return Ok(v as u32);
-            }
-            Err(E::invalid_value(serde::de::Unexpected::Float(v), &self))
-        }
-    }
-    d.deserialize_any(V)
-}
+/// `deserialize_with` for a count (in `value`, which the checkout engine reads too).
+pub use crate::value::count;
 
 /// A whole text that must be one JSON object of `T`.
 pub fn from_str<'a, T: Deserialize<'a>>(text: &'a str) -> serde_json::Result<T> {

@@ -53,12 +53,17 @@ pub struct QuoteAnswer {
 pub struct BadField {
     pub field: String,
     pub message: String,
+    /// `invalid_field`: a value outside what `docs/openapi.json` admits; `bad_order`: an
+    /// order the document admits (it cannot say "distinct line ids") that still does not
+    /// hold together, which the service answers 409, not 400.
+    pub code: &'static str,
 }
 
 fn bad(field: impl Into<String>, message: impl Into<String>) -> Result<(), BadField> {
     Err(BadField {
         field: field.into(),
         message: message.into(),
+        code: "invalid_field",
     })
 }
 
@@ -96,8 +101,11 @@ impl QuoteAsk {
                 return bad(format!("order.lines[{i}].id"), "the line id is empty");
             }
             if !ids.insert(line.id.as_str()) {
-                let message = format!("another line has the id `{}`: give each line its own", line.id);
-                return bad(format!("order.lines[{i}].id"), message);
+                return Err(BadField {
+                    field: format!("order.lines[{i}].id"),
+                    message: format!("another line has the id `{}`: give each line its own", line.id),
+                    code: "bad_order",
+                });
             }
             money(format!("order.lines[{i}].price"), line.price)?;
             if line.qty == 0 || line.qty > MAX_QTY {
@@ -113,7 +121,9 @@ impl QuoteAsk {
                     format!("a quote names at most {MAX_CODES} codes, not {}", codes.len()),
                 );
             }
-            if let Some(i) = codes.iter().position(|c| c.trim().is_empty()) {
+            // Only the empty code is refused: one of blanks, like any typo, is answered
+            // `invalid_code` in `not_chosen`.
+            if let Some(i) = codes.iter().position(String::is_empty) {
                 return bad(format!("codes[{i}]"), "the code is empty");
             }
         }

@@ -425,6 +425,32 @@ fn parse_time_fast(b: &[u8]) -> Option<Millis> {
     Some(seconds * 1000 + millis)
 }
 
+/// `deserialize_with` for a count: a JSON integer, which JSON Schema also writes as a
+/// number with no fraction (`3.0`), from 0 to `u32::MAX`.
+pub fn count<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    struct V;
+    impl serde::de::Visitor<'_> for V {
+        type Value = u32;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a whole number from 0 to 4294967295")
+        }
+        fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<u32, E> {
+            u32::try_from(v).map_err(|_| E::invalid_value(serde::de::Unexpected::Unsigned(v), &self))
+        }
+        fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<u32, E> {
+            u32::try_from(v).map_err(|_| E::invalid_value(serde::de::Unexpected::Signed(v), &self))
+        }
+        fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<u32, E> {
+            if v.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&v) {
+                // INVARIANT: whole and within u32's range, checked just above.
+                return Ok(v as u32);
+            }
+            Err(E::invalid_value(serde::de::Unexpected::Float(v), &self))
+        }
+    }
+    d.deserialize_any(V)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

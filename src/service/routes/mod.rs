@@ -3,5 +3,6 @@
 pub mod admin;
 pub mod decide;
 pub mod query;
+pub mod quote;
 pub mod redeem;
 pub mod report;
