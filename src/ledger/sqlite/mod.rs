@@ -116,6 +116,9 @@ impl Sqlite {
             conn.pragma_update(None, "journal_mode", "WAL").map_err(db)?;
             // A WAL that grew under a burst shrinks back to this at the next reset.
             conn.pragma_update(None, "journal_size_limit", 64 << 20).map_err(db)?;
+            // Reads of large tables (an analysis of a million exposures) map the file
+            // instead of copying every page through `read` (7 % of such a read).
+            conn.pragma_update(None, "mmap_size", 256i64 << 20).map_err(db)?;
         }
         conn.pragma_update(None, "synchronous", synchronous).map_err(db)?;
         conn.pragma_update(None, "foreign_keys", "ON").map_err(db)?;
