@@ -5,9 +5,22 @@
 //! A missing input makes the result missing (except where `and`/`or` are decided by one
 //! side); so does a type that does not fit.
 
-use super::{Millis, Value, fen_round, percent_of};
+use super::{Millis, Value, percent_of};
 use crate::syntax::ast::BinaryOp;
 use std::cmp::Ordering;
+
+/// A product or quotient in whole units (fen, basis points, milliseconds; money computed
+/// in yuan × 100, as `fen_round` does): `Missing` when
+/// it is not finite or does not fit, never a silent zero or a saturated bound.
+fn whole(v: f64, make: impl FnOnce(i64) -> Value) -> Value {
+    let r = v.round();
+    // 9.2e18 is just under i64::MAX; anything at or past it does not fit.
+    if r.is_finite() && r.abs() < 9.2e18 {
+        make(r as i64)
+    } else {
+        Value::Missing
+    }
+}
 
 /// The value of an optional result, `Missing` if there is none.
 pub fn opt<T>(v: Option<T>, f: impl FnOnce(T) -> Value) -> Value {
@@ -130,10 +143,10 @@ pub fn binary(op: BinaryOp, x: &Value, y: &Value, now: Millis) -> Value {
         },
         BinaryOp::Mul => match (x, y) {
             (Number(a), Number(b)) => Number(a * b),
-            (Money(m), Number(n)) | (Number(n), Money(m)) => Money(fen_round(*m as f64 / 100.0 * n)),
+            (Money(m), Number(n)) | (Number(n), Money(m)) => whole(*m as f64 / 100.0 * n * 100.0, Money),
             (Money(m), Percent(p)) | (Percent(p), Money(m)) => Money(percent_of(*p, *m)),
-            (Percent(p), Number(n)) | (Number(n), Percent(p)) => Percent((*p as f64 * n).round() as i64),
-            (Duration(d), Number(n)) | (Number(n), Duration(d)) => Duration((*d as f64 * n).round() as i64),
+            (Percent(p), Number(n)) | (Number(n), Percent(p)) => whole(*p as f64 * n, Percent),
+            (Duration(d), Number(n)) | (Number(n), Duration(d)) => whole(*d as f64 * n, Duration),
             _ => Missing,
         },
         BinaryOp::Div => match (x, y) {
@@ -143,9 +156,9 @@ pub fn binary(op: BinaryOp, x: &Value, y: &Value, now: Millis) -> Value {
             (Money(a), Money(b)) => Number(*a as f64 / *b as f64),
             (Percent(a), Percent(b)) => Number(*a as f64 / *b as f64),
             (Duration(a), Duration(b)) => Number(*a as f64 / *b as f64),
-            (Money(a), Number(b)) => Money(fen_round(*a as f64 / 100.0 / b)),
-            (Percent(a), Number(b)) => Percent((*a as f64 / b).round() as i64),
-            (Duration(a), Number(b)) => Duration((*a as f64 / b).round() as i64),
+            (Money(a), Number(b)) => whole(*a as f64 / 100.0 / b * 100.0, Money),
+            (Percent(a), Number(b)) => whole(*a as f64 / b, Percent),
+            (Duration(a), Number(b)) => whole(*a as f64 / b, Duration),
             _ => Missing,
         },
         BinaryOp::Of => match (x, y) {
@@ -171,5 +184,40 @@ pub fn compare_str(op: BinaryOp, text: &str, c: &Value) -> Value {
         BinaryOp::Eq | BinaryOp::In => Value::Bool(found),
         BinaryOp::Ne | BinaryOp::NotIn => Value::Bool(!found),
         _ => binary(op, &Value::str(text), c, 0),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::value::fen_round;
+
+    #[test]
+    fn a_product_that_does_not_fit_is_missing_not_zero() {
+        let now = 0;
+        let big = Value::Number(1e300);
+        assert_eq!(binary(BinaryOp::Mul, &Value::Money(100), &big, now), Value::Missing);
+        assert_eq!(
+            binary(BinaryOp::Mul, &Value::Money(100), &Value::Number(f64::NAN), now),
+            Value::Missing
+        );
+        assert_eq!(binary(BinaryOp::Mul, &Value::Percent(500), &big, now), Value::Missing);
+        assert_eq!(
+            binary(BinaryOp::Div, &Value::Duration(1_000), &Value::Number(1e-300), now),
+            Value::Missing
+        );
+        assert_eq!(
+            binary(BinaryOp::Div, &Value::Money(100), &Value::Number(f64::INFINITY), now),
+            Value::Money(0)
+        );
+        // In range, the same rounding as before: ¥10.05 × 0.5 is computed in yuan.
+        assert_eq!(
+            binary(BinaryOp::Mul, &Value::Money(1_005), &Value::Number(0.5), now),
+            Value::Money(fen_round(10.05 * 0.5))
+        );
+        assert_eq!(
+            binary(BinaryOp::Mul, &Value::Money(1_000), &Value::Number(1.5), now),
+            Value::Money(1_500)
+        );
     }
 }
