@@ -27,30 +27,62 @@ const BATCH: usize = 512;
 /// Batches parsed ahead of the consumer: the reader runs at most this far in front.
 const AHEAD: usize = 8;
 
-/// One line as the reader thread leaves it: its number and its event, or what is wrong.
-type Parsed = (usize, Result<Event, String>);
+/// One line as the reader thread leaves it: its number and its event (with its text, if
+/// asked for), or what is wrong.
+type Parsed = (usize, Result<(Event, Option<String>), String>);
+
+/// What a reader of events does after one.
+pub enum Flow {
+    /// On to the next event.
+    Next,
+    /// Report the event as skipped, with this problem, and go on.
+    Skip(String),
+    /// Stop reading (the output was closed, say).
+    Stop,
+}
 
 /// Reads events, one JSON object per line, and gives each to `each` with its line
 /// number (from 1). Blank lines are passed over. A line that cannot be read, is not
 /// UTF-8 or is not an event is reported as `NAME:LINE: …` and skipped; so is an event
 /// for which `each` answers a problem (the message after `NAME:LINE: `). Returns the
 /// number of lines reported.
-///
-/// Reading and parsing run on a thread of their own, a few batches ahead, so a replay
-/// decides one event while the next ones are parsed; `each` sees the lines in order and
-/// every report is printed from the calling thread, in line order.
 pub fn each_event(
     reader: &mut (dyn BufRead + Send),
     name: &str,
     mut each: impl FnMut(usize, Event) -> Result<(), String>,
 ) -> usize {
+    each_event_with_text(reader, name, false, |number, event, _| match each(number, event) {
+        Ok(()) => Flow::Next,
+        Err(problem) => Flow::Skip(problem),
+    })
+}
+
+/// The same, giving `each` the line's text too when `keep_text` (`replay --db` logs it),
+/// and stopping when `each` says so.
+///
+/// Reading and parsing run on a thread of their own, a few batches ahead, so a replay
+/// decides one event while the next ones are parsed; `each` sees the lines in order and
+/// every report is printed from the calling thread, in line order.
+pub fn each_event_with_text(
+    reader: &mut (dyn BufRead + Send),
+    name: &str,
+    keep_text: bool,
+    mut each: impl FnMut(usize, Event, Option<&str>) -> Flow,
+) -> usize {
     let (batches, received) = std::sync::mpsc::sync_channel::<Vec<Parsed>>(AHEAD);
     std::thread::scope(|scope| {
-        scope.spawn(move || parse_lines(reader, |batch| batches.send(batch).is_ok()));
+        scope.spawn(move || parse_lines(reader, keep_text, |batch| batches.send(batch).is_ok()));
+        // Owned here, so that a `Stop` drops it before the scope waits for the reader:
+        // its next `send` fails and it ends, instead of waiting for room forever.
+        let received = received;
         let mut skipped = 0usize;
         for (number, parsed) in received.iter().flatten() {
             let problem = match parsed {
-                Ok(event) => each(number, event).err(),
+                Ok((event, text)) => match each(number, event, text.as_deref()) {
+                    Flow::Next => None,
+                    Flow::Skip(problem) => Some(problem),
+                    Flow::Stop => break,
+                },
                 Err(e) => Some(e),
             };
             if let Some(problem) = problem {
@@ -64,7 +96,7 @@ pub fn each_event(
 
 /// The reader thread's loop: lines parsed in batches of [`BATCH`], handed to `send`
 /// until the input ends or `send` answers that no one listens any more.
-fn parse_lines(reader: &mut (dyn BufRead + Send), mut send: impl FnMut(Vec<Parsed>) -> bool) {
+fn parse_lines(reader: &mut (dyn BufRead + Send), keep_text: bool, mut send: impl FnMut(Vec<Parsed>) -> bool) {
     let mut line: Vec<u8> = Vec::with_capacity(1024);
     let mut batch = Vec::with_capacity(BATCH);
     let mut number = 0usize;
@@ -81,7 +113,10 @@ fn parse_lines(reader: &mut (dyn BufRead + Send), mut send: impl FnMut(Vec<Parse
         }
         let parsed = match text(&line, number == 1) {
             Ok(t) if t.trim().is_empty() => continue,
-            Ok(t) => Event::from_json(t).map_err(|e| format!("skipped: {e}")),
+            Ok(t) => match Event::from_json(t) {
+                Ok(event) => Ok((event, keep_text.then(|| t.trim_end().to_string()))),
+                Err(e) => Err(format!("skipped: {e}")),
+            },
             Err(e) => Err(format!("skipped: {e}")),
         };
         batch.push((number, parsed));
@@ -154,6 +189,19 @@ mod tests {
         assert_eq!(seen, expected);
         // The `not json` lines and the refused event.
         assert_eq!(skipped, lines / 100 + 1);
+    }
+
+    #[test]
+    fn a_stop_ends_the_reading_even_with_batches_still_to_parse() {
+        let line = "{\"type\":\"tick\",\"at\":\"2026-11-01T00:00:00+08:00\",\"id\":\"e\"}\n";
+        let mut reader = std::io::Cursor::new(line.repeat((AHEAD + 4) * BATCH).into_bytes());
+        let mut seen = 0;
+        let skipped = each_event_with_text(&mut reader, "t.jsonl", true, |_, _, text| {
+            assert_eq!(text, Some(line.trim_end()));
+            seen += 1;
+            if seen == 3 { Flow::Stop } else { Flow::Next }
+        });
+        assert_eq!((seen, skipped), (3, 0));
     }
 
     #[test]

@@ -1,13 +1,14 @@
 //! `mintage replay` and `mintage eval`: events through a fresh in-memory runtime, or
 //! (`replay --db URL`) through the durable ledger.
 
+use crate::cli::lines::Flow;
 use crate::cli::out::{errln, outln};
 use mintage::ledger::{Decided, Ledger, LedgerError};
 use mintage::runtime::codes::CodeMinter;
 use mintage::runtime::engine::{Rules, Runtime};
 use mintage::runtime::event::{Event, EventKind};
 use mintage::value::Millis;
-use std::io::{BufRead, BufWriter, Write};
+use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -62,15 +63,6 @@ pub(crate) fn minter(seed: Option<u64>) -> Option<CodeMinter> {
     }
 }
 
-fn open(path: &PathBuf) -> Result<Box<dyn BufRead>, String> {
-    if path.as_os_str() == "-" {
-        return Ok(Box::new(std::io::stdin().lock()));
-    }
-    std::fs::File::open(path)
-        .map(|f| Box::new(std::io::BufReader::with_capacity(1 << 16, f)) as Box<dyn BufRead>)
-        .map_err(|e| format!("cannot read `{}`: {e}", path.display()))
-}
-
 pub fn run(args: Args) -> u8 {
     let Some(program) = crate::cli::load_rules(&args.rules, args.zone) else {
         return 1;
@@ -93,7 +85,7 @@ pub fn run(args: Args) -> u8 {
         None => None,
     };
     let mut runtime = Runtime::new(rules, minter).explain(args.explain);
-    let reader = match open(&args.events) {
+    let mut reader = match crate::cli::lines::open(&args.events) {
         Ok(r) => r,
         Err(e) => {
             errln!("error: {e}");
@@ -102,95 +94,67 @@ pub fn run(args: Args) -> u8 {
     };
     let stdout = std::io::stdout();
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
-    let mut skipped = 0usize;
     let name = args.events.display().to_string();
-    let mut reader = reader;
     // What the ledger has due next (`replay --db`): the events' times are its clock.
     let mut due = ledger.as_ref().map_or(Ok(None), Ledger::next_due);
-    let mut line: Vec<u8> = Vec::with_capacity(1024);
-    let mut i = 0usize;
     let mut closed = false;
-    'events: loop {
-        line.clear();
-        match reader.read_until(b'\n', &mut line) {
-            Ok(0) => break,
-            Ok(_) => {}
+    // An output error that ends the run (not a closed pipe), with its exit code.
+    let mut failed = None;
+    // Whether a line was written; if not, the run stops (`closed` or `failed` says why).
+    let mut written = |result: std::io::Result<()>| -> bool {
+        match result {
+            Ok(()) => true,
             Err(e) => {
-                errln!("{name}:{}: cannot read the line: {e}", i + 1);
-                skipped += 1;
-                i += 1;
-                continue;
-            }
-        }
-        i += 1;
-        let i = i - 1;
-        let text = match crate::cli::lines::text(&line, i == 0) {
-            Ok(t) => t,
-            Err(e) => {
-                errln!("{name}:{}: skipped: {e}", i + 1);
-                skipped += 1;
-                continue;
-            }
-        };
-        if text.trim().is_empty() {
-            continue;
-        }
-        let event = match Event::from_json(text) {
-            Ok(e) => e,
-            Err(e) => {
-                errln!("{name}:{}: skipped: {e}", i + 1);
-                skipped += 1;
-                continue;
-            }
-        };
-        if let Some(ledger) = ledger.as_mut() {
-            let mut decided = Vec::new();
-            let caught = if event.kind == EventKind::Tick {
-                Ok(())
-            } else {
-                catch_up(ledger, &mut due, event.at, &mut decided)
-            };
-            let problem = match caught {
-                Err(e) => Some(e),
-                Ok(()) => {
-                    let outcome = ledger.decide(&event, text.trim_end());
-                    due = ledger.next_due();
-                    match outcome {
-                        Ok(outcome) => {
-                            decided.extend(outcome.fired);
-                            decided.push(outcome.decided);
-                            None
-                        }
-                        Err(e) => Some(e),
-                    }
-                }
-            };
-            for d in &decided {
-                if d.is_printable()
-                    && let Err(e) = json_line(&mut out, &d.decision)
-                {
-                    match crate::cli::out::stream_error(&e) {
-                        Ok(()) => closed = true,
-                        Err(code) => return code,
-                    }
-                    break 'events;
-                }
-            }
-            if let Some(e) = problem {
-                errln!("{name}:{}: skipped: {e}", i + 1);
-                skipped += 1;
-            }
-            continue;
-        }
-        for d in runtime.process(&event) {
-            if let Err(e) = json_line(&mut out, &d) {
                 match crate::cli::out::stream_error(&e) {
                     Ok(()) => closed = true,
-                    Err(code) => return code,
+                    Err(code) => failed = Some(code),
                 }
-                break 'events;
+                false
             }
         }
+    };
+    let skipped = crate::cli::lines::each_event_with_text(&mut reader, &name, ledger.is_some(), |_, event, text| {
+        let Some(ledger) = ledger.as_mut() else {
+            for d in runtime.process(&event) {
+                if !written(json_line(&mut out, &d)) {
+                    return Flow::Stop;
+                }
+            }
+            return Flow::Next;
+        };
+        let mut decided = Vec::new();
+        let caught = if event.kind == EventKind::Tick {
+            Ok(())
+        } else {
+            catch_up(ledger, &mut due, event.at, &mut decided)
+        };
+        let problem = match caught {
+            Err(e) => Some(e),
+            Ok(()) => {
+                let outcome = ledger.decide(&event, text.unwrap_or_default());
+                due = ledger.next_due();
+                match outcome {
+                    Ok(outcome) => {
+                        decided.extend(outcome.fired);
+                        decided.push(outcome.decided);
+                        None
+                    }
+                    Err(e) => Some(e),
+                }
+            }
+        };
+        for d in decided.iter().filter(|d| d.is_printable()) {
+            if !written(json_line(&mut out, &d.decision)) {
+                return Flow::Stop;
+            }
+        }
+        match problem {
+            Some(e) => Flow::Skip(format!("skipped: {e}")),
+            None => Flow::Next,
+        }
+    });
+    if let Some(code) = failed {
+        return code;
     }
     if !closed
         && let Err(e) = out.flush()
