@@ -101,6 +101,7 @@ impl ApiError {
     pub fn ledger(e: &LedgerError) -> ApiError {
         let (status, code) = match e {
             LedgerError::BadInput(_) => (StatusCode::BAD_REQUEST, "invalid_field"),
+            LedgerError::Refused { reason, .. } => (StatusCode::CONFLICT, *reason),
             LedgerError::Database { .. } | LedgerError::Conflict { .. } => {
                 (StatusCode::SERVICE_UNAVAILABLE, "ledger_unavailable")
             }
