@@ -9,7 +9,7 @@
 //! back (see `release_lapsed`), and a commit after that is refused `reservation_expired`.
 
 use super::api::{CouponState, RedeemOutcome, SellerCharge, Settlement, Stage};
-use super::quote::checkout_coupon;
+use super::quote::{BadField, MAX_CODES, QuoteAsk, checkout_coupon};
 use super::store::{BudgetDelta, Changes, CouponRow, RedemptionRow, Tx};
 use super::{LedgerError, redeem::spend};
 use crate::checkout::answer::Chosen;
@@ -28,8 +28,28 @@ pub struct OrderRedeemRequest {
     /// When the redemption happens (RFC 3339); the ledger's clock when absent.
     #[serde(default)]
     pub at: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::runtime::json::string_enum")]
     pub stage: Stage,
+}
+
+impl OrderRedeemRequest {
+    /// Checks what JSON cannot, as a quote of the same codes does
+    /// ([`QuoteAsk::validate`]), and that there is from one to `MAX_CODES` codes.
+    pub fn validate(&self) -> Result<(), BadField> {
+        if self.codes.is_empty() || self.codes.len() > MAX_CODES {
+            return Err(BadField {
+                field: "codes".into(),
+                message: format!("give from 1 to {MAX_CODES} codes, not {}", self.codes.len()),
+                code: "invalid_field",
+            });
+        }
+        QuoteAsk {
+            order: self.order.clone(),
+            codes: Some(self.codes.clone()),
+            at: self.at.clone(),
+        }
+        .validate()
+    }
 }
 
 /// A line's part of a coupon's discount (yuan).
@@ -102,21 +122,35 @@ fn refused(code: &str, reason: &str, detail: String) -> CodeOutcome {
     }
 }
 
+/// A refusal for the code typed at that place (bad or repeated), or else for the first
+/// place that code was typed.
+type Why = (Option<usize>, CodeOutcome);
+
 /// Nothing held: the codes refused say why, every other one is `not_held`.
-fn refuse_all(order_id: &str, typed: &[String], mut why: Vec<CodeOutcome>) -> OrderRedeemOutcome {
-    let first = why.first().map(|c| c.code.clone()).unwrap_or_default();
-    let codes = typed
+fn refuse_all(order_id: &str, typed: &[String], why: Vec<Why>) -> OrderRedeemOutcome {
+    let first = why.first().map(|(_, c)| c.code.clone()).unwrap_or_default();
+    let norm: Vec<String> = typed
         .iter()
-        .map(|t| {
-            let norm = parse_code(t).unwrap_or_else(|_| t.clone());
-            match why.iter().position(|c| c.code == norm || c.code == *t) {
-                Some(i) => why.swap_remove(i),
-                None => refused(
-                    &norm,
+        .map(|t| parse_code(t).unwrap_or_else(|_| t.clone()))
+        .collect();
+    let mut slots: Vec<Option<CodeOutcome>> = vec![None; typed.len()];
+    for (at, c) in why {
+        let place = at.or_else(|| (0..typed.len()).find(|i| slots[*i].is_none() && norm[*i] == c.code));
+        if let Some(slot) = place.and_then(|i| slots.get_mut(i)) {
+            *slot = Some(c);
+        }
+    }
+    let codes = slots
+        .into_iter()
+        .zip(norm)
+        .map(|(slot, code)| {
+            slot.unwrap_or_else(|| {
+                refused(
+                    &code,
                     "not_held",
                     format!("nothing was held: `{first}` was refused, and the codes of an order go together"),
-                ),
-            }
+                )
+            })
         })
         .collect();
     OrderRedeemOutcome {
@@ -156,21 +190,22 @@ fn unusable(c: &CouponRow, buyer: &str, at: Millis) -> Option<(&'static str, Str
     None
 }
 
-/// The codes typed, normalised, or the refusals of bad and repeated ones.
-fn normalise(typed: &[String]) -> Result<Vec<String>, Vec<CodeOutcome>> {
+/// The codes typed, normalised and each once, and the refusals of bad and repeated ones.
+fn normalise(typed: &[String]) -> (Vec<String>, Vec<Why>) {
     let mut seen = BTreeSet::new();
     let mut codes = Vec::new();
     let mut bad = Vec::new();
-    for t in typed {
+    for (i, t) in typed.iter().enumerate() {
         match parse_code(t) {
-            Err(e) => bad.push(refused(t, "invalid_code", e.to_string())),
-            Ok(c) if !seen.insert(c.clone()) => {
-                bad.push(refused(&c, "duplicate_code", format!("`{c}` is given more than once")))
-            }
+            Err(e) => bad.push((Some(i), refused(t, "invalid_code", e.to_string()))),
+            Ok(c) if !seen.insert(c.clone()) => bad.push((
+                Some(i),
+                refused(&c, "duplicate_code", format!("`{c}` is given more than once")),
+            )),
             Ok(c) => codes.push(c),
         }
     }
-    if bad.is_empty() { Ok(codes) } else { Err(bad) }
+    (codes, bad)
 }
 
 /// The answer again, from the rows of an order that holds exactly these codes.
@@ -244,10 +279,10 @@ pub fn redeem_order(
     until: Millis,
 ) -> Result<OrderRedeemOutcome, LedgerError> {
     let order_id = req.order.id.as_str();
-    let mut codes = match normalise(&req.codes) {
-        Ok(c) => c,
-        Err(why) => return Ok(refuse_all(order_id, &req.codes, why)),
-    };
+    let (mut codes, mut why) = normalise(&req.codes);
+    if req.codes.is_empty() {
+        return Err(LedgerError::BadInput("`codes`: give at least one code".into()));
+    }
     let held: Vec<RedemptionRow> = tx
         .order_redemptions(order_id)?
         .into_iter()
@@ -255,30 +290,28 @@ pub fn redeem_order(
         .collect();
     if !held.is_empty() {
         let holds: BTreeSet<&str> = held.iter().map(|r| r.code.as_str()).collect();
-        if holds == codes.iter().map(String::as_str).collect() {
+        if why.is_empty() && holds == codes.iter().map(String::as_str).collect() {
             return replay(req, &codes, &held);
         }
         let list = holds.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ");
         let detail = format!(
             "order `{order_id}` already holds {list}: redeem the same codes again, or roll the order back first"
         );
-        let why = codes.iter().map(|c| refused(c, "order_held", detail.clone())).collect();
+        why.extend(codes.iter().map(|c| (None, refused(c, "order_held", detail.clone()))));
         return Ok(refuse_all(order_id, &req.codes, why));
     }
     // INVARIANT: coupons are locked in code order, here and in `release_lapsed`.
     let typed_order = codes.clone();
     codes.sort();
     let mut rows = Vec::new();
-    let mut why = Vec::new();
     for code in &codes {
         match tx.coupon(code, true)? {
-            None => why.push(refused(
-                code,
-                "unknown_code",
-                format!("no coupon has the code `{code}`"),
-            )),
+            None => {
+                let detail = format!("no coupon has the code `{code}`");
+                why.push((None, refused(code, "unknown_code", detail)));
+            }
             Some(row) => match unusable(&row, &req.order.buyer_id, at) {
-                Some((reason, detail)) => why.push(refused(code, reason, detail)),
+                Some((reason, detail)) => why.push((None, refused(code, reason, detail))),
                 None => rows.push(row),
             },
         }
@@ -300,7 +333,7 @@ pub fn redeem_order(
         let why = quote
             .not_chosen
             .iter()
-            .map(|n| refused(&n.code, &n.reason, n.detail.clone()))
+            .map(|n| (None, refused(&n.code, &n.reason, n.detail.clone())))
             .collect();
         return Ok(refuse_all(order_id, &req.codes, why));
     }

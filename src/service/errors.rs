@@ -197,6 +197,10 @@ mod tests {
             LedgerError::corrupt_from("terms of coupon `MNT-X`", io()),
             LedgerError::entropy("an API key", io()),
             LedgerError::internal_from("cannot encode terms", io()),
+            LedgerError::Refused {
+                reason: "reservation_expired",
+                message: "the reservation of `MNT-X` for order `o-1` expired".into(),
+            },
         ]
     }
 
@@ -221,6 +225,7 @@ mod tests {
                 (500, "ledger_corrupt"),
                 (500, "internal"),
                 (500, "internal"),
+                (409, "reservation_expired"),
             ]
         );
     }
