@@ -13,7 +13,7 @@
 //!
 //! Here: [`Ledger`] and its operations. `api` is what callers see, `error` why a call
 //! failed, `version` the rules and their version, `keys` API keys, `working` a user's
-//! working set and what changed in it, `redeem` redemption, `quote` quotes of a buyer's wallet, `store` the rows and the
+//! working set and what changed in it, `redeem` redemption, `checkout_redeem` an order's codes redeemed together (and reservations that lapse), `quote` quotes of a buyer's wallet, `store` the rows and the
 //! `Tx`/`Backend` traits, `migrate` the migration driver; `sqlite/` and `postgres/` the
 //! backends, each as `mod.rs` (opening, migrating, transactions), `tx.rs` (the
 //! statements of one transaction) and `sql.rs` (their text), with SQLite's group commit
