@@ -317,7 +317,7 @@ impl Ledger {
     }
 
     /// The earliest time a [`Ledger::tick`] has work: a timer due, or an issued coupon
-    /// whose validity ends (`None`: nothing pending). A replay whose clock is its events'
+    /// whose validity ends, a reservation that lapses (`None`: nothing pending). A replay whose clock is its events'
     /// times ticks when an event reaches it, as the in-memory runtime does.
     pub fn next_due(&self) -> Result<Option<Millis>, LedgerError> {
         read(&*self.backend, |tx| tx.next_due())

@@ -275,7 +275,8 @@ pub trait Tx {
     fn apply(&mut self, changes: &Changes) -> Result<(), LedgerError>;
     /// Users with a timer due at or before `now`, at most `limit`.
     fn due_users(&mut self, now: Millis, limit: usize) -> Result<Vec<String>, LedgerError>;
-    /// The earliest time something is due: a timer, or an `issued` coupon's end of validity.
+    /// The earliest time something is due: a timer, an `issued` coupon's end of validity,
+    /// or a reservation's `reserved_until`.
     fn next_due(&mut self) -> Result<Option<Millis>, LedgerError>;
     /// Marks at most `limit` `issued` coupons whose validity ended at or before `now` as
     /// expired.

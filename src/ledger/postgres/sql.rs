@@ -129,7 +129,8 @@ impl Q {
             Q::Budget => "SELECT mintage_budget($1, $2::int8, $3::int8, $4::int8)",
             Q::DueUsers => "SELECT user_id FROM timers WHERE due <= $1 GROUP BY user_id ORDER BY MIN(due) LIMIT $2",
             Q::NextDue => {
-                "SELECT MIN(m) FROM (SELECT MIN(due) AS m FROM timers UNION ALL SELECT MIN(valid_until) FROM coupons WHERE status = 'issued') AS due"
+                "SELECT MIN(m) FROM (SELECT MIN(due) AS m FROM timers UNION ALL SELECT MIN(valid_until) FROM coupons WHERE status = 'issued' \
+                 UNION ALL SELECT MIN(reserved_until) FROM redemptions WHERE status = 'reserved') AS due"
             }
             // Rows another instance is expiring are skipped, not waited for.
             Q::ExpireCoupons => {

@@ -123,7 +123,8 @@ impl Q {
             }
             Q::DueUsers => "SELECT user_id FROM timers WHERE due <= ?1 GROUP BY user_id ORDER BY MIN(due) LIMIT ?2",
             Q::NextDue => {
-                "SELECT MIN(m) FROM (SELECT MIN(due) AS m FROM timers UNION ALL SELECT MIN(valid_until) FROM coupons WHERE status = 'issued')"
+                "SELECT MIN(m) FROM (SELECT MIN(due) AS m FROM timers UNION ALL SELECT MIN(valid_until) FROM coupons WHERE status = 'issued' \
+                 UNION ALL SELECT MIN(reserved_until) FROM redemptions WHERE status = 'reserved')"
             }
             Q::ExpireCoupons => {
                 "UPDATE coupons SET status = 'expired', updated_at = ?1 WHERE code IN \
