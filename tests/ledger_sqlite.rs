@@ -37,6 +37,7 @@ fn open(url: &str, rules: VersionedRules) -> Ledger {
         LedgerOptions {
             seed: Some(1),
             explain: false,
+            ..LedgerOptions::default()
         },
     )
     .expect("ledger opens")

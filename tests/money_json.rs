@@ -48,6 +48,7 @@ fn ledger() -> Ledger {
         LedgerOptions {
             seed: Some(1),
             explain: false,
+            ..LedgerOptions::default()
         },
     )
     .unwrap()

@@ -19,6 +19,7 @@ fn open(rules: mintage::runtime::engine::Rules) -> Ledger {
         LedgerOptions {
             seed: Some(1),
             explain: false,
+            ..LedgerOptions::default()
         },
     )
     .expect("ledger opens")

@@ -13,6 +13,7 @@ mod lines;
 pub(crate) mod out;
 mod quote;
 mod redeem;
+mod redeem_order;
 pub(crate) mod replay;
 mod run;
 mod serve;

@@ -37,10 +37,10 @@ pub struct Args {
     db: String,
 }
 
-const ORDER_HELP: &str = "the order is `{\"id\": \"o-1\", \"buyer_id\": \"u-1\", \"shipping\": 10, \
+pub(super) const ORDER_HELP: &str = "the order is `{\"id\": \"o-1\", \"buyer_id\": \"u-1\", \"shipping\": 10, \
      \"lines\": [{\"id\": \"l1\", \"category\": \"bags\", \"price\": 150, \"qty\": 2, \"seller_id\": \"s-1\", \"on_sale\": false}]}`";
 
-fn read_order(path: &PathBuf) -> Result<Order, String> {
+pub(super) fn read_order(path: &PathBuf) -> Result<Order, String> {
     let name = path.display();
     let text = if path.as_os_str() == "-" {
         let mut s = String::new();

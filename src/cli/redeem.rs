@@ -1,6 +1,7 @@
 //! `mintage redeem`: a code checked against an order in the ledger (the same checks as
-//! `POST /v1/redeem`), and the order's commit or rollback; `mintage audit`: the ledger's
-//! sums checked against its coupons.
+//! `POST /v1/redeem`), or with `--codes` every code of a checkout order together (as
+//! `POST /v1/checkout/redeem`, in `redeem_order`), and the order's commit or rollback;
+//! `mintage audit`: the ledger's sums checked against its coupons.
 
 use crate::cli::out::{errln, outln};
 use mintage::ledger::{Ledger, LedgerOptions, Order, RedeemRequest, Stage, VersionedRules};
@@ -11,10 +12,15 @@ use std::sync::Arc;
 #[derive(clap::Args)]
 pub struct Args {
     /// The coupon code, as the customer typed it
-    #[arg(long, required_unless_present_any = ["commit", "rollback"])]
+    #[arg(long, required_unless_present_any = ["commit", "rollback", "codes"])]
     code: Option<String>,
+    /// Every code of the order (comma-separated), held together or not at all with the
+    /// checkout engine's split; `--order` is then a checkout order (`lines`, as for `mintage quote`)
+    #[arg(long, value_delimiter = ',', conflicts_with_all = ["code", "commit", "rollback"])]
+    codes: Option<Vec<String>>,
     /// The order as JSON: `{"id", "buyer_id", "items": [{"id", "category", "price", "seller_id", "qty"}], "shipping"}`
-    /// (`-` for standard input)
+    /// (with `--codes`: `{"id", "buyer_id", "lines": [{"id", "category", "price", "qty", "seller_id", "on_sale"}], "shipping"}`;
+    /// `-` for standard input)
     #[arg(long, required_unless_present_any = ["commit", "rollback"])]
     order: Option<PathBuf>,
     /// When the redemption happens (RFC 3339); now by default
@@ -56,7 +62,7 @@ fn open(db: &str, rules: Rules) -> Result<Ledger, u8> {
     })
 }
 
-fn print(value: &impl serde::Serialize) -> u8 {
+pub(super) fn print(value: &impl serde::Serialize) -> u8 {
     match serde_json::to_string_pretty(value) {
         Ok(text) => {
             outln!("{text}");
@@ -81,6 +87,14 @@ pub fn run(args: Args) -> u8 {
         Ok(now) => now,
         Err(e) => return fail(e),
     };
+    if let Some(codes) = args.codes {
+        let Some(path) = args.order else {
+            errln!("error: `--order` is needed to redeem `--codes`");
+            return 2;
+        };
+        let stage = if args.reserve { Stage::Reserve } else { Stage::Commit };
+        return crate::cli::redeem_order::run(&ledger, codes, &path, args.at, stage, now);
+    }
     if let Some(order_id) = &args.commit {
         return match ledger.commit(order_id) {
             Ok(out) => print(&out),

@@ -225,6 +225,7 @@ fn open_ledger(url: &str, args: &Args, rules: Arc<Rules>) -> Result<mintage::led
     let options = mintage::ledger::LedgerOptions {
         seed: args.seed,
         explain: args.explain,
+        ..mintage::ledger::LedgerOptions::default()
     };
     mintage::ledger::Ledger::open(url, mintage::ledger::VersionedRules { rules, version }, options).map_err(|e| {
         errln!("error: cannot open the ledger `{url}`: {e}");

@@ -29,6 +29,10 @@ pub struct Args {
     /// a later one is refused with `400 future_event`
     #[arg(long, env = "MINTAGE_MAX_SKEW", default_value = "5m", value_parser = parse_skew)]
     max_skew: Duration,
+    /// How long `POST /v1/checkout/redeem` holds an order's coupons in reserve before
+    /// they go back to their owner (`30s`, `30m`, `2h`; at most `24h`)
+    #[arg(long, default_value = "30m", value_parser = parse_ttl)]
+    reservation_ttl: Duration,
     #[command(flatten)]
     zone: crate::cli::Zone,
 }
@@ -50,6 +54,7 @@ pub fn run(args: Args) -> u8 {
         tick_interval: args.tick_interval,
         watch: !args.no_watch,
         max_skew: args.max_skew,
+        reservation_ttl: args.reservation_ttl,
         zone: args.zone.zone,
     };
     match runtime.block_on(serve(options)) {
@@ -90,6 +95,16 @@ fn parse_skew(text: &str) -> Result<Duration, String> {
     let ms = parse_duration(text, &["ms", "s", "m", "h"])?;
     if ms > 86_400_000 {
         return Err(format!("`{text}` is too long: at most `24h`"));
+    }
+    Ok(Duration::from_millis(ms))
+}
+
+fn parse_ttl(text: &str) -> Result<Duration, String> {
+    let ms = parse_duration(text, &["ms", "s", "m", "h"])?;
+    if ms == 0 || ms > 86_400_000 {
+        return Err(format!(
+            "`{text}` is not a reservation time: give one from `1s` to `24h`"
+        ));
     }
     Ok(Duration::from_millis(ms))
 }

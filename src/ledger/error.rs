@@ -21,6 +21,10 @@ pub enum LedgerError {
     /// user its type needs): the caller's input, not the database, is at fault.
     #[error("{0}")]
     BadInput(String),
+    /// The ledger will not do it as things stand (`reason`: `reservation_expired`,
+    /// `bad_order`): the caller's request is well formed, the state refuses it.
+    #[error("{message}")]
+    Refused { reason: &'static str, message: String },
     /// The database failed, is unreachable or stayed busy: worth a retry later.
     #[error("database error: {message}")]
     Database {

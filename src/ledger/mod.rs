@@ -13,13 +13,14 @@
 //!
 //! Here: [`Ledger`] and its operations. `api` is what callers see, `error` why a call
 //! failed, `version` the rules and their version, `keys` API keys, `working` a user's
-//! working set and what changed in it, `redeem` redemption, `quote` quotes of a buyer's wallet, `store` the rows and the
+//! working set and what changed in it, `redeem` redemption, `checkout_redeem` an order's codes redeemed together (and reservations that lapse), `quote` quotes of a buyer's wallet, `store` the rows and the
 //! `Tx`/`Backend` traits, `migrate` the migration driver; `sqlite/` and `postgres/` the
 //! backends, each as `mod.rs` (opening, migrating, transactions), `tx.rs` (the
 //! statements of one transaction) and `sql.rs` (their text), with SQLite's group commit
 //! in `group.rs` and PostgreSQL's connections in `pool.rs`.
 
 pub mod api;
+pub mod checkout_redeem;
 mod error;
 pub mod keys;
 mod migrate;
@@ -33,6 +34,7 @@ mod version;
 pub mod working;
 
 pub use api::*;
+pub use checkout_redeem::{CodeOutcome, LineShare, OrderRedeemOutcome, OrderRedeemRequest};
 pub use error::{BoxError, LedgerError};
 pub use keys::KeyDigest;
 pub use version::{VersionedRules, rules_version, rules_version_of};
@@ -48,12 +50,28 @@ use store::{Backend, Changes, CouponRow, read, transact};
 use working::{Made, Names};
 
 /// Options for opening a ledger.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct LedgerOptions {
     /// Reproducible coupon codes (tests); the OS's CSPRNG otherwise.
     pub seed: Option<u64>,
     /// Add the `--explain` trace to decisions.
     pub explain: bool,
+    /// How long an order-level reservation ([`Ledger::redeem_order`]) holds its coupons
+    /// before the tick gives them back (milliseconds).
+    pub reservation_ttl: Millis,
+}
+
+/// An order's coupons are held in reserve for 30 minutes unless told otherwise.
+pub const DEFAULT_RESERVATION_TTL: Millis = 30 * 60 * 1000;
+
+impl Default for LedgerOptions {
+    fn default() -> LedgerOptions {
+        LedgerOptions {
+            seed: None,
+            explain: false,
+            reservation_ttl: DEFAULT_RESERVATION_TTL,
+        }
+    }
 }
 
 /// The ledger over one database. Shareable across threads (`Arc<Ledger>`); every method
@@ -299,7 +317,7 @@ impl Ledger {
     }
 
     /// The earliest time a [`Ledger::tick`] has work: a timer due, or an issued coupon
-    /// whose validity ends (`None`: nothing pending). A replay whose clock is its events'
+    /// whose validity ends, a reservation that lapses (`None`: nothing pending). A replay whose clock is its events'
     /// times ticks when an event reaches it, as the in-memory runtime does.
     pub fn next_due(&self) -> Result<Option<Millis>, LedgerError> {
         read(&*self.backend, |tx| tx.next_due())
@@ -365,6 +383,8 @@ impl Ledger {
                 break;
             }
         }
+        // Reservations that lapsed give their coupons back, a batch at a time.
+        while self.retrying(None, |tx| checkout_redeem::release_lapsed(tx, now, EXPIRY_BATCH))? == EXPIRY_BATCH {}
         Ok(out)
     }
 
@@ -379,10 +399,29 @@ impl Ledger {
         self.retrying(Some(&lock), |tx| redeem::redeem(tx, request, at))
     }
 
-    /// Commits the order's reserved coupons (the order is paid).
+    /// Commits the order's reserved coupons (the order is paid), at the wall clock.
     pub fn commit(&self, order_id: &str) -> Result<RollbackOutcome, LedgerError> {
+        self.commit_at(order_id, clock_ms()?)
+    }
+
+    /// Commits the order's reserved coupons at `now`: `Refused` with the reason
+    /// `reservation_expired`, committing nothing, if one of its reservations has lapsed.
+    pub fn commit_at(&self, order_id: &str, now: Millis) -> Result<RollbackOutcome, LedgerError> {
         let lock = format!("order:{order_id}");
-        self.retrying(Some(&lock), |tx| redeem::commit(tx, order_id))
+        self.retrying(Some(&lock), |tx| redeem::commit(tx, order_id, now))
+    }
+
+    /// Redeems every code of an order together, or none (see [`checkout_redeem`]); a
+    /// reservation holds until `now` plus `reservation_ttl`. The request should be
+    /// [`OrderRedeemRequest::validate`]d first.
+    pub fn redeem_order(&self, request: &OrderRedeemRequest, now: Millis) -> Result<OrderRedeemOutcome, LedgerError> {
+        let at = match &request.at {
+            Some(t) => crate::value::parse_time(t).map_err(|e| LedgerError::BadInput(format!("`at`: {e}")))?,
+            None => now,
+        };
+        let until = now.saturating_add(self.options.reservation_ttl);
+        let lock = format!("order:{}", request.order.id);
+        self.retrying(Some(&lock), |tx| checkout_redeem::redeem_order(tx, request, at, until))
     }
 
     /// The order was cancelled: its coupons become usable again if still valid (expired

@@ -202,7 +202,7 @@ pub fn redeem(tx: &mut dyn Tx, req: &RedeemRequest, at: Millis) -> Result<Redeem
         Err(e) => return Ok(reject(req, &req.code, "invalid_code", e.to_string())),
     };
     let held = tx.order_redemptions(&req.order.id)?;
-    if let Some(r) = held.iter().find(|r| r.code == code && r.status != "rolled_back") {
+    if let Some(r) = held.iter().find(|r| r.code == code && r.holds()) {
         let mut answer: RedeemOutcome = serde_json::from_str(&r.response)
             .map_err(|e| LedgerError::corrupt_from(&format!("stored redemption of `{code}`"), e))?;
         answer.replayed = true;
@@ -250,7 +250,7 @@ pub fn redeem(tx: &mut dyn Tx, req: &RedeemRequest, at: Millis) -> Result<Redeem
         ));
     }
     let t = terms(&coupon)?;
-    for other in held.iter().filter(|r| r.status != "rolled_back" && r.code != code) {
+    for other in held.iter().filter(|r| r.holds() && r.code != code) {
         if let Some(o) = tx.coupon(&other.code, false)? {
             let ot = terms(&o)?;
             if excludes(&t, &o) || excludes(&ot, &coupon) {
@@ -319,11 +319,12 @@ pub fn redeem(tx: &mut dyn Tx, req: &RedeemRequest, at: Millis) -> Result<Redeem
         seller: charges.seller,
         response: serde_json::to_string(&outcome)
             .map_err(|e| LedgerError::internal_from("cannot encode a redemption", e))?,
+        reserved_until: None,
     })?;
     Ok(outcome)
 }
 
-fn spend(tx: &mut dyn Tx, coupon: &CouponRow, spent: Fen) -> Result<(), LedgerError> {
+pub(super) fn spend(tx: &mut dyn Tx, coupon: &CouponRow, spent: Fen) -> Result<(), LedgerError> {
     tx.apply(&Changes {
         budgets: vec![BudgetDelta {
             campaign: coupon.campaign.clone(),
@@ -335,10 +336,28 @@ fn spend(tx: &mut dyn Tx, coupon: &CouponRow, spent: Fen) -> Result<(), LedgerEr
     })
 }
 
-/// Commits every coupon the order holds in reserve.
-pub fn commit(tx: &mut dyn Tx, order_id: &str) -> Result<RollbackOutcome, LedgerError> {
+/// Commits every coupon the order holds in reserve at `now`; refused
+/// `reservation_expired` (nothing committed) if a reservation of the order lapsed.
+pub fn commit(tx: &mut dyn Tx, order_id: &str, now: Millis) -> Result<RollbackOutcome, LedgerError> {
+    let rows = tx.order_redemptions(order_id)?;
+    let lapsed = |r: &RedemptionRow| r.status == "reserved" && r.reserved_until.is_some_and(|t| t <= now);
+    // A reservation past its time, even if the tick has not released it yet; or only
+    // released ones (an order that redeemed again after a lapse commits what it holds).
+    let refused = rows.iter().find(|r| lapsed(r)).or_else(|| {
+        let live = rows.iter().any(|r| r.holds());
+        rows.iter().find(|r| !live && r.status == "expired")
+    });
+    if let Some(r) = refused {
+        return Err(LedgerError::Refused {
+            reason: "reservation_expired",
+            message: format!(
+                "the reservation of `{}` for order `{order_id}` expired: redeem the codes again",
+                r.code
+            ),
+        });
+    }
     let mut out = Vec::new();
-    for mut r in tx.order_redemptions(order_id)? {
+    for mut r in rows {
         let Some(c) = tx.coupon(&r.code, true)? else { continue };
         if r.status == "reserved" && c.status == CouponState::Reserved {
             if !tx.set_coupon_status(&r.code, CouponState::Reserved, CouponState::Redeemed, None)? {
@@ -356,7 +375,7 @@ pub fn commit(tx: &mut dyn Tx, order_id: &str) -> Result<RollbackOutcome, Ledger
                 code: r.code.clone(),
                 status: CouponState::Redeemed,
             });
-        } else if r.status != "rolled_back" {
+        } else if r.holds() {
             out.push(OrderCoupon {
                 code: r.code.clone(),
                 status: c.status,
@@ -383,7 +402,7 @@ pub fn rollback(
     };
     let mut out = Vec::new();
     for mut r in tx.order_redemptions(order_id)? {
-        if code.as_ref().is_some_and(|c| *c != r.code) || r.status == "rolled_back" {
+        if code.as_ref().is_some_and(|c| *c != r.code) || !r.holds() {
             continue;
         }
         let Some(c) = tx.coupon(&r.code, true)? else { continue };

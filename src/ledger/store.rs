@@ -121,13 +121,24 @@ pub struct RedemptionRow {
     pub order_id: String,
     pub code: String,
     pub buyer_id: String,
-    /// `reserved`, `committed` or `rolled_back`.
+    /// `reserved`, `committed`, `rolled_back` or `expired` (a reservation released by
+    /// the tick when `reserved_until` passed).
     pub status: String,
     pub discount: Fen,
     pub platform: Fen,
     pub seller: Fen,
     /// The `RedeemOutcome` answered, as JSON.
     pub response: String,
+    /// When a reservation lapses (UTC ms); `None`: it does not.
+    pub reserved_until: Option<Millis>,
+}
+
+impl RedemptionRow {
+    /// Whether the order holds the coupon by this row: reserved or committed (a row
+    /// rolled back or whose reservation expired holds nothing).
+    pub fn holds(&self) -> bool {
+        self.status == "reserved" || self.status == "committed"
+    }
 }
 
 /// What one user's decision reads.
@@ -264,7 +275,8 @@ pub trait Tx {
     fn apply(&mut self, changes: &Changes) -> Result<(), LedgerError>;
     /// Users with a timer due at or before `now`, at most `limit`.
     fn due_users(&mut self, now: Millis, limit: usize) -> Result<Vec<String>, LedgerError>;
-    /// The earliest time something is due: a timer, or an `issued` coupon's end of validity.
+    /// The earliest time something is due: a timer, an `issued` coupon's end of validity,
+    /// or a reservation's `reserved_until`.
     fn next_due(&mut self) -> Result<Option<Millis>, LedgerError>;
     /// Marks at most `limit` `issued` coupons whose validity ended at or before `now` as
     /// expired.
@@ -284,6 +296,9 @@ pub trait Tx {
     ) -> Result<bool, LedgerError>;
     fn order_redemptions(&mut self, order_id: &str) -> Result<Vec<RedemptionRow>, LedgerError>;
     fn put_redemption(&mut self, row: &RedemptionRow) -> Result<(), LedgerError>;
+    /// At most `limit` redemptions still `reserved` whose `reserved_until` is at or before
+    /// `now`, earliest first.
+    fn lapsed_reservations(&mut self, now: Millis, limit: usize) -> Result<Vec<RedemptionRow>, LedgerError>;
     /// The user's coupons in `issued` whose validity covers `now`.
     fn wallet(&mut self, user_id: &str, now: Millis) -> Result<Vec<CouponRow>, LedgerError>;
     fn campaign_counts(&mut self, campaign: &str) -> Result<CampaignCounts, LedgerError>;

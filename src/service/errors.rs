@@ -101,6 +101,7 @@ impl ApiError {
     pub fn ledger(e: &LedgerError) -> ApiError {
         let (status, code) = match e {
             LedgerError::BadInput(_) => (StatusCode::BAD_REQUEST, "invalid_field"),
+            LedgerError::Refused { reason, .. } => (StatusCode::CONFLICT, *reason),
             LedgerError::Database { .. } | LedgerError::Conflict { .. } => {
                 (StatusCode::SERVICE_UNAVAILABLE, "ledger_unavailable")
             }
@@ -196,6 +197,10 @@ mod tests {
             LedgerError::corrupt_from("terms of coupon `MNT-X`", io()),
             LedgerError::entropy("an API key", io()),
             LedgerError::internal_from("cannot encode terms", io()),
+            LedgerError::Refused {
+                reason: "reservation_expired",
+                message: "the reservation of `MNT-X` for order `o-1` expired".into(),
+            },
         ]
     }
 
@@ -220,6 +225,7 @@ mod tests {
                 (500, "ledger_corrupt"),
                 (500, "internal"),
                 (500, "internal"),
+                (409, "reservation_expired"),
             ]
         );
     }

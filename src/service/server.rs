@@ -29,6 +29,8 @@ pub struct ServeOptions {
     pub watch: bool,
     /// How far after the server's clock an event may be dated.
     pub max_skew: Duration,
+    /// How long an order-level reservation holds its coupons.
+    pub reservation_ttl: Duration,
     /// The default zone of the rules (`--zone`).
     pub zone: chrono_tz::Tz,
 }
@@ -81,6 +83,8 @@ async fn open(options: &ServeOptions, clock: Clock) -> Result<AppState, String> 
     let ledger_options = LedgerOptions {
         seed: options.seed,
         explain: false,
+        reservation_ttl: i64::try_from(options.reservation_ttl.as_millis())
+            .map_err(|_| "`--reservation-ttl` is too long".to_string())?,
     };
     let ledger = tokio::task::spawn_blocking(move || Ledger::open(&db, rules, ledger_options))
         .await
@@ -229,6 +233,7 @@ mod tests {
             tick_interval: Duration::from_secs(1),
             watch: false,
             max_skew: Duration::MAX,
+            reservation_ttl: Duration::from_secs(1800),
             zone: crate::value::DEFAULT_ZONE,
         };
         match open(&options, system_clock()).await {

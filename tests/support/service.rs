@@ -46,6 +46,7 @@ impl Service {
         let options = LedgerOptions {
             seed: Some(1),
             explain: false,
+            ..LedgerOptions::default()
         };
         let ledger = Ledger::open("sqlite::memory:", versioned, options).unwrap();
         let now = clock.clone();

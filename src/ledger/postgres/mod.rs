@@ -45,6 +45,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "outcomes",
         sql: include_str!("../../../migrations/postgres/0003_outcomes.sql"),
     },
+    Migration {
+        version: 4,
+        name: "reservations",
+        sql: include_str!("../../../migrations/postgres/0004_reservations.sql"),
+    },
 ];
 
 /// Connections a process opens at most, unless the URL says `pool=N`. Callers beyond it

@@ -533,18 +533,15 @@ impl Tx for PgTx<'_> {
     fn order_redemptions(&mut self, order_id: &str) -> Result<Vec<RedemptionRow>, LedgerError> {
         self.query(Q::OrderRedemptions, &[&order_id])?
             .iter()
-            .map(|r| {
-                Ok(RedemptionRow {
-                    order_id: get(r, 0)?,
-                    code: get(r, 1)?,
-                    buyer_id: get(r, 2)?,
-                    status: get(r, 3)?,
-                    discount: get(r, 4)?,
-                    platform: get(r, 5)?,
-                    seller: get(r, 6)?,
-                    response: get(r, 7)?,
-                })
-            })
+            .map(redemption_row)
+            .collect()
+    }
+
+    fn lapsed_reservations(&mut self, now: Millis, limit: usize) -> Result<Vec<RedemptionRow>, LedgerError> {
+        let limit = sql_limit(limit);
+        self.query(Q::LapsedReservations, &[&now, &limit])?
+            .iter()
+            .map(redemption_row)
             .collect()
     }
 
@@ -562,6 +559,7 @@ impl Tx for PgTx<'_> {
                 &r.seller,
                 &r.response,
                 &now,
+                &r.reserved_until,
             ],
         )
         .map(|_| ())
@@ -681,4 +679,18 @@ impl Tx for PgTx<'_> {
             duplicate_events: count(&r, 2)?,
         })
     }
+}
+
+fn redemption_row(r: &Row) -> Result<RedemptionRow, LedgerError> {
+    Ok(RedemptionRow {
+        order_id: get(r, 0)?,
+        code: get(r, 1)?,
+        buyer_id: get(r, 2)?,
+        status: get(r, 3)?,
+        discount: get(r, 4)?,
+        platform: get(r, 5)?,
+        seller: get(r, 6)?,
+        response: get(r, 7)?,
+        reserved_until: get(r, 8)?,
+    })
 }

@@ -31,6 +31,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "outcomes",
         sql: include_str!("../../../migrations/sqlite/0002_outcomes.sql"),
     },
+    Migration {
+        version: 3,
+        name: "reservations",
+        sql: include_str!("../../../migrations/sqlite/0003_reservations.sql"),
+    },
 ];
 
 pub struct Sqlite {

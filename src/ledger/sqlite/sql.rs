@@ -30,6 +30,7 @@ pub enum Q {
     SetCouponStatus,
     OrderRedemptions,
     PutRedemption,
+    LapsedReservations,
     Wallet,
     CouponsByStatusArm,
     CampaignBudget,
@@ -122,7 +123,8 @@ impl Q {
             }
             Q::DueUsers => "SELECT user_id FROM timers WHERE due <= ?1 GROUP BY user_id ORDER BY MIN(due) LIMIT ?2",
             Q::NextDue => {
-                "SELECT MIN(m) FROM (SELECT MIN(due) AS m FROM timers UNION ALL SELECT MIN(valid_until) FROM coupons WHERE status = 'issued')"
+                "SELECT MIN(m) FROM (SELECT MIN(due) AS m FROM timers UNION ALL SELECT MIN(valid_until) FROM coupons WHERE status = 'issued' \
+                 UNION ALL SELECT MIN(reserved_until) FROM redemptions WHERE status = 'reserved')"
             }
             Q::ExpireCoupons => {
                 "UPDATE coupons SET status = 'expired', updated_at = ?1 WHERE code IN \
@@ -136,15 +138,19 @@ impl Q {
                  WHERE code = ?1 AND status = ?2"
             }
             Q::OrderRedemptions => {
-                "SELECT order_id, code, buyer_id, status, discount, platform, seller, response FROM redemptions \
+                "SELECT order_id, code, buyer_id, status, discount, platform, seller, response, reserved_until FROM redemptions \
                  WHERE order_id = ?1 ORDER BY created_at, code"
             }
             Q::PutRedemption => {
                 "INSERT INTO redemptions (order_id, code, buyer_id, status, discount, platform, seller, response, \
-                 created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9) \
+                 created_at, updated_at, reserved_until) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10) \
                  ON CONFLICT (order_id, code) DO UPDATE SET status = excluded.status, discount = excluded.discount, \
                  platform = excluded.platform, seller = excluded.seller, response = excluded.response, \
-                 updated_at = excluded.updated_at"
+                 updated_at = excluded.updated_at, reserved_until = excluded.reserved_until"
+            }
+            Q::LapsedReservations => {
+                "SELECT order_id, code, buyer_id, status, discount, platform, seller, response, reserved_until FROM redemptions \
+                 WHERE status = 'reserved' AND reserved_until <= ?1 ORDER BY reserved_until, order_id, code LIMIT ?2"
             }
             Q::Wallet => WALLET,
             Q::CouponsByStatusArm => {

@@ -95,6 +95,7 @@ fn redemption_row(r: &Row<'_>) -> rusqlite::Result<RedemptionRow> {
         platform: r.get(5)?,
         seller: r.get(6)?,
         response: r.get(7)?,
+        reserved_until: r.get(8)?,
     })
 }
 
@@ -338,10 +339,23 @@ impl Tx for SqliteTx<'_> {
         self.execute(
             Q::PutRedemption,
             params![
-                r.order_id, r.code, r.buyer_id, r.status, r.discount, r.platform, r.seller, r.response, now
+                r.order_id,
+                r.code,
+                r.buyer_id,
+                r.status,
+                r.discount,
+                r.platform,
+                r.seller,
+                r.response,
+                now,
+                r.reserved_until
             ],
         )
         .map(|_| ())
+    }
+
+    fn lapsed_reservations(&mut self, now: Millis, limit: usize) -> Result<Vec<RedemptionRow>, LedgerError> {
+        self.rows(Q::LapsedReservations, params![now, sql_limit(limit)], redemption_row)
     }
 
     fn wallet(&mut self, user_id: &str, now: Millis) -> Result<Vec<CouponRow>, LedgerError> {

@@ -1,6 +1,7 @@
 //! The handlers, one module per area of the API.
 
 pub mod admin;
+pub mod checkout_redeem;
 pub mod decide;
 pub mod query;
 pub mod quote;

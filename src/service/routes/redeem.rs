@@ -38,7 +38,7 @@ pub async fn redeem(
 /// A redemption is judged at the server's clock: a client may not date it back past the
 /// allowed skew, which would let an expired coupon pay (`admin` keys may, to settle a
 /// checkout recorded earlier).
-fn not_behind(shared: &crate::service::Shared, at: i64, now: i64) -> Result<(), ApiError> {
+pub(crate) fn not_behind(shared: &crate::service::Shared, at: i64, now: i64) -> Result<(), ApiError> {
     if now.saturating_sub(at) > shared.max_skew {
         let message = format!(
             "`at` is {}, more than {} before the server's clock ({}); a redemption is judged \
@@ -168,7 +168,10 @@ pub async fn commit(
     let text = body::text(payload)?;
     let request: CommitRequest = body::parse(&text)?;
     let order_id = non_empty(request.order_id)?;
-    let outcome = state.ledger_call(move |ledger| ledger.commit(&order_id)).await?;
+    let now = state.now();
+    let outcome = state
+        .ledger_call(move |ledger| ledger.commit_at(&order_id, now))
+        .await?;
     Ok(Json(outcome.into()))
 }
 

@@ -1,0 +1,330 @@
+//! Order-level redemption (`Ledger::redeem_order`) on SQLite and PostgreSQL: every code
+//! of the order held, or none; the split the checkout engine gives; two orders racing
+//! for shared codes (each code won once); reservations that lapse at the tick and a
+//! commit after that refused `reservation_expired`; the audit clean after all of it.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+#[path = "support/pg.rs"]
+mod pg;
+
+use mintage::checkout::{Line, Order};
+use mintage::ledger::{
+    CouponState, Ledger, LedgerError, LedgerOptions, OrderRedeemOutcome, OrderRedeemRequest, Stage, VersionedRules,
+};
+use mintage::runtime::event::Event;
+use mintage::value::{Yuan, parse_time};
+use serde_json::json;
+use std::sync::Arc;
+
+const RULES: &str = include_str!("cases/parse/checkout_terms.mint");
+const AT: &str = "2026-11-11T12:00:00+08:00";
+const MINUTE: i64 = 60_000;
+
+fn ms(t: &str) -> i64 {
+    parse_time(t).unwrap_or_else(|e| panic!("{t}: {e}"))
+}
+
+fn rules() -> VersionedRules {
+    let rules = mintage::load_str("checkout_terms.mint", RULES).unwrap_or_else(|e| panic!("{e}"));
+    VersionedRules {
+        rules: Arc::new(rules),
+        version: "r-terms".into(),
+    }
+}
+
+fn open(url: &str) -> Ledger {
+    let options = LedgerOptions {
+        seed: Some(7),
+        reservation_ttl: 30 * MINUTE,
+        ..LedgerOptions::default()
+    };
+    Ledger::open(url, rules(), options).unwrap_or_else(|e| panic!("open {url}: {e}"))
+}
+
+/// Gives `user` the coupons of the rules: double11's base threshold, three stackable
+/// `bags` coupons, newbie's welcome and late (exclusive).
+fn seed(ledger: &Ledger, user: &str) {
+    for (i, (kind, at, item)) in [
+        ("app_open", "2026-11-11T09:00:00+08:00", "i-1"),
+        ("view_item", "2026-11-11T09:01:00+08:00", "i-1"),
+        ("view_item", "2026-11-11T09:02:00+08:00", "i-2"),
+        ("view_item", "2026-11-11T09:03:00+08:00", "i-3"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let raw = json!({
+            "id": format!("e-{user}-{i}"),
+            "type": kind,
+            "at": at,
+            "user": {"id": user, "registered_at": "2026-10-28T09:00:00+08:00", "paid_orders": 0, "device_id": format!("d-{user}")},
+            "item": {"id": item, "category": "bags", "price": 300, "seller_id": "s-1"},
+            "scores": {"fraud_risk": 0.01},
+        })
+        .to_string();
+        let e = Event::from_json(&raw).unwrap_or_else(|e| panic!("{raw}: {e}"));
+        ledger.decide(&e, &raw).unwrap_or_else(|e| panic!("decide {raw}: {e}"));
+    }
+}
+
+/// The codes of `user`'s coupons of `rule`, in code order.
+fn codes(ledger: &Ledger, user: &str, rule: &str) -> Vec<String> {
+    let mut out: Vec<String> = ledger
+        .checkout_wallet(user, ms(AT))
+        .unwrap()
+        .into_iter()
+        .filter(|c| c.rule == rule)
+        .map(|c| c.code)
+        .collect();
+    out.sort();
+    out
+}
+
+fn order(id: &str, buyer: &str) -> Order {
+    let line = |id: &str, price: i64, seller: &str| Line {
+        id: id.into(),
+        category: Some("bags".into()),
+        price: Yuan::whole(price),
+        qty: 1,
+        seller_id: Some(seller.into()),
+        on_sale: false,
+    };
+    Order {
+        id: id.into(),
+        buyer_id: buyer.into(),
+        lines: vec![line("a", 100, "s-1"), line("b", 33, "s-2")],
+        shipping: Yuan::whole(0),
+    }
+}
+
+fn ask(codes: &[String], order: Order, stage: Stage) -> OrderRedeemRequest {
+    OrderRedeemRequest {
+        codes: codes.to_vec(),
+        order,
+        at: Some(AT.into()),
+        stage,
+    }
+}
+
+fn status(ledger: &Ledger, code: &str) -> CouponState {
+    ledger.coupon(code).unwrap().unwrap().status
+}
+
+fn assert_clean(ledger: &Ledger) {
+    let a = ledger.audit().unwrap();
+    assert!(a.budget_mismatches.is_empty(), "{a:?}");
+    assert!(a.overspent.is_empty(), "{a:?}");
+}
+
+fn reasons(o: &OrderRedeemOutcome) -> Vec<(String, String)> {
+    o.codes
+        .iter()
+        .map(|c| (c.code.clone(), c.reason.clone().unwrap_or_default()))
+        .collect()
+}
+
+/// Two stackable coupons reserved together, split by line and by funder to the fen;
+/// the same request again is a replay; a commit holds them for good.
+fn held_together_and_split(ledger: &Ledger) {
+    seed(ledger, "u-1");
+    let bags = codes(ledger, "u-1", "bags");
+    let now = ms(AT);
+    let out = ledger
+        .redeem_order(&ask(&bags[..2], order("o-1", "u-1"), Stage::Reserve), now)
+        .unwrap();
+    assert!(out.accepted, "{out:?}");
+    assert_eq!(out.status, Some(CouponState::Reserved));
+    assert_eq!(out.reserved_until.as_deref(), Some("2026-11-11T04:30:00Z"));
+    assert_eq!(out.discount, Yuan::whole(40), "two ¥20 coupons");
+    let mut sum = 0;
+    for c in &out.codes {
+        let s = c.settlement.as_ref().unwrap();
+        let lines: i64 = c.lines.iter().map(|l| l.amount.0).sum();
+        assert_eq!(lines, s.discount.0, "the lines add up: {c:?}");
+        assert_eq!(s.platform.0 + s.seller.0, s.discount.0, "the funders add up: {c:?}");
+        let sellers: i64 = s.sellers.iter().map(|p| p.amount.0).sum();
+        assert_eq!(sellers, s.seller.0, "the sellers add up: {c:?}");
+        sum += s.discount.0;
+        assert_eq!(status(ledger, &c.code), CouponState::Reserved);
+    }
+    assert_eq!(sum, out.discount.0);
+    let again = ledger
+        .redeem_order(&ask(&bags[..2], order("o-1", "u-1"), Stage::Reserve), now + MINUTE)
+        .unwrap();
+    assert!(again.replayed && again.accepted, "{again:?}");
+    assert_eq!(again.discount, out.discount);
+    assert_eq!(again.codes, out.codes);
+    let other = ledger
+        .redeem_order(&ask(&bags[1..], order("o-1", "u-1"), Stage::Reserve), now)
+        .unwrap();
+    assert!(!other.accepted, "{other:?}");
+    assert_eq!(reasons(&other)[0].1, "order_held");
+    let committed = ledger.commit_at("o-1", now + 10 * MINUTE).unwrap();
+    assert!(
+        committed.coupons.iter().all(|c| c.status == CouponState::Redeemed),
+        "{committed:?}"
+    );
+    ledger.tick(now + 60 * MINUTE, usize::MAX).unwrap();
+    assert_eq!(
+        status(ledger, &bags[0]),
+        CouponState::Redeemed,
+        "a commit does not lapse"
+    );
+    assert_clean(ledger);
+}
+
+/// One code refused holds nothing: the others say `not_held`.
+fn all_or_nothing(ledger: &Ledger) {
+    seed(ledger, "u-2");
+    let bags = codes(ledger, "u-2", "bags");
+    let other = codes(ledger, "u-3", "bags");
+    seed(ledger, "u-3");
+    let theirs = codes(ledger, "u-3", "bags");
+    assert!(other.is_empty() && theirs.len() == 3);
+    let now = ms(AT);
+    let cases: Vec<(Vec<String>, &str)> = vec![
+        (vec![bags[0].clone(), theirs[0].clone()], "not_owner"),
+        (vec![bags[0].clone(), bags[0].clone()], "duplicate_code"),
+        (vec![bags[0].clone(), "MNT-NOPE".into()], "invalid_code"),
+    ];
+    for (typed, reason) in cases {
+        let out = ledger
+            .redeem_order(&ask(&typed, order("o-2", "u-2"), Stage::Reserve), now)
+            .unwrap();
+        assert!(!out.accepted, "{out:?}");
+        let got = reasons(&out);
+        assert!(got.iter().any(|(_, r)| r == reason), "{reason}: {got:?}");
+        assert!(got.iter().all(|(_, r)| !r.is_empty()), "every code says why: {got:?}");
+        assert_eq!(status(ledger, &bags[0]), CouponState::Issued, "nothing held");
+    }
+    // The checkout engine's terms: `late` is exclusive, so it does not join `welcome`.
+    let welcome = codes(ledger, "u-2", "welcome");
+    let late = codes(ledger, "u-2", "late");
+    let typed = [welcome[0].clone(), late[0].clone()];
+    let out = ledger
+        .redeem_order(&ask(&typed, order("o-2", "u-2"), Stage::Commit), now)
+        .unwrap();
+    assert!(!out.accepted, "{out:?}");
+    let got = reasons(&out);
+    assert!(got.iter().any(|(_, r)| r == "not_held"), "{got:?}");
+    assert!(got.iter().any(|(_, r)| r != "not_held"), "{got:?}");
+    assert_eq!(status(ledger, &welcome[0]), CouponState::Issued);
+    assert_eq!(status(ledger, &late[0]), CouponState::Issued);
+    assert_clean(ledger);
+}
+
+/// A reservation not committed in time goes back at the tick; committing it then is
+/// refused, and the coupon can be redeemed again.
+fn reservations_lapse(ledger: &Ledger) {
+    seed(ledger, "u-4");
+    let bags = codes(ledger, "u-4", "bags");
+    let now = ms(AT);
+    let out = ledger
+        .redeem_order(&ask(&bags[..2], order("o-4", "u-4"), Stage::Reserve), now)
+        .unwrap();
+    assert!(out.accepted, "{out:?}");
+    ledger.tick(now + 29 * MINUTE, usize::MAX).unwrap();
+    assert_eq!(
+        status(ledger, &bags[0]),
+        CouponState::Reserved,
+        "still held before the ttl"
+    );
+    match ledger.commit_at("o-4", now + 31 * MINUTE) {
+        Err(LedgerError::Refused { reason, .. }) => assert_eq!(reason, "reservation_expired"),
+        other => panic!("a lapsed reservation was committed: {other:?}"),
+    }
+    assert_eq!(
+        status(ledger, &bags[0]),
+        CouponState::Reserved,
+        "the tick releases it, not the commit"
+    );
+    ledger.tick(now + 31 * MINUTE, usize::MAX).unwrap();
+    assert_eq!(status(ledger, &bags[0]), CouponState::Issued);
+    assert_eq!(status(ledger, &bags[1]), CouponState::Issued);
+    match ledger.commit_at("o-4", now + 32 * MINUTE) {
+        Err(LedgerError::Refused { reason, .. }) => assert_eq!(reason, "reservation_expired"),
+        other => panic!("a released reservation was committed: {other:?}"),
+    }
+    assert_eq!(status(ledger, &bags[0]), CouponState::Issued);
+    assert_clean(ledger);
+    // Released, not held: another order takes the coupon, and so may this one again.
+    let next = ledger
+        .redeem_order(&ask(&bags[..1], order("o-5", "u-4"), Stage::Commit), now + 33 * MINUTE)
+        .unwrap();
+    assert!(next.accepted, "{next:?}");
+    let back = ledger
+        .redeem_order(
+            &ask(&bags[1..2], order("o-4", "u-4"), Stage::Reserve),
+            now + 33 * MINUTE,
+        )
+        .unwrap();
+    assert!(back.accepted, "{back:?}");
+    assert!(ledger.commit_at("o-4", now + 40 * MINUTE).is_ok());
+    assert_eq!(status(ledger, &bags[1]), CouponState::Redeemed);
+    assert_clean(ledger);
+}
+
+/// Two threads redeem overlapping codes for two orders: the shared code is won once,
+/// and the loser holds nothing.
+fn race(ledger: Arc<Ledger>, rounds: usize) {
+    for round in 0..rounds {
+        let user = format!("r-{round}");
+        seed(&ledger, &user);
+        let bags = codes(&ledger, &user, "bags");
+        let sets = [bags[..2].to_vec(), bags[1..].to_vec()];
+        let handles: Vec<_> = sets
+            .iter()
+            .enumerate()
+            .map(|(i, set)| {
+                let ledger = ledger.clone();
+                let request = ask(set, order(&format!("o-{round}-{i}"), &user), Stage::Reserve);
+                std::thread::spawn(move || ledger.redeem_order(&request, ms(AT)).unwrap())
+            })
+            .collect();
+        let outs: Vec<OrderRedeemOutcome> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+        let won: Vec<&OrderRedeemOutcome> = outs.iter().filter(|o| o.accepted).collect();
+        assert_eq!(won.len(), 1, "round {round}: {outs:?}");
+        let shared = ledger.coupon(&bags[1]).unwrap().unwrap();
+        assert_eq!(shared.order_id.as_deref(), Some(won[0].order_id.as_str()));
+        let lost = outs.iter().find(|o| !o.accepted).unwrap();
+        let only = lost.codes.iter().find(|c| c.code != bags[1]).unwrap();
+        assert_eq!(
+            status(&ledger, &only.code),
+            CouponState::Issued,
+            "round {round}: {lost:?}"
+        );
+    }
+    assert_clean(&ledger);
+}
+
+#[test]
+fn codes_are_held_together_and_split_on_sqlite() {
+    let ledger = open("sqlite::memory:");
+    held_together_and_split(&ledger);
+    all_or_nothing(&ledger);
+    reservations_lapse(&ledger);
+}
+
+#[test]
+fn codes_are_held_together_and_split_on_postgres() {
+    let db = pg::TestDb::new();
+    let ledger = open(&db.url(""));
+    held_together_and_split(&ledger);
+    all_or_nothing(&ledger);
+    reservations_lapse(&ledger);
+    let lapsed = db.count("SELECT COUNT(*) FROM redemptions WHERE status = 'expired' AND reserved_until IS NOT NULL");
+    assert_eq!(lapsed, 1, "of the two codes of o-4 that lapsed, one was redeemed again");
+}
+
+#[test]
+fn a_shared_code_is_won_once_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite:{}", dir.path().join("race.db").display());
+    race(Arc::new(open(&url)), 8);
+}
+
+#[test]
+fn a_shared_code_is_won_once_on_postgres() {
+    let db = pg::TestDb::new();
+    race(Arc::new(open(&db.url("pool=4"))), 8);
+}
