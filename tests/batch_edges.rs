@@ -97,7 +97,7 @@ fn negative_money_in_a_row_is_a_bad_row() {
     let o = run("negative.csv", csv, &[]);
     assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
     assert!(
-        stderr(&o).contains("negative.csv:2: skipped: -10 is negative"),
+        stderr(&o).contains("negative.csv:2: skipped: column `total_spend`: `-10` is negative"),
         "{}",
         stderr(&o)
     );

@@ -123,6 +123,12 @@ fn csv_user(headers: &csv::StringRecord, record: &csv::StringRecord) -> Result<U
             let n: f64 = v
                 .parse()
                 .map_err(|_| EventError(format!("column `{h}`: `{v}` is not a number")))?;
+            // Counts and money of a user are never negative; say which column is.
+            if n < 0.0 {
+                return Err(EventError(format!(
+                    "column `{h}`: `{v}` is negative; counts and money amounts are zero or more"
+                )));
+            }
             user.insert(h.to_string(), serde_json::json!(n));
         } else if h == "tags" {
             user.insert(
