@@ -26,14 +26,7 @@ pub async fn redeem(
 ) -> Result<Json<OrderRedeemOutcome>, ApiError> {
     let text = body::text(payload)?;
     let request: OrderRedeemRequest = body::parse(&text)?;
-    request.validate().map_err(|bad| {
-        let status = if bad.code == "bad_order" {
-            StatusCode::CONFLICT
-        } else {
-            StatusCode::BAD_REQUEST
-        };
-        ApiError::new(status, bad.code, bad.to_string()).field(Some(bad.field))
-    })?;
+    request.validate().map_err(super::quote::bad_checkout)?;
     let now = state.now();
     if let Some(at) = request.at.as_deref().and_then(|t| parse_time(t).ok()) {
         let in_time = not_ahead(&state, at, now).and_then(|()| {
