@@ -18,6 +18,8 @@
 //! This module is pure, like the rest of [`crate::checkout`]; the ledger keeps the
 //! allocations and the returns.
 
+use super::answer::Chosen;
+use super::{Kind, Order};
 use crate::money::split;
 use crate::value::Fen;
 use serde::{Deserialize, Serialize};
@@ -173,6 +175,51 @@ pub fn allocate(g: &Given<'_>) -> Result<Allocation, String> {
         shipping: None,
         extra: g.extra,
     })
+}
+
+/// The order as paid, and how the engine's `chosen` entry lies on it; `min_spend` is
+/// the coupon's (fen).
+pub fn of_chosen(order: &Order, chosen: &Chosen, min_spend: Fen) -> Result<(Paid, Allocation), String> {
+    let paid = Paid {
+        lines: order
+            .lines
+            .iter()
+            .map(|l| PaidLine {
+                id: l.id.clone(),
+                price: l.price.0,
+                qty: l.qty,
+            })
+            .collect(),
+        shipping: order.shipping.0,
+    };
+    let seller_of = |id: &str| {
+        order
+            .lines
+            .iter()
+            .find(|l| l.id == id)
+            .and_then(|l| l.seller_id.clone())
+    };
+    let lines: Vec<(String, Option<String>, Fen)> = chosen
+        .lines
+        .iter()
+        .map(|p| (p.line_id.clone(), seller_of(&p.line_id), p.amount.0))
+        .collect();
+    let sellers: Vec<(String, Fen)> = chosen
+        .funding
+        .sellers
+        .iter()
+        .map(|s| (s.seller_id.clone(), s.amount.0))
+        .collect();
+    let allocation = allocate(&Given {
+        lines: &lines,
+        shipping: (chosen.kind == Kind::FreeShipping).then_some(chosen.shipping.0),
+        platform: chosen.funding.platform.0,
+        sellers: &sellers,
+        min_spend,
+        basis: chosen.basis.clone(),
+        extra: matches!(chosen.kind, Kind::Gift | Kind::Perk),
+    })?;
+    Ok((paid, allocation))
 }
 
 /// Why a coupon gives something back.

@@ -7,9 +7,9 @@ use super::LedgerError;
 use super::api::Order as ItemsOrder;
 use super::redeem::Charges;
 use super::store::Terms;
+use crate::checkout::Order;
 use crate::checkout::answer::Chosen;
-use crate::checkout::returns::{Allocation, Given, Paid, PaidLine, allocate};
-use crate::checkout::{Kind, Order};
+use crate::checkout::returns::{Allocation, Given, Paid, PaidLine, allocate, of_chosen};
 use crate::value::fen_from_yuan;
 use serde::{Deserialize, Serialize};
 
@@ -75,44 +75,10 @@ pub fn of_items(order: &ItemsOrder, terms: &Terms, charges: &Charges, code: &str
 
 /// What `redeem_order` keeps: the checkout engine's `chosen` entry on `order`.
 pub fn of_checkout(order: &Order, chosen: &Chosen, terms: &Terms) -> Result<Kept, LedgerError> {
-    let paid = Paid {
-        lines: order
-            .lines
-            .iter()
-            .map(|l| PaidLine {
-                id: l.id.clone(),
-                price: l.price.0,
-                qty: l.qty,
-            })
-            .collect(),
-        shipping: order.shipping.0,
-    };
-    let seller_of = |id: &str| {
-        order
-            .lines
-            .iter()
-            .find(|l| l.id == id)
-            .and_then(|l| l.seller_id.clone())
-    };
-    let lines: Vec<(String, Option<String>, i64)> = chosen
-        .lines
-        .iter()
-        .map(|p| (p.line_id.clone(), seller_of(&p.line_id), p.amount.0))
-        .collect();
-    let sellers: Vec<(String, i64)> = chosen
-        .funding
-        .sellers
-        .iter()
-        .map(|s| (s.seller_id.clone(), s.amount.0))
-        .collect();
-    let given = Given {
-        lines: &lines,
-        shipping: (chosen.kind == Kind::FreeShipping).then_some(chosen.shipping.0),
-        platform: chosen.funding.platform.0,
-        sellers: &sellers,
-        min_spend: terms.min_spend,
-        basis: chosen.basis.clone(),
-        extra: matches!(chosen.kind, Kind::Gift | Kind::Perk),
-    };
-    kept(paid, &given, &chosen.code)
+    let (paid, allocation) = of_chosen(order, chosen, terms.min_spend)
+        .map_err(|e| LedgerError::internal(format!("the allocation of `{}` does not add up: {e}", chosen.code)))?;
+    Ok(Kept {
+        paid: Some(paid),
+        allocation: Some(allocation),
+    })
 }

@@ -384,17 +384,15 @@ pub fn return_order(
     for (id, n) in &now {
         *after.entry(id.clone()).or_default() += n;
     }
-    let whole = paid
-        .lines
-        .iter()
-        .all(|l| after.get(&l.id).copied().unwrap_or(0) >= l.qty);
+    let all_back = |r: &BTreeMap<String, u32>| paid.lines.iter().all(|l| r.get(&l.id).copied().unwrap_or(0) >= l.qty);
+    let (was_whole, whole) = (all_back(&before), all_back(&after));
     let mut coupons = Vec::new();
     let mut by_line: BTreeMap<String, Fen> = BTreeMap::new();
     let mut by_seller: BTreeMap<String, Fen> = BTreeMap::new();
     let (mut clawback, mut platform) = (0 as Fen, 0 as Fen);
     // INVARIANT: coupons are locked in code order, as everywhere in the ledger.
     for h in &mut held {
-        let was = clawed(&h.allocation, &h.paid, &before, false);
+        let was = clawed(&h.allocation, &h.paid, &before, was_whole);
         let is = clawed(&h.allocation, &h.paid, &after, whole);
         let d = is.minus(&was);
         let all_back =
