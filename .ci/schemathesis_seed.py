@@ -1,5 +1,5 @@
 """Seeds a fresh `mintage serve` for `.ci/schemathesis`, then writes its Schemathesis
-configuration: lookups, quotes, redemptions, commits and rollbacks draw half their
+configuration: lookups, quotes, redemptions, commits, rollbacks and returns draw half their
 codes, user ids, campaign ids and order ids from what the seeding made, so that they hit
 wallets, coupons and orders that exist (issued, reserved, redeemed, revoked and expired
 ones) as well as ones that do not.
@@ -159,6 +159,9 @@ parameters = {{ "body.order.buyer_id" = {{ dictionary = "users", probability = 0
 include-path = "/v1/commit"
 parameters = {{ "body.order_id" = {{ dictionary = "orders", probability = 0.5 }} }}
 
+[[operations]]
+include-path = "/v1/orders/{{id}}/return"
+parameters = {{ "path.id" = {{ dictionary = "orders", probability = 0.5 }} }}
 [[operations]]
 include-path = "/v1/rollback"
 parameters = {{ "body.order_id" = {{ dictionary = "orders", probability = 0.5 }}, "body.code" = {{ dictionary = "codes", probability = 0.5 }} }}

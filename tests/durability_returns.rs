@@ -130,6 +130,7 @@ fn assert_clean(ledger: &Ledger, step: &str) {
         a.budget_mismatches.is_empty() && a.overspent.is_empty(),
         "{step}: {a:?}"
     );
+    assert_eq!(a.unbalanced_redemptions, 0, "{step}: {a:?}");
 }
 
 /// `steps` random operations; `rows` counts redemptions whose parts do not add up.

@@ -65,6 +65,7 @@ fn assert_clean(ledger: &Ledger) {
     let a = ledger.audit().unwrap();
     assert!(a.budget_mismatches.is_empty(), "{a:?}");
     assert!(a.overspent.is_empty(), "{a:?}");
+    assert_eq!(a.unbalanced_redemptions, 0, "{a:?}");
 }
 
 fn ask(id: &str, lines: Option<&[(&str, Option<u32>)]>, at: &str) -> ReturnRequest {

@@ -421,7 +421,7 @@ mod tests {
     #[test]
     fn below_the_minimum_spend_everything_comes_back() {
         let a = coupon(30_000);
-        let c = clawed(&a, &paid(), &BTreeMap::from([("b".to_string(), 1)]), false);
+        let c = clawed(&a, &paid(), &BTreeMap::from([("a".to_string(), 1)]), false);
         assert_eq!(c.why, Why::MinSpend);
         assert_eq!(c.total(), 5_000);
         assert_eq!(c.platform(), 3_500);

@@ -179,7 +179,8 @@ fn fail(e: mintage::ledger::LedgerError) -> u8 {
     2
 }
 
-/// Exit codes: 0 every sum agrees, 1 a budget or limit is off (printed), 2 no ledger.
+/// Exit codes: 0 every sum agrees, 1 a budget, a limit or a redemption's parts are off
+/// (printed), 2 no ledger.
 pub fn audit(args: AuditArgs) -> u8 {
     let Some(program) = crate::cli::load_rules(&args.rules, args.zone) else {
         return 1;
@@ -201,7 +202,8 @@ pub fn audit(args: AuditArgs) -> u8 {
             let clean = a.overspent.is_empty()
                 && a.budget_mismatches.is_empty()
                 && a.limit_violations.is_empty()
-                && a.duplicate_decisions == 0;
+                && a.duplicate_decisions == 0
+                && a.unbalanced_redemptions == 0;
             if code != 0 {
                 code
             } else if clean {

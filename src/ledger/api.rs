@@ -297,4 +297,8 @@ pub struct Audit {
     pub limit_violations: Vec<String>,
     /// Events decided more than once.
     pub duplicate_decisions: u64,
+    /// Redemptions whose platform and seller parts (net of what returns took back) do
+    /// not add up to their discount, or fall below zero.
+    #[serde(default)]
+    pub unbalanced_redemptions: u64,
 }

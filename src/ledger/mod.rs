@@ -549,6 +549,7 @@ impl Ledger {
             coupons: totals.coupons,
             decisions: totals.decisions,
             duplicate_decisions: totals.duplicate_events,
+            unbalanced_redemptions: totals.unbalanced_redemptions,
             ..Audit::default()
         };
         for store::BudgetAudit {

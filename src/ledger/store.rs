@@ -241,6 +241,9 @@ pub struct Totals {
     pub decisions: u64,
     /// Event ids decided more than once (none, if the ledger works).
     pub duplicate_events: u64,
+    /// Redemptions whose platform and seller parts, net of returns, do not add up to
+    /// their discount or fall below zero (none, if the ledger works).
+    pub unbalanced_redemptions: u64,
 }
 
 /// How many of a campaign's coupons are in a status, by experiment arm.

@@ -197,7 +197,9 @@ impl Q {
             Q::Totals => {
                 "SELECT (SELECT COUNT(*) FROM coupons), (SELECT COUNT(*) FROM decisions), \
                  (SELECT COUNT(*) FROM (SELECT event_id FROM decisions WHERE trigger = 'event' \
-                  GROUP BY event_id HAVING COUNT(*) > 1) d)"
+                  GROUP BY event_id HAVING COUNT(*) > 1) d), \
+                 (SELECT COUNT(*) FROM redemptions WHERE discount < 0 OR platform < 0 OR seller < 0 \
+                  OR platform + seller <> discount)"
             }
         }
     }

@@ -700,6 +700,7 @@ impl Tx for PgTx<'_> {
             coupons: count(&r, 0)?,
             decisions: count(&r, 1)?,
             duplicate_events: count(&r, 2)?,
+            unbalanced_redemptions: count(&r, 3)?,
         })
     }
 }

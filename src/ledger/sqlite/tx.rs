@@ -470,13 +470,19 @@ impl Tx for SqliteTx<'_> {
     }
 
     fn totals(&mut self) -> Result<Totals, LedgerError> {
-        let (coupons, decisions, dup) = self.one(Q::Totals, [], |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))
+        let (coupons, decisions, dup, unbalanced) = self.one(Q::Totals, [], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, i64>(2)?,
+                r.get::<_, i64>(3)?,
+            ))
         })?;
         Ok(Totals {
             coupons: count(coupons)?,
             decisions: count(decisions)?,
             duplicate_events: count(dup)?,
+            unbalanced_redemptions: count(unbalanced)?,
         })
     }
 }
