@@ -42,6 +42,10 @@ pub struct Chosen {
     pub lines: Vec<LinePart>,
     pub shipping: Yuan,
     pub funding: Funders,
+    /// The lines its minimum spend counts (ids): in its scope, and not on sale if it
+    /// says so. Kept for returns; not part of the answer.
+    #[serde(skip)]
+    pub basis: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -203,6 +207,15 @@ fn chosen_entry(plan: &Plan<'_>, i: usize, step: &Step) -> Chosen {
         },
         shipping: Yuan(if shipping { step.discount } else { 0 }),
         funding: funders(plan, i, step),
+        basis: match plan.standing.get(i) {
+            Some(Ok(u)) => u
+                .lines
+                .iter()
+                .filter_map(|l| lines.get(*l))
+                .map(|l| l.id.clone())
+                .collect(),
+            _ => Vec::new(),
+        },
     }
 }
 

@@ -12,6 +12,7 @@
 pub mod answer;
 pub mod input;
 pub mod plan;
+pub mod returns;
 pub mod search;
 
 pub use answer::Quote;

@@ -15,6 +15,7 @@ mod quote;
 mod redeem;
 mod redeem_order;
 pub(crate) mod replay;
+mod returns;
 mod run;
 mod serve;
 mod test;
@@ -65,6 +66,8 @@ enum Command {
     Quote(quote::Args),
     /// Redeem a coupon code against an order in the ledger (or commit or roll back an order)
     Redeem(redeem::Args),
+    /// Lines of a paid order come back: each coupon gives back its part of them by funder
+    Return(returns::Args),
     /// Check the ledger's budgets, limits and decision log against its coupons
     Audit(redeem::AuditArgs),
 }
@@ -86,6 +89,7 @@ pub fn main() -> ExitCode {
         Command::Keys(a) => keys::run(a),
         Command::Quote(a) => quote::run(a),
         Command::Redeem(a) => redeem::run(a),
+        Command::Return(a) => returns::run(a),
         Command::Audit(a) => redeem::audit(a),
     };
     ExitCode::from(out::exit_code(code))

@@ -51,7 +51,7 @@ pub struct AuditArgs {
     zone: crate::cli::Zone,
 }
 
-fn open(db: &str, rules: Rules) -> Result<Ledger, u8> {
+pub(super) fn open(db: &str, rules: Rules) -> Result<Ledger, u8> {
     let rules = VersionedRules {
         rules: Arc::new(rules),
         version: "r-none".to_string(),

@@ -110,6 +110,8 @@ struct Stored {
     lines: Vec<LineShare>,
     #[serde(default)]
     shipping: Option<Yuan>,
+    #[serde(flatten)]
+    kept: super::kept::Kept,
 }
 
 fn refused(code: &str, reason: &str, detail: String) -> CodeOutcome {
@@ -324,6 +326,15 @@ pub fn redeem_order(
         why.extend(codes.iter().map(|c| (None, refused(c, "order_held", detail.clone()))));
         return Ok(refuse_all(order_id, &req.codes, why));
     }
+    if let Some(detail) = super::returns::returned(tx, order_id)? {
+        let detail = format!("{detail}: use a new order id");
+        why.extend(
+            codes
+                .iter()
+                .map(|c| (None, refused(c, "order_returned", detail.clone()))),
+        );
+        return Ok(refuse_all(order_id, &req.codes, why));
+    }
     // INVARIANT: coupons are locked in code order, here and in `release_lapsed`.
     let typed_order = codes.clone();
     codes.sort();
@@ -410,6 +421,7 @@ pub fn redeem_order(
             },
             lines: lines.clone(),
             shipping,
+            kept: super::kept::of_checkout(&req.order, chosen, &super::redeem::terms(row)?)?,
         };
         tx.put_redemption(&RedemptionRow {
             order_id: order_id.to_string(),

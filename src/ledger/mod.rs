@@ -22,6 +22,7 @@
 pub mod api;
 pub mod checkout_redeem;
 mod error;
+mod kept;
 pub mod keys;
 mod lapse;
 mod migrate;
@@ -29,6 +30,7 @@ pub mod outcomes;
 mod postgres;
 pub mod quote;
 pub mod redeem;
+pub mod returns;
 mod sqlite;
 pub mod store;
 mod version;
@@ -38,6 +40,7 @@ pub use api::*;
 pub use checkout_redeem::{CodeOutcome, LineShare, OrderRedeemOutcome, OrderRedeemRequest};
 pub use error::{BoxError, LedgerError};
 pub use keys::KeyDigest;
+pub use returns::{ReturnOutcome, ReturnRequest};
 pub use version::{VersionedRules, rules_version, rules_version_of};
 
 use crate::runtime::codes::CodeMinter;
@@ -426,6 +429,24 @@ impl Ledger {
         let until = now.saturating_add(self.options.reservation_ttl);
         let lock = format!("order:{}", request.order.id);
         self.retrying(Some(&lock), |tx| checkout_redeem::redeem_order(tx, request, at, until))
+    }
+
+    /// Takes back lines of a paid order: each coupon gives back its part of them by
+    /// funder, all of its discount when the order falls below its minimum spend or comes
+    /// back whole (see [`returns`]). The request should be [`ReturnRequest::validate`]d.
+    pub fn return_order(
+        &self,
+        order_id: &str,
+        request: &ReturnRequest,
+        now: Millis,
+    ) -> Result<ReturnOutcome, LedgerError> {
+        let at = match &request.at {
+            Some(t) => crate::value::parse_time(t).map_err(|e| LedgerError::BadInput(format!("`at`: {e}")))?,
+            None => now,
+        };
+        request.validate()?;
+        let lock = format!("order:{order_id}");
+        self.retrying(Some(&lock), |tx| returns::return_order(tx, order_id, request, at))
     }
 
     /// The order was cancelled: its coupons become usable again if still valid (expired

@@ -27,7 +27,7 @@ fn reject(req: &RedeemRequest, code: &str, reason: &str, detail: String) -> Rede
     }
 }
 
-fn terms(c: &CouponRow) -> Result<Terms, LedgerError> {
+pub(super) fn terms(c: &CouponRow) -> Result<Terms, LedgerError> {
     serde_json::from_str(&c.terms).map_err(|e| LedgerError::corrupt_from(&format!("terms of coupon `{}`", c.code), e))
 }
 
@@ -46,6 +46,11 @@ pub struct Charges {
     pub platform: Fen,
     pub seller: Fen,
     pub sellers: Vec<(String, Fen)>,
+    /// The discount by covered line (line index, fen), adding up to `discount` (for
+    /// free shipping, the parts that say whose lines pay the sellers' share).
+    pub parts: Vec<(usize, Fen)>,
+    /// The covered lines (indices): what the minimum spend counts.
+    pub basis: Vec<usize>,
 }
 
 type Refusal = (&'static str, String);
@@ -174,9 +179,13 @@ pub fn settle(terms: &Terms, req: &RedeemRequest) -> Result<Charges, Refusal> {
         [p, s] => (*p, *s),
         _ => (discount, 0),
     };
-    let parts = split(discount, &lines.iter().map(|(_, v)| *v).collect::<Vec<_>>());
+    let parts: Vec<(usize, Fen)> = lines
+        .iter()
+        .map(|(i, _)| *i)
+        .zip(split(discount, &lines.iter().map(|(_, v)| *v).collect::<Vec<_>>()))
+        .collect();
     let mut by_seller: std::collections::BTreeMap<&str, Fen> = std::collections::BTreeMap::new();
-    for ((i, _), part) in lines.iter().zip(parts) {
+    for (i, part) in &parts {
         if let Some(id) = item(*i).and_then(|it| it.seller_id.as_deref()) {
             *by_seller.entry(id).or_default() += part;
         }
@@ -194,6 +203,8 @@ pub fn settle(terms: &Terms, req: &RedeemRequest) -> Result<Charges, Refusal> {
         platform,
         seller,
         sellers,
+        basis: lines.iter().map(|(i, _)| *i).collect(),
+        parts,
     })
 }
 
@@ -218,6 +229,14 @@ pub fn redeem(tx: &mut dyn Tx, req: &RedeemRequest, at: Millis, until: Millis) -
             .map_err(|e| LedgerError::corrupt_from(&format!("stored redemption of `{code}`"), e))?;
         answer.replayed = replayed;
         return Ok(answer);
+    }
+    if let Some(detail) = super::returns::returned(tx, &req.order.id)? {
+        return Ok(reject(
+            req,
+            &code,
+            "order_returned",
+            format!("{detail}: use a new order id"),
+        ));
     }
     let Some(coupon) = tx.coupon(&code, true)? else {
         return Ok(reject(
@@ -330,11 +349,37 @@ pub fn redeem(tx: &mut dyn Tx, req: &RedeemRequest, at: Millis, until: Millis) -
         discount: charges.discount,
         platform: charges.platform,
         seller: charges.seller,
-        response: serde_json::to_string(&outcome)
-            .map_err(|e| LedgerError::internal_from("cannot encode a redemption", e))?,
+        response: serde_json::to_string(&Stored {
+            outcome: &outcome,
+            kept: super::kept::of_items(&req.order, &t, &charges, &outcome.code)?,
+        })
+        .map_err(|e| LedgerError::internal_from("cannot encode a redemption", e))?,
         reserved_until: (to == CouponState::Reserved).then_some(until),
     })?;
     Ok(outcome)
+}
+
+/// What a redemption row keeps: the answer, and what returns need.
+#[derive(serde::Serialize)]
+struct Stored<'a> {
+    #[serde(flatten)]
+    outcome: &'a RedeemOutcome,
+    #[serde(flatten)]
+    kept: super::kept::Kept,
+}
+
+/// The stored answer with its status changed, everything else kept as it was (but the
+/// reservation time, which only a reservation has).
+pub(super) fn with_status(response: &str, status: CouponState) -> Result<String, LedgerError> {
+    let mut answer: serde_json::Value =
+        serde_json::from_str(response).map_err(|e| LedgerError::corrupt_from("a stored redemption", e))?;
+    if let Some(o) = answer.as_object_mut() {
+        o.insert("status".into(), serde_json::Value::String(status.as_str().into()));
+        if status != CouponState::Reserved {
+            o.remove("reserved_until");
+        }
+    }
+    serde_json::to_string(&answer).map_err(|e| LedgerError::internal_from("cannot encode a redemption", e))
 }
 
 pub(super) fn spend(tx: &mut dyn Tx, coupon: &CouponRow, spent: Fen) -> Result<(), LedgerError> {
@@ -398,13 +443,7 @@ fn commit_row(tx: &mut dyn Tx, mut r: RedemptionRow, c: &CouponRow) -> Result<Re
     }
     spend(tx, c, c.face_value)?;
     r.status = "committed".into();
-    // As JSON, not as `RedeemOutcome`: an order's answer keeps more (its lines).
-    if let Ok(serde_json::Value::Object(mut answer)) = serde_json::from_str(&r.response) {
-        answer.insert("status".into(), CouponState::Redeemed.as_str().into());
-        answer.remove("reserved_until");
-        r.response =
-            serde_json::to_string(&answer).map_err(|e| LedgerError::internal_from("cannot encode a redemption", e))?;
-    }
+    r.response = with_status(&r.response, CouponState::Redeemed)?;
     tx.put_redemption(&r)?;
     Ok(r)
 }
@@ -421,6 +460,12 @@ pub fn rollback(
         Some(Ok(c)) => Some(c),
         Some(Err(_)) | None => code.map(str::to_string),
     };
+    if let Some(detail) = super::returns::returned(tx, order_id)? {
+        return Err(LedgerError::Refused {
+            reason: "order_returned",
+            message: format!("{detail}: a rollback cannot undo them; return the order's lines instead"),
+        });
+    }
     let mut out = Vec::new();
     for mut r in tx.order_redemptions(order_id)? {
         if code.as_ref().is_some_and(|c| *c != r.code) || !r.holds() {

@@ -121,8 +121,8 @@ pub struct RedemptionRow {
     pub order_id: String,
     pub code: String,
     pub buyer_id: String,
-    /// `reserved`, `committed`, `rolled_back` or `expired` (a reservation released by
-    /// the tick when `reserved_until` passed).
+    /// `reserved`, `committed`, `rolled_back`, `expired` (a reservation released by
+    /// the tick when `reserved_until` passed) or `returned` (given back by a return).
     pub status: String,
     pub discount: Fen,
     pub platform: Fen,
@@ -139,6 +139,18 @@ impl RedemptionRow {
     pub fn holds(&self) -> bool {
         self.status == "reserved" || self.status == "committed"
     }
+}
+
+/// One return of an order's lines.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReturnRow {
+    pub order_id: String,
+    pub return_id: String,
+    /// The lines returned, as JSON (`[[line_id, qty], …]`).
+    pub lines: String,
+    /// The `ReturnOutcome` answered, as JSON.
+    pub answer: String,
+    pub created_at: Millis,
 }
 
 /// What one user's decision reads.
@@ -296,6 +308,9 @@ pub trait Tx {
     ) -> Result<bool, LedgerError>;
     fn order_redemptions(&mut self, order_id: &str) -> Result<Vec<RedemptionRow>, LedgerError>;
     fn put_redemption(&mut self, row: &RedemptionRow) -> Result<(), LedgerError>;
+    /// The order's returns, oldest first.
+    fn order_returns(&mut self, order_id: &str) -> Result<Vec<ReturnRow>, LedgerError>;
+    fn insert_return(&mut self, row: &ReturnRow) -> Result<(), LedgerError>;
     /// At most `limit` redemptions still `reserved` whose `reserved_until` is at or before
     /// `now`, earliest first.
     fn lapsed_reservations(&mut self, now: Millis, limit: usize) -> Result<Vec<RedemptionRow>, LedgerError>;

@@ -189,7 +189,7 @@ const REPORT: Access = Access::AnyOf(&[Scope::Decide, Scope::Redeem, Scope::Repo
 
 /// Every endpoint of the service.
 pub fn routes() -> Vec<Route> {
-    use routes::{admin, checkout_redeem, decide, query, quote, redeem, report};
+    use routes::{admin, checkout_redeem, decide, query, quote, redeem, report, returns};
     vec![
         Route::post("/v1/decide", DECIDE, decide::decide).takes(JSON),
         Route::post("/v1/events", DECIDE, decide::events)
@@ -200,6 +200,7 @@ pub fn routes() -> Vec<Route> {
         Route::post("/v1/rollback", REDEEM, redeem::rollback).takes(JSON),
         Route::post("/v1/checkout/quote", REDEEM, quote::quote).takes(JSON),
         Route::post("/v1/checkout/redeem", REDEEM, checkout_redeem::redeem).takes(JSON),
+        Route::post("/v1/orders/{id}/return", REDEEM, returns::return_lines).takes(JSON),
         Route::get("/v1/coupons/{code}", ANY_KEY, query::coupon),
         Route::get("/v1/users/{id}/wallet", ANY_KEY, query::wallet),
         Route::get("/v1/campaigns/{id}/stats", ANY_KEY, query::stats),

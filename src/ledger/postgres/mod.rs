@@ -50,6 +50,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "reservations",
         sql: include_str!("../../../migrations/postgres/0004_reservations.sql"),
     },
+    Migration {
+        version: 5,
+        name: "returns",
+        sql: include_str!("../../../migrations/postgres/0005_returns.sql"),
+    },
 ];
 
 /// Connections a process opens at most, unless the URL says `pool=N`. Callers beyond it

@@ -29,6 +29,8 @@ pub enum Q {
     OrderRedemptions,
     PutRedemption,
     LapsedReservations,
+    OrderReturns,
+    InsertReturn,
     Wallet,
     CouponsByStatusArm,
     CampaignBudget,
@@ -160,6 +162,13 @@ impl Q {
             Q::LapsedReservations => {
                 "SELECT order_id, code, buyer_id, status, discount, platform, seller, response, reserved_until FROM redemptions \
                  WHERE status = 'reserved' AND reserved_until <= $1 ORDER BY reserved_until, order_id, code LIMIT $2"
+            }
+            Q::OrderReturns => {
+                "SELECT order_id, return_id, lines, answer, created_at FROM order_returns WHERE order_id = $1 \
+                 ORDER BY created_at, return_id"
+            }
+            Q::InsertReturn => {
+                "INSERT INTO order_returns (order_id, return_id, lines, answer, created_at) VALUES ($1, $2, $3, $4, $5)"
             }
             Q::Wallet => WALLET,
             Q::CouponsByStatusArm => {

@@ -9,8 +9,8 @@ use crate::ledger::api::{CouponState, Scope};
 use crate::ledger::keys::KeyDigest;
 use crate::ledger::store::{
     BudgetAudit, BudgetDelta, BudgetRow, CampaignCounts, Changes, CouponRow, ExpiredCoupon, ExposureRow, IssuedRow,
-    NewKeyRow, OrderRow, RedemptionRow, RepeatedCoupons, Sighting, SignalRow, StatusCount, StoredDecision, TimerRow,
-    Totals, Tx, UserDoc, UserRows, sql_limit,
+    NewKeyRow, OrderRow, RedemptionRow, RepeatedCoupons, ReturnRow, Sighting, SignalRow, StatusCount, StoredDecision,
+    TimerRow, Totals, Tx, UserDoc, UserRows, sql_limit,
 };
 use crate::value::Millis;
 use postgres::Row;
@@ -543,6 +543,29 @@ impl Tx for PgTx<'_> {
             .iter()
             .map(redemption_row)
             .collect()
+    }
+
+    fn order_returns(&mut self, order_id: &str) -> Result<Vec<ReturnRow>, LedgerError> {
+        self.query(Q::OrderReturns, &[&order_id])?
+            .iter()
+            .map(|r| {
+                Ok(ReturnRow {
+                    order_id: get(r, 0)?,
+                    return_id: get(r, 1)?,
+                    lines: get(r, 2)?,
+                    answer: get(r, 3)?,
+                    created_at: get(r, 4)?,
+                })
+            })
+            .collect()
+    }
+
+    fn insert_return(&mut self, r: &ReturnRow) -> Result<(), LedgerError> {
+        self.execute(
+            Q::InsertReturn,
+            &[&r.order_id, &r.return_id, &r.lines, &r.answer, &r.created_at],
+        )
+        .map(|_| ())
     }
 
     fn put_redemption(&mut self, r: &RedemptionRow) -> Result<(), LedgerError> {

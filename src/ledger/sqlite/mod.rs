@@ -36,6 +36,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "reservations",
         sql: include_str!("../../../migrations/sqlite/0003_reservations.sql"),
     },
+    Migration {
+        version: 4,
+        name: "returns",
+        sql: include_str!("../../../migrations/sqlite/0004_returns.sql"),
+    },
 ];
 
 pub struct Sqlite {

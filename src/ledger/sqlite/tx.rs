@@ -10,8 +10,8 @@ use crate::ledger::api::{CouponState, Scope};
 use crate::ledger::keys::KeyDigest;
 use crate::ledger::store::{
     BudgetAudit, BudgetRow, CampaignCounts, Changes, CouponRow, ExpiredCoupon, ExposureRow, IssuedRow, NewKeyRow,
-    OrderRow, RedemptionRow, RepeatedCoupons, Sighting, SignalRow, StatusCount, StoredDecision, TimerRow, Totals, Tx,
-    UserDoc, UserRows, count, sql_limit,
+    OrderRow, RedemptionRow, RepeatedCoupons, ReturnRow, Sighting, SignalRow, StatusCount, StoredDecision, TimerRow,
+    Totals, Tx, UserDoc, UserRows, count, sql_limit,
 };
 use crate::value::Millis;
 use rusqlite::{Connection, OptionalExtension, Params, Row, params};
@@ -356,6 +356,26 @@ impl Tx for SqliteTx<'_> {
 
     fn lapsed_reservations(&mut self, now: Millis, limit: usize) -> Result<Vec<RedemptionRow>, LedgerError> {
         self.rows(Q::LapsedReservations, params![now, sql_limit(limit)], redemption_row)
+    }
+
+    fn order_returns(&mut self, order_id: &str) -> Result<Vec<ReturnRow>, LedgerError> {
+        self.rows(Q::OrderReturns, [order_id], |r| {
+            Ok(ReturnRow {
+                order_id: r.get(0)?,
+                return_id: r.get(1)?,
+                lines: r.get(2)?,
+                answer: r.get(3)?,
+                created_at: r.get(4)?,
+            })
+        })
+    }
+
+    fn insert_return(&mut self, r: &ReturnRow) -> Result<(), LedgerError> {
+        self.execute(
+            Q::InsertReturn,
+            params![r.order_id, r.return_id, r.lines, r.answer, r.created_at],
+        )
+        .map(|_| ())
     }
 
     fn wallet(&mut self, user_id: &str, now: Millis) -> Result<Vec<CouponRow>, LedgerError> {

@@ -7,3 +7,4 @@ pub mod query;
 pub mod quote;
 pub mod redeem;
 pub mod report;
+pub mod returns;
