@@ -335,7 +335,9 @@ pub fn redeem_order(
         );
         return Ok(refuse_all(order_id, &req.codes, why));
     }
-    // INVARIANT: coupons are locked in code order, here and in `release_lapsed`.
+    // INVARIANT: coupons are locked in code order, here and in `lapse::release_lapsed`
+    // (after the order's own lapsed reservations, released above: PostgreSQL's rare
+    // deadlock with another order there is a conflict, and retried).
     let typed_order = codes.clone();
     codes.sort();
     let mut rows = Vec::new();
