@@ -2,6 +2,8 @@
 //! of the order held, or none; the split the checkout engine gives; two orders racing
 //! for shared codes (each code won once); reservations that lapse at the tick and a
 //! commit after that refused `reservation_expired`; the audit clean after all of it.
+//! Single-code reservations lapse too; a lapsed reservation the tick has not reached
+//! does not block another order; `stage: commit` commits what the order holds in reserve.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 #[path = "support/pg.rs"]
@@ -9,10 +11,11 @@ mod pg;
 
 use mintage::checkout::{Line, Order};
 use mintage::ledger::{
-    CouponState, Ledger, LedgerError, LedgerOptions, OrderRedeemOutcome, OrderRedeemRequest, Stage, VersionedRules,
+    CouponState, Ledger, LedgerError, LedgerOptions, OrderRedeemOutcome, OrderRedeemRequest, RedeemOutcome,
+    RedeemRequest, Stage, VersionedRules,
 };
 use mintage::runtime::event::Event;
-use mintage::value::{Yuan, parse_time};
+use mintage::value::{Yuan, parse_time, time_string};
 use serde_json::json;
 use std::sync::Arc;
 
@@ -295,6 +298,189 @@ fn race(ledger: Arc<Ledger>, rounds: usize) {
         );
     }
     assert_clean(&ledger);
+}
+
+/// The request of `ask` at `at` (ms) instead of `AT`.
+fn ask_at(codes: &[String], order: Order, stage: Stage, at: i64) -> OrderRedeemRequest {
+    OrderRedeemRequest {
+        at: Some(time_string(at, chrono_tz::UTC)),
+        ..ask(codes, order, stage)
+    }
+}
+
+/// One code for `order`'s two lines, at `at` (ms).
+fn redeem_one(ledger: &Ledger, code: &str, order: &str, buyer: &str, stage: &str, at: i64) -> RedeemOutcome {
+    let request = json!({
+        "code": code, "stage": stage, "at": time_string(at, chrono_tz::UTC),
+        "order": {"id": order, "buyer_id": buyer, "items": [
+            {"id": "a", "category": "bags", "price": 100, "seller_id": "s-1"},
+            {"id": "b", "category": "bags", "price": 33, "seller_id": "s-2"}]},
+    });
+    let request: RedeemRequest = serde_json::from_value(request).unwrap();
+    ledger
+        .redeem(&request, at)
+        .unwrap_or_else(|e| panic!("redeem {code}: {e}"))
+}
+
+fn refused_expired(ledger: &Ledger, order: &str, at: i64) {
+    match ledger.commit_at(order, at) {
+        Err(LedgerError::Refused { reason, .. }) => assert_eq!(reason, "reservation_expired"),
+        other => panic!("a lapsed reservation of `{order}` was committed: {other:?}"),
+    }
+}
+
+/// A code reserved alone holds until the reservation time, answered as `reserved_until`;
+/// the tick gives it back after that, and the commit is refused.
+fn one_code_reservations_lapse(ledger: &Ledger) {
+    seed(ledger, "u-6");
+    let bags = codes(ledger, "u-6", "bags");
+    let now = ms(AT);
+    let out = redeem_one(ledger, &bags[0], "o-6", "u-6", "reserve", now);
+    assert!(out.accepted, "{out:?}");
+    assert_eq!(out.status, Some(CouponState::Reserved));
+    assert_eq!(out.reserved_until.as_deref(), Some("2026-11-11T04:30:00Z"));
+    let again = redeem_one(ledger, &bags[0], "o-6", "u-6", "reserve", now + MINUTE);
+    assert!(again.replayed, "{again:?}");
+    assert_eq!(again.reserved_until, out.reserved_until);
+    ledger.tick(now + 29 * MINUTE, usize::MAX).unwrap();
+    assert_eq!(status(ledger, &bags[0]), CouponState::Reserved, "before the ttl");
+    refused_expired(ledger, "o-6", now + 31 * MINUTE);
+    ledger.tick(now + 31 * MINUTE, usize::MAX).unwrap();
+    assert_eq!(status(ledger, &bags[0]), CouponState::Issued, "the tick gave it back");
+    refused_expired(ledger, "o-6", now + 32 * MINUTE);
+    // Committed at once, a redemption has no reservation time.
+    let paid = redeem_one(ledger, &bags[0], "o-6b", "u-6", "commit", now + 33 * MINUTE);
+    assert!(paid.accepted && paid.reserved_until.is_none(), "{paid:?}");
+    assert_clean(ledger);
+}
+
+/// A reservation past its time that the tick has not reached is given back when another
+/// order (or the same one) asks for its coupon: to its owner, or expired (its budget
+/// released) if its validity ended meanwhile.
+fn lapsed_reservations_do_not_block(ledger: &Ledger) {
+    seed(ledger, "u-7");
+    let bags = codes(ledger, "u-7", "bags");
+    let now = ms(AT);
+    let later = now + 31 * MINUTE;
+    let held = ledger
+        .redeem_order(&ask(&bags[..1], order("o-7", "u-7"), Stage::Reserve), now)
+        .unwrap();
+    assert!(held.accepted, "{held:?}");
+    let taken = ledger
+        .redeem_order(&ask_at(&bags[..1], order("o-8", "u-7"), Stage::Commit, later), later)
+        .unwrap();
+    assert!(
+        taken.accepted,
+        "no tick ran, and the lapsed order does not block: {taken:?}"
+    );
+    assert_eq!(
+        ledger.coupon(&bags[0]).unwrap().unwrap().order_id.as_deref(),
+        Some("o-8")
+    );
+    refused_expired(ledger, "o-7", later);
+    // One code: reserved by one order, taken by another after the lapse.
+    assert!(redeem_one(ledger, &bags[1], "o-9", "u-7", "reserve", now).accepted);
+    let taken = redeem_one(ledger, &bags[1], "o-10", "u-7", "commit", later);
+    assert!(taken.accepted && !taken.replayed, "{taken:?}");
+    assert_eq!(status(ledger, &bags[1]), CouponState::Redeemed);
+    // The same order after its lapse: redeemed afresh, with a new reservation time.
+    let first = ledger
+        .redeem_order(&ask(&bags[2..], order("o-11", "u-7"), Stage::Reserve), now)
+        .unwrap();
+    let again = ledger
+        .redeem_order(&ask_at(&bags[2..], order("o-11", "u-7"), Stage::Reserve, later), later)
+        .unwrap();
+    assert!(again.accepted && !again.replayed, "{again:?}");
+    assert_ne!(again.reserved_until, first.reserved_until);
+    assert!(ledger.commit_at("o-11", later + MINUTE).is_ok());
+    assert_eq!(status(ledger, &bags[2]), CouponState::Redeemed);
+    assert_clean(ledger);
+
+    // Reserved a minute before its validity ends (24 hours after the view), it lapses
+    // expired: the next order is refused `expired`, and the budget is released.
+    seed(ledger, "u-8");
+    let bags = codes(ledger, "u-8", "bags");
+    let eve = ms("2026-11-12T09:00:00+08:00");
+    let held = ledger
+        .redeem_order(&ask_at(&bags[..1], order("o-12", "u-8"), Stage::Reserve, eve), eve)
+        .unwrap();
+    assert!(held.accepted, "{held:?}");
+    let after = eve + 31 * MINUTE;
+    let out = ledger
+        .redeem_order(&ask_at(&bags[..1], order("o-13", "u-8"), Stage::Reserve, after), after)
+        .unwrap();
+    assert_eq!(reasons(&out)[0].1, "expired", "{out:?}");
+    assert_eq!(status(ledger, &bags[0]), CouponState::Expired);
+    assert_clean(ledger);
+}
+
+/// `stage: commit` for codes the order holds in reserve commits them; the same again is
+/// a replay.
+fn a_commit_of_held_codes_commits(ledger: &Ledger) {
+    seed(ledger, "u-9");
+    let bags = codes(ledger, "u-9", "bags");
+    let now = ms(AT);
+    let held = ledger
+        .redeem_order(&ask(&bags[..2], order("o-14", "u-9"), Stage::Reserve), now)
+        .unwrap();
+    assert!(held.accepted, "{held:?}");
+    let paid = ledger
+        .redeem_order(&ask(&bags[..2], order("o-14", "u-9"), Stage::Commit), now + MINUTE)
+        .unwrap();
+    assert!(paid.accepted && !paid.replayed, "{paid:?}");
+    assert_eq!(paid.status, Some(CouponState::Redeemed));
+    assert_eq!(paid.reserved_until, None);
+    assert_eq!(paid.codes, held.codes, "the same split, lines and all");
+    for code in &bags[..2] {
+        assert_eq!(status(ledger, code), CouponState::Redeemed);
+    }
+    let again = ledger
+        .redeem_order(&ask(&bags[..2], order("o-14", "u-9"), Stage::Commit), now + 2 * MINUTE)
+        .unwrap();
+    assert!(again.replayed, "{again:?}");
+    assert_eq!((again.status, &again.codes), (paid.status, &paid.codes));
+    // One code.
+    assert!(redeem_one(ledger, &bags[2], "o-15", "u-9", "reserve", now).accepted);
+    let paid = redeem_one(ledger, &bags[2], "o-15", "u-9", "commit", now + MINUTE);
+    assert!(paid.accepted && !paid.replayed, "{paid:?}");
+    assert_eq!(
+        (paid.status, paid.reserved_until.as_deref()),
+        (Some(CouponState::Redeemed), None)
+    );
+    assert_eq!(status(ledger, &bags[2]), CouponState::Redeemed);
+    let again = redeem_one(ledger, &bags[2], "o-15", "u-9", "commit", now + 2 * MINUTE);
+    assert!(
+        again.replayed && again.status == Some(CouponState::Redeemed),
+        "{again:?}"
+    );
+    ledger.tick(now + 60 * MINUTE, usize::MAX).unwrap();
+    assert_eq!(
+        status(ledger, &bags[2]),
+        CouponState::Redeemed,
+        "a commit does not lapse"
+    );
+    assert_clean(ledger);
+}
+
+#[test]
+fn reservations_lapse_and_commit_on_sqlite() {
+    let ledger = open("sqlite::memory:");
+    one_code_reservations_lapse(&ledger);
+    lapsed_reservations_do_not_block(&ledger);
+    a_commit_of_held_codes_commits(&ledger);
+}
+
+#[test]
+fn reservations_lapse_and_commit_on_postgres() {
+    let db = pg::TestDb::new();
+    let ledger = open(&db.url(""));
+    one_code_reservations_lapse(&ledger);
+    lapsed_reservations_do_not_block(&ledger);
+    a_commit_of_held_codes_commits(&ledger);
+    let one = db.count(
+        "SELECT COUNT(*) FROM redemptions WHERE order_id = 'o-6' AND status = 'expired' AND reserved_until IS NOT NULL",
+    );
+    assert_eq!(one, 1, "a single code's reservation has its time");
 }
 
 #[test]

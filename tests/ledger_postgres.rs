@@ -462,7 +462,10 @@ fn redemption_reasons_commit_and_rollback() {
 
     // Reserve, then commit separately.
     assert!(redeem(&ledger, order(&code, "o-4", "u-bob", 300.0, "s-1", "reserve")).accepted);
-    let committed = ledger.commit("o-4").expect("commit");
+    // At the redemption's clock: a reservation lapses after the reservation time.
+    let committed = ledger
+        .commit_at("o-4", ms("2026-11-02T12:00:00+08:00"))
+        .expect("commit");
     assert_eq!(held_by(&committed), vec![(code.clone(), CouponState::Redeemed)]);
     assert_eq!(
         ledger

@@ -191,6 +191,10 @@ pub struct RedeemOutcome {
     pub status: Option<CouponState>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub settlement: Option<Settlement>,
+    /// RFC 3339, UTC: when a reservation lapses unless committed. (Answers stored before
+    /// reservations of one code lapsed read without it.)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reserved_until: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// A human-readable explanation of the reason.

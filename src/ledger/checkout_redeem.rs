@@ -6,11 +6,13 @@
 //! or nothing is held and every code says why.
 //!
 //! A reservation lapses after `LedgerOptions::reservation_ttl`: the tick gives the coupon
-//! back (see `release_lapsed`), and a commit after that is refused `reservation_expired`.
+//! back (see `lapse`), and a commit after that is refused `reservation_expired`. A lapsed
+//! reservation the tick has not reached yet is given back when an order locks its coupon.
 
 use super::api::{CouponState, RedeemOutcome, SellerCharge, Settlement, Stage};
+use super::lapse::{free_if_lapsed, release_own};
 use super::quote::{BadField, MAX_CODES, QuoteAsk, checkout_coupon};
-use super::store::{BudgetDelta, Changes, CouponRow, RedemptionRow, Tx};
+use super::store::{CouponRow, RedemptionRow, Tx};
 use super::{LedgerError, redeem::spend};
 use crate::checkout::answer::Chosen;
 use crate::checkout::{self, Order, QuoteRequest, Time};
@@ -254,6 +256,25 @@ fn replay(
     })
 }
 
+/// The order holds exactly these codes, some in reserve, and is now paid: they are
+/// committed as `commit` does, and the answer is the first one, redeemed.
+fn commit_held(
+    tx: &mut dyn Tx,
+    req: &OrderRedeemRequest,
+    codes: &[String],
+    at: Millis,
+) -> Result<OrderRedeemOutcome, LedgerError> {
+    super::redeem::commit(tx, &req.order.id, at)?;
+    let held: Vec<RedemptionRow> = tx
+        .order_redemptions(&req.order.id)?
+        .into_iter()
+        .filter(RedemptionRow::holds)
+        .collect();
+    let mut answer = replay(req, codes, &held)?;
+    answer.replayed = false;
+    Ok(answer)
+}
+
 fn settlement(c: &Chosen) -> Settlement {
     Settlement {
         discount: c.discount,
@@ -285,14 +306,17 @@ pub fn redeem_order(
     if req.codes.is_empty() {
         return Err(LedgerError::BadInput("`codes`: give at least one code".into()));
     }
-    let held: Vec<RedemptionRow> = tx
-        .order_redemptions(order_id)?
+    let rows = tx.order_redemptions(order_id)?;
+    let held: Vec<RedemptionRow> = release_own(tx, rows, at)?
         .into_iter()
         .filter(RedemptionRow::holds)
         .collect();
     if !held.is_empty() {
         let holds: BTreeSet<&str> = held.iter().map(|r| r.code.as_str()).collect();
         if why.is_empty() && holds == codes.iter().map(String::as_str).collect() {
+            if req.stage == Stage::Commit && held.iter().any(|r| r.status == "reserved") {
+                return commit_held(tx, req, &codes, at);
+            }
             return replay(req, &codes, &held);
         }
         let list = holds.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ");
@@ -311,7 +335,9 @@ pub fn redeem_order(
         );
         return Ok(refuse_all(order_id, &req.codes, why));
     }
-    // INVARIANT: coupons are locked in code order, here and in `release_lapsed`.
+    // INVARIANT: coupons are locked in code order, here and in `lapse::release_lapsed`
+    // (after the order's own lapsed reservations, released above: PostgreSQL's rare
+    // deadlock with another order there is a conflict, and retried).
     let typed_order = codes.clone();
     codes.sort();
     let mut rows = Vec::new();
@@ -321,10 +347,13 @@ pub fn redeem_order(
                 let detail = format!("no coupon has the code `{code}`");
                 why.push((None, refused(code, "unknown_code", detail)));
             }
-            Some(row) => match unusable(&row, &req.order.buyer_id, at) {
-                Some((reason, detail)) => why.push((None, refused(code, reason, detail))),
-                None => rows.push(row),
-            },
+            Some(row) => {
+                let row = free_if_lapsed(tx, row, at)?;
+                match unusable(&row, &req.order.buyer_id, at) {
+                    Some((reason, detail)) => why.push((None, refused(code, reason, detail))),
+                    None => rows.push(row),
+                }
+            }
         }
     }
     if !why.is_empty() {
@@ -379,6 +408,7 @@ pub fn redeem_order(
             })
             .collect();
         let shipping = (chosen.shipping.0 != 0).then_some(chosen.shipping);
+        let reserved_until = (to == CouponState::Reserved).then(|| time_string(until, chrono_tz::UTC));
         let stored = Stored {
             outcome: RedeemOutcome {
                 accepted: true,
@@ -386,6 +416,7 @@ pub fn redeem_order(
                 order_id: order_id.to_string(),
                 status: Some(to),
                 settlement: Some(settlement.clone()),
+                reserved_until,
                 reason: None,
                 detail: None,
                 replayed: false,
@@ -431,42 +462,4 @@ pub fn redeem_order(
         codes: out,
         replayed: false,
     })
-}
-
-/// Gives back at most `limit` coupons whose reservation lapsed by `now`: to their owner if
-/// still valid, expired (releasing their budget, as a rollback does) otherwise; their
-/// redemptions become `expired`. Returns how many it looked at.
-pub fn release_lapsed(tx: &mut dyn Tx, now: Millis, limit: usize) -> Result<usize, LedgerError> {
-    let mut lapsed = tx.lapsed_reservations(now, limit)?;
-    let n = lapsed.len();
-    lapsed.sort_by(|a, b| a.code.cmp(&b.code));
-    for mut r in lapsed {
-        if let Some(c) = tx.coupon(&r.code, true)?
-            && c.status == CouponState::Reserved
-            && c.order_id.as_deref() == Some(r.order_id.as_str())
-        {
-            let back = if now < c.valid_until {
-                CouponState::Issued
-            } else {
-                CouponState::Expired
-            };
-            if !tx.set_coupon_status(&r.code, CouponState::Reserved, back, None)? {
-                return Err(LedgerError::conflict(format!("coupon `{}` changed meanwhile", r.code)));
-            }
-            if back == CouponState::Expired {
-                tx.apply(&Changes {
-                    budgets: vec![BudgetDelta {
-                        campaign: c.campaign.clone(),
-                        reserved: -c.face_value,
-                        spent: 0,
-                        limit: None,
-                    }],
-                    ..Changes::default()
-                })?;
-            }
-        }
-        r.status = "expired".into();
-        tx.put_redemption(&r)?;
-    }
-    Ok(n)
 }

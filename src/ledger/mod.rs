@@ -13,7 +13,7 @@
 //!
 //! Here: [`Ledger`] and its operations. `api` is what callers see, `error` why a call
 //! failed, `version` the rules and their version, `keys` API keys, `working` a user's
-//! working set and what changed in it, `redeem` redemption, `checkout_redeem` an order's codes redeemed together (and reservations that lapse), `quote` quotes of a buyer's wallet, `store` the rows and the
+//! working set and what changed in it, `redeem` redemption, `checkout_redeem` an order's codes redeemed together, `lapse` reservations that lapse, `quote` quotes of a buyer's wallet, `store` the rows and the
 //! `Tx`/`Backend` traits, `migrate` the migration driver; `sqlite/` and `postgres/` the
 //! backends, each as `mod.rs` (opening, migrating, transactions), `tx.rs` (the
 //! statements of one transaction) and `sql.rs` (their text), with SQLite's group commit
@@ -24,6 +24,7 @@ pub mod checkout_redeem;
 mod error;
 mod kept;
 pub mod keys;
+mod lapse;
 mod migrate;
 pub mod outcomes;
 mod postgres;
@@ -59,8 +60,8 @@ pub struct LedgerOptions {
     pub seed: Option<u64>,
     /// Add the `--explain` trace to decisions.
     pub explain: bool,
-    /// How long an order-level reservation ([`Ledger::redeem_order`]) holds its coupons
-    /// before the tick gives them back (milliseconds).
+    /// How long a reservation ([`Ledger::redeem`], [`Ledger::redeem_order`]) holds its
+    /// coupons before the tick gives them back (milliseconds).
     pub reservation_ttl: Millis,
 }
 
@@ -387,19 +388,22 @@ impl Ledger {
             }
         }
         // Reservations that lapsed give their coupons back, a batch at a time.
-        while self.retrying(None, |tx| checkout_redeem::release_lapsed(tx, now, EXPIRY_BATCH))? == EXPIRY_BATCH {}
+        while self.retrying(None, |tx| lapse::release_lapsed(tx, now, EXPIRY_BATCH))? == EXPIRY_BATCH {}
         Ok(out)
     }
 
     /// Validates a code against an order and reserves (and, unless `stage` is `reserve`,
-    /// commits) it. A retry with the same order id and code answers the same.
+    /// commits) it; a reservation holds until `now` plus `reservation_ttl`. A retry with
+    /// the same order id and code answers the same, except that `stage: commit` commits a
+    /// code the order holds in reserve.
     pub fn redeem(&self, request: &RedeemRequest, now: Millis) -> Result<RedeemOutcome, LedgerError> {
         let at = match &request.at {
             Some(t) => crate::value::parse_time(t).map_err(|e| LedgerError::BadInput(format!("`at`: {e}")))?,
             None => now,
         };
+        let until = now.saturating_add(self.options.reservation_ttl);
         let lock = format!("order:{}", request.order.id);
-        self.retrying(Some(&lock), |tx| redeem::redeem(tx, request, at))
+        self.retrying(Some(&lock), |tx| redeem::redeem(tx, request, at, until))
     }
 
     /// Commits the order's reserved coupons (the order is paid), at the wall clock.

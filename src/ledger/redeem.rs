@@ -7,10 +7,11 @@ use super::LedgerError;
 use super::api::{
     CouponState, OrderCoupon, RedeemOutcome, RedeemRequest, RollbackOutcome, SellerCharge, Settlement, Stage,
 };
+use super::lapse::{free_if_lapsed, lapsed, release_own};
 use super::store::{BudgetDelta, Changes, CouponRow, RedemptionRow, Terms, Tx};
 use crate::money::{split, split_by};
 use crate::runtime::codes::parse_code;
-use crate::value::{Fen, Millis, Yuan, fen_from_yuan};
+use crate::value::{Fen, Millis, Yuan, fen_from_yuan, time_string};
 
 fn reject(req: &RedeemRequest, code: &str, reason: &str, detail: String) -> RedeemOutcome {
     RedeemOutcome {
@@ -19,6 +20,7 @@ fn reject(req: &RedeemRequest, code: &str, reason: &str, detail: String) -> Rede
         order_id: req.order.id.clone(),
         status: None,
         settlement: None,
+        reserved_until: None,
         reason: Some(reason.to_string()),
         detail: Some(detail),
         replayed: false,
@@ -206,17 +208,26 @@ pub fn settle(terms: &Terms, req: &RedeemRequest) -> Result<Charges, Refusal> {
     })
 }
 
-/// Validates and reserves (or commits) a code for an order, inside a transaction.
-pub fn redeem(tx: &mut dyn Tx, req: &RedeemRequest, at: Millis) -> Result<RedeemOutcome, LedgerError> {
+/// Validates and reserves (or commits) a code for an order, inside a transaction; a
+/// reservation lapses at `until`.
+pub fn redeem(tx: &mut dyn Tx, req: &RedeemRequest, at: Millis, until: Millis) -> Result<RedeemOutcome, LedgerError> {
     let code = match parse_code(&req.code) {
         Ok(c) => c,
         Err(e) => return Ok(reject(req, &req.code, "invalid_code", e.to_string())),
     };
-    let held = tx.order_redemptions(&req.order.id)?;
+    let rows = tx.order_redemptions(&req.order.id)?;
+    let held = release_own(tx, rows, at)?;
     if let Some(r) = held.iter().find(|r| r.code == code && r.holds()) {
+        // The order is paid: what it holds in reserve is committed, as `commit` does.
+        let (r, replayed) = match tx.coupon(&code, true)? {
+            Some(c) if req.stage == Stage::Commit && r.status == "reserved" && c.status == CouponState::Reserved => {
+                (commit_row(tx, r.clone(), &c)?, false)
+            }
+            _ => (r.clone(), true),
+        };
         let mut answer: RedeemOutcome = serde_json::from_str(&r.response)
             .map_err(|e| LedgerError::corrupt_from(&format!("stored redemption of `{code}`"), e))?;
-        answer.replayed = true;
+        answer.replayed = replayed;
         return Ok(answer);
     }
     if let Some(detail) = super::returns::returned(tx, &req.order.id)? {
@@ -235,6 +246,7 @@ pub fn redeem(tx: &mut dyn Tx, req: &RedeemRequest, at: Millis) -> Result<Redeem
             format!("no coupon has the code `{code}`"),
         ));
     };
+    let coupon = free_if_lapsed(tx, coupon, at)?;
     match coupon.status {
         CouponState::Revoked => return Ok(reject(req, &code, "revoked", "the coupon was revoked".into())),
         CouponState::Expired => return Ok(reject(req, &code, "expired", "the coupon has expired".into())),
@@ -319,6 +331,7 @@ pub fn redeem(tx: &mut dyn Tx, req: &RedeemRequest, at: Millis) -> Result<Redeem
             gift: t.gift.clone(),
             perk: t.perk.clone(),
         }),
+        reserved_until: (to == CouponState::Reserved).then(|| time_string(until, chrono_tz::UTC)),
         reason: None,
         detail: None,
         replayed: false,
@@ -341,7 +354,7 @@ pub fn redeem(tx: &mut dyn Tx, req: &RedeemRequest, at: Millis) -> Result<Redeem
             kept: super::kept::of_items(&req.order, &t, &charges, &outcome.code)?,
         })
         .map_err(|e| LedgerError::internal_from("cannot encode a redemption", e))?,
-        reserved_until: None,
+        reserved_until: (to == CouponState::Reserved).then_some(until),
     })?;
     Ok(outcome)
 }
@@ -355,12 +368,16 @@ struct Stored<'a> {
     kept: super::kept::Kept,
 }
 
-/// The stored answer with its status changed, everything else kept as it was.
+/// The stored answer with its status changed, everything else kept as it was (but the
+/// reservation time, which only a reservation has).
 pub(super) fn with_status(response: &str, status: CouponState) -> Result<String, LedgerError> {
     let mut answer: serde_json::Value =
         serde_json::from_str(response).map_err(|e| LedgerError::corrupt_from("a stored redemption", e))?;
     if let Some(o) = answer.as_object_mut() {
         o.insert("status".into(), serde_json::Value::String(status.as_str().into()));
+        if status != CouponState::Reserved {
+            o.remove("reserved_until");
+        }
     }
     serde_json::to_string(&answer).map_err(|e| LedgerError::internal_from("cannot encode a redemption", e))
 }
@@ -381,10 +398,9 @@ pub(super) fn spend(tx: &mut dyn Tx, coupon: &CouponRow, spent: Fen) -> Result<(
 /// `reservation_expired` (nothing committed) if a reservation of the order lapsed.
 pub fn commit(tx: &mut dyn Tx, order_id: &str, now: Millis) -> Result<RollbackOutcome, LedgerError> {
     let rows = tx.order_redemptions(order_id)?;
-    let lapsed = |r: &RedemptionRow| r.status == "reserved" && r.reserved_until.is_some_and(|t| t <= now);
     // A reservation past its time, even if the tick has not released it yet; or only
     // released ones (an order that redeemed again after a lapse commits what it holds).
-    let refused = rows.iter().find(|r| lapsed(r)).or_else(|| {
+    let refused = rows.iter().find(|r| lapsed(r, now)).or_else(|| {
         let live = rows.iter().any(|r| r.holds());
         rows.iter().find(|r| !live && r.status == "expired")
     });
@@ -398,16 +414,10 @@ pub fn commit(tx: &mut dyn Tx, order_id: &str, now: Millis) -> Result<RollbackOu
         });
     }
     let mut out = Vec::new();
-    for mut r in rows {
+    for r in rows {
         let Some(c) = tx.coupon(&r.code, true)? else { continue };
         if r.status == "reserved" && c.status == CouponState::Reserved {
-            if !tx.set_coupon_status(&r.code, CouponState::Reserved, CouponState::Redeemed, None)? {
-                return Err(LedgerError::conflict(format!("coupon `{}` changed meanwhile", r.code)));
-            }
-            spend(tx, &c, c.face_value)?;
-            r.status = "committed".into();
-            r.response = with_status(&r.response, CouponState::Redeemed)?;
-            tx.put_redemption(&r)?;
+            let r = commit_row(tx, r, &c)?;
             out.push(OrderCoupon {
                 code: r.code.clone(),
                 status: CouponState::Redeemed,
@@ -423,6 +433,19 @@ pub fn commit(tx: &mut dyn Tx, order_id: &str, now: Millis) -> Result<RollbackOu
         order_id: order_id.to_string(),
         coupons: out,
     })
+}
+
+/// Commits one reservation whose coupon (`c`, locked) is still reserved: the coupon
+/// redeemed and its budget spent, the stored answer now `redeemed`.
+fn commit_row(tx: &mut dyn Tx, mut r: RedemptionRow, c: &CouponRow) -> Result<RedemptionRow, LedgerError> {
+    if !tx.set_coupon_status(&r.code, CouponState::Reserved, CouponState::Redeemed, None)? {
+        return Err(LedgerError::conflict(format!("coupon `{}` changed meanwhile", r.code)));
+    }
+    spend(tx, c, c.face_value)?;
+    r.status = "committed".into();
+    r.response = with_status(&r.response, CouponState::Redeemed)?;
+    tx.put_redemption(&r)?;
+    Ok(r)
 }
 
 /// The order was cancelled: its coupons go back to their owner if still valid, expire

@@ -41,6 +41,16 @@ impl Service {
     }
 
     pub fn with_max_skew(rules: &[PathBuf], max_skew: i64) -> Service {
+        Service::on("sqlite::memory:", rules, max_skew)
+    }
+
+    /// The seed rules over the ledger at `url` (a SQLite file or PostgreSQL, for tests of
+    /// concurrent clients).
+    pub fn seed_rules_on(url: &str) -> Service {
+        Service::on(url, &[root().join("rules")], mintage::service::DEFAULT_MAX_SKEW)
+    }
+
+    pub fn on(url: &str, rules: &[PathBuf], max_skew: i64) -> Service {
         let clock = Arc::new(AtomicI64::new(ms("2026-11-02T13:30:00+08:00")));
         let (reloader, versioned) = Reloader::start(rules.to_vec(), clock.load(Ordering::SeqCst)).unwrap();
         let options = LedgerOptions {
@@ -48,7 +58,7 @@ impl Service {
             explain: false,
             ..LedgerOptions::default()
         };
-        let ledger = Ledger::open("sqlite::memory:", versioned, options).unwrap();
+        let ledger = Ledger::open(url, versioned, options).unwrap();
         let now = clock.clone();
         let clock_fn = Arc::new(move || now.load(Ordering::SeqCst));
         let state = AppState::with_max_skew(Arc::new(ledger), reloader, clock_fn, max_skew);

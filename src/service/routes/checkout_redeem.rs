@@ -26,14 +26,24 @@ pub async fn redeem(
 ) -> Result<Json<OrderRedeemOutcome>, ApiError> {
     let text = body::text(payload)?;
     let request: OrderRedeemRequest = body::parse(&text)?;
+    redeem_order(&state, &caller, request).await.map(Json)
+}
+
+/// An order's codes validated, their `at` checked against the clock, and redeemed; also
+/// `POST /v1/redeem` with `codes`.
+pub(crate) async fn redeem_order(
+    state: &AppState,
+    caller: &Caller,
+    request: OrderRedeemRequest,
+) -> Result<OrderRedeemOutcome, ApiError> {
     request.validate().map_err(super::quote::bad_checkout)?;
     let now = state.now();
     if let Some(at) = request.at.as_deref().and_then(|t| parse_time(t).ok()) {
-        let in_time = not_ahead(&state, at, now).and_then(|()| {
+        let in_time = not_ahead(state, at, now).and_then(|()| {
             if caller.is_admin() {
                 Ok(())
             } else {
-                not_behind(&state, at, now)
+                not_behind(state, at, now)
             }
         });
         in_time.map_err(|mut e| {
@@ -41,8 +51,7 @@ pub async fn redeem(
             e
         })?;
     }
-    let outcome = state
+    state
         .ledger_call(move |ledger| ledger.redeem_order(&request, now))
-        .await?;
-    Ok(Json(outcome))
+        .await
 }

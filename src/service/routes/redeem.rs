@@ -1,26 +1,118 @@
-//! `POST /v1/redeem`, `POST /v1/commit` and `POST /v1/rollback`: a code against an order,
-//! then the order paid or cancelled. A refused redemption is an answer (200 with
+//! `POST /v1/redeem`, `POST /v1/commit` and `POST /v1/rollback`: a code (`code`) or an
+//! order's codes together (`codes`, as `POST /v1/checkout/redeem`) against an order, then
+//! the order paid or cancelled. A refused redemption is an answer (200 with
 //! `accepted: false` and a reason code), not an error; malformed orders are 400s.
 
-use crate::ledger::{CouponState, RedeemOutcome, RedeemRequest, RollbackOutcome};
+use crate::checkout::{Line, Order as CheckoutOrder};
+use crate::ledger::{
+    CouponState, OrderRedeemOutcome, OrderRedeemRequest, RedeemOutcome, RedeemRequest, RollbackOutcome, Stage,
+};
 use crate::service::auth::Caller;
 use crate::service::errors::ApiError;
 use crate::service::reload::rfc3339;
 use crate::service::routes::decide::not_ahead;
 use crate::service::{AppState, body};
-use crate::value::{duration_string, fen_from_yuan, parse_time};
+use crate::value::{Yuan, duration_string, fen_from_yuan, parse_time};
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
 use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
 
+/// The answer to one code, or to an order's codes.
+#[derive(Serialize)]
+#[serde(untagged)]
+pub enum RedeemAnswer {
+    Code(RedeemOutcome),
+    Codes(OrderRedeemOutcome),
+}
+
+/// `codes`: the codes of one order, redeemed together; the order's `items` are the lines
+/// of a checkout order.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CodesRequest {
+    codes: Vec<String>,
+    #[serde(deserialize_with = "crate::runtime::json::object")]
+    order: ItemsOrder,
+    #[serde(default)]
+    at: Option<String>,
+    #[serde(default, deserialize_with = "crate::runtime::json::string_enum")]
+    stage: Stage,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ItemsOrder {
+    id: String,
+    buyer_id: String,
+    #[serde(deserialize_with = "crate::runtime::json::objects")]
+    items: Vec<Line>,
+    #[serde(default)]
+    shipping: Yuan,
+}
+
+impl From<CodesRequest> for OrderRedeemRequest {
+    fn from(r: CodesRequest) -> OrderRedeemRequest {
+        OrderRedeemRequest {
+            codes: r.codes,
+            order: CheckoutOrder {
+                id: r.order.id,
+                buyer_id: r.order.buyer_id,
+                lines: r.order.items,
+                shipping: r.order.shipping,
+            },
+            at: r.at,
+            stage: r.stage,
+        }
+    }
+}
+
+/// Which of `code` and `codes` the body gives: `Some(true)` for `codes`, `Some(false)`
+/// for `code`, an error for both or neither; `None` for a body that is not an object
+/// (its parse says what is wrong).
+fn asks_codes(text: &str) -> Result<Option<bool>, ApiError> {
+    let Ok(fields) = serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(text) else {
+        return Ok(None);
+    };
+    match (fields.contains_key("code"), fields.contains_key("codes")) {
+        (true, false) => Ok(Some(false)),
+        (false, true) => Ok(Some(true)),
+        (both, _) => {
+            let (field, message) = if both {
+                (
+                    "codes",
+                    "give either `code` (one code) or `codes` (an order's codes), not both",
+                )
+            } else {
+                ("code", "give `code` (one code) or `codes` (a list of an order's codes)")
+            };
+            Err(ApiError::bad_request("invalid_field", message).field(Some(field.into())))
+        }
+    }
+}
+
+/// The checkout order's field names back to this route's: `order.lines[0]` is the
+/// request's `order.items[0]`.
+fn items_not_lines(mut e: ApiError) -> ApiError {
+    e.field = e.field.map(|f| f.replace("order.lines", "order.items"));
+    e.message = e.message.replace("order.lines", "order.items");
+    e
+}
+
 pub async fn redeem(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     payload: Result<Bytes, BytesRejection>,
-) -> Result<Json<RedeemOutcome>, ApiError> {
+) -> Result<Json<RedeemAnswer>, ApiError> {
     let text = body::text(payload)?;
+    if asks_codes(&text)? == Some(true) {
+        let request: CodesRequest = body::parse(&text)?;
+        let outcome = super::checkout_redeem::redeem_order(&state, &caller, request.into())
+            .await
+            .map_err(items_not_lines)?;
+        return Ok(Json(RedeemAnswer::Codes(outcome)));
+    }
     let request: RedeemRequest = body::parse(&text)?;
     let now = state.now();
     validate(&request)?;
@@ -32,7 +124,7 @@ pub async fn redeem(
     }
     let outcome = state.ledger_call(move |ledger| ledger.redeem(&request, now)).await?;
     state.metrics.redeemed(&outcome);
-    Ok(Json(outcome))
+    Ok(Json(RedeemAnswer::Code(outcome)))
 }
 
 /// A redemption is judged at the server's clock: a client may not date it back past the
