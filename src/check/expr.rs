@@ -21,6 +21,10 @@ pub struct Signature {
 /// What names an expression may use where it stands.
 pub struct Scope<'a> {
     pub declared: &'a [(String, Type)],
+    /// The event types the rules may name.
+    pub events: &'a [String],
+    /// The aggregates over past events met so far (see [`super::aggregate`]).
+    pub aggregates: &'a mut Vec<super::aggregate::Aggregate>,
     pub functions: &'a [Signature],
     /// `let` bindings visible here (batch models).
     pub locals: Vec<(String, Type)>,
@@ -33,7 +37,7 @@ pub struct Scope<'a> {
 }
 
 impl Scope<'_> {
-    fn error(&mut self, d: Diagnostic) {
+    pub(super) fn error(&mut self, d: Diagnostic) {
         self.diagnostics.push(d);
     }
 
@@ -76,6 +80,18 @@ impl Scope<'_> {
             ExprKind::Call(name, args) => return self.call(&name.text, name.span, args, span),
             ExprKind::Unary(op, inner) => return self.unary(*op, inner, span),
             ExprKind::Binary(op, a, b) => return self.binary(*op, a, b, span),
+            ExprKind::Where(n, _) => {
+                self.error(
+                    Diagnostic::new(
+                        Code::UnknownEvent,
+                        span,
+                        format!("`{} where …` picks past events, only inside an aggregate", n.text),
+                    )
+                    .label("not an aggregate's argument")
+                    .help(format!("write `count({} where …, 7d)`", n.text)),
+                );
+                return unknown(span);
+            }
             ExprKind::If(c, a, b) => {
                 let c = self.expect(c, &Type::Bool, "the condition of `if`");
                 let a = self.expr(a);
@@ -145,7 +161,7 @@ impl Scope<'_> {
             && let Some(root) = text
                 .first()
                 .copied()
-                .filter(|r| matches!(*r, "item" | "cart" | "event"))
+                .filter(|r| matches!(*r, "item" | "cart" | "event" | "order"))
         {
             self.error(
                 Diagnostic::new(
@@ -219,7 +235,7 @@ impl Scope<'_> {
         d = match did_you_mean(joined, known.iter().map(String::as_str)) {
             Some(s) => d.help(format!("did you mean `{s}`?")),
             None if parts == 1 => d.help(
-                "names start with `user.`, `item.`, `cart.`, `scores.` or `event.`, or are `now` or a `let` binding",
+                "names start with `user.`, `item.`, `cart.`, `order.`, `scores.` or `event.`, or are `now` or a `let` binding",
             ),
             None => d.help(format!(
                 "declare fields your platform sends with `field {joined}: string` (or another type)"
@@ -230,6 +246,11 @@ impl Scope<'_> {
     }
 
     fn call(&mut self, name: &str, name_span: Span, args: &[Expr], span: Span) -> TExpr {
+        if let Some(func) = super::aggregate::Func::of(name)
+            && !self.functions.iter().any(|f| f.name == name)
+        {
+            return self.aggregate(func, args, span);
+        }
         let typed: Vec<TExpr> = args.iter().map(|a| self.expr(a)).collect();
         if let Some(i) = self.functions.iter().position(|f| f.name == name) {
             let sig = self.functions[i].clone();
@@ -242,6 +263,7 @@ impl Scope<'_> {
         }
         let Some((_, builtin)) = Builtin::ALL.iter().find(|(n, _)| *n == name) else {
             let mut names: Vec<&str> = Builtin::ALL.iter().map(|(n, _)| *n).collect();
+            names.extend(super::aggregate::Func::ALL.iter().map(|(n, _)| *n));
             names.extend(self.functions.iter().map(|f| f.name.as_str()));
             let mut d = Diagnostic::new(Code::UnknownFunction, name_span, format!("unknown function `{name}`"))
                 .label("not defined");
@@ -292,6 +314,8 @@ impl Scope<'_> {
     fn builtin_type(&mut self, b: Builtin, args: &[TExpr], span: Span) -> Type {
         let name = b.name();
         match b {
+            // Made by `aggregate` alone, with its type.
+            Builtin::Aggregate => Type::Number,
             Builtin::Min | Builtin::Max => {
                 if args.len() < 2 {
                     self.error(

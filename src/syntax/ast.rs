@@ -403,6 +403,9 @@ pub enum ExprKind {
     Binary(BinaryOp, Box<Expr>, Box<Expr>),
     /// `if c then a else b`
     If(Box<Expr>, Box<Expr>, Box<Expr>),
+    /// `item_favourited where item.category == "bags"`: the past events of a type that
+    /// met a condition (only as an aggregate's first argument).
+    Where(Name, Box<Expr>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -117,6 +117,8 @@ pub fn expected(r: Rule) -> Option<&'static str> {
         R::type_name => "a type: `number`, `money`, `percent`, `string`, `bool`, `duration` or `time`",
         R::rhai_body | R::rhai_text | R::rhai_nested => BODY,
         R::test_step | R::test_user | R::test_event | R::test_tick | R::test_expect => TEST_STEP,
+        R::test_batch => "a batch run such as `users [{\"id\": \"u-1\"}] run at 2026-12-01 09:00 budget ¥500`",
+        R::users_array => "user rows such as `[{\"id\": \"u-1\"}, {\"id\": \"u-2\"}]`",
         R::expect_nothing | R::expect_coupon | R::expect_suppressed | R::expect_revoked | R::expect_alert => {
             EXPECTATION
         }
@@ -152,6 +154,9 @@ pub fn expected(r: Rule) -> Option<&'static str> {
         | R::mul_op
         | R::of_op => OPERATOR,
         R::call => "a function call such as `min(¥30, 10% of cart.total)`",
+        R::call_arg => "an argument such as `7d` or `item_favourited where item.category == \"bags\"`",
+        R::past_events => "past events such as `item_favourited where item.category == \"bags\"`",
+        R::kw_where => "`where`, as in `count(item_favourited where item.category == \"bags\", 7d)`",
         R::list => "a list such as `[\"bags\", \"watches\"]`",
         R::path => "a field such as `user.paid_orders` or `item.category`",
         R::boolean => "`true` or `false`",

@@ -89,6 +89,7 @@ fn is_token(r: Rule) -> bool {
             | R::kw_on
             | R::kw_in
             | R::kw_at
+            | R::kw_where
             | R::kw_as
             | R::kw_by
             | R::kw_if

@@ -20,6 +20,9 @@ pub enum Builtin {
     CouponsIssued,
     /// `other_users_on_device(30d)`: distinct other users seen on the event's device.
     OtherUsersOnDevice,
+    /// An aggregate over the user's own past events (`count(item_favourited, 7d)`…), by
+    /// its index in the program's aggregates: not called by name.
+    Aggregate,
 }
 
 impl Builtin {
@@ -37,6 +40,9 @@ impl Builtin {
     ];
 
     pub fn name(self) -> &'static str {
+        if self == Builtin::Aggregate {
+            return "aggregate";
+        }
         Builtin::ALL.iter().find(|(_, b)| *b == self).map_or("?", |(n, _)| n)
     }
 
@@ -44,7 +50,7 @@ impl Builtin {
     pub fn reads_state(self) -> bool {
         matches!(
             self,
-            Builtin::Signal | Builtin::CouponsIssued | Builtin::OtherUsersOnDevice
+            Builtin::Signal | Builtin::CouponsIssued | Builtin::OtherUsersOnDevice | Builtin::Aggregate
         )
     }
 }
@@ -56,6 +62,10 @@ pub trait Facts {
     fn coupons_issued(&self, user: &str, since: Millis, campaign: Option<&str>) -> u32;
     /// Distinct users other than `user` seen on `device` after `since`.
     fn other_users_on_device(&self, device: &str, user: &str, since: Millis) -> u32;
+    /// Aggregate `index` of the program over `user`'s past events, at `now`.
+    fn aggregate(&self, _user: &str, _index: usize, _now: Millis) -> Value {
+        Value::Missing
+    }
 }
 
 /// No state: for constant folding and batch runs without a ledger.
@@ -143,6 +153,13 @@ pub fn call(b: Builtin, args: &[Value], facts: &dyn Facts, caller: Option<Caller
             };
             let campaign = args.get(1).and_then(Value::as_str);
             Value::Number(f64::from(facts.coupons_issued(caller.user, now - d, campaign)))
+        }
+        Builtin::Aggregate => {
+            let (Some(Value::Number(i)), Some(caller)) = (args.first(), caller) else {
+                return Value::Missing;
+            };
+            // INVARIANT: the checker writes the index as a whole, non-negative number.
+            facts.aggregate(caller.user, *i as usize, now)
         }
         Builtin::OtherUsersOnDevice => {
             let (Some(Value::Duration(d)), Some(caller)) = (args.first(), caller) else {

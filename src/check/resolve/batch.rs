@@ -106,6 +106,8 @@ impl Resolver<'_> {
             for (name, e) in &m.bindings {
                 let mut s = Scope {
                     declared: &self.declared,
+                    events: &self.events,
+                    aggregates: &mut self.aggregates,
                     functions: &self.functions,
                     locals: locals.clone(),
                     offer: true,
@@ -126,6 +128,8 @@ impl Resolver<'_> {
             for (name, e) in &m.outputs {
                 let mut s = Scope {
                     declared: &self.declared,
+                    events: &self.events,
+                    aggregates: &mut self.aggregates,
                     functions: &self.functions,
                     locals: locals.clone(),
                     offer: true,

@@ -38,6 +38,11 @@ pub const CONTRACT_EVENTS: &[&str] = &[
     "signal",
 ];
 
+/// Event types of the contract that carry behaviour for aggregates (`count(item_favourited,
+/// 7d)`) and need no field of their own: `item_favourited` and `item_shared` carry the
+/// `item`, `search` its `item.category` (and the query in fields the rules declare).
+pub const BEHAVIOUR_EVENTS: &[&str] = &["item_favourited", "item_shared", "search"];
+
 /// Clauses that may be given once in a campaign or rule: reports the second of each.
 struct OnceOnly {
     owner: String,
@@ -79,6 +84,8 @@ pub struct Resolver<'a> {
     declared: Vec<(String, Type)>,
     functions: Vec<Signature>,
     events: Vec<String>,
+    /// The aggregates over past events the rules use.
+    aggregates: Vec<crate::check::aggregate::Aggregate>,
     /// The zone of campaigns whose window names none, and of risk checks.
     zone: chrono_tz::Tz,
     /// Whether the campaign being resolved is a batch campaign (no event, so no `item`).
@@ -94,7 +101,12 @@ impl<'a> Resolver<'a> {
             diagnostics: Vec::new(),
             declared: Vec::new(),
             functions: Vec::new(),
-            events: CONTRACT_EVENTS.iter().map(|s| s.to_string()).collect(),
+            events: CONTRACT_EVENTS
+                .iter()
+                .chain(BEHAVIOUR_EVENTS)
+                .map(|s| s.to_string())
+                .collect(),
+            aggregates: Vec::new(),
             in_batch: false,
             campaign_rules: Vec::new(),
         }
@@ -108,6 +120,8 @@ impl<'a> Resolver<'a> {
         (
             Scope {
                 declared: &self.declared,
+                events: &self.events,
+                aggregates: &mut self.aggregates,
                 functions: &self.functions,
                 locals: Vec::new(),
                 offer: false,
@@ -192,6 +206,7 @@ impl<'a> Resolver<'a> {
         program
             .campaigns
             .sort_by(|a, b| b.priority.cmp(&a.priority).then_with(|| a.id.cmp(&b.id)));
+        program.aggregates = std::mem::take(&mut self.aggregates);
         (program, self.diagnostics)
     }
 
