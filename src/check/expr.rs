@@ -253,6 +253,15 @@ impl Scope<'_> {
             return unknown(span);
         };
         let ty = self.builtin_type(*builtin, &typed, span);
+        let mut typed = typed;
+        if matches!(builtin, Builtin::HourOf | Builtin::WeekdayOf | Builtin::DateOf) {
+            // The zone the calendar is read in: the campaign's (see `builtins::call`).
+            typed.push(TExpr {
+                kind: TExprKind::Const(Value::str(self.tz.name())),
+                ty: Type::Str,
+                span,
+            });
+        }
         TExpr {
             kind: TExprKind::Call(*builtin, typed),
             ty,
@@ -363,6 +372,40 @@ impl Scope<'_> {
                 self.check_args(name, &[Type::Duration], args, span);
                 Type::Number
             }
+            Builtin::HourOf | Builtin::WeekdayOf | Builtin::DateOf => {
+                self.calendar_args(name, args, span);
+                if b == Builtin::DateOf { Type::Time } else { Type::Number }
+            }
+        }
+    }
+
+    /// `hour_of(t)`, `weekday_of(t)`, `date_of(t)`: one time.
+    fn calendar_args(&mut self, name: &str, args: &[TExpr], span: Span) {
+        let example = format!("`{name}(now)` or `{name}(user.last_order_at)`");
+        if args.len() != 1 {
+            self.error(
+                Diagnostic::new(
+                    Code::UnknownFunction,
+                    span,
+                    format!("`{name}` takes one argument, found {}", args.len()),
+                )
+                .label("wrong number of arguments")
+                .help(format!("pass the time to read, in the campaign's zone: {example}")),
+            );
+            return;
+        }
+        if let Some(a) = args.first()
+            && !a.ty.fits(&Type::Time)
+        {
+            self.error(
+                Diagnostic::new(
+                    Code::TypeMismatch,
+                    a.span,
+                    format!("`{name}` needs a time, found {}", article(&a.ty)),
+                )
+                .label(format!("this is {}", article(&a.ty)))
+                .help(format!("pass a time such as `now` or a time field: {example}")),
+            );
         }
     }
 

@@ -276,6 +276,8 @@ pub struct Offer {
     /// `for seller item.seller_id`, `for seller "s-8848"`
     pub seller: Option<Expr>,
     pub validity: Option<Validity>,
+    /// `on weekends between 20:00 and 23:00` after `valid …`: when the coupon may be used.
+    pub valid_on: Option<ValidOn>,
     pub funded: Option<Funding>,
     pub span: Span,
     /// Params given twice, for the checker to report.
@@ -286,6 +288,15 @@ pub struct Offer {
 pub enum Validity {
     For(Expr),
     UntilWindowEnd(Span),
+}
+
+/// The calendar of a validity: `on weekends`, `on mon, fri`, `between 20:00 and 23:00`,
+/// or days and hours together; words and clocks as written.
+#[derive(Debug, Clone)]
+pub struct ValidOn {
+    pub days: Vec<Name>,
+    pub between: Option<(Name, Name)>,
+    pub span: Span,
 }
 
 #[derive(Debug, Clone)]

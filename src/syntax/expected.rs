@@ -110,6 +110,8 @@ pub fn expected(r: Rule) -> Option<&'static str> {
         R::menu => "a menu such as `one of 10%, 15%, 20%`",
         R::offer_param | R::cap | R::min_spend | R::scope | R::valid | R::funded => OFFER_TERM,
         R::until_end => "a duration such as `72h`, or `until window end`",
+        R::valid_days | R::day_word => "days such as `weekends`, `weekdays` or `mon, fri`",
+        R::valid_hours => "hours such as `between 20:00 and 23:00`",
         R::binding | R::model_output => MODEL_LINE,
         R::output_name => "`cost` or `gain`",
         R::risk_check => "a risk check such as `check fraud: withhold when scores.fraud_risk >= 0.9`, or `}`",

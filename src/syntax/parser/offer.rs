@@ -3,7 +3,7 @@
 
 use super::{Builder, P, Rule, children};
 use crate::diagnostic::Diagnostic;
-use crate::syntax::ast::{Choice, Offer, OfferKind, Validity};
+use crate::syntax::ast::{Choice, Name, Offer, OfferKind, ValidOn, Validity};
 
 impl Builder {
     pub(super) fn offer(&self, pair: P<'_>) -> Result<Offer, Diagnostic> {
@@ -29,6 +29,7 @@ impl Builder {
             scope: None,
             seller: None,
             validity: None,
+            valid_on: None,
             funded: None,
             span,
             repeated: Vec::new(),
@@ -71,16 +72,53 @@ impl Builder {
             Rule::scope => offer.scope = Some(self.required_expr(children(p).next(), span)?),
             Rule::seller_scope => offer.seller = Some(self.required_expr(children(p).next(), span)?),
             Rule::valid => {
-                let v = self.required(children(p).next(), span, "validity")?;
+                let mut parts = children(p);
+                let v = self.required(parts.next(), span, "validity")?;
                 offer.validity = Some(match v.as_rule() {
                     Rule::until_end => Validity::UntilWindowEnd(self.span(&v)),
                     _ => Validity::For(self.atom(v)?),
                 });
+                offer.valid_on = self.valid_on(parts.collect())?;
             }
             Rule::funded => offer.funded = Some(self.funding(p)?),
             _ => return Err(self.unexpected(&p, "an offer")),
         }
         Ok(())
+    }
+
+    /// `on weekends`, `between 20:00 and 23:00`, in either order (none: any time).
+    fn valid_on(&self, parts: Vec<P<'_>>) -> Result<Option<ValidOn>, Diagnostic> {
+        let (Some(first), Some(last)) = (parts.first(), parts.last()) else {
+            return Ok(None);
+        };
+        let span = self.span(first).to(self.span(last));
+        let mut on = ValidOn {
+            days: Vec::new(),
+            between: None,
+            span,
+        };
+        let word = |p: P<'_>| Name {
+            text: p.as_str().to_string(),
+            span: self.span(&p),
+        };
+        for part in parts {
+            match part.as_rule() {
+                Rule::valid_days => {
+                    on.days = children(part)
+                        .filter(|p| p.as_rule() == Rule::day_word)
+                        .map(word)
+                        .collect();
+                }
+                Rule::valid_hours => {
+                    let mut clocks = children(part).filter(|p| p.as_rule() == Rule::clock).map(word);
+                    let from = self.required(clocks.next(), span, "a time such as `20:00`")?;
+                    let until = self.required(clocks.next(), span, "a time such as `23:00`")?;
+                    on.between = Some((from, until));
+                }
+                _ => return Err(self.unexpected(&part, "a validity")),
+            }
+        }
+        Ok(Some(on))
     }
 
     /// One value, or `one of 10%, 15%, 20%`.
