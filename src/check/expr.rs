@@ -457,8 +457,11 @@ impl Scope<'_> {
                     ),
                 )
                 .label(format!("{} {} {}", ta.ty, op.symbol(), tb.ty));
+                let weekday = |t: &TExpr| matches!(t.kind, TExprKind::Call(Builtin::WeekdayOf, _));
                 if let Some(h) = conversion_help(&tb.ty, &ta.ty).or_else(|| conversion_help(&ta.ty, &tb.ty)) {
                     d = d.help(h);
+                } else if weekday(&ta) || weekday(&tb) {
+                    d = d.help("`weekday_of` gives a number, 1 (Monday) to 7 (Sunday): write `weekday_of(now) == 6` for a Saturday, `weekday_of(now) >= 6` for the weekend");
                 } else if op == BinaryOp::In {
                     d = d.help("`in` needs a list on its right: `item.category in [\"bags\", \"watches\"]`");
                 }

@@ -260,7 +260,7 @@ pub enum Choice {
     Menu(Vec<Expr>, Span),
 }
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Offer {
     pub kind: OfferKind,
     /// The amount, percent or threshold discount.
@@ -288,6 +288,30 @@ pub struct Offer {
 pub enum Validity {
     For(Expr),
     UntilWindowEnd(Span),
+}
+
+/// Written out field by field, `valid_on` only when given: the trees of files without
+/// calendars print as they did before there were any.
+impl std::fmt::Debug for Offer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut d = f.debug_struct("Offer");
+        d.field("kind", &self.kind)
+            .field("value", &self.value)
+            .field("min_spend", &self.min_spend)
+            .field("item", &self.item)
+            .field("worth", &self.worth)
+            .field("cap", &self.cap)
+            .field("scope", &self.scope)
+            .field("seller", &self.seller)
+            .field("validity", &self.validity);
+        if let Some(on) = &self.valid_on {
+            d.field("valid_on", on);
+        }
+        d.field("funded", &self.funded)
+            .field("span", &self.span)
+            .field("repeated", &self.repeated)
+            .finish()
+    }
 }
 
 /// The calendar of a validity: `on weekends`, `on mon, fri`, `between 20:00 and 23:00`,

@@ -59,6 +59,8 @@ impl Builder {
             Rule::scope => offer.scope.is_some(),
             Rule::seller_scope => offer.seller.is_some(),
             Rule::valid => offer.validity.is_some(),
+            Rule::valid_days => offer.valid_on.as_ref().is_some_and(|on| !on.days.is_empty()),
+            Rule::valid_hours => offer.valid_on.as_ref().is_some_and(|on| on.between.is_some()),
             Rule::funded => offer.funded.is_some(),
             _ => return Err(self.unexpected(&p, "an offer")),
         };
@@ -72,53 +74,44 @@ impl Builder {
             Rule::scope => offer.scope = Some(self.required_expr(children(p).next(), span)?),
             Rule::seller_scope => offer.seller = Some(self.required_expr(children(p).next(), span)?),
             Rule::valid => {
-                let mut parts = children(p);
-                let v = self.required(parts.next(), span, "validity")?;
+                let v = self.required(children(p).next(), span, "validity")?;
                 offer.validity = Some(match v.as_rule() {
                     Rule::until_end => Validity::UntilWindowEnd(self.span(&v)),
                     _ => Validity::For(self.atom(v)?),
                 });
-                offer.valid_on = self.valid_on(parts.collect())?;
             }
+            Rule::valid_days | Rule::valid_hours => self.valid_on(p, offer)?,
             Rule::funded => offer.funded = Some(self.funding(p)?),
             _ => return Err(self.unexpected(&p, "an offer")),
         }
         Ok(())
     }
 
-    /// `on weekends`, `between 20:00 and 23:00`, in either order (none: any time).
-    fn valid_on(&self, parts: Vec<P<'_>>) -> Result<Option<ValidOn>, Diagnostic> {
-        let (Some(first), Some(last)) = (parts.first(), parts.last()) else {
-            return Ok(None);
-        };
-        let span = self.span(first).to(self.span(last));
-        let mut on = ValidOn {
+    /// `on weekends` or `between 20:00 and 23:00`: a part of the offer's calendar.
+    fn valid_on(&self, part: P<'_>, offer: &mut Offer) -> Result<(), Diagnostic> {
+        let span = self.span(&part);
+        let on = offer.valid_on.get_or_insert_with(|| ValidOn {
             days: Vec::new(),
             between: None,
             span,
-        };
+        });
+        on.span = on.span.to(span);
         let word = |p: P<'_>| Name {
             text: p.as_str().to_string(),
             span: self.span(&p),
         };
-        for part in parts {
-            match part.as_rule() {
-                Rule::valid_days => {
-                    on.days = children(part)
-                        .filter(|p| p.as_rule() == Rule::day_word)
-                        .map(word)
-                        .collect();
-                }
-                Rule::valid_hours => {
-                    let mut clocks = children(part).filter(|p| p.as_rule() == Rule::clock).map(word);
-                    let from = self.required(clocks.next(), span, "a time such as `20:00`")?;
-                    let until = self.required(clocks.next(), span, "a time such as `23:00`")?;
-                    on.between = Some((from, until));
-                }
-                _ => return Err(self.unexpected(&part, "a validity")),
-            }
+        if part.as_rule() == Rule::valid_days {
+            on.days = children(part)
+                .filter(|p| p.as_rule() == Rule::day_word)
+                .map(word)
+                .collect();
+        } else {
+            let mut clocks = children(part).filter(|p| p.as_rule() == Rule::clock).map(word);
+            let from = self.required(clocks.next(), span, "a time such as `20:00`")?;
+            let until = self.required(clocks.next(), span, "a time such as `23:00`")?;
+            on.between = Some((from, until));
         }
-        Ok(Some(on))
+        Ok(())
     }
 
     /// One value, or `one of 10%, 15%, 20%`.
