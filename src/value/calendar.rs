@@ -48,12 +48,18 @@ pub fn weekday_of(ms: Millis, tz: chrono_tz::Tz) -> Option<u32> {
 pub fn date_of(ms: Millis, tz: chrono_tz::Tz) -> Option<Millis> {
     let day = local(ms, tz)?.date_naive();
     let mut at = day.and_time(NaiveTime::MIN);
-    // A skipped midnight: the day begins when the clock resumes, within a few hours.
-    for _ in 0..(24 * 4) {
+    // A skipped midnight: the day begins when the clock resumes, within the day; find the
+    // first minute that exists, then the second the clock resumed at (before 1972 some
+    // zones' offsets were not whole minutes).
+    for _ in 0..(24 * 60) {
         if let Some(t) = tz.from_local_datetime(&at).earliest() {
-            return Some(t.timestamp_millis());
+            let mut start = t.timestamp_millis();
+            while local(start - 1000, tz).is_some_and(|p| p.date_naive() == day) {
+                start -= 1000;
+            }
+            return Some(start);
         }
-        at += chrono::TimeDelta::minutes(15);
+        at += chrono::TimeDelta::minutes(1);
     }
     None
 }
