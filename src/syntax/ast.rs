@@ -151,8 +151,8 @@ pub struct Experiment {
 pub struct Arm {
     pub name: Name,
     pub weight: Expr,
-    /// `holds out ladder`: `Some(Some(ladder))`; a bare `holds out`: `Some(None)`.
-    pub holds_out: Option<Option<Name>>,
+    /// `holds out shallow, deep`: `Some([shallow, deep])`; a bare `holds out`: `Some([])`.
+    pub holds_out: Option<Vec<Name>>,
     pub span: Span,
 }
 

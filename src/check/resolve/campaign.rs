@@ -205,6 +205,9 @@ impl Resolver<'_> {
                 }
             }
         }
+        if let (Some(e), Some(ast_e)) = (&out.experiment, experiment_ast) {
+            self.bare_holdouts(e, ast_e, &out.rules);
+        }
         if let Some(seller) = seller {
             // The campaign's seller scope is every offer's that does not name its own.
             let rule_offers = out.rules.iter_mut().filter_map(|r| r.offer.as_mut());
