@@ -1,10 +1,15 @@
-//! Calendars of coupons on SQLite: a coupon `valid 7d on weekends between 20:00 and 02:00`
+//! Calendars of coupons on SQLite and PostgreSQL: a coupon `valid 7d on weekends between 20:00 and 02:00`
 //! carries its calendar in the decision's JSON and in its stored terms, and the single-code
 //! `redeem`, the order-level `redeem_order` and the quote refuse it outside the calendar
 //! (`not_valid_now`, saying when it is valid and what time it is, in the campaign's zone)
 //! and take it inside. Terms stored before calendars read as valid at any time. And
 //! `hour_of`, `weekday_of`, `date_of` agree with chrono for any instant and zone.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+#[path = "support/pg.rs"]
+mod pg;
+#[path = "support/schema.rs"]
+mod schema;
 
 use chrono::{Datelike, TimeZone, Timelike};
 use mintage::checkout::{Line, Order};
@@ -54,7 +59,7 @@ fn ms(t: &str) -> i64 {
     parse_time(t).unwrap_or_else(|e| panic!("{t}: {e}"))
 }
 
-fn open() -> Ledger {
+fn open(url: &str) -> Ledger {
     let rules = mintage::load_str("nights.mint", RULES).unwrap_or_else(|e| panic!("{e}"));
     let rules = VersionedRules {
         rules: Arc::new(rules),
@@ -64,7 +69,7 @@ fn open() -> Ledger {
         seed: Some(7),
         ..LedgerOptions::default()
     };
-    Ledger::open("sqlite::memory:", rules, options).unwrap_or_else(|e| panic!("open: {e}"))
+    Ledger::open(url, rules, options).unwrap_or_else(|e| panic!("open {url}: {e}"))
 }
 
 /// Decides `kind` for `user` at [`ISSUED`]; the decision's coupons.
@@ -121,8 +126,15 @@ fn redeem(ledger: &Ledger, code: &str, order_id: &str, user: &str, at: &str) -> 
 
 #[test]
 fn the_decision_and_the_coupon_carry_the_calendar() {
-    let ledger = open();
-    let coupons = issue(&ledger, "u-1", "view_item");
+    let ledger = &open("sqlite::memory:");
+    let coupons = issue(ledger, "u-1", "view_item");
+    let doc = schema::document();
+    schema::fits(
+        &doc,
+        &json!({"$ref": "#/components/schemas/Coupon"}),
+        &coupons[0],
+        "coupon",
+    );
     assert_eq!(
         coupons[0]["valid_on"],
         json!({"days": ["saturday", "sunday"], "between": ["20:00", "02:00"], "zone": "Asia/Shanghai"})
@@ -130,35 +142,31 @@ fn the_decision_and_the_coupon_carry_the_calendar() {
     let stored = ledger.coupon(coupons[0]["code"].as_str().unwrap()).unwrap().unwrap();
     assert_eq!(stored.coupon["valid_on"], coupons[0]["valid_on"]);
     // A coupon without a calendar has no `valid_on` at all: the contract is as it was.
-    let plain = issue(&ledger, "u-1", "app_open");
+    let plain = issue(ledger, "u-1", "app_open");
     assert!(plain[0].get("valid_on").is_none(), "{plain:?}");
 }
 
-#[test]
-fn redeem_refuses_outside_the_calendar_and_takes_inside() {
-    let ledger = open();
-    let code = owl(&ledger, "u-1");
-    let o = redeem(&ledger, &code, "o-1", "u-1", WEDNESDAY);
+fn redeem_refuses_outside_the_calendar_and_takes_inside(ledger: &Ledger) {
+    let code = owl(ledger, "u-1");
+    let o = redeem(ledger, &code, "o-1", "u-1", WEDNESDAY);
     assert!(!o.accepted);
     assert_eq!(o.reason.as_deref(), Some("not_valid_now"));
     assert_eq!(o.detail.as_deref(), Some(NOT_NOW));
     for at in [SATURDAY_SMALL_HOURS, MONDAY_TWO] {
-        let o = redeem(&ledger, &code, "o-2", "u-1", at);
+        let o = redeem(ledger, &code, "o-2", "u-1", at);
         assert_eq!(o.reason.as_deref(), Some("not_valid_now"), "{at}");
     }
-    let o = redeem(&ledger, &code, "o-3", "u-1", SUNDAY_SMALL_HOURS);
+    let o = redeem(ledger, &code, "o-3", "u-1", SUNDAY_SMALL_HOURS);
     assert!(o.accepted, "{o:?}");
     for (user, at) in [("u-2", SATURDAY_NIGHT), ("u-3", MONDAY_SMALL_HOURS)] {
-        let code = owl(&ledger, user);
-        let o = redeem(&ledger, &code, &format!("o-{user}"), user, at);
+        let code = owl(ledger, user);
+        let o = redeem(ledger, &code, &format!("o-{user}"), user, at);
         assert!(o.accepted, "{at}: {o:?}");
     }
 }
 
-#[test]
-fn redeem_order_refuses_outside_the_calendar_and_takes_inside() {
-    let ledger = open();
-    let code = owl(&ledger, "u-1");
+fn redeem_order_refuses_outside_the_calendar_and_takes_inside(ledger: &Ledger) {
+    let code = owl(ledger, "u-1");
     let ask = |id: &str, at: &str| OrderRedeemRequest {
         codes: vec![code.clone()],
         order: order(id, "u-1"),
@@ -176,11 +184,9 @@ fn redeem_order_refuses_outside_the_calendar_and_takes_inside() {
     assert_eq!(o.discount, Yuan::whole(10));
 }
 
-#[test]
-fn the_quote_leaves_out_a_coupon_outside_its_calendar() {
-    let ledger = open();
-    let code = owl(&ledger, "u-1");
-    let plain = issue(&ledger, "u-1", "app_open")[0]["code"]
+fn the_quote_leaves_out_a_coupon_outside_its_calendar(ledger: &Ledger) {
+    let code = owl(ledger, "u-1");
+    let plain = issue(ledger, "u-1", "app_open")[0]["code"]
         .as_str()
         .unwrap()
         .to_string();
@@ -210,6 +216,33 @@ fn the_quote_leaves_out_a_coupon_outside_its_calendar() {
         Yuan::whole(15),
         "the ¥10 night coupon with the ¥5 one: {q:?}"
     );
+}
+
+#[test]
+fn redeem_on_sqlite() {
+    redeem_refuses_outside_the_calendar_and_takes_inside(&open("sqlite::memory:"));
+}
+
+#[test]
+fn redeem_order_on_sqlite() {
+    redeem_order_refuses_outside_the_calendar_and_takes_inside(&open("sqlite::memory:"));
+}
+
+#[test]
+fn quote_on_sqlite() {
+    the_quote_leaves_out_a_coupon_outside_its_calendar(&open("sqlite::memory:"));
+}
+
+#[test]
+fn redeem_redeem_order_and_quote_on_postgres() {
+    for scenario in [
+        redeem_refuses_outside_the_calendar_and_takes_inside,
+        redeem_order_refuses_outside_the_calendar_and_takes_inside,
+        the_quote_leaves_out_a_coupon_outside_its_calendar,
+    ] {
+        let db = pg::TestDb::new();
+        scenario(&open(&db.url("")));
+    }
 }
 
 #[test]
