@@ -176,7 +176,8 @@ or calls it with the wrong number or types of arguments.
 
 Built-in functions: `min`, `max`, `abs`, `exp`, `ln`, `round`, `signal(name, key)`,
 `coupons_issued(period)`, `coupons_issued(period, \"campaign\")`,
-`other_users_on_device(period)`, `len(list)`.";
+`other_users_on_device(period)`, `len(list)`, and on the campaign's calendar
+`hour_of(time)`, `weekday_of(time)`, `date_of(time)`.";
 
     Script = "E011", "custom function does not compile",
 "The body of a `function` is Rhai code, compiled once when the rules load. The Rhai
