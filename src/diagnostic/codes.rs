@@ -286,6 +286,7 @@ warnings {
     NoLimit = "W009", "rule without a limit";
     PercentWithoutCap = "W010", "percent-off without a cap";
     UnusedBinding = "W011", "unused model binding";
+    CalendarGap = "W012", "coupon may expire before its calendar allows it";
 }
 }
 

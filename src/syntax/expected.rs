@@ -112,6 +112,7 @@ pub fn expected(r: Rule) -> Option<&'static str> {
         R::until_end => "a duration such as `72h`, or `until window end`",
         R::valid_days | R::valid_hours => OFFER_TERM,
         R::day_word => "days such as `weekends`, `weekdays` or `mon, fri`",
+        R::day_space => "a space, as in `on sat, sun`",
         R::binding | R::model_output => MODEL_LINE,
         R::output_name => "`cost` or `gain`",
         R::risk_check => "a risk check such as `check fraud: withhold when scores.fraud_risk >= 0.9`, or `}`",

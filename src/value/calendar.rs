@@ -161,7 +161,12 @@ impl Calendar {
     pub fn allows(&self, ms: Millis) -> bool {
         let Some(t) = local(ms, self.zone) else { return false };
         let minute = u16::try_from(t.hour() * 60 + t.minute()).unwrap_or(0);
-        let mut day = t.weekday().num_days_from_monday();
+        self.open_at(t.weekday().num_days_from_monday(), minute)
+    }
+
+    /// Whether the coupon may be used on `day` (0 Monday … 6 Sunday) at `minute` of it.
+    pub fn open_at(&self, day: u32, minute: u16) -> bool {
+        let mut day = day % 7;
         if let Some((from, until)) = self.between {
             let inside = if from <= until {
                 (from.0..until.0).contains(&minute)
@@ -179,6 +184,29 @@ impl Calendar {
             }
         }
         self.day_bits() & (1 << day) != 0
+    }
+
+    /// The longest time in a week the coupon may not be used, in minutes, and the
+    /// minute of the week it starts at (0: Monday 00:00); `None` if it is always open.
+    pub fn longest_closed(&self) -> Option<(u32, u32)> {
+        const WEEK: u32 = 7 * 24 * 60;
+        let open = |m: u32| self.open_at(m / 1440, u16::try_from(m % 1440).unwrap_or(0));
+        let (mut best, mut run, mut start) = (None::<(u32, u32)>, 0u32, 0u32);
+        // Two weeks, so that a gap across Sunday midnight is measured whole.
+        for m in 0..2 * WEEK {
+            if open(m % WEEK) {
+                run = 0;
+                continue;
+            }
+            if run == 0 {
+                start = m % WEEK;
+            }
+            run += 1;
+            if best.is_none_or(|(b, _)| run > b) {
+                best = Some((run.min(WEEK), start));
+            }
+        }
+        best
     }
 
     /// When it may be used, in the words of the rules: `on weekends between 20:00 and
@@ -223,7 +251,8 @@ impl Calendar {
     }
 }
 
-fn capital(word: &str) -> String {
+/// `monday` → `Monday`.
+pub fn capital(word: &str) -> String {
     let mut c = word.chars();
     c.next()
         .map(|f| f.to_uppercase().chain(c).collect())
@@ -247,6 +276,20 @@ mod tests {
         assert!(!fri_night.allows(at("2026-11-14T02:00:00+08:00"))); // the end is exclusive
         assert!(!fri_night.allows(at("2026-11-14T23:00:00+08:00"))); // Saturday night
         assert!(!fri_night.allows(at("2026-11-13T01:00:00+08:00"))); // Thursday's night
+    }
+
+    #[test]
+    fn the_longest_closed_stretch() {
+        let tz = chrono_tz::UTC;
+        // Weekends: closed from Monday 00:00 for five days.
+        assert_eq!(
+            Calendar::new(0b110_0000, None, tz).longest_closed(),
+            Some((5 * 1440, 0))
+        );
+        // Friday nights 22:00 to 02:00: closed from Saturday 02:00 for a week less 4h.
+        let fri = Calendar::new(1 << 4, Some((Clock(22 * 60), Clock(120))), tz);
+        assert_eq!(fri.longest_closed(), Some((7 * 1440 - 240, 5 * 1440 + 120)));
+        assert_eq!(Calendar::new(0x7f, None, tz).longest_closed(), None);
     }
 
     #[test]
