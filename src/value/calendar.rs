@@ -113,7 +113,7 @@ impl<'de> Deserialize<'de> for Clock {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Calendar {
     /// The days (`"saturday"`, …), Monday first; empty: every day.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "day_names")]
     pub days: Vec<String>,
     /// `[from, until]` as `"HH:MM"`; none: all day.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -121,6 +121,17 @@ pub struct Calendar {
     /// The IANA zone the days and hours are in (the campaign's).
     #[serde(with = "zone")]
     pub zone: chrono_tz::Tz,
+}
+
+/// Days as the JSON writes them: full lowercase names only.
+fn day_names<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    let days = Vec::<String>::deserialize(d)?;
+    match days.iter().find(|x| !DAY_NAMES.contains(&x.as_str())) {
+        Some(bad) => Err(serde::de::Error::custom(format!(
+            "`{bad}` is not a day: write `monday` … `sunday`"
+        ))),
+        None => Ok(days),
+    }
 }
 
 mod zone {
@@ -290,6 +301,21 @@ mod tests {
         let fri = Calendar::new(1 << 4, Some((Clock(22 * 60), Clock(120))), tz);
         assert_eq!(fri.longest_closed(), Some((7 * 1440 - 240, 5 * 1440 + 120)));
         assert_eq!(Calendar::new(0x7f, None, tz).longest_closed(), None);
+    }
+
+    #[test]
+    fn reads_back_what_it_writes_and_refuses_unknown_days() {
+        let c = Calendar::new(0b110_0000, Some((Clock(1200), Clock(120))), chrono_tz::Asia::Shanghai);
+        let json = serde_json::to_string(&c).unwrap_or_default();
+        assert_eq!(
+            json,
+            r#"{"days":["saturday","sunday"],"between":["20:00","02:00"],"zone":"Asia/Shanghai"}"#
+        );
+        assert_eq!(serde_json::from_str::<Calendar>(&json).ok(), Some(c));
+        let bad = r#"{"days":["sat"],"zone":"Asia/Shanghai"}"#;
+        assert!(serde_json::from_str::<Calendar>(bad).is_err());
+        let bad = r#"{"between":["20:00","25:00"],"zone":"Asia/Shanghai"}"#;
+        assert!(serde_json::from_str::<Calendar>(bad).is_err());
     }
 
     #[test]

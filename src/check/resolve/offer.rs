@@ -149,6 +149,8 @@ impl Resolver<'_> {
                 Some((from_c, until_c))
             }
         };
-        Some(Calendar::new(days, between, tz))
+        // Every day at any hour is no calendar at all.
+        let calendar = Calendar::new(days, between, tz);
+        (calendar.between.is_some() || !calendar.days.is_empty()).then_some(calendar)
     }
 }
