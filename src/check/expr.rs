@@ -275,6 +275,15 @@ impl Scope<'_> {
             return unknown(span);
         };
         let ty = self.builtin_type(*builtin, &typed, span);
+        let mut typed = typed;
+        if matches!(builtin, Builtin::HourOf | Builtin::WeekdayOf | Builtin::DateOf) {
+            // The zone the calendar is read in: the campaign's (see `builtins::call`).
+            typed.push(TExpr {
+                kind: TExprKind::Const(Value::str(self.tz.name())),
+                ty: Type::Str,
+                span,
+            });
+        }
         TExpr {
             kind: TExprKind::Call(*builtin, typed),
             ty,
@@ -387,6 +396,40 @@ impl Scope<'_> {
                 self.check_args(name, &[Type::Duration], args, span);
                 Type::Number
             }
+            Builtin::HourOf | Builtin::WeekdayOf | Builtin::DateOf => {
+                self.calendar_args(name, args, span);
+                if b == Builtin::DateOf { Type::Time } else { Type::Number }
+            }
+        }
+    }
+
+    /// `hour_of(t)`, `weekday_of(t)`, `date_of(t)`: one time.
+    fn calendar_args(&mut self, name: &str, args: &[TExpr], span: Span) {
+        let example = format!("`{name}(now)` or `{name}(user.last_order_at)`");
+        if args.len() != 1 {
+            self.error(
+                Diagnostic::new(
+                    Code::UnknownFunction,
+                    span,
+                    format!("`{name}` takes one argument, found {}", args.len()),
+                )
+                .label("wrong number of arguments")
+                .help(format!("pass the time to read, in the campaign's zone: {example}")),
+            );
+            return;
+        }
+        if let Some(a) = args.first()
+            && !a.ty.fits(&Type::Time)
+        {
+            self.error(
+                Diagnostic::new(
+                    Code::TypeMismatch,
+                    a.span,
+                    format!("`{name}` needs a time, found {}", article(&a.ty)),
+                )
+                .label(format!("this is {}", article(&a.ty)))
+                .help(format!("pass a time such as `now` or a time field: {example}")),
+            );
         }
     }
 
@@ -438,8 +481,11 @@ impl Scope<'_> {
                     ),
                 )
                 .label(format!("{} {} {}", ta.ty, op.symbol(), tb.ty));
+                let weekday = |t: &TExpr| matches!(t.kind, TExprKind::Call(Builtin::WeekdayOf, _));
                 if let Some(h) = conversion_help(&tb.ty, &ta.ty).or_else(|| conversion_help(&ta.ty, &tb.ty)) {
                     d = d.help(h);
+                } else if weekday(&ta) || weekday(&tb) {
+                    d = d.help("`weekday_of` gives a number, 1 (Monday) to 7 (Sunday): write `weekday_of(now) == 6` for a Saturday, `weekday_of(now) >= 6` for the weekend");
                 } else if op == BinaryOp::In {
                     d = d.help("`in` needs a list on its right: `item.category in [\"bags\", \"watches\"]`");
                 }

@@ -206,6 +206,8 @@ pub struct OfferSpec {
     /// campaign's).
     pub seller: Option<TExpr>,
     pub validity: Validity,
+    /// `on weekends between 20:00 and 23:00`: when the coupon may be used.
+    pub calendar: Option<crate::value::calendar::Calendar>,
     pub funded: Option<Funding>,
 }
 

@@ -59,6 +59,11 @@ pub struct Terms {
     pub not_on_sale: bool,
     #[serde(default)]
     pub order_cap: Option<Fen>,
+    /// `valid … on weekends between 20:00 and 23:00`: when the coupon may be used, in its
+    /// campaign's zone. Terms stored before calendars existed read as `None` (any time);
+    /// written only when present, so terms without one are stored as before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_on: Option<crate::value::calendar::Calendar>,
 }
 
 /// A user's counters and issue times (the runtime's `UserState` without coupons and

@@ -360,6 +360,7 @@ fn terms_of(c: &Coupon) -> Terms {
         stackable: c.stackable,
         not_on_sale: c.not_on_sale,
         order_cap: c.order_cap,
+        valid_on: c.valid_on.clone(),
     }
 }
 

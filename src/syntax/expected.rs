@@ -33,7 +33,8 @@ const NAME: &str = "a name such as `welcome` (letters, digits and `_`; not a key
 const STRING: &str = "a string in double quotes, such as `\"bags\"`";
 const JSON: &str = "a JSON object such as `{\"id\": \"u-1\", \"paid_orders\": 0}`";
 const TEST_STEP: &str = "a test step such as `user { … }`, `event view_item at 2026-11-11 10:00`, \
-                         `tick 2026-11-11 12:00` or `expect …`, or `}` to close the test";
+                         `tick 2026-11-11 12:00`, `users [ … ] run at 2026-12-01 09:00` or `expect …`, \
+                         or `}` to close the test";
 const EXPECTATION: &str = "an expectation such as `nothing`, `coupon RULE`, `suppressed RULE REASON`, \
                            `revoked RULE` or `alert TARGET`";
 const MODEL_LINE: &str = "a model line such as `let p = …`, `cost = …` or `gain = …`, or `}` to close the model";
@@ -110,15 +111,17 @@ pub fn expected(r: Rule) -> Option<&'static str> {
         R::menu => "a menu such as `one of 10%, 15%, 20%`",
         R::offer_param | R::cap | R::min_spend | R::scope | R::valid | R::funded => OFFER_TERM,
         R::until_end => "a duration such as `72h`, or `until window end`",
+        R::valid_days | R::valid_hours => OFFER_TERM,
+        R::day_word => "days such as `weekends`, `weekdays` or `mon, fri`",
+        R::day_space => "a space, as in `on sat, sun`",
         R::binding | R::model_output => MODEL_LINE,
         R::output_name => "`cost` or `gain`",
         R::risk_check => "a risk check such as `check fraud: withhold when scores.fraud_risk >= 0.9`, or `}`",
         R::param => "a parameter such as `amount: money`, or `)`",
         R::type_name => "a type: `number`, `money`, `percent`, `string`, `bool`, `duration` or `time`",
         R::rhai_body | R::rhai_text | R::rhai_nested => BODY,
-        R::test_step | R::test_user | R::test_event | R::test_tick | R::test_expect => TEST_STEP,
-        R::test_batch => "a batch run such as `users [{\"id\": \"u-1\"}] run at 2026-12-01 09:00 budget ¥500`",
-        R::users_array => "user rows such as `[{\"id\": \"u-1\"}, {\"id\": \"u-2\"}]`",
+        R::test_step | R::test_user | R::test_event | R::test_tick | R::test_expect | R::test_batch => TEST_STEP,
+        R::users_array => "a JSON array of users such as `[{\"id\": \"u-1\"}]`",
         R::expect_nothing | R::expect_coupon | R::expect_suppressed | R::expect_revoked | R::expect_alert => {
             EXPECTATION
         }

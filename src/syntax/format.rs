@@ -109,6 +109,8 @@ fn is_token(r: Rule) -> bool {
             | R::kw_items
             | R::rule_ref
             | R::stackable
+            | R::day_word
+            | R::clock
     )
 }
 

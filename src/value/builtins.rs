@@ -2,7 +2,7 @@
 //! State comes through [`Facts`] (the runtime's state, or [`NoFacts`]).
 
 use super::ops::{compare, opt};
-use super::{Millis, Value};
+use super::{Millis, Value, calendar};
 
 /// A built-in function.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -20,6 +20,14 @@ pub enum Builtin {
     CouponsIssued,
     /// `other_users_on_device(30d)`: distinct other users seen on the event's device.
     OtherUsersOnDevice,
+    /// `hour_of(now)`: the hour, 0 to 23, in the campaign's zone. The checker adds the
+    /// zone's name as a second argument, so every campaign reads its own zone.
+    HourOf,
+    /// `weekday_of(now)`: 1 (Monday) to 7 (Sunday) in the campaign's zone (ISO 8601).
+    WeekdayOf,
+    /// `date_of(now)`: 00:00 of the day in the campaign's zone, a time comparable with
+    /// date literals (`date_of(now) == 2026-11-11`).
+    DateOf,
     /// An aggregate over the user's own past events (`count(item_favourited, 7d)`…), by
     /// its index in the program's aggregates: not called by name.
     Aggregate,
@@ -37,6 +45,9 @@ impl Builtin {
         ("signal", Builtin::Signal),
         ("coupons_issued", Builtin::CouponsIssued),
         ("other_users_on_device", Builtin::OtherUsersOnDevice),
+        ("hour_of", Builtin::HourOf),
+        ("weekday_of", Builtin::WeekdayOf),
+        ("date_of", Builtin::DateOf),
     ];
 
     pub fn name(self) -> &'static str {
@@ -170,5 +181,22 @@ pub fn call(b: Builtin, args: &[Value], facts: &dyn Facts, caller: Option<Caller
             };
             Value::Number(f64::from(facts.other_users_on_device(device, caller.user, now - d)))
         }
+        Builtin::HourOf | Builtin::WeekdayOf | Builtin::DateOf => calendar_call(b, args),
+    }
+}
+
+/// `hour_of`, `weekday_of`, `date_of` of a time, in the zone named by the second argument.
+fn calendar_call(b: Builtin, args: &[Value]) -> Value {
+    let (Some(Value::Time(t)), Some(Value::Str(zone))) = (args.first(), args.get(1)) else {
+        return Value::Missing;
+    };
+    let Ok(tz) = zone.parse::<chrono_tz::Tz>() else {
+        return Value::Missing;
+    };
+    let number = |n: Option<u32>| opt(n, |n| Value::Number(f64::from(n)));
+    match b {
+        Builtin::HourOf => number(calendar::hour_of(*t, tz)),
+        Builtin::WeekdayOf => number(calendar::weekday_of(*t, tz)),
+        _ => opt(calendar::date_of(*t, tz), Value::Time),
     }
 }
