@@ -25,6 +25,8 @@ pub struct Scope<'a> {
     pub events: &'a [String],
     /// The aggregates over past events met so far (see [`super::aggregate`]).
     pub aggregates: &'a mut Vec<super::aggregate::Aggregate>,
+    /// The `profile` features defined so far, read as `profile.NAME`.
+    pub profile: &'a [(String, TExpr)],
     pub functions: &'a [Signature],
     /// `let` bindings visible here (batch models).
     pub locals: Vec<(String, Type)>,
@@ -157,6 +159,9 @@ impl Scope<'_> {
                 span,
             };
         }
+        if text.first() == Some(&"profile") {
+            return self.profile_feature(&text, span);
+        }
         if self.batch
             && let Some(root) = text
                 .first()
@@ -243,6 +248,43 @@ impl Scope<'_> {
         };
         self.error(d);
         unknown(span)
+    }
+
+    /// `profile.NAME`: the feature's typed expression, as if written here.
+    fn profile_feature(&mut self, text: &[&str], span: Span) -> TExpr {
+        let joined = text.join(".");
+        let found = match text {
+            [_, name] => self.profile.iter().find(|(n, _)| n == name).map(|(_, t)| t.clone()),
+            _ => None,
+        };
+        let Some(mut t) = found else {
+            let names: Vec<&str> = self.profile.iter().map(|(n, _)| n.as_str()).collect();
+            let wanted = text.get(1).copied().unwrap_or_default();
+            let mut d = Diagnostic::new(Code::UnknownField, span, format!("unknown profile feature `{joined}`"))
+                .label("not in a `profile` block");
+            d = match did_you_mean(wanted, names.iter().copied()) {
+                Some(s) => d.help(format!("did you mean `profile.{s}`?")),
+                None => d.help(format!(
+                    "define it in a `profile` block above where it is read: `profile {{ let {wanted} = … }}`"
+                )),
+            };
+            self.error(d);
+            return unknown(span);
+        };
+        if self.batch && reads_the_event(&t) {
+            self.error(
+                Diagnostic::new(
+                    Code::ScopeOutsideRule,
+                    span,
+                    format!("`{joined}` reads the event or past events, which a batch campaign does not have"),
+                )
+                .label("a batch run reads user rows")
+                .help("in a batch campaign read profile features made of `user.*` and `scores.*` only"),
+            );
+            return unknown(span);
+        }
+        t.span = span;
+        t
     }
 
     fn call(&mut self, name: &str, name_span: Span, args: &[Expr], span: Span) -> TExpr {
@@ -507,6 +549,24 @@ fn field_expr(field: Field, ty: Type, span: Span) -> TExpr {
         ty,
         span,
     }
+}
+
+/// Whether `t` reads the event (`item`, `cart`, `order`, `event`) or past events.
+fn reads_the_event(t: &TExpr) -> bool {
+    let mut found = false;
+    t.walk(&mut |n| {
+        found |= match &n.kind {
+            TExprKind::Call(Builtin::Aggregate, _) => true,
+            TExprKind::Field(f) => {
+                let name = super::types::field_name(f);
+                ["item.", "cart.", "order.", "event."]
+                    .iter()
+                    .any(|r| name.starts_with(r))
+            }
+            _ => false,
+        };
+    });
+    found
 }
 
 fn unknown(span: Span) -> TExpr {

@@ -49,6 +49,8 @@ pub enum Item {
     Event(Vec<Name>),
     /// `test "name" { … }`
     Test(TestBlock),
+    /// `profile { let bag_fan = … }`: named features, read as `profile.bag_fan`.
+    Profile(Vec<(Name, Expr)>, Span),
 }
 
 #[derive(Debug, Clone)]

@@ -9,7 +9,7 @@ use crate::diagnostic::Code;
 use crate::diagnostic::Diagnostic;
 use crate::source::{FileId, Span};
 
-const ITEM: &str = "a campaign, a risk policy, a function, a field or event declaration, or a test, such as \
+const ITEM: &str = "a campaign, a risk policy, a function, a field or event declaration, a profile, or a test, such as \
                     `campaign welcome { … }`";
 const CAMPAIGN_CLAUSE: &str = "a campaign clause such as `window 2026-11-01 .. 2026-12-01`, `budget ¥5000`, \
                                `audience …` or `rule NAME { … }`, or `}` to close the campaign";
@@ -55,6 +55,7 @@ pub fn expected(r: Rule) -> Option<&'static str> {
         | R::function_def
         | R::field_decl
         | R::event_decl
+        | R::profile_block
         | R::test_block => ITEM,
         R::campaign_clause
         | R::window

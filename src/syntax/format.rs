@@ -118,7 +118,14 @@ fn is_block(r: Rule) -> bool {
     use Rule as R;
     matches!(
         r,
-        R::campaign | R::rule | R::segment | R::model | R::experiment | R::risk_policy | R::test_block
+        R::campaign
+            | R::rule
+            | R::segment
+            | R::model
+            | R::experiment
+            | R::risk_policy
+            | R::profile_block
+            | R::test_block
     )
 }
 

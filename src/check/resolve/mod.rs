@@ -11,6 +11,7 @@ mod declarations;
 mod experiment;
 mod funding;
 mod offer;
+mod profile;
 mod risk;
 mod rule;
 mod test_blocks;
@@ -86,6 +87,8 @@ pub struct Resolver<'a> {
     events: Vec<String>,
     /// The aggregates over past events the rules use.
     aggregates: Vec<crate::check::aggregate::Aggregate>,
+    /// The `profile` features, typed, in the order written.
+    profile: Vec<(String, TExpr)>,
     /// The zone of campaigns whose window names none, and of risk checks.
     zone: chrono_tz::Tz,
     /// Whether the campaign being resolved is a batch campaign (no event, so no `item`).
@@ -107,6 +110,7 @@ impl<'a> Resolver<'a> {
                 .map(|s| s.to_string())
                 .collect(),
             aggregates: Vec::new(),
+            profile: Vec::new(),
             in_batch: false,
             campaign_rules: Vec::new(),
         }
@@ -122,6 +126,7 @@ impl<'a> Resolver<'a> {
                 declared: &self.declared,
                 events: &self.events,
                 aggregates: &mut self.aggregates,
+                profile: &self.profile,
                 functions: &self.functions,
                 locals: Vec::new(),
                 offer: false,
@@ -160,6 +165,8 @@ impl<'a> Resolver<'a> {
         // Declarations first: they may be used before they are written.
         self.declarations(&items);
         let functions = self.functions(&items);
+        // Profile features next: every campaign may read them.
+        self.profiles(&items);
         self.campaign_rules = items
             .iter()
             .filter_map(|i| match i {
