@@ -5,7 +5,7 @@ use super::decision::{Decision, TraceEntry};
 use super::engine::Runtime;
 use super::eval::{Ctx, Evaluator};
 use super::state::StateStore;
-use crate::check::program::{Campaign, Rule};
+use crate::check::program::{BudgetPeriod, Campaign, Rule};
 use crate::check::types::{Field, field_name};
 use crate::compile::{Cond, Graph, Node};
 use crate::value::Value;
@@ -64,6 +64,10 @@ pub enum Why {
     Holdout,
     /// The coupon would exceed the campaign's budget.
     Budget,
+    /// The coupon would exceed the campaign's budget of this day or hour.
+    PeriodBudget(BudgetPeriod),
+    /// The campaign (`rule: false`) or the rule already issued its cap of coupons.
+    Cap { rule: bool, cap: u32 },
     /// A risk check withholds the coupon (its reason).
     Risk(Arc<str>),
     /// The offer's terms read a field the event lacks.
@@ -83,6 +87,9 @@ impl fmt::Display for Why {
             Why::ExclusiveFirst => f.write_str("an exclusive campaign issued first"),
             Why::Holdout => f.write_str("holdout"),
             Why::Budget => f.write_str("budget"),
+            Why::PeriodBudget(per) => write!(f, "budget of the {}", per.as_str()),
+            Why::Cap { rule: false, cap } => write!(f, "the campaign issued its cap of {cap} coupons"),
+            Why::Cap { rule: true, cap } => write!(f, "the rule issued its cap of {cap} coupons"),
             Why::Risk(reason) => f.write_str(reason),
             Why::Offer(missing) => write!(f, "{missing}"),
         }
@@ -95,6 +102,9 @@ impl Why {
         match self {
             Why::Holdout => Arc::from("holdout"),
             Why::Budget => Arc::from("budget"),
+            Why::PeriodBudget(BudgetPeriod::Day) => Arc::from("budget_day"),
+            Why::PeriodBudget(BudgetPeriod::Hour) => Arc::from("budget_hour"),
+            Why::Cap { .. } => Arc::from("cap"),
             Why::ExclusiveFirst => Arc::from("exclusive"),
             Why::Risk(reason) => reason.clone(),
             other => Arc::from(other.to_string()),

@@ -42,6 +42,14 @@ pub struct UserState {
     pub pending: Vec<(u32, (Millis, u64))>,
 }
 
+/// What a campaign issued under one cap or period budget, and the most it may: the
+/// limit is the rules' (`None` until a decision of these rules counted under it).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Tally {
+    pub used: i64,
+    pub limit: Option<i64>,
+}
+
 /// A scheduled follow-up of a `wait` rule.
 #[derive(Debug, Clone)]
 pub struct Timer {
@@ -67,6 +75,9 @@ pub struct MemoryState {
     pub reserved: HashMap<u32, Fen>,
     /// Face value of redeemed coupons per campaign index.
     pub spent: HashMap<u32, Fen>,
+    /// Issue tallies per (campaign index, scope): coupons under a cap, face value under a
+    /// period budget (`runtime::period::Tally`). They only grow.
+    pub tallies: HashMap<(u32, Arc<str>), Tally>,
     /// Code → user, for redemption and revocation.
     pub codes: HashMap<String, Arc<str>>,
     /// (valid_until, code) of coupons that hold budget, in expiry order.
@@ -138,6 +149,10 @@ pub trait StateStore {
     fn set_signal(&mut self, name: &str, key: &str, value: f64);
     /// Face value reserved by a campaign's unsettled coupons.
     fn reserved(&self, campaign: u32) -> Fen;
+    /// What the campaign issued under a cap or period budget (its scope).
+    fn tally(&self, campaign: u32, scope: &str) -> i64;
+    /// Counts `n` more under a cap or period budget whose limit is `limit`.
+    fn add_tally(&mut self, campaign: u32, scope: Arc<str>, n: i64, limit: i64);
     /// Records an issued coupon: reserves its budget, indexes its code.
     fn record_issue(&mut self, user: &Arc<str>, coupon: IssuedCoupon);
     /// Moves a coupon out of `Issued`, releasing its budget unless it was redeemed.
@@ -345,6 +360,18 @@ impl StateStore for MemoryState {
 
     fn reserved(&self, campaign: u32) -> Fen {
         self.reserved.get(&campaign).copied().unwrap_or(0)
+    }
+
+    fn tally(&self, campaign: u32, scope: &str) -> i64 {
+        self.tallies
+            .get(&(campaign, Arc::from(scope)))
+            .map_or(0, |t| t.used)
+    }
+
+    fn add_tally(&mut self, campaign: u32, scope: Arc<str>, n: i64, limit: i64) {
+        let t = self.tallies.entry((campaign, scope)).or_default();
+        t.used += n;
+        t.limit = Some(limit);
     }
 }
 

@@ -1,0 +1,72 @@
+# Issue caps: `at most N coupons per campaign` (a campaign clause) and `at most N coupons
+# per rule` (a rule clause) count the coupons issued to everyone, and never give a place
+# back. Period budgets: `budget ¥N face value per day` / `per hour`, beside the total.
+campaign first_two {
+  window 2026-11-01 .. 2026-12-01 Asia/Shanghai
+  at most 2 coupons per campaign
+
+  rule welcome {
+    on view_item
+    once per user
+    give amount_off ¥10 valid 1h
+  }
+
+  rule cart {
+    on add_to_cart
+    once per user
+    at most 1 coupon per rule
+    give amount_off ¥5 valid 1h
+  }
+}
+
+campaign paced {
+  window 2026-11-01 .. 2026-12-01 Asia/Shanghai
+  budget ¥100 face value
+  budget ¥20 face value per day
+  budget ¥10 face value per hour
+
+  rule daily {
+    on app_open
+    at most 3 times per user
+    give amount_off ¥10 valid 1h
+  }
+}
+
+test "the campaign's cap withholds the third coupon, and expiry gives no place back" {
+  user {"registered_at": "2026-10-01T00:00:00+08:00", "paid_orders": 0}
+  event view_item at 2026-11-02 10:00 {"user": {"id": "u-1"}}
+  expect coupon welcome
+  event add_to_cart at 2026-11-02 10:01 {"user": {"id": "u-2"}}
+  expect coupon cart
+  event view_item at 2026-11-02 10:02 {"user": {"id": "u-3"}}
+  expect suppressed welcome cap
+  event view_item at 2026-11-03 10:00 {"user": {"id": "u-4"}}
+  expect suppressed welcome cap
+}
+
+test "the rule's cap withholds its second coupon; a withheld coupon counts toward no limit" {
+  user {"registered_at": "2026-10-01T00:00:00+08:00", "paid_orders": 0}
+  event add_to_cart at 2026-11-02 10:00 {"user": {"id": "u-1"}}
+  expect coupon cart
+  event add_to_cart at 2026-11-02 10:01 {"user": {"id": "u-2"}}
+  expect suppressed cart cap
+  event view_item at 2026-11-02 10:02 {"user": {"id": "u-2"}}
+  expect coupon welcome
+}
+
+test "the hour's budget, then the day's, withhold; the next hour and day issue again" {
+  user {"id": "u-7", "registered_at": "2026-10-01T00:00:00+08:00", "paid_orders": 0}
+  event app_open at 2026-11-02 10:00
+  expect coupon daily
+  event app_open at 2026-11-02 10:30
+  expect suppressed daily budget_hour
+  event app_open at 2026-11-02 11:00
+  expect coupon daily
+  event app_open at 2026-11-02 12:00
+  expect suppressed daily budget_day
+  event app_open at 2026-11-03 00:00
+  expect coupon daily
+  # Three coupons: the two withheld counted toward no limit.
+  event app_open at 2026-11-03 02:00
+  expect nothing
+}
