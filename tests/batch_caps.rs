@@ -12,7 +12,10 @@ use std::process::Command;
 fn run(extra: &str) -> Vec<Value> {
     let dir = tempfile::tempdir().unwrap();
     let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/rules/dormant_wakeup.mint")).unwrap();
-    let text = text.replace("  budget ¥50_000 expected cost\n", &format!("  budget ¥50_000 expected cost\n  {extra}\n"));
+    let text = text.replace(
+        "  budget ¥50_000 expected cost\n",
+        &format!("  budget ¥50_000 expected cost\n  {extra}\n"),
+    );
     let rules = dir.path().join("rules.mint");
     std::fs::write(&rules, text).unwrap();
     let rows: String = (0..10)
@@ -25,7 +28,13 @@ fn run(extra: &str) -> Vec<Value> {
     let users = dir.path().join("users.jsonl");
     std::fs::write(&users, rows).unwrap();
     let o = Command::new(env!("CARGO_BIN_EXE_mintage"))
-        .args(["run", rules.to_str().unwrap(), "--campaign", "dormant_wakeup", "--users"])
+        .args([
+            "run",
+            rules.to_str().unwrap(),
+            "--campaign",
+            "dormant_wakeup",
+            "--users",
+        ])
         .arg(&users)
         .args(["--now", "2026-06-01T10:00:00+08:00", "--seed", "1"])
         .output()
@@ -39,7 +48,10 @@ fn run(extra: &str) -> Vec<Value> {
 
 /// How many decisions issued a coupon, and the reasons of the others.
 fn tally(decisions: &[Value]) -> (usize, Vec<String>) {
-    let issued = decisions.iter().filter(|d| d["coupons"].as_array().is_some_and(|c| !c.is_empty())).count();
+    let issued = decisions
+        .iter()
+        .filter(|d| d["coupons"].as_array().is_some_and(|c| !c.is_empty()))
+        .count();
     let reasons = decisions
         .iter()
         .flat_map(|d| d["suppressed"].as_array().cloned().unwrap_or_default())

@@ -65,11 +65,24 @@ fn event(id: &str, kind: &str, at: &str, user: &str) -> String {
 /// The decision's coupons (rule names) and suppressions (rule, reason).
 fn decide(ledger: &Ledger, raw: &str) -> (Vec<String>, Vec<(String, String)>) {
     let e = Event::from_json(raw).expect("event");
-    let d = ledger.decide(&e, raw).unwrap_or_else(|e| panic!("{raw}: {e}")).decided.decision;
+    let d = ledger
+        .decide(&e, raw)
+        .unwrap_or_else(|e| panic!("{raw}: {e}"))
+        .decided
+        .decision;
     let names = |key: &str, field: &str| -> Vec<Value> {
-        d[key].as_array().cloned().unwrap_or_default().iter().map(|c| c[field].clone()).collect()
+        d[key]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .iter()
+            .map(|c| c[field].clone())
+            .collect()
     };
-    let coupons = names("coupons", "rule").iter().map(|v| v.as_str().unwrap().to_string()).collect();
+    let coupons = names("coupons", "rule")
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect();
     let rules = names("suppressed", "rule");
     let reasons = names("suppressed", "reason");
     let suppressed = rules
@@ -108,12 +121,34 @@ fn caps_hold_and_survive_reopening(url: &str) {
         .replace("at most 15 coupons per rule", "at most 2 coupons per rule");
     {
         let l = open(url, &small);
-        issued(&l, &event("a1", "view_item", "2026-11-02T10:00:00+08:00", "u-1"), "first_look");
-        issued(&l, &event("a2", "view_item", "2026-11-02T10:01:00+08:00", "u-2"), "first_look");
-        withheld(&l, &event("a3", "view_item", "2026-11-02T10:02:00+08:00", "u-3"), "first_look", "cap");
+        issued(
+            &l,
+            &event("a1", "view_item", "2026-11-02T10:00:00+08:00", "u-1"),
+            "first_look",
+        );
+        issued(
+            &l,
+            &event("a2", "view_item", "2026-11-02T10:01:00+08:00", "u-2"),
+            "first_look",
+        );
+        withheld(
+            &l,
+            &event("a3", "view_item", "2026-11-02T10:02:00+08:00", "u-3"),
+            "first_look",
+            "cap",
+        );
         // The withheld coupon counted toward no limit: u-3 may still have one later.
-        issued(&l, &event("a4", "add_to_cart", "2026-11-02T10:03:00+08:00", "u-3"), "cart");
-        withheld(&l, &event("a5", "add_to_cart", "2026-11-02T10:04:00+08:00", "u-4"), "cart", "cap");
+        issued(
+            &l,
+            &event("a4", "add_to_cart", "2026-11-02T10:03:00+08:00", "u-3"),
+            "cart",
+        );
+        withheld(
+            &l,
+            &event("a5", "add_to_cart", "2026-11-02T10:04:00+08:00", "u-4"),
+            "cart",
+            "cap",
+        );
         // The hour's ¥50, then the day's ¥120, then the next day's.
         for (i, hour) in ["10", "11", "12"].iter().enumerate() {
             for m in 0..5 {
@@ -128,7 +163,12 @@ fn caps_hold_and_survive_reopening(url: &str) {
             }
             withheld(
                 &l,
-                &event(&format!("p{i}x"), "app_open", &format!("2026-11-02T{hour}:30:00+08:00"), "p-x"),
+                &event(
+                    &format!("p{i}x"),
+                    "app_open",
+                    &format!("2026-11-02T{hour}:30:00+08:00"),
+                    "p-x",
+                ),
                 "daily",
                 if i == 2 { "budget_day" } else { "budget_hour" },
             );
@@ -137,10 +177,22 @@ fn caps_hold_and_survive_reopening(url: &str) {
     }
     // A coupon that expires gives no place back under a cap; a new day has its budget.
     let l = open(url, &small);
-    l.tick(mintage::value::parse_time("2026-11-06T00:00:00+08:00").unwrap(), usize::MAX)
-        .expect("tick");
-    withheld(&l, &event("b1", "view_item", "2026-11-06T10:00:00+08:00", "u-9"), "first_look", "cap");
-    issued(&l, &event("b2", "app_open", "2026-11-06T10:00:00+08:00", "p-x"), "daily");
+    l.tick(
+        mintage::value::parse_time("2026-11-06T00:00:00+08:00").unwrap(),
+        usize::MAX,
+    )
+    .expect("tick");
+    withheld(
+        &l,
+        &event("b1", "view_item", "2026-11-06T10:00:00+08:00", "u-9"),
+        "first_look",
+        "cap",
+    );
+    issued(
+        &l,
+        &event("b2", "app_open", "2026-11-06T10:00:00+08:00", "p-x"),
+        "daily",
+    );
     assert_clean(&l.audit().expect("audit"));
     // Rules that lower the caps and budgets afterwards: the audit reports what passes them.
     let lowered = small
@@ -192,7 +244,11 @@ fn two_ledgers_race(url: &str) {
     let a = ledgers[0].audit().expect("audit");
     assert_clean(&a);
     assert_eq!(a.decisions as usize, USERS * 3);
-    assert_eq!(a.coupons, 25 + 5, "25 of `flash` (its cap), 5 of `paced` (¥50 / ¥10 in the hour): {a:?}");
+    assert_eq!(
+        a.coupons,
+        25 + 5,
+        "25 of `flash` (its cap), 5 of `paced` (¥50 / ¥10 in the hour): {a:?}"
+    );
 }
 
 #[test]

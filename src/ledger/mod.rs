@@ -33,8 +33,8 @@ pub mod redeem;
 pub mod returns;
 mod sqlite;
 pub mod store;
-mod version;
 mod tallies;
+mod version;
 pub mod working;
 
 pub use api::*;

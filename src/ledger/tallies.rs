@@ -4,7 +4,7 @@
 
 use super::api::Audit;
 use super::store::TallyRow;
-use crate::check::program::{BudgetPeriod, Program};
+use crate::check::program::Program;
 use crate::runtime::period::{campaign_scope, rule_scope};
 
 pub(super) fn audit(program: &Program, tallies: &[TallyRow], issued: &[TallyRow], a: &mut Audit) {
@@ -29,7 +29,10 @@ pub(super) fn audit(program: &Program, tallies: &[TallyRow], issued: &[TallyRow]
             let cap = if *t.scope == *campaign_scope() {
                 c.cap
             } else {
-                c.rules.iter().find(|r| *rule_scope(&r.name) == *t.scope).and_then(|r| r.cap)
+                c.rules
+                    .iter()
+                    .find(|r| *rule_scope(&r.name) == *t.scope)
+                    .and_then(|r| r.cap)
             };
             if let Some(cap) = cap
                 && t.used > i64::from(cap)
@@ -46,10 +49,7 @@ pub(super) fn audit(program: &Program, tallies: &[TallyRow], issued: &[TallyRow]
                         t.scope,
                         t.used,
                         p.amount,
-                        match p.per {
-                            BudgetPeriod::Day => "day",
-                            BudgetPeriod::Hour => "hour",
-                        }
+                        p.per.as_str()
                     ));
                 }
             }

@@ -467,7 +467,8 @@ pub fn diff(
             });
         }
     }
-    ch.tallies.sort_by(|a, b| (&a.campaign, &a.scope).cmp(&(&b.campaign, &b.scope)));
+    ch.tallies
+        .sort_by(|a, b| (&a.campaign, &a.scope).cmp(&(&b.campaign, &b.scope)));
     // Timers: fired or cancelled ones go, new ones come.
     for key in &before.timers_before {
         if !after.timers.contains_key(key) {

@@ -363,9 +363,7 @@ impl StateStore for MemoryState {
     }
 
     fn tally(&self, campaign: u32, scope: &str) -> i64 {
-        self.tallies
-            .get(&(campaign, Arc::from(scope)))
-            .map_or(0, |t| t.used)
+        self.tallies.get(&(campaign, Arc::from(scope))).map_or(0, |t| t.used)
     }
 
     fn add_tally(&mut self, campaign: u32, scope: Arc<str>, n: i64, limit: i64) {

@@ -9,8 +9,8 @@ use crate::ledger::api::{CouponState, Scope};
 use crate::ledger::keys::KeyDigest;
 use crate::ledger::store::{
     BudgetAudit, BudgetDelta, BudgetRow, CampaignCounts, Changes, CouponRow, ExpiredCoupon, ExposureRow, IssuedRow,
-    NewKeyRow, OrderRow, RedemptionRow, RepeatedCoupons, ReturnRow, Sighting, SignalRow, StatusCount, StoredDecision, TallyRow,
-    TimerRow, Totals, Tx, UserDoc, UserRows, sql_limit,
+    NewKeyRow, OrderRow, RedemptionRow, RepeatedCoupons, ReturnRow, Sighting, SignalRow, StatusCount, StoredDecision,
+    TallyRow, TimerRow, Totals, Tx, UserDoc, UserRows, sql_limit,
 };
 use crate::value::Millis;
 use postgres::Row;
@@ -400,7 +400,10 @@ impl Tx for PgTx<'_> {
             return Ok(Vec::new());
         }
         let (campaigns, scopes): (Vec<String>, Vec<String>) = keys.iter().cloned().unzip();
-        self.query(Q::LoadTallies, &[&campaigns, &scopes])?.iter().map(tally_row).collect()
+        self.query(Q::LoadTallies, &[&campaigns, &scopes])?
+            .iter()
+            .map(tally_row)
+            .collect()
     }
 
     fn all_tallies(&mut self) -> Result<Vec<TallyRow>, LedgerError> {
@@ -495,7 +498,10 @@ impl Tx for PgTx<'_> {
         // writer locks them in one order.
         for t in &ch.tallies {
             if self.execute(Q::Tally, &[&t.campaign, &t.scope, &t.delta, &t.limit])? == 0 {
-                return Err(LedgerError::conflict(format!("`{}` of `{}` taken meanwhile", t.scope, t.campaign)));
+                return Err(LedgerError::conflict(format!(
+                    "`{}` of `{}` taken meanwhile",
+                    t.scope, t.campaign
+                )));
             }
         }
         let mut budgets: Vec<&BudgetDelta> = ch.budgets.iter().collect();

@@ -10,8 +10,8 @@ use crate::ledger::api::{CouponState, Scope};
 use crate::ledger::keys::KeyDigest;
 use crate::ledger::store::{
     BudgetAudit, BudgetRow, CampaignCounts, Changes, CouponRow, ExpiredCoupon, ExposureRow, IssuedRow, NewKeyRow,
-    OrderRow, RedemptionRow, RepeatedCoupons, ReturnRow, Sighting, SignalRow, StatusCount, StoredDecision, TallyRow, TimerRow,
-    Totals, Tx, UserDoc, UserRows, count, sql_limit,
+    OrderRow, RedemptionRow, RepeatedCoupons, ReturnRow, Sighting, SignalRow, StatusCount, StoredDecision, TallyRow,
+    TimerRow, Totals, Tx, UserDoc, UserRows, count, sql_limit,
 };
 use crate::value::Millis;
 use rusqlite::{Connection, OptionalExtension, Params, Row, params};

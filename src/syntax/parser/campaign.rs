@@ -91,7 +91,8 @@ impl Builder {
                 }
                 Rule::budget_period => {
                     let pspan = self.span(&p);
-                    let unit = self.required(children(p).find(|u| u.as_rule() == Rule::budget_unit), pspan, "period")?;
+                    let unit =
+                        self.required(children(p).find(|u| u.as_rule() == Rule::budget_unit), pspan, "period")?;
                     per = Some(match unit.as_str() {
                         "hour" => BudgetPeriod::Hour,
                         _ => BudgetPeriod::Day,
