@@ -33,3 +33,30 @@ campaign dormant_wakeup "沉睡用户唤醒" {
   }
   maximize gain
 }
+
+test "each dormant user gets the offer of their segment" {
+  user {"registered_at": "2024-01-15T09:00:00+08:00", "paid_orders": 4, "last_order_at": "2026-02-10T12:00:00+08:00", "ltv_tier": "mid", "tags": []}
+  users [
+    {"id": "u-quality", "avg_order_value": 2500, "scores": {"p_convert": 0.05, "price_sensitivity": 0.3, "elasticity": 1.2}},
+    {"id": "u-price", "avg_order_value": 800, "scores": {"p_convert": 0.06, "price_sensitivity": 0.8, "elasticity": 2.6}},
+    {"id": "u-other", "avg_order_value": 500, "scores": {"p_convert": 0.1, "price_sensitivity": 0.5, "elasticity": 1.0}},
+    {"id": "u-active", "avg_order_value": 500, "last_order_at": "2026-05-20T12:00:00+08:00", "scores": {"p_convert": 0.1, "price_sensitivity": 0.5, "elasticity": 1.0}}
+  ] run at 2026-06-01 09:00
+  expect "u-quality" coupon quality_seeker perk free_authentication worth ¥50 valid 30d
+  expect "u-price" coupon price_sensitive percent_off 20% cap ¥150 min_spend ¥100 valid 7d
+  expect "u-other" coupon others amount_off ¥20 min_spend ¥200 valid 7d
+  expect "u-active" nothing
+}
+
+# With ¥5 of expected cost to spend, the 20% offer's cost does not buy enough gain.
+test "a small budget goes where it earns the most" {
+  user {"registered_at": "2024-01-15T09:00:00+08:00", "paid_orders": 4, "last_order_at": "2026-02-10T12:00:00+08:00", "ltv_tier": "mid", "tags": []}
+  users [
+    {"id": "u-quality", "avg_order_value": 2500, "scores": {"p_convert": 0.05, "price_sensitivity": 0.3, "elasticity": 1.2}},
+    {"id": "u-price", "avg_order_value": 800, "scores": {"p_convert": 0.06, "price_sensitivity": 0.8, "elasticity": 2.6}},
+    {"id": "u-other", "avg_order_value": 500, "scores": {"p_convert": 0.1, "price_sensitivity": 0.5, "elasticity": 1.0}}
+  ] run at 2026-06-01 09:00 budget ¥5
+  expect "u-quality" coupon quality_seeker
+  expect "u-other" coupon others amount_off ¥20
+  expect "u-price" suppressed price_sensitive budget
+}

@@ -3,6 +3,7 @@
 //! each event produced with the `expect` lines that follow it: every term an `expect`
 //! writes must hold, and a failure shows what was issued and the decision's trace.
 
+mod batch;
 mod expect;
 
 use crate::check::expr::local_time;
@@ -42,6 +43,8 @@ struct Got {
     /// The end of the issuing campaign's window, for `valid until window end`.
     window_end: Option<Millis>,
     reason: String,
+    /// The user the decision was for.
+    user: Option<String>,
 }
 
 /// An `expect` line waiting for the step it follows, with its offer read into values.
@@ -49,6 +52,8 @@ struct Pending {
     expectation: Expectation,
     text: String,
     offer: Option<Expected>,
+    /// `expect "u-1" …`: only what that user got.
+    user: Option<String>,
 }
 
 /// What one event or tick produced: its outcomes and its decisions' trace.
@@ -106,7 +111,7 @@ fn run_one(rules: &Arc<Rules>, sources: &Sources, test: &TestBlock) -> TestOutco
                 }
                 continue;
             }
-            TestStep::Expect(e, span) => {
+            TestStep::Expect(e, span) | TestStep::ExpectFor(_, e, span) => {
                 let text = sources.snippet(*span).trim().to_string();
                 let offer = match e {
                     Expectation::Coupon(_, Some(o)) => match Expected::of(o) {
@@ -119,14 +124,21 @@ fn run_one(rules: &Arc<Rules>, sources: &Sources, test: &TestBlock) -> TestOutco
                     },
                     _ => None,
                 };
+                let user = match step {
+                    TestStep::ExpectFor(u, ..) => Some(u.clone()),
+                    _ => None,
+                };
                 expected.push(Pending {
                     expectation: e.clone(),
                     text,
                     offer,
+                    user,
                 });
                 continue;
             }
-            TestStep::Event { at, span, .. } | TestStep::Tick(at, span) => (at, *span),
+            TestStep::Event { at, span, .. } | TestStep::Tick(at, span) | TestStep::Batch { at, span, .. } => {
+                (at, *span)
+            }
         };
         flush(&mut expected, &produced, &step_name, &mut out.failures);
         counter += 1;
@@ -146,6 +158,12 @@ fn run_one(rules: &Arc<Rules>, sources: &Sources, test: &TestBlock) -> TestOutco
             return out;
         }
         last = Some((ms, at.text.clone()));
+        if let TestStep::Batch { users, budget, .. } = step {
+            step_name = format!("`run at {}`", at.text);
+            produced = batch::run(rules, users, &user, ms, budget.as_ref(), &mut out.failures, &step_name);
+            remember_codes(&produced.got, &mut codes);
+            continue;
+        }
         let ev = match step {
             TestStep::Event { kind, body, .. } => {
                 let mut ev = Map::new();
@@ -253,6 +271,7 @@ fn got(
         coupon: coupon.cloned(),
         window_end: None,
         reason: reason.to_string(),
+        user: None,
     }
 }
 
@@ -292,10 +311,22 @@ fn describe(d: &Decision, program: &Program) -> Vec<Got> {
         .actions
         .iter()
         .map(|a| got("alert", &a.target, format!("alert {}", a.target), None, ""));
-    coupons.chain(suppressed).chain(revoked).chain(alerts).collect()
+    let user = d.user_id.as_deref().map(str::to_string);
+    coupons
+        .chain(suppressed)
+        .chain(revoked)
+        .chain(alerts)
+        .map(|g| Got {
+            user: user.clone(),
+            ..g
+        })
+        .collect()
 }
 
 fn matches(p: &Pending, g: &Got) -> bool {
+    if p.user.as_ref().is_some_and(|u| g.user.as_ref() != Some(u)) {
+        return false;
+    }
     match &p.expectation {
         Expectation::Nothing => false,
         Expectation::Coupon(rule, offer) => {

@@ -267,6 +267,25 @@ fn reservations_lapse(ledger: &Ledger) {
     assert_clean(ledger);
 }
 
+/// A reservation lapses by the ledger's clock: a request dated past its end, while the
+/// clock is not there yet, does not take the coupon from the order that holds it.
+fn lapse_by_the_clock(ledger: &Ledger) {
+    seed(ledger, "u-6");
+    let bags = codes(ledger, "u-6", "bags");
+    let now = ms(AT);
+    let held = ledger
+        .redeem_order(&ask(&bags[..1], order("o-6", "u-6"), Stage::Reserve), now)
+        .unwrap();
+    assert!(held.accepted, "{held:?}");
+    let mut early = ask(&bags[..1], order("o-7", "u-6"), Stage::Commit);
+    early.at = Some(mintage::value::time_string(now + 31 * MINUTE, chrono_tz::UTC));
+    let out = ledger.redeem_order(&early, now + 29 * MINUTE).unwrap();
+    assert_eq!(reasons(&out), [(bags[0].clone(), "already_redeemed".to_string())]);
+    let out = ledger.redeem_order(&early, now + 31 * MINUTE).unwrap();
+    assert!(out.accepted, "lapsed by the clock now: {out:?}");
+    assert_clean(ledger);
+}
+
 /// Two threads redeem overlapping codes for two orders: the shared code is won once,
 /// and the loser holds nothing.
 fn race(ledger: Arc<Ledger>, rounds: usize) {
@@ -464,6 +483,7 @@ fn a_commit_of_held_codes_commits(ledger: &Ledger) {
 
 #[test]
 fn reservations_lapse_and_commit_on_sqlite() {
+    lapse_by_the_clock(&open("sqlite::memory:"));
     let ledger = open("sqlite::memory:");
     one_code_reservations_lapse(&ledger);
     lapsed_reservations_do_not_block(&ledger);

@@ -247,3 +247,56 @@ fn test_times_that_go_backwards_are_an_error_with_the_line() {
         "{out}"
     );
 }
+
+const BATCH: &str = r#"
+campaign winback {
+  batch
+  budget ¥100 expected cost
+  audience user.paid_orders >= 1
+  segment others {
+    give amount_off ¥10 min_spend ¥100 valid 7d
+  }
+  model {
+    cost = 0.1 * offer.face_value
+    gain = 0.05 * user.avg_order_value
+  }
+}
+
+test "batch" {
+  users [
+    {"id": "u-1", "paid_orders": 2, "avg_order_value": 300},
+    {"id": "u-2", "paid_orders": 0},
+    {"id": "u-3", "paid_orders": 1, "avg_order_value": 100}
+  ] run at 2026-06-01 09:00 budget ¥BUDGET
+  expect "u-1" coupon others amount_off ¥10
+  expect "u-3" coupon others amount_off ¥10
+}
+"#;
+
+#[test]
+fn a_batch_in_a_test_is_checked_user_by_user() {
+    let out = mintage_test("batch_ok", &BATCH.replace("BUDGET", "100"));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    // ¥1 buys one coupon's expected cost, so u-3 (the smaller gain) is left out.
+    let out = mintage_test("batch_budget", &BATCH.replace("BUDGET", "1"));
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(r#"- expect "u-3" coupon others amount_off ¥10"#),
+        "{text}"
+    );
+    assert!(text.contains(r#"+ "u-3" suppressed others budget"#), "{text}");
+    assert!(!text.contains(r#"- expect "u-1""#), "{text}");
+    // Expectations name users: the same coupon for another user does not count.
+    let out = mintage_test(
+        "batch_user",
+        &BATCH
+            .replace("BUDGET", "100")
+            .replace(r#"expect "u-3""#, r#"expect "u-2""#),
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(r#"- expect "u-2" coupon others"#) && text.contains(r#"+ "u-3" coupon others"#),
+        "{text}"
+    );
+}

@@ -54,7 +54,8 @@ async fn lines_come_back_with_their_part_of_the_discount() {
     let (status, _) = s.post("/v1/commit", &s.redeem, &json!({"order_id": "o-1"})).await;
     assert_eq!(status, 200);
 
-    // One of two units of l1: half of its ¥7.51, rounded down.
+    // One of two units of l1: half of its ¥7.51, rounded down (`1.0` is a count too).
+    let one = json!({"return_id": "r-1", "lines": [{"line_id": "l1", "qty": 1.0}]});
     let (status, answer) = s.post(url, &s.redeem, &one).await;
     assert_eq!(status, 200, "{answer}");
     fits(&doc, &outcome(), &answer, "answer");

@@ -139,9 +139,9 @@ pub const DEFAULT_MEASURE: Millis = 7 * 24 * 3_600_000;
 pub struct Arm {
     pub name: Arc<str>,
     pub weight: BasisPoints,
-    /// A holdout runs the rules of the arm it holds out (or the campaign's arm-less rules)
-    /// and reports `suppressed: holdout` instead of issuing.
-    pub holdout: Option<Option<usize>>,
+    /// A holdout runs the campaign's arm-less rules and those of the arms it holds out
+    /// (none, for a bare `holds out`), and reports `suppressed: holdout` instead of issuing.
+    pub holdout: Option<Vec<usize>>,
 }
 
 #[derive(Debug, Clone)]

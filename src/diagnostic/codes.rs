@@ -254,7 +254,22 @@ Example: `maximize cost`.
 Write `maximize gain`, or leave the clause out: the gain is what a batch campaign
 maximises.";
 
-    BadCap = "E021", "issue cap or period budget that cannot hold",
+    EmptyHoldout = "E021", "holdout holds out nothing",
+"A bare `holds out` holds out the rules of the campaign that are in no arm. When every
+rule is `in` an arm, such a holdout runs no rule: its users get nothing, but nothing is
+reported as held out either, so the experiment cannot compare them with the arms.
+
+Name the arms it holds out; a holdout of several arms runs each one's rules and reports
+what each would have issued as `suppressed: holdout`:
+
+    experiment depth {
+      unit user.id
+      arm control 10% holds out shallow, deep
+      arm shallow 45%
+      arm deep 45%
+    }";
+
+    BadCap = "E022", "issue cap or period budget that cannot hold",
 "A cap on the coupons issued to everyone (`at most 500 coupons per campaign`, `at most
 100 coupons per rule`) or a budget of a calendar period (`budget ¥10_000 face value per
 day`, `per hour`) is written so that it cannot work:

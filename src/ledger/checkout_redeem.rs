@@ -295,11 +295,12 @@ fn settlement(c: &Chosen) -> Settlement {
 }
 
 /// Redeems every code of the order at `at`, or none; a reservation lapses at `until`.
+/// Reservations lapse by the ledger's clock `now`, not by the request's `at`.
 pub fn redeem_order(
     tx: &mut dyn Tx,
     req: &OrderRedeemRequest,
     at: Millis,
-    until: Millis,
+    (now, until): (Millis, Millis),
 ) -> Result<OrderRedeemOutcome, LedgerError> {
     let order_id = req.order.id.as_str();
     let (mut codes, mut why) = normalise(&req.codes);
@@ -307,7 +308,7 @@ pub fn redeem_order(
         return Err(LedgerError::BadInput("`codes`: give at least one code".into()));
     }
     let rows = tx.order_redemptions(order_id)?;
-    let held: Vec<RedemptionRow> = release_own(tx, rows, at)?
+    let held: Vec<RedemptionRow> = release_own(tx, rows, now)?
         .into_iter()
         .filter(RedemptionRow::holds)
         .collect();
@@ -348,7 +349,7 @@ pub fn redeem_order(
                 why.push((None, refused(code, "unknown_code", detail)));
             }
             Some(row) => {
-                let row = free_if_lapsed(tx, row, at)?;
+                let row = free_if_lapsed(tx, row, now)?;
                 match unusable(&row, &req.order.buyer_id, at) {
                     Some((reason, detail)) => why.push((None, refused(code, reason, detail))),
                     None => rows.push(row),

@@ -404,7 +404,7 @@ impl Ledger {
         };
         let until = now.saturating_add(self.options.reservation_ttl);
         let lock = format!("order:{}", request.order.id);
-        self.retrying(Some(&lock), |tx| redeem::redeem(tx, request, at, until))
+        self.retrying(Some(&lock), |tx| redeem::redeem(tx, request, at, (now, until)))
     }
 
     /// Commits the order's reserved coupons (the order is paid), at the wall clock.
@@ -429,7 +429,9 @@ impl Ledger {
         };
         let until = now.saturating_add(self.options.reservation_ttl);
         let lock = format!("order:{}", request.order.id);
-        self.retrying(Some(&lock), |tx| checkout_redeem::redeem_order(tx, request, at, until))
+        self.retrying(Some(&lock), |tx| {
+            checkout_redeem::redeem_order(tx, request, at, (now, until))
+        })
     }
 
     /// Takes back lines of a paid order: each coupon gives back its part of them by

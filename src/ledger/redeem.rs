@@ -209,14 +209,20 @@ pub fn settle(terms: &Terms, req: &RedeemRequest) -> Result<Charges, Refusal> {
 }
 
 /// Validates and reserves (or commits) a code for an order, inside a transaction; a
-/// reservation lapses at `until`.
-pub fn redeem(tx: &mut dyn Tx, req: &RedeemRequest, at: Millis, until: Millis) -> Result<RedeemOutcome, LedgerError> {
+/// reservation lapses at `until`. Reservations lapse by the ledger's clock `now`, not by
+/// the request's `at` (which a client may set a little ahead).
+pub fn redeem(
+    tx: &mut dyn Tx,
+    req: &RedeemRequest,
+    at: Millis,
+    (now, until): (Millis, Millis),
+) -> Result<RedeemOutcome, LedgerError> {
     let code = match parse_code(&req.code) {
         Ok(c) => c,
         Err(e) => return Ok(reject(req, &req.code, "invalid_code", e.to_string())),
     };
     let rows = tx.order_redemptions(&req.order.id)?;
-    let held = release_own(tx, rows, at)?;
+    let held = release_own(tx, rows, now)?;
     if let Some(r) = held.iter().find(|r| r.code == code && r.holds()) {
         // The order is paid: what it holds in reserve is committed, as `commit` does.
         let (r, replayed) = match tx.coupon(&code, true)? {
@@ -246,7 +252,7 @@ pub fn redeem(tx: &mut dyn Tx, req: &RedeemRequest, at: Millis, until: Millis) -
             format!("no coupon has the code `{code}`"),
         ));
     };
-    let coupon = free_if_lapsed(tx, coupon, at)?;
+    let coupon = free_if_lapsed(tx, coupon, now)?;
     match coupon.status {
         CouponState::Revoked => return Ok(reject(req, &code, "revoked", "the coupon was revoked".into())),
         CouponState::Expired => return Ok(reject(req, &code, "expired", "the coupon has expired".into())),

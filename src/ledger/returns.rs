@@ -43,7 +43,11 @@ pub struct ReturnRequest {
 #[serde(deny_unknown_fields)]
 pub struct ReturnLine {
     pub line_id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::value::optional_count"
+    )]
     pub qty: Option<u32>,
 }
 

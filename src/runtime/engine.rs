@@ -412,9 +412,9 @@ fn mode_for(campaign: &Campaign, rule: &Rule, arm: Option<usize>) -> Mode {
     let Some(a) = arm else {
         return if rule.arm.is_none() { Mode::Normal } else { Mode::Skip };
     };
-    match e.arms.get(a).and_then(|x| x.holdout) {
-        Some(target) => {
-            if rule.arm.is_none() || rule.arm == target {
+    match e.arms.get(a).and_then(|x| x.holdout.as_ref()) {
+        Some(targets) => {
+            if rule.arm.is_none_or(|r| targets.contains(&r)) {
                 Mode::Holdout
             } else {
                 Mode::Skip

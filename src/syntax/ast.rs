@@ -180,8 +180,8 @@ pub struct Experiment {
 pub struct Arm {
     pub name: Name,
     pub weight: Expr,
-    /// `holds out ladder`: `Some(Some(ladder))`; a bare `holds out`: `Some(None)`.
-    pub holds_out: Option<Option<Name>>,
+    /// `holds out shallow, deep`: `Some([shallow, deep])`; a bare `holds out`: `Some([])`.
+    pub holds_out: Option<Vec<Name>>,
     pub span: Span,
 }
 
@@ -384,7 +384,17 @@ pub enum TestStep {
     },
     /// `tick 2026-11-02 13:00`
     Tick(DateTimeLit, Span),
+    /// `users [ {…}, {…} ] run at 2026-11-20 09:00 budget ¥500`: every batch campaign
+    /// run over these user rows (the JSON array's text), its budget replaced if given.
+    Batch {
+        users: String,
+        at: DateTimeLit,
+        budget: Option<Expr>,
+        span: Span,
+    },
     Expect(Expectation, Span),
+    /// `expect "u-1" coupon …`: what the step gave that one user.
+    ExpectFor(String, Expectation, Span),
 }
 
 #[derive(Debug, Clone)]

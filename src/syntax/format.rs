@@ -68,6 +68,7 @@ fn is_token(r: Rule) -> bool {
             | R::period
             | R::reason
             | R::json_object
+            | R::users_array
             | R::or_op
             | R::and_op
             | R::not_op
@@ -138,6 +139,16 @@ fn token_text(pair: &P<'_>) -> String {
     match pair.as_rule() {
         Rule::rhai_body => text.to_string(),
         Rule::datetime | Rule::money | Rule::not_in_op => text.split_whitespace().collect::<Vec<_>>().join(" "),
+        // A test's user rows, one per line (a test block is always at the top level, so
+        // its steps are indented once and the rows twice).
+        Rule::users_array => {
+            let rows: Vec<&str> = pair.clone().into_inner().map(|p| p.as_str()).collect();
+            if rows.is_empty() {
+                "[]".to_string()
+            } else {
+                format!("[\n    {}\n  ]", rows.join(",\n    "))
+            }
+        }
         _ => text.to_string(),
     }
 }

@@ -425,6 +425,13 @@ fn parse_time_fast(b: &[u8]) -> Option<Millis> {
     Some(seconds * 1000 + millis)
 }
 
+/// `deserialize_with` for a count that may be `null` (or absent, with `#[serde(default)]`).
+pub fn optional_count<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+    #[derive(serde::Deserialize)]
+    struct Count(#[serde(deserialize_with = "count")] u32);
+    Ok(<Option<Count> as serde::Deserialize>::deserialize(d)?.map(|c| c.0))
+}
+
 /// `deserialize_with` for a count: a JSON integer, which JSON Schema also writes as a
 /// number with no fraction (`3.0`), from 0 to `u32::MAX`.
 pub fn count<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u32, D::Error> {

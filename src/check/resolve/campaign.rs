@@ -223,6 +223,9 @@ impl Resolver<'_> {
                 }
             }
         }
+        if let (Some(e), Some(ast_e)) = (&out.experiment, experiment_ast) {
+            self.bare_holdouts(e, ast_e, &out.rules);
+        }
         if let Some(seller) = seller {
             // The campaign's seller scope is every offer's that does not name its own.
             let rule_offers = out.rules.iter_mut().filter_map(|r| r.offer.as_mut());
@@ -274,7 +277,7 @@ impl Resolver<'_> {
         }
     }
 
-    /// `budget ¥10_000 face value per day`: face value only (`E021`).
+    /// `budget ¥10_000 face value per day`: face value only (`E022`).
     fn period_budget(&mut self, b: &ast::Budget, per: ast::BudgetPeriod, amount: i64) -> Option<PeriodBudget> {
         let per = match per {
             ast::BudgetPeriod::Day => BudgetPeriod::Day,
@@ -299,7 +302,7 @@ impl Resolver<'_> {
     }
 
     /// `at most N coupons per campaign` (a campaign clause) or `per rule` (a rule
-    /// clause): at least one coupon, and in its place (`E021`).
+    /// clause): at least one coupon, and in its place (`E022`).
     pub(super) fn issue_cap(&mut self, cap: &ast::IssueCap, place: ast::CapScope) -> Option<u32> {
         let mut ok = true;
         if cap.count < 1 {

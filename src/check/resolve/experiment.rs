@@ -45,18 +45,19 @@ impl Resolver<'_> {
         }
         for (i, a) in e.arms.iter().enumerate() {
             let Some(held) = &a.holds_out else { continue };
-            let target = match held {
-                None => None,
-                Some(n) => match e.arms.iter().position(|x| x.name.text == n.text) {
-                    Some(j) if j != i => Some(j),
-                    _ => {
-                        self.unknown_arm(n, &e.arms);
-                        None
+            let mut targets = Vec::new();
+            for n in held {
+                match e.arms.iter().position(|x| x.name.text == n.text) {
+                    Some(j) if j != i => {
+                        if !targets.contains(&j) {
+                            targets.push(j);
+                        }
                     }
-                },
-            };
+                    _ => self.unknown_arm(n, &e.arms),
+                }
+            }
             if let Some(arm) = arms.get_mut(i) {
-                arm.holdout = Some(target);
+                arm.holdout = Some(targets);
             }
         }
         if total != 10_000 {
@@ -103,6 +104,50 @@ impl Resolver<'_> {
                 DEFAULT_MEASURE
             }
             _ => DEFAULT_MEASURE,
+        }
+    }
+
+    /// A bare `holds out` holds out the rules outside arms: in a campaign whose rules are
+    /// all `in` arms it would hold out nothing, and its users would count as treated.
+    pub(super) fn bare_holdouts(&mut self, e: &Experiment, ast_e: &ast::Experiment, rules: &[Rule]) {
+        if rules.iter().any(|r| r.arm.is_none()) {
+            return;
+        }
+        let treated: Vec<&str> = e
+            .arms
+            .iter()
+            .filter(|a| a.holdout.is_none())
+            .map(|a| &*a.name)
+            .filter(|name| {
+                rules
+                    .iter()
+                    .any(|r| r.arm.and_then(|i| e.arms.get(i)).is_some_and(|a| &*a.name == *name))
+            })
+            .collect();
+        for (arm, a) in e.arms.iter().zip(&ast_e.arms) {
+            if arm.holdout.as_ref().is_some_and(Vec::is_empty) {
+                let what = if treated.is_empty() {
+                    "the arms it is compared with".to_string()
+                } else {
+                    treated.join(", ")
+                };
+                self.error(
+                    Diagnostic::new(
+                        Code::EmptyHoldout,
+                        a.name.span,
+                        format!(
+                            "holdout `{}` holds out nothing: every rule of the campaign is in an arm",
+                            a.name.text
+                        ),
+                    )
+                    .label("a bare `holds out` holds out the rules outside arms")
+                    .help(format!(
+                        "name the arms it holds out: `arm {} {} holds out {what}`",
+                        a.name.text,
+                        Value::Percent(arm.weight)
+                    )),
+                );
+            }
         }
     }
 

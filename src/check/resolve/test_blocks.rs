@@ -10,7 +10,7 @@ impl Resolver<'_> {
     pub(super) fn test_times(&mut self, test: &ast::TestBlock) {
         for step in &test.steps {
             let at = match step {
-                ast::TestStep::Event { at, .. } | ast::TestStep::Tick(at, _) => at,
+                ast::TestStep::Event { at, .. } | ast::TestStep::Tick(at, _) | ast::TestStep::Batch { at, .. } => at,
                 _ => continue,
             };
             if let Err(d) = local_time(at, self.zone) {

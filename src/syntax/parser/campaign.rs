@@ -176,7 +176,7 @@ impl Builder {
         })
     }
 
-    /// `arm ladder 45%`, `arm control 10% holds out`
+    /// `arm ladder 45%`, `arm control 10% holds out`, `arm control 10% holds out shallow, deep`
     fn arm(&self, pair: P<'_>) -> Result<Arm, Diagnostic> {
         let span = self.span(&pair);
         let mut name = None;
@@ -186,7 +186,7 @@ impl Builder {
             match a.as_rule() {
                 Rule::name => name = Some(self.name(a)),
                 Rule::percent => weight = Some(self.atom(a)?),
-                Rule::holds_out => holds_out = Some(children(a).next().map(|n| self.name(n))),
+                Rule::holds_out => holds_out = Some(children(a).map(|n| self.name(n)).collect()),
                 _ => return Err(self.unexpected(&a, "an arm")),
             }
         }

@@ -32,9 +32,28 @@ impl Builder {
                 }
             }
             Rule::test_tick => TestStep::Tick(self.datetime(self.required(children(step).next(), span, "time")?), span),
+            Rule::test_batch => {
+                let mut it = children(step);
+                let users = self.required(it.next(), span, "user rows")?.as_str().to_string();
+                let at = self.datetime(self.required(it.next(), span, "run time")?);
+                let budget = it.next().map(|b| self.atom(b)).transpose()?;
+                TestStep::Batch {
+                    users,
+                    at,
+                    budget,
+                    span,
+                }
+            }
             Rule::test_expect => {
-                let e = self.required(children(step).next(), span, "expectation")?;
-                TestStep::Expect(self.expectation(e)?, span)
+                let mut it = children(step);
+                let first = self.required(it.next(), span, "expectation")?;
+                if first.as_rule() == Rule::string {
+                    let user = self.string(first)?;
+                    let e = self.required(it.next(), span, "expectation")?;
+                    TestStep::ExpectFor(user, self.expectation(e)?, span)
+                } else {
+                    TestStep::Expect(self.expectation(first)?, span)
+                }
             }
             _ => return Err(self.unexpected(&step, "a test")),
         })

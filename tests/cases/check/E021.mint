@@ -1,10 +1,18 @@
-# A cap of no coupons never issues.
-campaign flash {
-  window 2026-11-01 .. 2026-12-01 Asia/Shanghai
-  at most 0 coupons per campaign
-  rule first {
+campaign depth_test {
+  window 2026-11-01 00:00 .. 2026-12-01 00:00 Asia/Shanghai
+  experiment depth by user.id {
+    arm control 20% holds out
+    arm shallow 40%
+    arm deep 40%
+  }
+  rule small in shallow {
     on view_item
     once per user
-    give amount_off ¥10 valid 24h
+    give amount_off ¥5 valid 72h
+  }
+  rule large in deep {
+    on view_item
+    once per user
+    give amount_off ¥20 valid 72h
   }
 }
