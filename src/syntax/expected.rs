@@ -120,7 +120,8 @@ pub fn expected(r: Rule) -> Option<&'static str> {
         R::param => "a parameter such as `amount: money`, or `)`",
         R::type_name => "a type: `number`, `money`, `percent`, `string`, `bool`, `duration` or `time`",
         R::rhai_body | R::rhai_text | R::rhai_nested => BODY,
-        R::test_step | R::test_user | R::test_event | R::test_tick | R::test_expect => TEST_STEP,
+        R::test_step | R::test_user | R::test_event | R::test_tick | R::test_expect | R::test_batch => TEST_STEP,
+        R::users_array => "a list of user rows such as `[{\"id\": \"u-1\"}]`",
         R::expect_nothing | R::expect_coupon | R::expect_suppressed | R::expect_revoked | R::expect_alert => {
             EXPECTATION
         }
