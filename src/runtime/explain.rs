@@ -88,8 +88,11 @@ impl fmt::Display for Why {
             Why::Holdout => f.write_str("holdout"),
             Why::Budget => f.write_str("budget"),
             Why::PeriodBudget(per) => write!(f, "budget of the {}", per.as_str()),
-            Why::Cap { rule: false, cap } => write!(f, "the campaign issued its cap of {cap} coupons"),
-            Why::Cap { rule: true, cap } => write!(f, "the rule issued its cap of {cap} coupons"),
+            Why::Cap { rule, cap } => {
+                let whose = if *rule { "rule" } else { "campaign" };
+                let coupons = if *cap == 1 { "coupon" } else { "coupons" };
+                write!(f, "the {whose} issued its cap of {cap} {coupons}")
+            }
             Why::Risk(reason) => f.write_str(reason),
             Why::Offer(missing) => write!(f, "{missing}"),
         }

@@ -127,3 +127,30 @@ pub(super) fn period_key(k: &Key, at: Millis, tz: chrono_tz::Tz) -> (String, Mil
         .map_or(Millis::MAX, |e| e.timestamp_millis());
     (key, end)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(text: &str) -> Millis {
+        crate::value::parse_time(text).unwrap_or(0)
+    }
+
+    #[test]
+    fn budget_periods_are_the_zones_calendar_day_and_hour() {
+        let tz: chrono_tz::Tz = chrono_tz::Asia::Shanghai;
+        // 23:30 UTC is already the next day, 07:30, in Shanghai.
+        let t = at("2026-11-10T23:30:00Z");
+        assert_eq!(&*budget_scope(BudgetPeriod::Day, t, tz), "day/2026-11-11");
+        assert_eq!(&*budget_scope(BudgetPeriod::Hour, t, tz), "hour/2026-11-11T07+08:00");
+    }
+
+    #[test]
+    fn the_two_hours_of_a_night_that_turns_the_clocks_back_stay_apart() {
+        let tz: chrono_tz::Tz = chrono_tz::Europe::Berlin;
+        let first = budget_scope(BudgetPeriod::Hour, at("2026-10-25T00:30:00Z"), tz);
+        let second = budget_scope(BudgetPeriod::Hour, at("2026-10-25T01:30:00Z"), tz);
+        assert_eq!(&*first, "hour/2026-10-25T02+02:00");
+        assert_eq!(&*second, "hour/2026-10-25T02+01:00");
+    }
+}
