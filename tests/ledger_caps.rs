@@ -219,13 +219,29 @@ fn postgres_holds_caps_and_period_budgets_across_reopening() {
 
 // ---- two ledgers on one database, deciding at once
 
+/// ¥240 over 240 hours, paced: ¥1 more by the end of each hour.
+const STEADY: &str = r#"
+campaign steady {
+  window 2026-11-02 00:00 .. 2026-11-12 00:00 Asia/Shanghai
+  budget ¥240 face value
+  pace evenly
+
+  rule hello {
+    on view_item
+    give amount_off ¥1 valid 100d
+  }
+}
+
+"#;
+
 const THREADS: usize = 8;
 const USERS: usize = 120;
 
 /// Every user views, adds to the cart and opens the app, spread over eight threads of two
 /// ledgers: far more demand than the caps and the day's budget let through.
 fn two_ledgers_race(url: &str) {
-    let ledgers: Vec<Arc<Ledger>> = (0..2).map(|_| Arc::new(open(url, RULES))).collect();
+    let text = format!("{RULES}{STEADY}");
+    let ledgers: Vec<Arc<Ledger>> = (0..2).map(|_| Arc::new(open(url, &text))).collect();
     std::thread::scope(|s| {
         for t in 0..THREADS {
             let ledger = ledgers[t % 2].clone();
@@ -246,8 +262,9 @@ fn two_ledgers_race(url: &str) {
     assert_eq!(a.decisions as usize, USERS * 3);
     assert_eq!(
         a.coupons,
-        25 + 5,
-        "25 of `flash` (its cap), 5 of `paced` (¥50 / ¥10 in the hour): {a:?}"
+        25 + 5 + 11,
+        "25 of `flash` (its cap), 5 of `paced` (¥50 / ¥10 in the hour), 11 of `steady` \
+         (paced: ¥11 of ¥240 by 11:00): {a:?}"
     );
 }
 
@@ -287,6 +304,17 @@ campaign nudge {
     at most 2 times per user
     at most 7 coupons per rule
     give amount_off ¥10 valid 1h
+  }
+}
+
+campaign steady {
+  window 2026-11-02 00:00 .. 2026-11-12 00:00 Asia/Shanghai
+  budget ¥24 face value
+  pace evenly
+
+  rule hello {
+    on view_item
+    give amount_off ¥1 valid 100d
   }
 }
 "#;
@@ -342,6 +370,10 @@ fn decides_like_memory(url: &str) {
         "the stream reaches the hour's budget"
     );
     assert!(want.iter().any(|d| d.contains("\"cap\"")), "the stream reaches a cap");
+    assert!(
+        want.iter().any(|d| d.contains("\"pace\"")),
+        "the stream reaches the pace"
+    );
     assert_eq!(got, want);
     assert_clean(&ledger.audit().expect("audit"));
 }

@@ -111,6 +111,9 @@ pub struct Campaign {
     pub cap: Option<u32>,
     /// `budget ¥10_000 face value per day` (and `per hour`), beside the total `budget`.
     pub period_budgets: Vec<PeriodBudget>,
+    /// `pace evenly`: by the end of each hour, no more than that hour's share of the
+    /// window of the face-value budget is reserved.
+    pub pace: bool,
     pub span: Span,
 }
 

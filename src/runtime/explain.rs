@@ -66,6 +66,8 @@ pub enum Why {
     Budget,
     /// The coupon would exceed the campaign's budget of this day or hour.
     PeriodBudget(BudgetPeriod),
+    /// `pace evenly`: the coupon would pass the budget's share of the window so far.
+    Pace,
     /// The campaign (`rule: false`) or the rule already issued its cap of coupons.
     Cap { rule: bool, cap: u32 },
     /// A risk check withholds the coupon (its reason).
@@ -88,6 +90,7 @@ impl fmt::Display for Why {
             Why::Holdout => f.write_str("holdout"),
             Why::Budget => f.write_str("budget"),
             Why::PeriodBudget(per) => write!(f, "budget of the {}", per.as_str()),
+            Why::Pace => f.write_str("pace: the budget's share of the window so far is reserved"),
             Why::Cap { rule, cap } => {
                 let whose = if *rule { "rule" } else { "campaign" };
                 let coupons = if *cap == 1 { "coupon" } else { "coupons" };
@@ -108,6 +111,7 @@ impl Why {
             Why::PeriodBudget(BudgetPeriod::Day) => Arc::from("budget_day"),
             Why::PeriodBudget(BudgetPeriod::Hour) => Arc::from("budget_hour"),
             Why::Cap { .. } => Arc::from("cap"),
+            Why::Pace => Arc::from("pace"),
             Why::ExclusiveFirst => Arc::from("exclusive"),
             Why::Risk(reason) => reason.clone(),
             other => Arc::from(other.to_string()),

@@ -149,6 +149,15 @@ impl<S: StateStore> Runtime<S> {
                 self.suppress(d, campaign, rule, Why::Budget);
                 return false;
             }
+            if campaign.pace
+                && let Some(allowed) = period::paced(campaign, b.amount, at.at)
+            {
+                if self.state.reserved(ci) - released + face > allowed {
+                    self.suppress(d, campaign, rule, Why::Pace);
+                    return false;
+                }
+                self.state.pace(ci, allowed);
+            }
         }
         let bounds = match &coupon {
             Some(_) => period::bounds(campaign, rule, face, at.at),

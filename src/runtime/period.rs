@@ -77,6 +77,24 @@ pub fn bounds(campaign: &Campaign, rule: &Rule, face: Fen, at: Millis) -> Vec<Bo
     out
 }
 
+/// `pace evenly`: how much of `budget` may be reserved at `at`, its share of the window
+/// up to the end of `at`'s hour in the campaign's zone (all of it from the window's last
+/// hour on). `None` if the campaign has no window.
+pub fn paced(campaign: &Campaign, budget: Fen, at: Millis) -> Option<Fen> {
+    use chrono::Offset;
+    let (start, end) = campaign.window?;
+    let offset = chrono::DateTime::from_timestamp_millis(at).map_or(0, |t| {
+        i64::from(t.with_timezone(&campaign.tz).offset().fix().local_minus_utc()) * 1000
+    });
+    let hour = crate::value::HOUR_MS;
+    let hour_end = ((at + offset).div_euclid(hour) + 1) * hour - offset;
+    if end <= start || hour_end >= end {
+        return Some(budget);
+    }
+    let share = i128::from(budget) * i128::from((hour_end - start).max(0)) / i128::from(end - start);
+    Some(Fen::try_from(share).unwrap_or(budget))
+}
+
 /// Every scope a decision at one of `times` may count under for `campaign`, so that a
 /// durable store can read just those.
 pub fn scopes(campaign: &Campaign, times: &[Millis]) -> Vec<Arc<str>> {

@@ -78,6 +78,9 @@ pub struct MemoryState {
     /// Issue tallies per (campaign index, scope): coupons under a cap, face value under a
     /// period budget (`runtime::period::Tally`). They only grow.
     pub tallies: HashMap<(u32, Arc<str>), Tally>,
+    /// `pace evenly`: the paced limit of each campaign's reserved face value at its last
+    /// issue (a durable store guards its budget row with it).
+    pub paced: HashMap<u32, Fen>,
     /// Code → user, for redemption and revocation.
     pub codes: HashMap<String, Arc<str>>,
     /// (valid_until, code) of coupons that hold budget, in expiry order.
@@ -153,6 +156,8 @@ pub trait StateStore {
     fn tally(&self, campaign: u32, scope: &str) -> i64;
     /// Counts `n` more under a cap or period budget whose limit is `limit`.
     fn add_tally(&mut self, campaign: u32, scope: Arc<str>, n: i64, limit: i64);
+    /// Notes the paced limit a campaign's last issue was checked against.
+    fn pace(&mut self, campaign: u32, limit: Fen);
     /// Records an issued coupon: reserves its budget, indexes its code.
     fn record_issue(&mut self, user: &Arc<str>, coupon: IssuedCoupon);
     /// Moves a coupon out of `Issued`, releasing its budget unless it was redeemed.
@@ -364,6 +369,10 @@ impl StateStore for MemoryState {
 
     fn tally(&self, campaign: u32, scope: &str) -> i64 {
         self.tallies.get(&(campaign, Arc::from(scope))).map_or(0, |t| t.used)
+    }
+
+    fn pace(&mut self, campaign: u32, limit: Fen) {
+        self.paced.insert(campaign, limit);
     }
 
     fn add_tally(&mut self, campaign: u32, scope: Arc<str>, n: i64, limit: i64) {

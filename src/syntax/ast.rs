@@ -93,6 +93,8 @@ pub enum CampaignClause {
     OrderCap(Expr, Span),
     /// `at most 500 coupons per campaign` (or `per rule`, reported as misplaced here).
     IssueCap(IssueCap),
+    /// `pace evenly`: the face-value budget spread over the window.
+    Pace(Span),
 }
 
 /// `at most 500 coupons per campaign`, `at most 100 coupons per rule`: how many coupons

@@ -70,7 +70,8 @@ pub fn expected(r: Rule) -> Option<&'static str> {
         | R::model
         | R::maximize
         | R::order_cap
-        | R::issue_cap => CAMPAIGN_CLAUSE,
+        | R::issue_cap
+        | R::pace => CAMPAIGN_CLAUSE,
         R::datetime | R::date | R::datetime_lit => DATE,
         R::clock => CLOCK,
         R::zone => "a time zone such as `Asia/Shanghai` or `UTC`",

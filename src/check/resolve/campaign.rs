@@ -59,6 +59,7 @@ impl Resolver<'_> {
             order_cap: None,
             cap: None,
             period_budgets: Vec::new(),
+            pace: false,
             span: c.name.span,
         };
         let is_batch = c.clauses.iter().any(|k| matches!(k, CampaignClause::Batch(_)));
@@ -150,6 +151,11 @@ impl Resolver<'_> {
                         out.cap = self.issue_cap(cap, ast::CapScope::Campaign);
                     }
                 }
+                CampaignClause::Pace(span) => {
+                    if !once.seen(&mut self.diagnostics, "pace evenly", *span) {
+                        out.pace = true;
+                    }
+                }
                 CampaignClause::OrderCap(e, span) => {
                     if !once.seen(&mut self.diagnostics, "at most … off per order", *span) {
                         out.order_cap = self.order_cap(e, tz);
@@ -165,6 +171,9 @@ impl Resolver<'_> {
                 | CampaignClause::Model(_)
                 | CampaignClause::Maximize(_) => {}
             }
+        }
+        if out.pace {
+            self.pace_needs(c, &out, is_batch);
         }
         if let Some(e) = experiment_ast {
             out.experiment = self.experiment(e, tz);
@@ -274,6 +283,37 @@ impl Resolver<'_> {
                 );
                 None
             }
+        }
+    }
+
+    /// `pace evenly` spreads an event campaign's total face-value budget over its window
+    /// (`E022`).
+    fn pace_needs(&mut self, c: &ast::Campaign, out: &Campaign, is_batch: bool) {
+        let Some(span) = c.clauses.iter().find_map(|k| match k {
+            CampaignClause::Pace(s) => Some(*s),
+            _ => None,
+        }) else {
+            return;
+        };
+        let face_value = out.budget.is_some_and(|b| b.kind == BudgetKind::FaceValue);
+        if is_batch || !face_value {
+            self.error(
+                Diagnostic::new(
+                    Code::BadCap,
+                    span,
+                    "`pace evenly` spreads a face-value budget over the window",
+                )
+                .label(if is_batch {
+                    "in a batch campaign"
+                } else {
+                    "no budget of face value"
+                })
+                .help(if is_batch {
+                    "a batch run issues at one time: bound it with `budget ¥N face value per day`"
+                } else {
+                    "add `budget ¥50_000 face value` beside it"
+                }),
+            );
         }
     }
 

@@ -55,6 +55,7 @@ impl Builder {
             Rule::model => CampaignClause::Model(self.model(pair)?),
             Rule::seller_scope => CampaignClause::SellerScope(self.required_expr(children(pair).next(), span)?, span),
             Rule::issue_cap => CampaignClause::IssueCap(self.issue_cap(pair)?),
+            Rule::pace => CampaignClause::Pace(span),
             Rule::order_cap => {
                 let amount = children(pair).find(|p| p.as_rule() == Rule::operand);
                 CampaignClause::OrderCap(self.required_expr(amount, span)?, span)

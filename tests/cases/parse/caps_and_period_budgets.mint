@@ -5,6 +5,7 @@ campaign first_500 "The first 500 new users" {
   budget ¥10_000 face value per day
   budget ¥1_000 per hour
   at most 500 coupons per campaign
+  pace evenly
   at most ¥300 off per order
   rule welcome {
     on view_item

@@ -70,3 +70,36 @@ test "the hour's budget, then the day's, withhold; the next hour and day issue a
   event app_open at 2026-11-03 02:00
   expect nothing
 }
+
+# Ten days, 240 hours: ¥240 paced evenly is ¥1 more by the end of each hour.
+campaign evenly {
+  window 2026-11-01 00:00 .. 2026-11-11 00:00 Asia/Shanghai
+  budget ¥240 face value
+  pace evenly
+
+  rule hello {
+    on order_paid
+    give amount_off ¥1 valid 100d
+  }
+}
+
+test "pace evenly: each hour adds its share of the budget, and unused shares carry on" {
+  user {"id": "u-5", "registered_at": "2026-10-01T00:00:00+08:00", "paid_orders": 0}
+  event order_paid at 2026-11-01 00:10 {"order": {"id": "o-1", "total": 10}}
+  expect coupon hello
+  event order_paid at 2026-11-01 00:50 {"order": {"id": "o-2", "total": 10}}
+  expect suppressed hello pace
+  event order_paid at 2026-11-01 01:00 {"order": {"id": "o-3", "total": 10}}
+  expect coupon hello
+  # By the end of 05:00–06:00, ¥6: four more fit.
+  event order_paid at 2026-11-01 05:10 {"order": {"id": "o-4", "total": 10}}
+  expect coupon hello
+  event order_paid at 2026-11-01 05:11 {"order": {"id": "o-5", "total": 10}}
+  expect coupon hello
+  event order_paid at 2026-11-01 05:12 {"order": {"id": "o-6", "total": 10}}
+  expect coupon hello
+  event order_paid at 2026-11-01 05:13 {"order": {"id": "o-7", "total": 10}}
+  expect coupon hello
+  event order_paid at 2026-11-01 05:14 {"order": {"id": "o-8", "total": 10}}
+  expect suppressed hello pace
+}
