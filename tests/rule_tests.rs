@@ -248,6 +248,61 @@ fn test_times_that_go_backwards_are_an_error_with_the_line() {
     );
 }
 
+const CALENDAR: &str = r#"
+campaign evenings {
+  window 2026-11-01 00:00 .. 2026-12-01 00:00 Asia/Shanghai
+  rule late {
+    on view_item
+    when hour_of(now) >= 20 and weekday_of(now) in [6, 7]
+    once per user
+    give amount_off ¥10 valid 7d on weekends between 22:00 and 02:00
+  }
+}
+
+test "evenings" {
+  user {"id": "u-1"}
+  event view_item at 2026-11-06 21:00 {"item": {"id": "i-1", "category": "bags"}}
+  expect nothing
+  event view_item at 2026-11-07 21:00 {"item": {"id": "i-1", "category": "bags"}}
+  expect coupon late amount_off ¥10 valid 7d on weekends between 22:00 and 02:00
+}
+"#;
+
+#[test]
+fn hour_of_and_weekday_of_decide_and_the_calendar_holds() {
+    let o = mintage_test("calendar", CALENDAR);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stdout));
+}
+
+#[test]
+fn the_calendar_is_compared() {
+    let issued = "+ coupon late amount_off ¥10 valid 1w on weekends between 22:00 and 02:00 funded platform 100%";
+    for (from, to) in [
+        ("on weekends", "on sat"),
+        ("between 22:00 and 02:00", "between 22:00 and 01:00"),
+        ("on weekends between 22:00 and 02:00", "on weekdays"),
+    ] {
+        // The rule's own offer stays as it was: change only the expectation.
+        let (rules, test) = CALENDAR.split_at(CALENDAR.find("test \"evenings\"").unwrap());
+        assert!(test.contains(from));
+        let text = format!("{rules}{}", test.replacen(from, to, 1));
+        let o = mintage_test("calendar_wrong", &text);
+        let out = String::from_utf8_lossy(&o.stdout);
+        assert_eq!(o.status.code(), Some(1), "{to}: {out}");
+        assert!(out.contains(issued), "{to}: {out}");
+    }
+}
+
+#[test]
+fn a_friday_evening_is_not_the_weekend() {
+    let text = CALENDAR.replace("2026-11-07 21:00", "2026-11-06 22:00");
+    let o = mintage_test("calendar_friday", &text);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(out.contains("- expect coupon late"), "{out}");
+    assert!(out.contains("`weekday_of(now) in [6, 7]` is false"), "{out}");
+}
+
 const BATCH: &str = r#"
 campaign winback {
   batch

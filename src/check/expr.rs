@@ -21,6 +21,12 @@ pub struct Signature {
 /// What names an expression may use where it stands.
 pub struct Scope<'a> {
     pub declared: &'a [(String, Type)],
+    /// The event types the rules may name.
+    pub events: &'a [String],
+    /// The aggregates over past events met so far (see [`super::aggregate`]).
+    pub aggregates: &'a mut Vec<super::aggregate::Aggregate>,
+    /// The `profile` features defined so far, read as `profile.NAME`.
+    pub profile: &'a [(String, TExpr)],
     pub functions: &'a [Signature],
     /// `let` bindings visible here (batch models).
     pub locals: Vec<(String, Type)>,
@@ -33,7 +39,7 @@ pub struct Scope<'a> {
 }
 
 impl Scope<'_> {
-    fn error(&mut self, d: Diagnostic) {
+    pub(super) fn error(&mut self, d: Diagnostic) {
         self.diagnostics.push(d);
     }
 
@@ -76,6 +82,18 @@ impl Scope<'_> {
             ExprKind::Call(name, args) => return self.call(&name.text, name.span, args, span),
             ExprKind::Unary(op, inner) => return self.unary(*op, inner, span),
             ExprKind::Binary(op, a, b) => return self.binary(*op, a, b, span),
+            ExprKind::Where(n, _) => {
+                self.error(
+                    Diagnostic::new(
+                        Code::UnknownEvent,
+                        span,
+                        format!("`{} where …` picks past events, only inside an aggregate", n.text),
+                    )
+                    .label("not an aggregate's argument")
+                    .help(format!("write `count({} where …, 7d)`", n.text)),
+                );
+                return unknown(span);
+            }
             ExprKind::If(c, a, b) => {
                 let c = self.expect(c, &Type::Bool, "the condition of `if`");
                 let a = self.expr(a);
@@ -141,11 +159,14 @@ impl Scope<'_> {
                 span,
             };
         }
+        if text.first() == Some(&"profile") {
+            return self.profile_feature(&text, span);
+        }
         if self.batch
             && let Some(root) = text
                 .first()
                 .copied()
-                .filter(|r| matches!(*r, "item" | "cart" | "event"))
+                .filter(|r| matches!(*r, "item" | "cart" | "event" | "order"))
         {
             self.error(
                 Diagnostic::new(
@@ -219,7 +240,7 @@ impl Scope<'_> {
         d = match did_you_mean(joined, known.iter().map(String::as_str)) {
             Some(s) => d.help(format!("did you mean `{s}`?")),
             None if parts == 1 => d.help(
-                "names start with `user.`, `item.`, `cart.`, `scores.` or `event.`, or are `now` or a `let` binding",
+                "names start with `user.`, `item.`, `cart.`, `order.`, `scores.` or `event.`, or are `now` or a `let` binding",
             ),
             None => d.help(format!(
                 "declare fields your platform sends with `field {joined}: string` (or another type)"
@@ -229,7 +250,49 @@ impl Scope<'_> {
         unknown(span)
     }
 
+    /// `profile.NAME`: the feature's typed expression, as if written here.
+    fn profile_feature(&mut self, text: &[&str], span: Span) -> TExpr {
+        let joined = text.join(".");
+        let found = match text {
+            [_, name] => self.profile.iter().find(|(n, _)| n == name).map(|(_, t)| t.clone()),
+            _ => None,
+        };
+        let Some(mut t) = found else {
+            let names: Vec<&str> = self.profile.iter().map(|(n, _)| n.as_str()).collect();
+            let wanted = text.get(1).copied().unwrap_or_default();
+            let mut d = Diagnostic::new(Code::UnknownField, span, format!("unknown profile feature `{joined}`"))
+                .label("not in a `profile` block");
+            d = match did_you_mean(wanted, names.iter().copied()) {
+                Some(s) => d.help(format!("did you mean `profile.{s}`?")),
+                None => d.help(format!(
+                    "define it in a `profile` block above where it is read: `profile {{ let {wanted} = … }}`"
+                )),
+            };
+            self.error(d);
+            return unknown(span);
+        };
+        if self.batch && reads_the_event(&t) {
+            self.error(
+                Diagnostic::new(
+                    Code::ScopeOutsideRule,
+                    span,
+                    format!("`{joined}` reads the event or past events, which a batch campaign does not have"),
+                )
+                .label("a batch run reads user rows")
+                .help("in a batch campaign read profile features made of `user.*` and `scores.*` only"),
+            );
+            return unknown(span);
+        }
+        t.span = span;
+        t
+    }
+
     fn call(&mut self, name: &str, name_span: Span, args: &[Expr], span: Span) -> TExpr {
+        if let Some(func) = super::aggregate::Func::of(name)
+            && !self.functions.iter().any(|f| f.name == name)
+        {
+            return self.aggregate(func, args, span);
+        }
         let typed: Vec<TExpr> = args.iter().map(|a| self.expr(a)).collect();
         if let Some(i) = self.functions.iter().position(|f| f.name == name) {
             let sig = self.functions[i].clone();
@@ -242,6 +305,7 @@ impl Scope<'_> {
         }
         let Some((_, builtin)) = Builtin::ALL.iter().find(|(n, _)| *n == name) else {
             let mut names: Vec<&str> = Builtin::ALL.iter().map(|(n, _)| *n).collect();
+            names.extend(super::aggregate::Func::ALL.iter().map(|(n, _)| *n));
             names.extend(self.functions.iter().map(|f| f.name.as_str()));
             let mut d = Diagnostic::new(Code::UnknownFunction, name_span, format!("unknown function `{name}`"))
                 .label("not defined");
@@ -253,6 +317,15 @@ impl Scope<'_> {
             return unknown(span);
         };
         let ty = self.builtin_type(*builtin, &typed, span);
+        let mut typed = typed;
+        if matches!(builtin, Builtin::HourOf | Builtin::WeekdayOf | Builtin::DateOf) {
+            // The zone the calendar is read in: the campaign's (see `builtins::call`).
+            typed.push(TExpr {
+                kind: TExprKind::Const(Value::str(self.tz.name())),
+                ty: Type::Str,
+                span,
+            });
+        }
         TExpr {
             kind: TExprKind::Call(*builtin, typed),
             ty,
@@ -292,6 +365,8 @@ impl Scope<'_> {
     fn builtin_type(&mut self, b: Builtin, args: &[TExpr], span: Span) -> Type {
         let name = b.name();
         match b {
+            // Made by `aggregate` alone, with its type.
+            Builtin::Aggregate => Type::Number,
             Builtin::Min | Builtin::Max => {
                 if args.len() < 2 {
                     self.error(
@@ -363,6 +438,40 @@ impl Scope<'_> {
                 self.check_args(name, &[Type::Duration], args, span);
                 Type::Number
             }
+            Builtin::HourOf | Builtin::WeekdayOf | Builtin::DateOf => {
+                self.calendar_args(name, args, span);
+                if b == Builtin::DateOf { Type::Time } else { Type::Number }
+            }
+        }
+    }
+
+    /// `hour_of(t)`, `weekday_of(t)`, `date_of(t)`: one time.
+    fn calendar_args(&mut self, name: &str, args: &[TExpr], span: Span) {
+        let example = format!("`{name}(now)` or `{name}(user.last_order_at)`");
+        if args.len() != 1 {
+            self.error(
+                Diagnostic::new(
+                    Code::UnknownFunction,
+                    span,
+                    format!("`{name}` takes one argument, found {}", args.len()),
+                )
+                .label("wrong number of arguments")
+                .help(format!("pass the time to read, in the campaign's zone: {example}")),
+            );
+            return;
+        }
+        if let Some(a) = args.first()
+            && !a.ty.fits(&Type::Time)
+        {
+            self.error(
+                Diagnostic::new(
+                    Code::TypeMismatch,
+                    a.span,
+                    format!("`{name}` needs a time, found {}", article(&a.ty)),
+                )
+                .label(format!("this is {}", article(&a.ty)))
+                .help(format!("pass a time such as `now` or a time field: {example}")),
+            );
         }
     }
 
@@ -414,8 +523,11 @@ impl Scope<'_> {
                     ),
                 )
                 .label(format!("{} {} {}", ta.ty, op.symbol(), tb.ty));
+                let weekday = |t: &TExpr| matches!(t.kind, TExprKind::Call(Builtin::WeekdayOf, _));
                 if let Some(h) = conversion_help(&tb.ty, &ta.ty).or_else(|| conversion_help(&ta.ty, &tb.ty)) {
                     d = d.help(h);
+                } else if weekday(&ta) || weekday(&tb) {
+                    d = d.help("`weekday_of` gives a number, 1 (Monday) to 7 (Sunday): write `weekday_of(now) == 6` for a Saturday, `weekday_of(now) >= 6` for the weekend");
                 } else if op == BinaryOp::In {
                     d = d.help("`in` needs a list on its right: `item.category in [\"bags\", \"watches\"]`");
                 }
@@ -437,6 +549,24 @@ fn field_expr(field: Field, ty: Type, span: Span) -> TExpr {
         ty,
         span,
     }
+}
+
+/// Whether `t` reads the event (`item`, `cart`, `order`, `event`) or past events.
+fn reads_the_event(t: &TExpr) -> bool {
+    let mut found = false;
+    t.walk(&mut |n| {
+        found |= match &n.kind {
+            TExprKind::Call(Builtin::Aggregate, _) => true,
+            TExprKind::Field(f) => {
+                let name = super::types::field_name(f);
+                ["item.", "cart.", "order.", "event."]
+                    .iter()
+                    .any(|r| name.starts_with(r))
+            }
+            _ => false,
+        };
+    });
+    found
 }
 
 fn unknown(span: Span) -> TExpr {

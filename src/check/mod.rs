@@ -1,6 +1,7 @@
 //! Checking: name resolution, types and lints over the syntax trees of all rule files;
 //! the result is the typed `Program` that `compile` turns into an evaluation graph.
 
+pub mod aggregate;
 pub mod expr;
 pub mod lints;
 pub mod program;

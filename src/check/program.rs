@@ -17,6 +17,9 @@ pub struct Program {
     pub functions: Vec<Function>,
     pub tests: Vec<TestBlock>,
     pub sources: Sources,
+    /// The aggregates over users' past events the rules read (`count(view_item, 7d)`…),
+    /// by the index `Builtin::Aggregate` carries.
+    pub aggregates: Vec<super::aggregate::Aggregate>,
     /// The zone the program was checked with (`CheckOptions::zone`): campaigns whose
     /// window names none use it, and so do risk checks, tests and decisions that name no
     /// campaign.
@@ -236,6 +239,8 @@ pub struct OfferSpec {
     /// campaign's).
     pub seller: Option<TExpr>,
     pub validity: Validity,
+    /// `on weekends between 20:00 and 23:00`: when the coupon may be used.
+    pub calendar: Option<crate::value::calendar::Calendar>,
     pub funded: Option<Funding>,
 }
 

@@ -84,6 +84,9 @@ pub enum Field {
     ItemExtra(Arc<str>, Type),
     CartTotal,
     CartCount,
+    /// An `order_paid`'s order: what the buyer paid, and its id.
+    OrderTotal,
+    OrderId,
     CartCategories,
     Score(Arc<str>),
     EventId,
@@ -115,6 +118,8 @@ pub const FIELDS: &[(&str, Field, Type)] = &[
     ("item.stock_age_days", Field::ItemStockAgeDays, Type::Number),
     ("cart.total", Field::CartTotal, Type::Money),
     ("cart.count", Field::CartCount, Type::Number),
+    ("order.total", Field::OrderTotal, Type::Money),
+    ("order.id", Field::OrderId, Type::Str),
     ("event.id", Field::EventId, Type::Str),
     ("event.type", Field::EventType, Type::Str),
     ("now", Field::Now, Type::Time),

@@ -129,6 +129,10 @@ pub struct Coupon {
     pub valid_from: Option<Time>,
     #[serde(default)]
     pub valid_until: Option<Time>,
+    /// `valid … on weekends between 20:00 and 23:00`: the days and hours, in its zone, it
+    /// may be used (none: any time between `valid_from` and `valid_until`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_on: Option<crate::value::calendar::Calendar>,
     #[serde(default)]
     pub funding: Funding,
     /// The rule says `stackable`: several of its coupons may be used in one order.
@@ -167,6 +171,7 @@ impl Coupon {
             perk: None,
             valid_from: None,
             valid_until: None,
+            valid_on: None,
             funding: Funding::default(),
             stackable: false,
             exclusive: false,

@@ -417,6 +417,9 @@ fn usable(c: &Coupon, request: &QuoteRequest, values: &[Fen], campaign: usize) -
     if c.valid_from.is_some_and(|t| at < t.0) {
         return Err(refuse("not_yet_valid", "the coupon is not valid yet".into()));
     }
+    if let Some(on) = c.valid_on.as_ref().filter(|on| !on.allows(at)) {
+        return Err(refuse("not_valid_now", on.refusal(at)));
+    }
     let lines = &request.order.lines;
     let in_category = |l: &&super::input::Line| {
         c.categories.is_empty() || l.category.as_ref().is_some_and(|x| c.categories.contains(x))

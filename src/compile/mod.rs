@@ -122,6 +122,18 @@ pub struct Compiled {
     pub triggers: foldhash::HashMap<Arc<str>, TriggerIndex>,
     /// Longest period any built-in looks back over, so state older than it can be pruned.
     pub horizon_ms: i64,
+    /// Per aggregate of the program (same index): what feeds it on each event.
+    pub aggregates: Vec<AggregateNodes>,
+}
+
+/// What an aggregate reads on each of the user's events of its type, when it happens.
+#[derive(Debug, Clone)]
+pub struct AggregateNodes {
+    pub event: Arc<str>,
+    /// `where …`: whether the event counts.
+    pub cond: Option<NodeId>,
+    /// The value summed or counted distinct.
+    pub field: Option<NodeId>,
 }
 
 /// One event rule as the runtime reads it: its nodes, and its campaign's and its own
@@ -213,6 +225,7 @@ pub(crate) fn compile_empty() -> Compiled {
         batches: Vec::new(),
         triggers: foldhash::HashMap::default(),
         horizon_ms: horizon(&Program::default()),
+        aggregates: Vec::new(),
     }
 }
 
@@ -283,6 +296,15 @@ pub fn compile(program: Program) -> Result<Compiled, TooLarge> {
         }));
     }
     let risk = program.risk.iter().map(|r| cond(&mut graph, &r.when)).collect();
+    let aggregates = program
+        .aggregates
+        .iter()
+        .map(|a| AggregateNodes {
+            event: a.event.clone(),
+            cond: a.cond.as_ref().map(|c| graph.add(c)),
+            field: a.field.as_ref().map(|f| graph.add(f)),
+        })
+        .collect();
     if let Some(e) = graph.too_large() {
         return Err(e);
     }
@@ -299,5 +321,6 @@ pub fn compile(program: Program) -> Result<Compiled, TooLarge> {
         batches,
         triggers,
         horizon_ms,
+        aggregates,
     })
 }

@@ -161,12 +161,14 @@ Change the weights so that they add up to 100 %.";
 
     BadTime = "E009", "invalid date, time or time zone",
 "A date or time does not exist (`2026-02-30`), a time zone is not in the IANA database
-(`Asia/Shangai`), a window ends before it starts, or a time is out of range: times run
+(`Asia/Shangai`), a window ends before it starts, a time is out of range (times run
 from 1970-01-01T00:00:00Z to 9998-12-31T23:59:59Z (UTC), the times that decisions can
-write back exactly as RFC 3339.
+write back exactly as RFC 3339), or a coupon's hours are not a part of the day
+(`valid 7d between 25:00 and 02:00`, `between 20:00 and 20:00`).
 
-Write dates as `2026-11-01` or `2026-11-01 09:30`, and zones as IANA names such as
-`Asia/Shanghai` or `UTC`.";
+Write dates as `2026-11-01` or `2026-11-01 09:30`, zones as IANA names such as
+`Asia/Shanghai` or `UTC`, and a coupon's hours from `00:00` to `23:59` (`24:00` may end
+them): `valid 7d between 22:00 and 02:00` runs across midnight.";
 
     UnknownFunction = "E010", "unknown function or wrong arguments",
 "An expression calls a function that is neither built in nor defined with `function`,
@@ -174,7 +176,8 @@ or calls it with the wrong number or types of arguments.
 
 Built-in functions: `min`, `max`, `abs`, `exp`, `ln`, `round`, `signal(name, key)`,
 `coupons_issued(period)`, `coupons_issued(period, \"campaign\")`,
-`other_users_on_device(period)`, `len(list)`.";
+`other_users_on_device(period)`, `len(list)`, and on the campaign's calendar
+`hour_of(time)`, `weekday_of(time)`, `date_of(time)`.";
 
     Script = "E011", "custom function does not compile",
 "The body of a `function` is Rhai code, compiled once when the rules load. The Rhai
@@ -192,7 +195,8 @@ Add the clause; the help says which.";
 
     RepeatedClause = "E013", "clause given twice",
 "A clause that may appear only once appears twice: two windows, two budgets, two
-audiences, two `min_spend` of one offer…
+audiences, two `min_spend` of one offer, a day named twice in a coupon's calendar
+(`valid 7d on sat, weekends`)…
 
 Keep one of them.";
 
@@ -299,6 +303,7 @@ warnings {
     NoLimit = "W009", "rule without a limit";
     PercentWithoutCap = "W010", "percent-off without a cap";
     UnusedBinding = "W011", "unused model binding";
+    CalendarGap = "W012", "coupon may expire before its calendar allows it";
 }
 }
 

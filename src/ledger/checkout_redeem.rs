@@ -185,6 +185,12 @@ fn unusable(c: &CouponRow, buyer: &str, at: Millis) -> Option<(&'static str, Str
     if at < c.valid_from {
         return Some(("not_yet_valid", "the coupon is not valid yet".into()));
     }
+    // Terms that do not read are refused as corrupt when the order is quoted, below.
+    if let Some(on) = super::redeem::terms(c).ok().and_then(|t| t.valid_on)
+        && !on.allows(at)
+    {
+        return Some(("not_valid_now", on.refusal(at)));
+    }
     if c.user_id != buyer {
         return Some((
             "not_owner",

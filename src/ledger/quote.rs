@@ -169,6 +169,7 @@ pub fn checkout_coupon(row: &CouponRow) -> Result<Coupon, LedgerError> {
         perk: terms.perk,
         valid_from: Some(Time(row.valid_from)),
         valid_until: Some(Time(row.valid_until)),
+        valid_on: terms.valid_on,
         funding: Funding {
             platform: Percent(terms.platform_share),
             seller: Percent(terms.seller_share),

@@ -278,6 +278,10 @@ pub fn redeem(
             "the coupon is not valid yet".into(),
         ));
     }
+    let t = terms(&coupon)?;
+    if let Some(on) = t.valid_on.as_ref().filter(|on| !on.allows(at)) {
+        return Ok(reject(req, &code, "not_valid_now", on.refusal(at)));
+    }
     if coupon.user_id != req.order.buyer_id {
         return Ok(reject(
             req,
@@ -286,7 +290,6 @@ pub fn redeem(
             format!("the coupon belongs to another user than `{}`", req.order.buyer_id),
         ));
     }
-    let t = terms(&coupon)?;
     for other in held.iter().filter(|r| r.holds() && r.code != code) {
         if let Some(o) = tx.coupon(&other.code, false)? {
             let ot = terms(&o)?;

@@ -59,6 +59,11 @@ pub struct Terms {
     pub not_on_sale: bool,
     #[serde(default)]
     pub order_cap: Option<Fen>,
+    /// `valid … on weekends between 20:00 and 23:00`: when the coupon may be used, in its
+    /// campaign's zone. Terms stored before calendars existed read as `None` (any time);
+    /// written only when present, so terms without one are stored as before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_on: Option<crate::value::calendar::Calendar>,
 }
 
 /// A user's counters and issue times (the runtime's `UserState` without coupons and
@@ -69,6 +74,54 @@ pub struct UserDoc {
     pub counters: Vec<(String, String, u32, Millis)>,
     /// (issue time, campaign id), oldest first.
     pub issued: Vec<(Millis, String)>,
+    /// Per aggregate the rules use (its key): (event time, value read), oldest first.
+    /// Documents written before aggregates existed have none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aggregates: Vec<(String, AggEntries)>,
+}
+
+/// One aggregate's kept events: (event time, value read), oldest first.
+pub type AggEntries = Vec<(Millis, Option<AggValue>)>;
+
+/// A value an aggregate read on a past event, as the user's document keeps it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum AggValue {
+    #[serde(rename = "m")]
+    Money(Fen),
+    #[serde(rename = "n")]
+    Number(f64),
+    #[serde(rename = "s")]
+    Str(String),
+    #[serde(rename = "t")]
+    Time(Millis),
+    #[serde(rename = "b")]
+    Bool(bool),
+}
+
+impl AggValue {
+    pub fn of(v: &crate::value::Value) -> Option<AggValue> {
+        use crate::value::Value as V;
+        Some(match v {
+            V::Money(f) => AggValue::Money(*f),
+            V::Number(n) => AggValue::Number(*n),
+            V::Str(s) => AggValue::Str(s.to_string()),
+            V::Time(t) => AggValue::Time(*t),
+            V::Bool(b) => AggValue::Bool(*b),
+            _ => return None,
+        })
+    }
+
+    pub fn value(v: Option<&AggValue>) -> crate::value::Value {
+        use crate::value::Value as V;
+        match v {
+            None => V::Missing,
+            Some(AggValue::Money(f)) => V::Money(*f),
+            Some(AggValue::Number(n)) => V::Number(*n),
+            Some(AggValue::Str(s)) => V::str(s),
+            Some(AggValue::Time(t)) => V::Time(*t),
+            Some(AggValue::Bool(b)) => V::Bool(*b),
+        }
+    }
 }
 
 /// A pending timer row.

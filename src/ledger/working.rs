@@ -3,7 +3,7 @@
 
 use super::LedgerError;
 use super::api::CouponState;
-use super::store::{BudgetDelta, Changes, CouponRow, DecisionRow, TallyDelta, Terms, TimerRow, Tx, UserDoc};
+use super::store::{AggValue, BudgetDelta, Changes, CouponRow, DecisionRow, TallyDelta, Terms, TimerRow, Tx, UserDoc};
 use crate::check::program::BudgetKind;
 use crate::runtime::decision::{Coupon, Decision, Trigger};
 use crate::runtime::engine::Rules;
@@ -247,6 +247,15 @@ fn restore_doc(u: &mut UserState, doc: &UserDoc, names: &Names) {
         u.issued
             .push_back((*at, names.campaign(campaign).unwrap_or(NOT_IN_RULES)));
     }
+    for (key, entries) in &doc.aggregates {
+        u.aggregates.insert(
+            Arc::from(key.as_str()),
+            entries
+                .iter()
+                .map(|(at, v)| (*at, AggValue::value(v.as_ref())))
+                .collect(),
+        );
+    }
 }
 
 fn doc_of(u: &UserState, rules: &Rules, names: &Names) -> UserDoc {
@@ -266,7 +275,25 @@ fn doc_of(u: &UserState, rules: &Rules, names: &Names) -> UserDoc {
         .iter()
         .map(|(at, c)| (*at, ids.get(*c as usize).map(|s| s.to_string()).unwrap_or_default()))
         .collect();
-    UserDoc { counters, issued }
+    // The aggregates these rules use; one the rules no longer use is dropped.
+    let aggregates = rules
+        .compiled
+        .program
+        .aggregates
+        .iter()
+        .filter_map(|spec| {
+            let entries = u.aggregates.get(&spec.key).filter(|e| !e.is_empty())?;
+            Some((
+                spec.key.to_string(),
+                entries.iter().map(|(at, v)| (*at, AggValue::of(v))).collect(),
+            ))
+        })
+        .collect();
+    UserDoc {
+        counters,
+        issued,
+        aggregates,
+    }
 }
 
 /// A new decision id: `d-` and 26 base-32 characters of 128 random bits.
@@ -357,6 +384,7 @@ fn terms_of(c: &Coupon) -> Terms {
         stackable: c.stackable,
         not_on_sale: c.not_on_sale,
         order_cap: c.order_cap,
+        valid_on: c.valid_on.clone(),
     }
 }
 
@@ -415,7 +443,7 @@ pub fn diff(
         let doc = doc_of(u, rules, names);
         let unchanged = match &before.doc_before {
             Some(d) => *d == doc,
-            None => doc.counters.is_empty() && doc.issued.is_empty(),
+            None => doc.counters.is_empty() && doc.issued.is_empty() && doc.aggregates.is_empty(),
         };
         if !unchanged {
             ch.user = Some((user.to_string(), doc));

@@ -33,6 +33,8 @@ pub struct Coupon {
     pub perk: Option<Arc<str>>,
     pub valid_from: Millis,
     pub valid_until: Millis,
+    /// `on weekends between 20:00 and 23:00`: when it may be used (none: any time).
+    pub valid_on: Option<crate::value::calendar::Calendar>,
     pub platform_share: BasisPoints,
     pub seller_share: BasisPoints,
     pub arm: Option<Arc<str>>,
@@ -249,6 +251,9 @@ impl Serialize for CouponOut<'_> {
         m.serialize_entry("perk", &c.perk.as_deref())?;
         m.serialize_entry("valid_from", &Time(c.valid_from, tz))?;
         m.serialize_entry("valid_until", &Time(c.valid_until, tz))?;
+        if let Some(on) = &c.valid_on {
+            m.serialize_entry("valid_on", on)?;
+        }
         m.serialize_entry("funding", &Funding(c.platform_share, c.seller_share))?;
         m.serialize_entry("arm", &c.arm.as_deref())?;
         m.serialize_entry("expected_cost", &c.expected_cost.map(Yuan))?;

@@ -5,7 +5,7 @@
 
 use super::bucket;
 use super::codes::CodeMinter;
-use super::decision::{Decision, Trigger};
+use super::decision::{Decision, TraceEntry, Trigger};
 use super::eval::Evaluator;
 use super::event::{Event, EventKind};
 use super::explain::{Outcome, Unmet, Why, explain_condition};
@@ -187,6 +187,16 @@ impl<S: StateStore> Runtime<S> {
         }
         if self.exposing.is_some() {
             self.record(event, &user_id, redeemed);
+        }
+        // The user's aggregates count this event before any rule reads them.
+        let values = self.feed_aggregates(event, &user_id);
+        if let Some(trace) = d.trace.as_mut() {
+            trace.extend(values.into_iter().map(|(key, value)| TraceEntry {
+                campaign: Arc::from("aggregate"),
+                rule: key,
+                outcome: value.to_string(),
+                because: None,
+            }));
         }
         self.eval.reset();
         self.audience.iter_mut().for_each(|a| *a = None);

@@ -59,6 +59,7 @@ impl Rules {
         StateFacts {
             state,
             campaigns: &self.campaign_ids,
+            aggregates: &self.compiled.program.aggregates,
         }
     }
 }

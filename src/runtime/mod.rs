@@ -1,6 +1,7 @@
 //! The runtime: events in, decisions out. State, timers, evaluation, risk, budgets,
 //! experiment bucketing, coupon codes and batch allocation.
 
+pub mod aggregate;
 pub mod allocate;
 pub mod batch;
 pub mod bucket;

@@ -40,6 +40,10 @@ pub struct UserState {
     pub issued: VecDeque<(Millis, u32)>,
     /// Pending timers: (rule id, timer key in `MemoryState::timers`).
     pub pending: Vec<(u32, (Millis, u64))>,
+    /// Per aggregate the rules use (by its key, `count(item_favourited, 7d)`): the times
+    /// of the user's events it counts and the value it read on each, oldest first, none
+    /// older than its window.
+    pub aggregates: HashMap<Arc<str>, VecDeque<(Millis, crate::value::Value)>>,
 }
 
 /// What a campaign issued under one cap or period budget, and the most it may: the
@@ -386,6 +390,7 @@ impl StateStore for MemoryState {
 pub struct StateFacts<'a, S: StateStore + ?Sized> {
     pub state: &'a S,
     pub campaigns: &'a [Arc<str>],
+    pub aggregates: &'a [crate::check::aggregate::Aggregate],
 }
 
 impl<S: StateStore + ?Sized> Facts for StateFacts<'_, S> {
@@ -408,5 +413,13 @@ impl<S: StateStore + ?Sized> Facts for StateFacts<'_, S> {
 
     fn other_users_on_device(&self, device: &str, user: &str, since: Millis) -> u32 {
         self.state.other_users_on_device(device, user, since)
+    }
+
+    fn aggregate(&self, user: &str, index: usize, now: Millis) -> crate::value::Value {
+        let Some(spec) = self.aggregates.get(index) else {
+            return crate::value::Value::Missing;
+        };
+        let entries = self.state.user(user).and_then(|u| u.aggregates.get(&spec.key));
+        super::aggregate::read(spec, entries.into_iter().flatten(), now)
     }
 }

@@ -166,6 +166,7 @@ pub fn coupon(spec: &OfferSpec, issuer: &Issuer<'_>, terms: OfferTerms) -> Coupo
         perk: item(OfferKind::Perk),
         valid_from: at,
         valid_until,
+        valid_on: spec.calendar.clone(),
         platform_share: funding.platform,
         seller_share: funding.seller,
         arm: issuer.arm.and_then(|a| {

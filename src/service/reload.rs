@@ -29,7 +29,8 @@ pub struct ReloadReport {
     pub result: &'static str,
     /// The version of the files read (`null` when they could not be read).
     pub version: Option<String>,
-    /// Why the files could not be read, or how many errors they have.
+    /// Why the files could not be read, or how many errors they have; after a reload,
+    /// the aggregates over past events it starts empty, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// Errors and warnings of the check.
@@ -203,6 +204,25 @@ impl Reloader {
                 return report;
             }
         };
+        // Aggregates the old rules did not keep have no past: they count from now on.
+        let before = ledger.rules();
+        let kept = &before.rules.compiled.program.aggregates;
+        let fresh: Vec<String> = rules
+            .compiled
+            .program
+            .aggregates
+            .iter()
+            .filter(|a| !kept.iter().any(|k| k.key == a.key))
+            .map(|a| format!("`{}`", a.key))
+            .collect();
+        if !fresh.is_empty() {
+            let text = format!(
+                "these aggregates are new to the rules and count the users' events from now on: {}",
+                fresh.join(", ")
+            );
+            tracing::warn!(version = %version, "{text}");
+            report.message = Some(text);
+        }
         ledger.set_rules(VersionedRules {
             rules: Arc::new(rules),
             version: version.clone(),

@@ -49,6 +49,8 @@ pub enum Item {
     Event(Vec<Name>),
     /// `test "name" { … }`
     Test(TestBlock),
+    /// `profile { let bag_fan = … }`: named features, read as `profile.bag_fan`.
+    Profile(Vec<(Name, Expr)>, Span),
 }
 
 #[derive(Debug, Clone)]
@@ -293,7 +295,7 @@ pub enum Choice {
     Menu(Vec<Expr>, Span),
 }
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Offer {
     pub kind: OfferKind,
     /// The amount, percent or threshold discount.
@@ -309,6 +311,8 @@ pub struct Offer {
     /// `for seller item.seller_id`, `for seller "s-8848"`
     pub seller: Option<Expr>,
     pub validity: Option<Validity>,
+    /// `on weekends between 20:00 and 23:00` after `valid …`: when the coupon may be used.
+    pub valid_on: Option<ValidOn>,
     pub funded: Option<Funding>,
     pub span: Span,
     /// Params given twice, for the checker to report.
@@ -319,6 +323,39 @@ pub struct Offer {
 pub enum Validity {
     For(Expr),
     UntilWindowEnd(Span),
+}
+
+/// Written out field by field, `valid_on` only when given: the trees of files without
+/// calendars print as they did before there were any.
+impl std::fmt::Debug for Offer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut d = f.debug_struct("Offer");
+        d.field("kind", &self.kind)
+            .field("value", &self.value)
+            .field("min_spend", &self.min_spend)
+            .field("item", &self.item)
+            .field("worth", &self.worth)
+            .field("cap", &self.cap)
+            .field("scope", &self.scope)
+            .field("seller", &self.seller)
+            .field("validity", &self.validity);
+        if let Some(on) = &self.valid_on {
+            d.field("valid_on", on);
+        }
+        d.field("funded", &self.funded)
+            .field("span", &self.span)
+            .field("repeated", &self.repeated)
+            .finish()
+    }
+}
+
+/// The calendar of a validity: `on weekends`, `on mon, fri`, `between 20:00 and 23:00`,
+/// or days and hours together; words and clocks as written.
+#[derive(Debug, Clone)]
+pub struct ValidOn {
+    pub days: Vec<Name>,
+    pub between: Option<(Name, Name)>,
+    pub span: Span,
 }
 
 #[derive(Debug, Clone)]
@@ -436,6 +473,9 @@ pub enum ExprKind {
     Binary(BinaryOp, Box<Expr>, Box<Expr>),
     /// `if c then a else b`
     If(Box<Expr>, Box<Expr>, Box<Expr>),
+    /// `item_favourited where item.category == "bags"`: the past events of a type that
+    /// met a condition (only as an aggregate's first argument).
+    Where(Name, Box<Expr>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -9,7 +9,7 @@ use crate::diagnostic::Code;
 use crate::diagnostic::Diagnostic;
 use crate::source::{FileId, Span};
 
-const ITEM: &str = "a campaign, a risk policy, a function, a field or event declaration, or a test, such as \
+const ITEM: &str = "a campaign, a risk policy, a function, a field or event declaration, a profile, or a test, such as \
                     `campaign welcome { … }`";
 const CAMPAIGN_CLAUSE: &str = "a campaign clause such as `window 2026-11-01 .. 2026-12-01`, `budget ¥5000`, \
                                `audience …` or `rule NAME { … }`, or `}` to close the campaign";
@@ -33,7 +33,8 @@ const NAME: &str = "a name such as `welcome` (letters, digits and `_`; not a key
 const STRING: &str = "a string in double quotes, such as `\"bags\"`";
 const JSON: &str = "a JSON object such as `{\"id\": \"u-1\", \"paid_orders\": 0}`";
 const TEST_STEP: &str = "a test step such as `user { … }`, `event view_item at 2026-11-11 10:00`, \
-                         `tick 2026-11-11 12:00` or `expect …`, or `}` to close the test";
+                         `tick 2026-11-11 12:00`, `users [ … ] run at 2026-12-01 09:00` or `expect …`, \
+                         or `}` to close the test";
 const EXPECTATION: &str = "an expectation such as `nothing`, `coupon RULE`, `suppressed RULE REASON`, \
                            `revoked RULE` or `alert TARGET`";
 const MODEL_LINE: &str = "a model line such as `let p = …`, `cost = …` or `gain = …`, or `}` to close the model";
@@ -54,6 +55,7 @@ pub fn expected(r: Rule) -> Option<&'static str> {
         | R::function_def
         | R::field_decl
         | R::event_decl
+        | R::profile_block
         | R::test_block => ITEM,
         R::campaign_clause
         | R::window
@@ -115,6 +117,9 @@ pub fn expected(r: Rule) -> Option<&'static str> {
         R::menu => "a menu such as `one of 10%, 15%, 20%`",
         R::offer_param | R::cap | R::min_spend | R::scope | R::valid | R::funded => OFFER_TERM,
         R::until_end => "a duration such as `72h`, or `until window end`",
+        R::valid_days | R::valid_hours => OFFER_TERM,
+        R::day_word => "days such as `weekends`, `weekdays` or `mon, fri`",
+        R::day_space => "a space, as in `on sat, sun`",
         R::binding | R::model_output => MODEL_LINE,
         R::output_name => "`cost` or `gain`",
         R::risk_check => "a risk check such as `check fraud: withhold when scores.fraud_risk >= 0.9`, or `}`",
@@ -122,7 +127,7 @@ pub fn expected(r: Rule) -> Option<&'static str> {
         R::type_name => "a type: `number`, `money`, `percent`, `string`, `bool`, `duration` or `time`",
         R::rhai_body | R::rhai_text | R::rhai_nested => BODY,
         R::test_step | R::test_user | R::test_event | R::test_tick | R::test_expect | R::test_batch => TEST_STEP,
-        R::users_array => "a list of user rows such as `[{\"id\": \"u-1\"}]`",
+        R::users_array => "a JSON array of users such as `[{\"id\": \"u-1\"}]`",
         R::expect_nothing | R::expect_coupon | R::expect_suppressed | R::expect_revoked | R::expect_alert => {
             EXPECTATION
         }
@@ -158,6 +163,9 @@ pub fn expected(r: Rule) -> Option<&'static str> {
         | R::mul_op
         | R::of_op => OPERATOR,
         R::call => "a function call such as `min(¥30, 10% of cart.total)`",
+        R::call_arg => "an argument such as `7d` or `item_favourited where item.category == \"bags\"`",
+        R::past_events => "past events such as `item_favourited where item.category == \"bags\"`",
+        R::kw_where => "`where`, as in `count(item_favourited where item.category == \"bags\", 7d)`",
         R::list => "a list such as `[\"bags\", \"watches\"]`",
         R::path => "a field such as `user.paid_orders` or `item.category`",
         R::boolean => "`true` or `false`",

@@ -89,6 +89,7 @@ fn is_token(r: Rule) -> bool {
             | R::kw_on
             | R::kw_in
             | R::kw_at
+            | R::kw_where
             | R::kw_as
             | R::kw_by
             | R::kw_if
@@ -111,6 +112,8 @@ fn is_token(r: Rule) -> bool {
             | R::budget_unit
             | R::rule_ref
             | R::stackable
+            | R::day_word
+            | R::clock
     )
 }
 
@@ -118,7 +121,14 @@ fn is_block(r: Rule) -> bool {
     use Rule as R;
     matches!(
         r,
-        R::campaign | R::rule | R::segment | R::model | R::experiment | R::risk_policy | R::test_block
+        R::campaign
+            | R::rule
+            | R::segment
+            | R::model
+            | R::experiment
+            | R::risk_policy
+            | R::profile_block
+            | R::test_block
     )
 }
 

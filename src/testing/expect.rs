@@ -3,7 +3,8 @@
 //! same words for a failure's message.
 
 use crate::runtime::decision::Coupon;
-use crate::syntax::ast::{Choice, Expr, ExprKind, Funding, Offer, OfferKind, Validity};
+use crate::syntax::ast::{Choice, Expr, ExprKind, Funding, Offer, OfferKind, ValidOn, Validity};
+use crate::value::calendar::{Calendar, Clock, days_named};
 use crate::value::{BasisPoints, DAY_MS, Fen, Millis, Value, duration_string};
 use std::collections::BTreeSet;
 
@@ -21,6 +22,10 @@ pub struct Expected {
     pub item: Option<String>,
     pub worth: Option<Fen>,
     pub validity: Option<Lasts>,
+    /// `on weekends`: the days, Monday first, as the coupon's calendar names them.
+    pub valid_days: Option<Vec<String>>,
+    /// `between 20:00 and 23:00`.
+    pub valid_hours: Option<(Clock, Clock)>,
     /// (platform, seller) in basis points.
     pub funding: Option<(BasisPoints, BasisPoints)>,
 }
@@ -52,6 +57,16 @@ fn categories(e: &Expr) -> Result<BTreeSet<String>, String> {
         ExprKind::List(items) => items.iter().map(|i| text(i, "a category")).collect(),
         _ => Ok(BTreeSet::from([text(e, "the category scope")?])),
     }
+}
+
+/// The days and hours an expectation writes (in UTC: the zone is not compared).
+fn calendar(on: &ValidOn) -> Result<Calendar, String> {
+    let days = on.days.iter().filter_map(|d| days_named(&d.text)).fold(0, |a, b| a | b);
+    let between = match &on.between {
+        None => None,
+        Some((from, until)) => Some((Clock::parse(&from.text, false)?, Clock::parse(&until.text, true)?)),
+    };
+    Ok(Calendar::new(days, between, chrono_tz::UTC))
 }
 
 fn funding(f: &Funding) -> Result<(BasisPoints, BasisPoints), String> {
@@ -105,6 +120,11 @@ impl Expected {
                 _ => return Err(format!("the validity is not a duration literal; {LITERAL_HELP}")),
             },
         };
+        if let Some(on) = &o.valid_on {
+            let c = calendar(on)?;
+            x.valid_days = (!on.days.is_empty()).then_some(c.days);
+            x.valid_hours = c.between;
+        }
         x.funding = o.funded.as_ref().map(funding).transpose()?;
         Ok(x)
     }
@@ -139,6 +159,13 @@ impl Expected {
                 .is_none_or(|s| c.seller.as_deref() == Some(s.as_str()))
             && self.item.as_ref().is_none_or(|i| item == Some(i.as_str()))
             && valid
+            && self.valid_days.as_ref().is_none_or(|want| {
+                let got = c.valid_on.as_ref().map_or(&[][..], |on| on.days.as_slice());
+                got == want.as_slice()
+            })
+            && self
+                .valid_hours
+                .is_none_or(|want| c.valid_on.as_ref().is_some_and(|on| on.between == Some(want)))
             && self.funding.is_none_or(|f| f == (c.platform_share, c.seller_share))
     }
 }
@@ -203,6 +230,9 @@ pub fn coupon_words(c: &Coupon, window_end: Option<Millis>) -> String {
         w.push("valid until window end".into());
     } else {
         w.push(format!("valid {}", duration_string(c.valid_until - c.valid_from)));
+    }
+    if let Some(on) = &c.valid_on {
+        w.push(on.describe());
     }
     let shares: Vec<String> = [("platform", c.platform_share), ("seller", c.seller_share)]
         .iter()

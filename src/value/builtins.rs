@@ -2,7 +2,7 @@
 //! State comes through [`Facts`] (the runtime's state, or [`NoFacts`]).
 
 use super::ops::{compare, opt};
-use super::{Millis, Value};
+use super::{Millis, Value, calendar};
 
 /// A built-in function.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -20,6 +20,17 @@ pub enum Builtin {
     CouponsIssued,
     /// `other_users_on_device(30d)`: distinct other users seen on the event's device.
     OtherUsersOnDevice,
+    /// `hour_of(now)`: the hour, 0 to 23, in the campaign's zone. The checker adds the
+    /// zone's name as a second argument, so every campaign reads its own zone.
+    HourOf,
+    /// `weekday_of(now)`: 1 (Monday) to 7 (Sunday) in the campaign's zone (ISO 8601).
+    WeekdayOf,
+    /// `date_of(now)`: 00:00 of the day in the campaign's zone, a time comparable with
+    /// date literals (`date_of(now) == 2026-11-11`).
+    DateOf,
+    /// An aggregate over the user's own past events (`count(item_favourited, 7d)`…), by
+    /// its index in the program's aggregates: not called by name.
+    Aggregate,
 }
 
 impl Builtin {
@@ -34,9 +45,15 @@ impl Builtin {
         ("signal", Builtin::Signal),
         ("coupons_issued", Builtin::CouponsIssued),
         ("other_users_on_device", Builtin::OtherUsersOnDevice),
+        ("hour_of", Builtin::HourOf),
+        ("weekday_of", Builtin::WeekdayOf),
+        ("date_of", Builtin::DateOf),
     ];
 
     pub fn name(self) -> &'static str {
+        if self == Builtin::Aggregate {
+            return "aggregate";
+        }
         Builtin::ALL.iter().find(|(_, b)| *b == self).map_or("?", |(n, _)| n)
     }
 
@@ -44,7 +61,7 @@ impl Builtin {
     pub fn reads_state(self) -> bool {
         matches!(
             self,
-            Builtin::Signal | Builtin::CouponsIssued | Builtin::OtherUsersOnDevice
+            Builtin::Signal | Builtin::CouponsIssued | Builtin::OtherUsersOnDevice | Builtin::Aggregate
         )
     }
 }
@@ -56,6 +73,10 @@ pub trait Facts {
     fn coupons_issued(&self, user: &str, since: Millis, campaign: Option<&str>) -> u32;
     /// Distinct users other than `user` seen on `device` after `since`.
     fn other_users_on_device(&self, device: &str, user: &str, since: Millis) -> u32;
+    /// Aggregate `index` of the program over `user`'s past events, at `now`.
+    fn aggregate(&self, _user: &str, _index: usize, _now: Millis) -> Value {
+        Value::Missing
+    }
 }
 
 /// No state: for constant folding and batch runs without a ledger.
@@ -144,6 +165,13 @@ pub fn call(b: Builtin, args: &[Value], facts: &dyn Facts, caller: Option<Caller
             let campaign = args.get(1).and_then(Value::as_str);
             Value::Number(f64::from(facts.coupons_issued(caller.user, now - d, campaign)))
         }
+        Builtin::Aggregate => {
+            let (Some(Value::Number(i)), Some(caller)) = (args.first(), caller) else {
+                return Value::Missing;
+            };
+            // INVARIANT: the checker writes the index as a whole, non-negative number.
+            facts.aggregate(caller.user, *i as usize, now)
+        }
         Builtin::OtherUsersOnDevice => {
             let (Some(Value::Duration(d)), Some(caller)) = (args.first(), caller) else {
                 return Value::Missing;
@@ -153,5 +181,22 @@ pub fn call(b: Builtin, args: &[Value], facts: &dyn Facts, caller: Option<Caller
             };
             Value::Number(f64::from(facts.other_users_on_device(device, caller.user, now - d)))
         }
+        Builtin::HourOf | Builtin::WeekdayOf | Builtin::DateOf => calendar_call(b, args),
+    }
+}
+
+/// `hour_of`, `weekday_of`, `date_of` of a time, in the zone named by the second argument.
+fn calendar_call(b: Builtin, args: &[Value]) -> Value {
+    let (Some(Value::Time(t)), Some(Value::Str(zone))) = (args.first(), args.get(1)) else {
+        return Value::Missing;
+    };
+    let Ok(tz) = zone.parse::<chrono_tz::Tz>() else {
+        return Value::Missing;
+    };
+    let number = |n: Option<u32>| opt(n, |n| Value::Number(f64::from(n)));
+    match b {
+        Builtin::HourOf => number(calendar::hour_of(*t, tz)),
+        Builtin::WeekdayOf => number(calendar::weekday_of(*t, tz)),
+        _ => opt(calendar::date_of(*t, tz), Value::Time),
     }
 }

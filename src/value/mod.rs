@@ -3,6 +3,7 @@
 //! and ratios are floating point.
 
 pub mod builtins;
+pub mod calendar;
 pub mod ops;
 
 use chrono::Datelike;

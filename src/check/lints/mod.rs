@@ -18,6 +18,7 @@
 //!    `INSTA_UPDATE=always cargo test --test corpus` and read the new snapshot; regenerate
 //!    the page with `MINTAGE_UPDATE_DOCS=1 cargo test --test docs`.
 
+mod calendar_gap;
 mod contradiction;
 mod empty_arm;
 mod no_limit;
@@ -75,6 +76,7 @@ lints![
     no_limit,
     percent_without_cap,
     unused_binding,
+    calendar_gap,
 ];
 
 /// The lint of a warning code.

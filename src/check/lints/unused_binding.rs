@@ -46,6 +46,7 @@ fn uses_name(e: &ast::Expr, name: &str) -> bool {
         ExprKind::Unary(_, a) => uses_name(a, name),
         ExprKind::Binary(_, a, b) => uses_name(a, name) || uses_name(b, name),
         ExprKind::If(c, a, b) => uses_name(c, name) || uses_name(a, name) || uses_name(b, name),
+        ExprKind::Where(_, c) => uses_name(c, name),
         _ => false,
     }
 }

@@ -106,6 +106,9 @@ impl Resolver<'_> {
             for (name, e) in &m.bindings {
                 let mut s = Scope {
                     declared: &self.declared,
+                    events: &self.events,
+                    aggregates: &mut self.aggregates,
+                    profile: &self.profile,
                     functions: &self.functions,
                     locals: locals.clone(),
                     offer: true,
@@ -126,6 +129,9 @@ impl Resolver<'_> {
             for (name, e) in &m.outputs {
                 let mut s = Scope {
                     declared: &self.declared,
+                    events: &self.events,
+                    aggregates: &mut self.aggregates,
+                    profile: &self.profile,
                     functions: &self.functions,
                     locals: locals.clone(),
                     offer: true,

@@ -11,6 +11,7 @@ mod declarations;
 mod experiment;
 mod funding;
 mod offer;
+mod profile;
 mod risk;
 mod rule;
 mod test_blocks;
@@ -37,6 +38,11 @@ pub const CONTRACT_EVENTS: &[&str] = &[
     "tick",
     "signal",
 ];
+
+/// Event types of the contract that carry behaviour for aggregates (`count(item_favourited,
+/// 7d)`) and need no field of their own: `item_favourited` and `item_shared` carry the
+/// `item`, `search` its `item.category` (and the query in fields the rules declare).
+pub const BEHAVIOUR_EVENTS: &[&str] = &["item_favourited", "item_shared", "search"];
 
 /// Clauses that may be given once in a campaign or rule: reports the second of each.
 struct OnceOnly {
@@ -79,6 +85,10 @@ pub struct Resolver<'a> {
     declared: Vec<(String, Type)>,
     functions: Vec<Signature>,
     events: Vec<String>,
+    /// The aggregates over past events the rules use.
+    aggregates: Vec<crate::check::aggregate::Aggregate>,
+    /// The `profile` features, typed, in the order written.
+    profile: Vec<(String, TExpr)>,
     /// The zone of campaigns whose window names none, and of risk checks.
     zone: chrono_tz::Tz,
     /// Whether the campaign being resolved is a batch campaign (no event, so no `item`).
@@ -94,7 +104,13 @@ impl<'a> Resolver<'a> {
             diagnostics: Vec::new(),
             declared: Vec::new(),
             functions: Vec::new(),
-            events: CONTRACT_EVENTS.iter().map(|s| s.to_string()).collect(),
+            events: CONTRACT_EVENTS
+                .iter()
+                .chain(BEHAVIOUR_EVENTS)
+                .map(|s| s.to_string())
+                .collect(),
+            aggregates: Vec::new(),
+            profile: Vec::new(),
             in_batch: false,
             campaign_rules: Vec::new(),
         }
@@ -108,6 +124,9 @@ impl<'a> Resolver<'a> {
         (
             Scope {
                 declared: &self.declared,
+                events: &self.events,
+                aggregates: &mut self.aggregates,
+                profile: &self.profile,
                 functions: &self.functions,
                 locals: Vec::new(),
                 offer: false,
@@ -146,6 +165,8 @@ impl<'a> Resolver<'a> {
         // Declarations first: they may be used before they are written.
         self.declarations(&items);
         let functions = self.functions(&items);
+        // Profile features next: every campaign may read them.
+        self.profiles(&items);
         self.campaign_rules = items
             .iter()
             .filter_map(|i| match i {
@@ -192,6 +213,7 @@ impl<'a> Resolver<'a> {
         program
             .campaigns
             .sort_by(|a, b| b.priority.cmp(&a.priority).then_with(|| a.id.cmp(&b.id)));
+        program.aggregates = std::mem::take(&mut self.aggregates);
         (program, self.diagnostics)
     }
 

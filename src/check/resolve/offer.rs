@@ -5,7 +5,7 @@ use crate::check::program::*;
 use crate::check::types::{TExprKind, Type};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::syntax::ast;
-use crate::value::Value;
+use crate::value::{Value, calendar, calendar::Calendar};
 use std::sync::Arc;
 
 impl Resolver<'_> {
@@ -70,6 +70,7 @@ impl Resolver<'_> {
             }
             _ => Validity::UntilWindowEnd,
         };
+        let calendar = o.valid_on.as_ref().and_then(|on| self.valid_on(on, tz));
         if o.kind == K::Threshold && min_spend.is_none() {
             self.error(
                 Diagnostic::new(Code::MissingClause, o.span, "a threshold offer needs a spend").label("spend what?"),
@@ -92,7 +93,64 @@ impl Resolver<'_> {
             scope,
             seller,
             validity,
+            calendar,
             funded,
         })
+    }
+
+    /// `on weekends between 20:00 and 23:00`: the calendar in the campaign's zone; a time
+    /// of day that is not one, an empty range (`E009`) or a day named twice (`E013`) is
+    /// reported.
+    fn valid_on(&mut self, on: &ast::ValidOn, tz: chrono_tz::Tz) -> Option<Calendar> {
+        let mut days = 0u8;
+        for d in &on.days {
+            let bits = calendar::days_named(&d.text).unwrap_or(0);
+            if days & bits != 0 {
+                self.error(
+                    Diagnostic::new(
+                        Code::RepeatedClause,
+                        d.span,
+                        format!("`{}` names a day given already", d.text),
+                    )
+                    .label("again")
+                    .help("name each day once: `on sat, sun` or `on weekends`"),
+                );
+            }
+            days |= bits;
+        }
+        let between = match &on.between {
+            None => None,
+            Some((from, until)) => {
+                let clock = |me: &mut Self, n: &ast::Name, end: bool| match calendar::Clock::parse(&n.text, end) {
+                    Ok(c) => Some(c),
+                    Err(msg) => {
+                        me.error(
+                            Diagnostic::new(Code::BadTime, n.span, msg)
+                                .label("not a time of day")
+                                .help("write hours from `00:00` to `23:59`; `24:00` may end a range"),
+                        );
+                        None
+                    }
+                };
+                let (from_c, until_c) = (clock(self, from, false), clock(self, until, true));
+                let (from_c, until_c) = (from_c?, until_c?);
+                if from_c == until_c || (from_c.0 == 0 && until_c.0 == 1440) {
+                    self.error(
+                        Diagnostic::new(
+                            Code::BadTime,
+                            from.span.to(until.span),
+                            format!("`between {} and {}` is not a part of the day", from.text, until.text),
+                        )
+                        .label("an empty range, or the whole day")
+                        .help("the end must differ from the start: `between 20:00 and 23:00`, or `between 22:00 and 02:00` across midnight; leave it out for any hour"),
+                    );
+                    return None;
+                }
+                Some((from_c, until_c))
+            }
+        };
+        // Every day at any hour is no calendar at all.
+        let calendar = Calendar::new(days, between, tz);
+        (calendar.between.is_some() || !calendar.days.is_empty()).then_some(calendar)
     }
 }

@@ -113,6 +113,12 @@ impl Builder {
                 ExprKind::Call(name, args)
             }
             Rule::path => ExprKind::Path(pair.into_inner().map(|p| self.name(p)).collect()),
+            Rule::past_events => {
+                let mut it = children(pair);
+                let event = self.name(self.required(it.next(), span, "event type")?);
+                let cond = self.expr(self.required(it.next(), span, "condition")?)?;
+                ExprKind::Where(event, Box::new(cond))
+            }
             Rule::expr
             | Rule::operand
             | Rule::or_expr

@@ -27,6 +27,16 @@ impl Builder {
             }
             Rule::event_decl => Item::Event(self.name_list(children(pair).next(), span)?),
             Rule::test_block => Item::Test(self.test(pair)?),
+            Rule::profile_block => {
+                let mut features = Vec::new();
+                for b in children(pair) {
+                    let bspan = self.span(&b);
+                    let mut it = children(b);
+                    let name = self.name(self.required(it.next(), bspan, "feature name")?);
+                    features.push((name, self.expr(self.required(it.next(), bspan, "expression")?)?));
+                }
+                Item::Profile(features, span)
+            }
             _ => return Err(self.unexpected(&pair, "a file")),
         })
     }

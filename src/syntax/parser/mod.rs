@@ -144,6 +144,7 @@ fn is_keyword_token(r: Rule) -> bool {
         Rule::kw_on
             | Rule::kw_in
             | Rule::kw_at
+            | Rule::kw_where
             | Rule::kw_as
             | Rule::kw_by
             | Rule::kw_if

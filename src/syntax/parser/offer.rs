@@ -3,7 +3,7 @@
 
 use super::{Builder, P, Rule, children};
 use crate::diagnostic::Diagnostic;
-use crate::syntax::ast::{Choice, Offer, OfferKind, Validity};
+use crate::syntax::ast::{Choice, Name, Offer, OfferKind, ValidOn, Validity};
 
 impl Builder {
     pub(super) fn offer(&self, pair: P<'_>) -> Result<Offer, Diagnostic> {
@@ -29,6 +29,7 @@ impl Builder {
             scope: None,
             seller: None,
             validity: None,
+            valid_on: None,
             funded: None,
             span,
             repeated: Vec::new(),
@@ -58,6 +59,8 @@ impl Builder {
             Rule::scope => offer.scope.is_some(),
             Rule::seller_scope => offer.seller.is_some(),
             Rule::valid => offer.validity.is_some(),
+            Rule::valid_days => offer.valid_on.as_ref().is_some_and(|on| !on.days.is_empty()),
+            Rule::valid_hours => offer.valid_on.as_ref().is_some_and(|on| on.between.is_some()),
             Rule::funded => offer.funded.is_some(),
             _ => return Err(self.unexpected(&p, "an offer")),
         };
@@ -77,8 +80,36 @@ impl Builder {
                     _ => Validity::For(self.atom(v)?),
                 });
             }
+            Rule::valid_days | Rule::valid_hours => self.valid_on(p, offer)?,
             Rule::funded => offer.funded = Some(self.funding(p)?),
             _ => return Err(self.unexpected(&p, "an offer")),
+        }
+        Ok(())
+    }
+
+    /// `on weekends` or `between 20:00 and 23:00`: a part of the offer's calendar.
+    fn valid_on(&self, part: P<'_>, offer: &mut Offer) -> Result<(), Diagnostic> {
+        let span = self.span(&part);
+        let on = offer.valid_on.get_or_insert_with(|| ValidOn {
+            days: Vec::new(),
+            between: None,
+            span,
+        });
+        on.span = on.span.to(span);
+        let word = |p: P<'_>| Name {
+            text: p.as_str().to_string(),
+            span: self.span(&p),
+        };
+        if part.as_rule() == Rule::valid_days {
+            on.days = children(part)
+                .filter(|p| p.as_rule() == Rule::day_word)
+                .map(word)
+                .collect();
+        } else {
+            let mut clocks = children(part).filter(|p| p.as_rule() == Rule::clock).map(word);
+            let from = self.required(clocks.next(), span, "a time such as `20:00`")?;
+            let until = self.required(clocks.next(), span, "a time such as `23:00`")?;
+            on.between = Some((from, until));
         }
         Ok(())
     }

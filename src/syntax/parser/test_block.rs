@@ -34,7 +34,12 @@ impl Builder {
             Rule::test_tick => TestStep::Tick(self.datetime(self.required(children(step).next(), span, "time")?), span),
             Rule::test_batch => {
                 let mut it = children(step);
-                let users = self.required(it.next(), span, "user rows")?.as_str().to_string();
+                // The rows as written, one way apart: `mintage fmt` lays them out one per line.
+                let rows = self.required(it.next(), span, "user rows")?;
+                let users = format!(
+                    "[{}]",
+                    rows.into_inner().map(|r| r.as_str()).collect::<Vec<_>>().join(", ")
+                );
                 let at = self.datetime(self.required(it.next(), span, "run time")?);
                 let budget = it.next().map(|b| self.atom(b)).transpose()?;
                 TestStep::Batch {

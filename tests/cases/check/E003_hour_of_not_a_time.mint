@@ -1,0 +1,9 @@
+campaign c {
+  window 2026-11-01 .. 2026-12-01 Asia/Shanghai
+  rule r {
+    on view_item
+    when hour_of(cart.total) >= 20 and weekday_of(now) == "saturday"
+    once per user
+    give amount_off ¥10 valid 7d
+  }
+}
