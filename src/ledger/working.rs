@@ -469,10 +469,12 @@ pub fn diff(
         let Some(campaign) = compiled.program.campaigns.get(ci as usize) else {
             continue;
         };
+        // `pace evenly`: the limit its last issue was checked against (it only grows).
+        let paced = after.paced.get(&ci).copied();
         let limit = campaign
             .budget
             .filter(|b| b.kind == BudgetKind::FaceValue)
-            .map(|b| b.amount);
+            .map(|b| paced.map_or(b.amount, |p| p.min(b.amount)));
         ch.budgets.push(BudgetDelta {
             campaign: campaign.id.to_string(),
             reserved: dr,
