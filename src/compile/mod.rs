@@ -124,6 +124,8 @@ pub struct Compiled {
     pub horizon_ms: i64,
     /// Per aggregate of the program (same index): what feeds it on each event.
     pub aggregates: Vec<AggregateNodes>,
+    /// Event type → the aggregates it feeds (indices), so other events skip them all.
+    pub aggregates_by_event: foldhash::HashMap<Arc<str>, Vec<usize>>,
 }
 
 /// What an aggregate reads on each of the user's events of its type, when it happens.
@@ -226,6 +228,7 @@ pub(crate) fn compile_empty() -> Compiled {
         triggers: foldhash::HashMap::default(),
         horizon_ms: horizon(&Program::default()),
         aggregates: Vec::new(),
+        aggregates_by_event: foldhash::HashMap::default(),
     }
 }
 
@@ -304,7 +307,11 @@ pub fn compile(program: Program) -> Result<Compiled, TooLarge> {
             cond: a.cond.as_ref().map(|c| graph.add(c)),
             field: a.field.as_ref().map(|f| graph.add(f)),
         })
-        .collect();
+        .collect::<Vec<AggregateNodes>>();
+    let mut aggregates_by_event: foldhash::HashMap<Arc<str>, Vec<usize>> = foldhash::HashMap::default();
+    for (i, a) in aggregates.iter().enumerate() {
+        aggregates_by_event.entry(a.event.clone()).or_default().push(i);
+    }
     if let Some(e) = graph.too_large() {
         return Err(e);
     }
@@ -322,5 +329,6 @@ pub fn compile(program: Program) -> Result<Compiled, TooLarge> {
         triggers,
         horizon_ms,
         aggregates,
+        aggregates_by_event,
     })
 }

@@ -98,17 +98,14 @@ impl<S: StateStore> Runtime<S> {
         if specs.is_empty() {
             return Vec::new();
         }
-        let kind = event.kind.as_str();
         let mut fed: Vec<(usize, Value)> = Vec::new();
-        {
+        if let Some(feeds) = compiled.aggregates_by_event.get(event.kind.as_str()) {
             let graph = &compiled.graph;
             let facts = rules.facts(&self.state);
             let ctx = rules.ctx(event, event.at, &facts);
             self.eval.reset();
-            for (i, nodes) in compiled.aggregates.iter().enumerate() {
-                if *nodes.event != *kind {
-                    continue;
-                }
+            for &i in feeds {
+                let Some(nodes) = compiled.aggregates.get(i) else { continue };
                 if let Some(c) = nodes.cond
                     && !self.eval.truth(graph, c, &ctx)
                 {
@@ -117,8 +114,8 @@ impl<S: StateStore> Runtime<S> {
                 let value = nodes.field.map_or(Value::Missing, |f| self.eval.eval(graph, f, &ctx));
                 fed.push((i, value));
             }
+            self.eval.reset();
         }
-        self.eval.reset();
         if !fed.is_empty() {
             let u = self.state.user_mut(user);
             for (i, value) in fed {
