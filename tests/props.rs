@@ -212,6 +212,8 @@ mod generated {
 
     const CAMPAIGN: &[Clause] = &[
         &["budget", "¥5_000", "face", "value"],
+        &["budget", "¥1_000", "face", "value", "per", "hour"],
+        &["at", "most", "500", "coupons", "per", "campaign"],
         &["funding", "platform", "70%", "seller", "30%"],
         &[
             "audience",
@@ -244,6 +246,7 @@ mod generated {
 
     const RULE: &[Clause] = &[
         &["on", "view_item", ",", "app_open"],
+        &["at", "most", "100", "coupon", "per", "rule"],
         &[
             "when",
             "item.category",

@@ -46,6 +46,30 @@ pub struct Budget {
     pub kind: BudgetKind,
 }
 
+/// The calendar period of a `budget … per day` or `per hour`, in the campaign's zone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum BudgetPeriod {
+    Day,
+    Hour,
+}
+
+impl BudgetPeriod {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BudgetPeriod::Day => "day",
+            BudgetPeriod::Hour => "hour",
+        }
+    }
+}
+
+/// `budget ¥10_000 face value per day`: the face value issued in one calendar period may
+/// not pass `amount`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PeriodBudget {
+    pub per: BudgetPeriod,
+    pub amount: Fen,
+}
+
 /// Who pays for a coupon, in basis points.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Funding {
@@ -86,6 +110,13 @@ pub struct Campaign {
     /// `at most ¥300 off per order`: the most the campaign's coupons together take off
     /// one order at checkout.
     pub order_cap: Option<Fen>,
+    /// `at most 500 coupons per campaign`: the coupons the campaign issues to everyone.
+    pub cap: Option<u32>,
+    /// `budget ¥10_000 face value per day` (and `per hour`), beside the total `budget`.
+    pub period_budgets: Vec<PeriodBudget>,
+    /// `pace evenly`: by the end of each hour, no more than that hour's share of the
+    /// window of the face-value budget is reserved.
+    pub pace: bool,
     pub span: Span,
 }
 
@@ -141,6 +172,8 @@ pub struct Rule {
     /// `not on sale items`: its coupons do not cover lines on sale, and their minimum
     /// spend counts only the lines not on sale.
     pub not_on_sale: bool,
+    /// `at most 100 coupons per rule`: the coupons the rule issues to everyone.
+    pub cap: Option<u32>,
     pub span: Span,
 }
 

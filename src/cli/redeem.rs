@@ -203,7 +203,9 @@ pub fn audit(args: AuditArgs) -> u8 {
                 && a.budget_mismatches.is_empty()
                 && a.limit_violations.is_empty()
                 && a.duplicate_decisions == 0
-                && a.unbalanced_redemptions == 0;
+                && a.unbalanced_redemptions == 0
+                && a.caps_exceeded.is_empty()
+                && a.period_overspent.is_empty();
             if code != 0 {
                 code
             } else if clean {

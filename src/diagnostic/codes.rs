@@ -272,6 +272,23 @@ what each would have issued as `suppressed: holdout`:
       arm shallow 45%
       arm deep 45%
     }";
+
+    BadCap = "E022", "cap, period budget or pace that cannot hold",
+"A cap on the coupons issued to everyone (`at most 500 coupons per campaign`, `at most
+100 coupons per rule`) or a budget of a calendar period (`budget ¥10_000 face value per
+day`, `per hour`) is written so that it cannot work:
+
+- a cap of 0 coupons, which would never issue;
+- `per campaign` inside a rule, or `per rule` among the campaign's clauses: a campaign
+  cap is a campaign clause, a rule cap a rule clause;
+- a period budget of `expected cost`: only face value is reserved as coupons are
+  issued, so only face value can be counted per day or hour;
+- `pace evenly` without a `budget … face value` to spread, or in a batch campaign.
+
+Example: `rule first { at most 500 coupons per campaign … }`.
+
+Write a cap of at least 1 where it belongs (the help says where), or the period budget
+as `face value`.";
 }
 
 warnings {

@@ -305,4 +305,11 @@ pub struct Audit {
     /// not add up to their discount, or fall below zero.
     #[serde(default)]
     pub unbalanced_redemptions: u64,
+    /// Caps (`at most N coupons per campaign`, `per rule`) passed: by the coupons in the
+    /// ledger or by the tally that holds the cap.
+    #[serde(default)]
+    pub caps_exceeded: Vec<String>,
+    /// Budgets of a day or an hour whose tally of face value is above them.
+    #[serde(default)]
+    pub period_overspent: Vec<String>,
 }

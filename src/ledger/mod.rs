@@ -33,6 +33,7 @@ pub mod redeem;
 pub mod returns;
 mod sqlite;
 pub mod store;
+mod tallies;
 mod version;
 pub mod working;
 
@@ -548,8 +549,14 @@ impl Ledger {
     pub fn audit(&self) -> Result<Audit, LedgerError> {
         let current = self.current();
         let program = &current.rules.rules.compiled.program;
-        let (totals, budgets, repeated) = read(&*self.backend, |tx| {
-            Ok((tx.totals()?, tx.budget_audit()?, tx.repeated_coupons()?))
+        let (totals, budgets, repeated, tallies, issued) = read(&*self.backend, |tx| {
+            Ok((
+                tx.totals()?,
+                tx.budget_audit()?,
+                tx.repeated_coupons()?,
+                tx.all_tallies()?,
+                tx.issued_by_rule()?,
+            ))
         })?;
         let mut a = Audit {
             coupons: totals.coupons,
@@ -608,6 +615,7 @@ impl Ledger {
                     .push(format!("{user} {campaign}/{rule}: {n} coupons, limit {}", l.times));
             }
         }
+        tallies::audit(program, &tallies, &issued, &mut a);
         Ok(a)
     }
 }

@@ -157,6 +157,23 @@ pub struct BudgetDelta {
     pub limit: Option<Fen>,
 }
 
+/// What a campaign issued under a cap or a period budget (`runtime::period`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TallyRow {
+    pub campaign: String,
+    pub scope: String,
+    pub used: i64,
+}
+
+/// A growth of a tally: `used + delta` may not pass `limit`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TallyDelta {
+    pub campaign: String,
+    pub scope: String,
+    pub delta: i64,
+    pub limit: i64,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct DecisionRow {
     pub decision_id: String,
@@ -223,6 +240,8 @@ pub struct Changes {
     /// (code, status it was read in, new status).
     pub coupon_status: Vec<(String, CouponState, CouponState)>,
     pub budgets: Vec<BudgetDelta>,
+    /// Caps and period budgets, sorted by campaign and scope (the order rows are locked).
+    pub tallies: Vec<TallyDelta>,
     pub user: Option<(String, UserDoc)>,
     pub timers_done: Vec<i64>,
     /// New timers (their `id` is ignored: the database assigns one, in this order).
@@ -336,6 +355,13 @@ pub trait Tx {
     fn load_device(&mut self, device: &str, since: Millis) -> Result<Vec<Sighting>, LedgerError>;
     fn load_signals(&mut self) -> Result<Vec<SignalRow>, LedgerError>;
     fn load_budgets(&mut self) -> Result<Vec<BudgetRow>, LedgerError>;
+    /// The tallies of these (campaign, scope) pairs that exist.
+    fn load_tallies(&mut self, keys: &[(String, String)]) -> Result<Vec<TallyRow>, LedgerError>;
+    /// Every tally, for `audit`.
+    fn all_tallies(&mut self) -> Result<Vec<TallyRow>, LedgerError>;
+    /// The coupons each rule issued, counted from the coupons themselves, as tallies of
+    /// scope `rule/NAME` (for `audit`).
+    fn issued_by_rule(&mut self) -> Result<Vec<TallyRow>, LedgerError>;
     /// Writes the changes; `LedgerError::Conflict` when a guard fails (a budget that no
     /// longer fits, a coupon whose status changed, a code already taken). A guard may
     /// also fail when the transaction commits (PostgreSQL applies budget changes with the

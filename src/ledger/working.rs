@@ -3,12 +3,13 @@
 
 use super::LedgerError;
 use super::api::CouponState;
-use super::store::{AggValue, BudgetDelta, Changes, CouponRow, DecisionRow, Terms, TimerRow, Tx, UserDoc};
+use super::store::{AggValue, BudgetDelta, Changes, CouponRow, DecisionRow, TallyDelta, Terms, TimerRow, Tx, UserDoc};
 use crate::check::program::BudgetKind;
 use crate::runtime::decision::{Coupon, Decision, Trigger};
 use crate::runtime::engine::Rules;
 use crate::runtime::event::Event;
-use crate::runtime::state::{CouponStatus, IssuedCoupon, MemoryState, StateStore, Timer, UserState};
+use crate::runtime::period;
+use crate::runtime::state::{CouponStatus, IssuedCoupon, MemoryState, StateStore, Tally, Timer, UserState};
 use crate::value::{Fen, Millis};
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use std::sync::Arc;
@@ -75,6 +76,7 @@ pub struct Working {
     devices_before: HashMap<Arc<str>, Vec<(Arc<str>, Millis)>>,
     reserved_before: HashMap<u32, Fen>,
     spent_before: HashMap<u32, Fen>,
+    tallies_before: HashMap<(u32, Arc<str>), Tally>,
 }
 
 fn status_of(s: CouponStatus) -> CouponState {
@@ -174,6 +176,27 @@ pub fn load(
             },
         );
     }
+    // Caps and period budgets: the tallies this decision (and the user's timers, at their
+    // due times) may count under.
+    let mut times: Vec<Millis> = rows.timers.iter().map(|t| t.due).collect();
+    times.push(at);
+    let mut keys = Vec::new();
+    for c in &compiled.program.campaigns {
+        for scope in period::scopes(c, &times) {
+            keys.push((c.id.to_string(), scope.to_string()));
+        }
+    }
+    if !keys.is_empty() {
+        for t in tx.load_tallies(&keys)? {
+            if let Some(ci) = names.campaign(&t.campaign) {
+                let tally = Tally {
+                    used: t.used,
+                    limit: None,
+                };
+                state.tallies.insert((ci, Arc::from(t.scope.as_str())), tally);
+            }
+        }
+    }
     let mut devices_before = HashMap::new();
     for d in devices {
         let seen = tx.load_device(&d, at - horizon)?;
@@ -187,6 +210,7 @@ pub fn load(
     Ok(Working {
         reserved_before: state.reserved.clone(),
         spent_before: state.spent.clone(),
+        tallies_before: state.tallies.clone(),
         state,
         user: Some(user),
         doc_before,
@@ -445,10 +469,12 @@ pub fn diff(
         let Some(campaign) = compiled.program.campaigns.get(ci as usize) else {
             continue;
         };
+        // `pace evenly`: the limit its last issue was checked against (it only grows).
+        let paced = after.paced.get(&ci).copied();
         let limit = campaign
             .budget
             .filter(|b| b.kind == BudgetKind::FaceValue)
-            .map(|b| b.amount);
+            .map(|b| paced.map_or(b.amount, |p| p.min(b.amount)));
         ch.budgets.push(BudgetDelta {
             campaign: campaign.id.to_string(),
             reserved: dr,
@@ -456,6 +482,23 @@ pub fn diff(
             limit,
         });
     }
+    // Tallies: what this decision counted under caps and period budgets.
+    for ((ci, scope), t) in &after.tallies {
+        let before_used = before.tallies_before.get(&(*ci, scope.clone())).map_or(0, |b| b.used);
+        let (Some(limit), Some(campaign)) = (t.limit, compiled.program.campaigns.get(*ci as usize)) else {
+            continue;
+        };
+        if t.used != before_used {
+            ch.tallies.push(TallyDelta {
+                campaign: campaign.id.to_string(),
+                scope: scope.to_string(),
+                delta: t.used - before_used,
+                limit,
+            });
+        }
+    }
+    ch.tallies
+        .sort_by(|a, b| (&a.campaign, &a.scope).cmp(&(&b.campaign, &b.scope)));
     // Timers: fired or cancelled ones go, new ones come.
     for key in &before.timers_before {
         if !after.timers.contains_key(key) {

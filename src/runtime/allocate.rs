@@ -63,6 +63,12 @@ impl Menus {
         self.menu(user).1.iter().copied().max()
     }
 
+    /// The expected cost and gain of offer `k` of a user's menu.
+    pub fn offer(&self, user: usize, k: usize) -> Option<(i64, i64)> {
+        let (cost, gain) = self.menu(user);
+        Some((*cost.get(k)?, *gain.get(k)?))
+    }
+
     fn menu(&self, user: usize) -> (&[i64], &[i64]) {
         let (s, e) = match (self.starts.get(user), self.starts.get(user + 1)) {
             (Some(s), Some(e)) => (*s, *e),

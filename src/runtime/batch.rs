@@ -10,7 +10,7 @@ use super::engine::Rules;
 use super::eval::{Ctx, Evaluator, Facts, OfferView};
 use super::event::{Event, EventError, RawEvent, User};
 use super::terms::{self, OfferTerms};
-use crate::check::program::Campaign;
+use crate::check::program::{BudgetPeriod, Campaign};
 use crate::compile::{BatchNodes, NodeId};
 use crate::value::{Fen, Millis, Value};
 use serde::Serialize;
@@ -108,6 +108,11 @@ pub struct BatchRun<'r> {
     pub skipped: u64,
     /// The line each user id was first read on: a user appears once in a table.
     seen: foldhash::HashMap<Arc<str>, u64>,
+    /// The face value of each eligible user's offers, in menu order, from `face_starts`.
+    faces: Vec<Fen>,
+    face_starts: Vec<usize>,
+    /// Users whose chosen offer a cap or a period budget withheld, and the reason.
+    withheld: foldhash::HashMap<usize, &'static str>,
 }
 
 /// An eligible row: its place in the table and whom it names.
@@ -181,6 +186,9 @@ impl<'r> BatchRun<'r> {
             users_read: 0,
             skipped: 0,
             seen: foldhash::HashMap::default(),
+            faces: Vec::new(),
+            face_starts: Vec::new(),
+            withheld: foldhash::HashMap::default(),
         })
     }
 
@@ -285,6 +293,14 @@ impl<'r> BatchRun<'r> {
             // An offer the model cannot value (a missing score) is never chosen.
             menu.push(self.value(event, facts, &o.view).unwrap_or((0, i64::MIN / 4)));
         }
+        let campaign = self.campaign();
+        let specs = campaign.batch.as_ref().and_then(|b| b.segments.get(segment));
+        self.face_starts.push(self.faces.len());
+        // As many as the menu keeps (`Menus::push_user` takes at most 255).
+        for o in offers.iter().take(menu.len().min(255)) {
+            let kind = specs.and_then(|s| s.offers.get(o.offer)).map(|spec| spec.kind);
+            self.faces.push(kind.and_then(|k| o.terms.face_value(k)).unwrap_or(0));
+        }
         self.menus.push_user(menu);
         self.segments.push(u16::try_from(segment).unwrap_or(u16::MAX));
         self.rows.push(EligibleRow {
@@ -295,8 +311,53 @@ impl<'r> BatchRun<'r> {
         RowOutcome::Eligible
     }
 
-    pub fn allocate(&self) -> Allocation {
-        allocate(&self.menus, self.budget)
+    /// The allocation within the budget of expected cost, then within the campaign's cap
+    /// and budgets of a day or hour (`bound`).
+    pub fn allocate(&mut self) -> Allocation {
+        let mut allocation = allocate(&self.menus, self.budget);
+        self.bound(&mut allocation);
+        allocation
+    }
+
+    /// `at most N coupons per campaign` and `budget ¥N face value per day` (or hour) over
+    /// the run: its coupons are all issued at `now`, in one day and one hour, so these
+    /// bound the run's coupons and face value. Users are taken in table order; one whose
+    /// offer would pass a bound gets none (`budget_day`, `budget_hour`, then `cap`, the
+    /// order an event campaign checks them in).
+    fn bound(&mut self, allocation: &mut Allocation) {
+        let campaign = self.campaign();
+        let cap = campaign.cap.map(i64::from);
+        if cap.is_none() && campaign.period_budgets.is_empty() {
+            return;
+        }
+        let (mut coupons, mut face_value) = (0i64, 0);
+        for (user, choice) in allocation.choice.iter_mut().enumerate() {
+            let Some(k) = *choice else { continue };
+            let face = self
+                .face_starts
+                .get(user)
+                .and_then(|s| self.faces.get(s + usize::from(k)))
+                .copied()
+                .unwrap_or(0);
+            let over = campaign.period_budgets.iter().find(|p| face_value + face > p.amount);
+            let why = match over.map(|p| p.per) {
+                Some(BudgetPeriod::Day) => Some("budget_day"),
+                Some(BudgetPeriod::Hour) => Some("budget_hour"),
+                None if cap.is_some_and(|c| coupons + 1 > c) => Some("cap"),
+                None => None,
+            };
+            let Some(why) = why else {
+                coupons += 1;
+                face_value += face;
+                continue;
+            };
+            *choice = None;
+            if let Some((cost, gain)) = self.menus.offer(user, usize::from(k)) {
+                allocation.total_cost -= cost;
+                allocation.total_gain -= gain;
+            }
+            self.withheld.insert(user, why);
+        }
     }
 
     /// The decision for an eligible user left out by the allocation, from what the first
@@ -329,7 +390,9 @@ impl<'r> BatchRun<'r> {
     /// expected gain (the budget ran out before it), `no_gain` when none had (or the model
     /// could not value them), so that no budget could have bought anything for the user.
     pub fn left_out_reason(&self, eligible_index: usize) -> &'static str {
-        if self.menus.best_gain(eligible_index).is_some_and(|g| g > 0) {
+        if let Some(why) = self.withheld.get(&eligible_index) {
+            why
+        } else if self.menus.best_gain(eligible_index).is_some_and(|g| g > 0) {
             "budget"
         } else {
             "no_gain"

@@ -5,7 +5,7 @@ use super::decision::{Decision, TraceEntry};
 use super::engine::Runtime;
 use super::eval::{Ctx, Evaluator};
 use super::state::StateStore;
-use crate::check::program::{Campaign, Rule};
+use crate::check::program::{BudgetPeriod, Campaign, Rule};
 use crate::check::types::{Field, field_name};
 use crate::compile::{Cond, Graph, Node};
 use crate::value::Value;
@@ -64,6 +64,12 @@ pub enum Why {
     Holdout,
     /// The coupon would exceed the campaign's budget.
     Budget,
+    /// The coupon would exceed the campaign's budget of this day or hour.
+    PeriodBudget(BudgetPeriod),
+    /// `pace evenly`: the coupon would pass the budget's share of the window so far.
+    Pace,
+    /// The campaign (`rule: false`) or the rule already issued its cap of coupons.
+    Cap { rule: bool, cap: u32 },
     /// A risk check withholds the coupon (its reason).
     Risk(Arc<str>),
     /// The offer's terms read a field the event lacks.
@@ -83,6 +89,13 @@ impl fmt::Display for Why {
             Why::ExclusiveFirst => f.write_str("an exclusive campaign issued first"),
             Why::Holdout => f.write_str("holdout"),
             Why::Budget => f.write_str("budget"),
+            Why::PeriodBudget(per) => write!(f, "budget of the {}", per.as_str()),
+            Why::Pace => f.write_str("pace: the budget's share of the window so far is reserved"),
+            Why::Cap { rule, cap } => {
+                let whose = if *rule { "rule" } else { "campaign" };
+                let coupons = if *cap == 1 { "coupon" } else { "coupons" };
+                write!(f, "the {whose} issued its cap of {cap} {coupons}")
+            }
             Why::Risk(reason) => f.write_str(reason),
             Why::Offer(missing) => write!(f, "{missing}"),
         }
@@ -95,6 +108,10 @@ impl Why {
         match self {
             Why::Holdout => Arc::from("holdout"),
             Why::Budget => Arc::from("budget"),
+            Why::PeriodBudget(BudgetPeriod::Day) => Arc::from("budget_day"),
+            Why::PeriodBudget(BudgetPeriod::Hour) => Arc::from("budget_hour"),
+            Why::Cap { .. } => Arc::from("cap"),
+            Why::Pace => Arc::from("pace"),
             Why::ExclusiveFirst => Arc::from("exclusive"),
             Why::Risk(reason) => reason.clone(),
             other => Arc::from(other.to_string()),

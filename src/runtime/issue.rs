@@ -7,7 +7,7 @@ use super::engine::{LimitKeyOf, Mode, Runtime};
 use super::eval::Evaluator;
 use super::event::Event;
 use super::explain::{MissingField, Outcome, Why};
-use super::period::period_key;
+use super::period::{self, BoundKind, period_key};
 use super::state::{CouponStatus, IssuedCoupon, StateStore};
 use super::terms;
 use crate::check::program::{BudgetKind, Campaign, OfferSpec, Rule};
@@ -149,6 +149,41 @@ impl<S: StateStore> Runtime<S> {
                 self.suppress(d, campaign, rule, Why::Budget);
                 return false;
             }
+            if campaign.pace
+                && let Some(allowed) = period::paced(campaign, b.amount, at.at)
+            {
+                if self.state.reserved(ci) - released + face > allowed {
+                    self.suppress(d, campaign, rule, Why::Pace);
+                    return false;
+                }
+                self.state.pace(ci, allowed);
+            }
+        }
+        let bounds = match &coupon {
+            Some(_) => period::bounds(campaign, rule, face, at.at),
+            None => Vec::new(),
+        };
+        let ci = rn.campaign.get();
+        if let Some(b) = bounds
+            .iter()
+            .find(|b| self.state.tally(ci, &b.scope) + b.adds > b.limit)
+        {
+            let why = match b.kind {
+                BoundKind::PeriodBudget(per) => Why::PeriodBudget(per),
+                BoundKind::CampaignCap => Why::Cap {
+                    rule: false,
+                    cap: u32::try_from(b.limit).unwrap_or(u32::MAX),
+                },
+                BoundKind::RuleCap => Why::Cap {
+                    rule: true,
+                    cap: u32::try_from(b.limit).unwrap_or(u32::MAX),
+                },
+            };
+            self.suppress(d, campaign, rule, why);
+            return false;
+        }
+        for b in bounds {
+            self.state.add_tally(ci, b.scope, b.adds, b.limit);
         }
         self.count(rule_id, &user, &at.limit_key, at.at);
         let mut issued = false;

@@ -13,7 +13,7 @@ pub mod explain;
 pub mod exposure;
 mod issue;
 mod matching;
-mod period;
+pub mod period;
 pub mod state;
 pub mod terms;
 

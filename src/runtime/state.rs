@@ -46,6 +46,14 @@ pub struct UserState {
     pub aggregates: HashMap<Arc<str>, VecDeque<(Millis, crate::value::Value)>>,
 }
 
+/// What a campaign issued under one cap or period budget, and the most it may: the
+/// limit is the rules' (`None` until a decision of these rules counted under it).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Tally {
+    pub used: i64,
+    pub limit: Option<i64>,
+}
+
 /// A scheduled follow-up of a `wait` rule.
 #[derive(Debug, Clone)]
 pub struct Timer {
@@ -71,6 +79,12 @@ pub struct MemoryState {
     pub reserved: HashMap<u32, Fen>,
     /// Face value of redeemed coupons per campaign index.
     pub spent: HashMap<u32, Fen>,
+    /// Issue tallies per (campaign index, scope): coupons under a cap, face value under a
+    /// period budget (`runtime::period::Tally`). They only grow.
+    pub tallies: HashMap<(u32, Arc<str>), Tally>,
+    /// `pace evenly`: the paced limit of each campaign's reserved face value at its last
+    /// issue (a durable store guards its budget row with it).
+    pub paced: HashMap<u32, Fen>,
     /// Code → user, for redemption and revocation.
     pub codes: HashMap<String, Arc<str>>,
     /// (valid_until, code) of coupons that hold budget, in expiry order.
@@ -142,6 +156,12 @@ pub trait StateStore {
     fn set_signal(&mut self, name: &str, key: &str, value: f64);
     /// Face value reserved by a campaign's unsettled coupons.
     fn reserved(&self, campaign: u32) -> Fen;
+    /// What the campaign issued under a cap or period budget (its scope).
+    fn tally(&self, campaign: u32, scope: &str) -> i64;
+    /// Counts `n` more under a cap or period budget whose limit is `limit`.
+    fn add_tally(&mut self, campaign: u32, scope: Arc<str>, n: i64, limit: i64);
+    /// Notes the paced limit a campaign's last issue was checked against.
+    fn pace(&mut self, campaign: u32, limit: Fen);
     /// Records an issued coupon: reserves its budget, indexes its code.
     fn record_issue(&mut self, user: &Arc<str>, coupon: IssuedCoupon);
     /// Moves a coupon out of `Issued`, releasing its budget unless it was redeemed.
@@ -349,6 +369,20 @@ impl StateStore for MemoryState {
 
     fn reserved(&self, campaign: u32) -> Fen {
         self.reserved.get(&campaign).copied().unwrap_or(0)
+    }
+
+    fn tally(&self, campaign: u32, scope: &str) -> i64 {
+        self.tallies.get(&(campaign, Arc::from(scope))).map_or(0, |t| t.used)
+    }
+
+    fn pace(&mut self, campaign: u32, limit: Fen) {
+        self.paced.insert(campaign, limit);
+    }
+
+    fn add_tally(&mut self, campaign: u32, scope: Arc<str>, n: i64, limit: i64) {
+        let t = self.tallies.entry((campaign, scope)).or_default();
+        t.used += n;
+        t.limit = Some(limit);
     }
 }
 

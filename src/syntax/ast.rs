@@ -93,6 +93,27 @@ pub enum CampaignClause {
     /// `at most ¥300 off per order`: the campaign's coupons together give no more in one
     /// order.
     OrderCap(Expr, Span),
+    /// `at most 500 coupons per campaign` (or `per rule`, reported as misplaced here).
+    IssueCap(IssueCap),
+    /// `pace evenly`: the face-value budget spread over the window.
+    Pace(Span),
+}
+
+/// `at most 500 coupons per campaign`, `at most 100 coupons per rule`: how many coupons
+/// the campaign (or the rule) issues to everyone together.
+#[derive(Debug, Clone)]
+pub struct IssueCap {
+    pub count: u32,
+    pub scope: CapScope,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CapScope {
+    /// `per campaign`
+    Campaign,
+    /// `per rule`
+    Rule,
 }
 
 #[derive(Debug, Clone)]
@@ -120,7 +141,17 @@ pub enum BudgetKind {
 pub struct Budget {
     pub amount: Expr,
     pub kind: Option<BudgetKind>,
+    /// `per day`, `per hour`: a budget of each calendar period, beside the total.
+    pub per: Option<BudgetPeriod>,
     pub span: Span,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum BudgetPeriod {
+    /// `per day`
+    Day,
+    /// `per hour`
+    Hour,
 }
 
 #[derive(Debug, Clone)]
@@ -176,6 +207,8 @@ pub enum RuleClause {
     When(Expr),
     /// `once per user per item.category`
     Limit(Limit),
+    /// `at most 100 coupons per rule` (or `per campaign`, reported as misplaced here)
+    IssueCap(IssueCap),
     /// `give amount_off ¥30 min_spend ¥199 valid 48h`
     Give(Box<Offer>),
     /// `revoke welcome as upgraded`

@@ -71,7 +71,9 @@ pub fn expected(r: Rule) -> Option<&'static str> {
         | R::segment
         | R::model
         | R::maximize
-        | R::order_cap => CAMPAIGN_CLAUSE,
+        | R::order_cap
+        | R::issue_cap
+        | R::pace => CAMPAIGN_CLAUSE,
         R::datetime | R::date | R::datetime_lit => DATE,
         R::clock => CLOCK,
         R::zone => "a time zone such as `Asia/Shanghai` or `UTC`",
@@ -98,6 +100,9 @@ pub fn expected(r: Rule) -> Option<&'static str> {
         R::rule_ref => "a rule such as `base`, or a rule of another campaign such as `double11.base`",
         R::once | R::at_most => "`once` or `at most 3 times`",
         R::per_key | R::period => PER,
+        R::cap_scope => "what the cap counts: `per campaign` or `per rule`",
+        R::kw_coupons => "`coupons`, as in `at most 500 coupons per campaign`",
+        R::budget_period | R::budget_unit => "`per day` or `per hour`",
         R::detail => "a detail such as `user: user.id`",
         R::offer
         | R::offer_head
@@ -212,6 +217,7 @@ fn describe(rules: &[Rule]) -> String {
         (CAMPAIGN_CLAUSE, Rule::seller_scope),
         (CAMPAIGN_CLAUSE, Rule::kw_for),
         (CAMPAIGN_CLAUSE, Rule::kw_at),
+        (RULE_CLAUSE, Rule::kw_at),
     ] {
         if phrases.contains(&group) {
             phrases.retain(|p| Some(*p) != expected(word));

@@ -107,6 +107,9 @@ fn is_token(r: Rule) -> bool {
             | R::kw_not
             | R::kw_sale
             | R::kw_items
+            | R::kw_coupons
+            | R::cap_scope
+            | R::budget_unit
             | R::rule_ref
             | R::stackable
             | R::day_word

@@ -57,6 +57,9 @@ impl Resolver<'_> {
             batch: None,
             cancel_timers_on: Vec::new(),
             order_cap: None,
+            cap: None,
+            period_budgets: Vec::new(),
+            pace: false,
             span: c.name.span,
         };
         let is_batch = c.clauses.iter().any(|k| matches!(k, CampaignClause::Batch(_)));
@@ -72,7 +75,12 @@ impl Resolver<'_> {
                     out.window = self.window(w, tz);
                 }
                 CampaignClause::Budget(b) => {
-                    if once.seen(&mut self.diagnostics, "budget", b.span) {
+                    let what = match b.per {
+                        None => "budget",
+                        Some(ast::BudgetPeriod::Day) => "budget … per day",
+                        Some(ast::BudgetPeriod::Hour) => "budget … per hour",
+                    };
+                    if once.seen(&mut self.diagnostics, what, b.span) {
                         continue;
                     }
                     let amount = self.typed(&b.amount, &Type::Money, "a budget", tz);
@@ -80,6 +88,12 @@ impl Resolver<'_> {
                         TExprKind::Const(Value::Money(f)) => f,
                         _ => 0,
                     };
+                    if let Some(per) = b.per {
+                        if let Some(p) = self.period_budget(b, per, amount) {
+                            out.period_budgets.push(p);
+                        }
+                        continue;
+                    }
                     let kind = match b.kind {
                         Some(ast::BudgetKind::ExpectedCost) => BudgetKind::ExpectedCost,
                         Some(ast::BudgetKind::FaceValue) => BudgetKind::FaceValue,
@@ -132,6 +146,16 @@ impl Resolver<'_> {
                         out.cancel_timers_on.push(e);
                     }
                 }
+                CampaignClause::IssueCap(cap) => {
+                    if !once.seen(&mut self.diagnostics, "at most … coupons per campaign", cap.span) {
+                        out.cap = self.issue_cap(cap, ast::CapScope::Campaign);
+                    }
+                }
+                CampaignClause::Pace(span) => {
+                    if !once.seen(&mut self.diagnostics, "pace evenly", *span) {
+                        out.pace = true;
+                    }
+                }
                 CampaignClause::OrderCap(e, span) => {
                     if !once.seen(&mut self.diagnostics, "at most … off per order", *span) {
                         out.order_cap = self.order_cap(e, tz);
@@ -147,6 +171,9 @@ impl Resolver<'_> {
                 | CampaignClause::Model(_)
                 | CampaignClause::Maximize(_) => {}
             }
+        }
+        if out.pace {
+            self.pace_needs(c, &out, is_batch);
         }
         if let Some(e) = experiment_ast {
             out.experiment = self.experiment(e, tz);
@@ -257,6 +284,98 @@ impl Resolver<'_> {
                 None
             }
         }
+    }
+
+    /// `pace evenly` spreads an event campaign's total face-value budget over its window
+    /// (`E022`).
+    fn pace_needs(&mut self, c: &ast::Campaign, out: &Campaign, is_batch: bool) {
+        let Some(span) = c.clauses.iter().find_map(|k| match k {
+            CampaignClause::Pace(s) => Some(*s),
+            _ => None,
+        }) else {
+            return;
+        };
+        let face_value = out.budget.is_some_and(|b| b.kind == BudgetKind::FaceValue);
+        if is_batch || !face_value {
+            self.error(
+                Diagnostic::new(
+                    Code::BadCap,
+                    span,
+                    "`pace evenly` spreads a face-value budget over the window",
+                )
+                .label(if is_batch {
+                    "in a batch campaign"
+                } else {
+                    "no budget of face value"
+                })
+                .help(if is_batch {
+                    "a batch run issues at one time: bound it with `budget ¥N face value per day`"
+                } else {
+                    "add `budget ¥50_000 face value` beside it"
+                }),
+            );
+        }
+    }
+
+    /// `budget ¥10_000 face value per day`: face value only (`E022`).
+    fn period_budget(&mut self, b: &ast::Budget, per: ast::BudgetPeriod, amount: i64) -> Option<PeriodBudget> {
+        let per = match per {
+            ast::BudgetPeriod::Day => BudgetPeriod::Day,
+            ast::BudgetPeriod::Hour => BudgetPeriod::Hour,
+        };
+        if b.kind == Some(ast::BudgetKind::ExpectedCost) {
+            self.error(
+                Diagnostic::new(
+                    Code::BadCap,
+                    b.span,
+                    format!("a budget per {} counts face value, not expected cost", per.as_str()),
+                )
+                .label("expected cost per period")
+                .help(format!(
+                    "write `budget … face value per {}`, or bound the expected cost with a total `budget … expected cost`",
+                    per.as_str()
+                )),
+            );
+            return None;
+        }
+        Some(PeriodBudget { per, amount })
+    }
+
+    /// `at most N coupons per campaign` (a campaign clause) or `per rule` (a rule
+    /// clause): at least one coupon, and in its place (`E022`).
+    pub(super) fn issue_cap(&mut self, cap: &ast::IssueCap, place: ast::CapScope) -> Option<u32> {
+        let mut ok = true;
+        if cap.count < 1 {
+            self.error(
+                Diagnostic::new(Code::BadCap, cap.span, "a cap must be at least 1 coupon")
+                    .label("never issues")
+                    .help("write `at most 500 coupons per campaign`, or remove the rule"),
+            );
+            ok = false;
+        }
+        if cap.scope != place {
+            let d = match cap.scope {
+                ast::CapScope::Campaign => Diagnostic::new(
+                    Code::BadCap,
+                    cap.span,
+                    "`per campaign` caps the whole campaign, not one rule",
+                )
+                .label("inside a rule")
+                .help(format!(
+                    "move `at most {} coupons per campaign` among the campaign's clauses, or write `per rule` to cap this rule",
+                    cap.count
+                )),
+                ast::CapScope::Rule => Diagnostic::new(Code::BadCap, cap.span, "`per rule` caps one rule, not the campaign")
+                    .label("among the campaign's clauses")
+                    .help(format!(
+                        "move `at most {} coupons per rule` into the rule it caps, or write `per campaign`",
+                        cap.count
+                    )),
+            };
+            self.error(d);
+            ok = false;
+        }
+        ok.then_some(cap.count)
     }
 
     pub(super) fn wrong_place(&mut self, span: Span, what: &str) {

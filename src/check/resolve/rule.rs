@@ -25,6 +25,7 @@ impl Resolver<'_> {
             exclusive_rules: Vec::new(),
             stackable: false,
             not_on_sale: false,
+            cap: None,
             span: r.name.span,
         };
         if let Some(arm) = &r.arm {
@@ -78,6 +79,12 @@ impl Resolver<'_> {
                         times: l.times.max(1),
                         keys,
                     });
+                }
+                RuleClause::IssueCap(c) => {
+                    if once.seen(&mut self.diagnostics, "at most … coupons per rule", c.span) {
+                        continue;
+                    }
+                    rule.cap = self.issue_cap(c, ast::CapScope::Rule);
                 }
                 RuleClause::Give(o) => {
                     if once.seen(&mut self.diagnostics, "give", o.span) {

@@ -55,6 +55,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "returns",
         sql: include_str!("../../../migrations/postgres/0005_returns.sql"),
     },
+    Migration {
+        version: 6,
+        name: "tallies",
+        sql: include_str!("../../../migrations/postgres/0006_tallies.sql"),
+    },
 ];
 
 /// Connections a process opens at most, unless the URL says `pool=N`. Callers beyond it

@@ -11,6 +11,10 @@ pub enum Q {
     LoadDevice,
     LoadSignals,
     LoadBudgets,
+    LoadTallies,
+    AllTallies,
+    IssuedByRule,
+    Tally,
     InsertDecision,
     InsertCoupon,
     UpsertUser,
@@ -129,6 +133,21 @@ impl Q {
             }
             // The guard is in the function (migration 2), which fails with SQLSTATE 40001.
             Q::Budget => "SELECT mintage_budget($1, $2::int8, $3::int8, $4::int8)",
+            Q::LoadTallies => {
+                "SELECT campaign, scope, used FROM tallies \
+                 WHERE (campaign, scope) IN (SELECT * FROM unnest($1::text[], $2::text[]))"
+            }
+            Q::IssuedByRule => {
+                "SELECT campaign, 'rule/' || rule, COUNT(*) FROM coupons GROUP BY campaign, rule ORDER BY campaign, rule"
+            }
+            Q::AllTallies => "SELECT campaign, scope, used FROM tallies ORDER BY campaign, scope",
+            // The guard: a tally grows only while it stays within its limit ($4). At READ
+            // COMMITTED the `WHERE` is checked again on the row a concurrent commit left.
+            Q::Tally => {
+                "INSERT INTO tallies AS t (campaign, scope, used) SELECT $1, $2, $3::int8 WHERE $3::int8 <= $4::int8 \
+                 ON CONFLICT (campaign, scope) DO UPDATE SET used = t.used + excluded.used \
+                 WHERE t.used + excluded.used <= $4::int8"
+            }
             Q::DueUsers => "SELECT user_id FROM timers WHERE due <= $1 GROUP BY user_id ORDER BY MIN(due) LIMIT $2",
             Q::NextDue => {
                 "SELECT MIN(m) FROM (SELECT MIN(due) AS m FROM timers UNION ALL SELECT MIN(valid_until) FROM coupons WHERE status = 'issued' \

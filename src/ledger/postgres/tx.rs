@@ -10,7 +10,7 @@ use crate::ledger::keys::KeyDigest;
 use crate::ledger::store::{
     BudgetAudit, BudgetDelta, BudgetRow, CampaignCounts, Changes, CouponRow, ExpiredCoupon, ExposureRow, IssuedRow,
     NewKeyRow, OrderRow, RedemptionRow, RepeatedCoupons, ReturnRow, Sighting, SignalRow, StatusCount, StoredDecision,
-    TimerRow, Totals, Tx, UserDoc, UserRows, sql_limit,
+    TallyRow, TimerRow, Totals, Tx, UserDoc, UserRows, sql_limit,
 };
 use crate::value::Millis;
 use postgres::Row;
@@ -81,6 +81,14 @@ fn coupon_row(r: &Row) -> Result<CouponRow, LedgerError> {
         terms: get(r, 11)?,
         coupon: get(r, 12)?,
         order_id: get(r, 13)?,
+    })
+}
+
+fn tally_row(r: &Row) -> Result<TallyRow, LedgerError> {
+    Ok(TallyRow {
+        campaign: get(r, 0)?,
+        scope: get(r, 1)?,
+        used: get(r, 2)?,
     })
 }
 
@@ -387,6 +395,25 @@ impl Tx for PgTx<'_> {
         self.query(Q::LoadBudgets, &[])?.iter().map(budget_row).collect()
     }
 
+    fn load_tallies(&mut self, keys: &[(String, String)]) -> Result<Vec<TallyRow>, LedgerError> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let (campaigns, scopes): (Vec<String>, Vec<String>) = keys.iter().cloned().unzip();
+        self.query(Q::LoadTallies, &[&campaigns, &scopes])?
+            .iter()
+            .map(tally_row)
+            .collect()
+    }
+
+    fn all_tallies(&mut self) -> Result<Vec<TallyRow>, LedgerError> {
+        self.query(Q::AllTallies, &[])?.iter().map(tally_row).collect()
+    }
+
+    fn issued_by_rule(&mut self) -> Result<Vec<TallyRow>, LedgerError> {
+        self.query(Q::IssuedByRule, &[])?.iter().map(tally_row).collect()
+    }
+
     fn apply(&mut self, ch: &Changes) -> Result<(), LedgerError> {
         self.budgets = None;
         self.signals = None;
@@ -466,6 +493,16 @@ impl Tx for PgTx<'_> {
         }
         for (name, key, value, at) in &ch.signals {
             self.execute(Q::UpsertSignal, &[name, key, value, at])?;
+        }
+        // Tallies after coupons and before budgets (held for the commit), sorted: every
+        // writer locks them in one order.
+        for t in &ch.tallies {
+            if self.execute(Q::Tally, &[&t.campaign, &t.scope, &t.delta, &t.limit])? == 0 {
+                return Err(LedgerError::conflict(format!(
+                    "`{}` of `{}` taken meanwhile",
+                    t.scope, t.campaign
+                )));
+            }
         }
         let mut budgets: Vec<&BudgetDelta> = ch.budgets.iter().collect();
         budgets.sort_by(|a, b| a.campaign.cmp(&b.campaign));

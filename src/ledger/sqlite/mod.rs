@@ -41,6 +41,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "returns",
         sql: include_str!("../../../migrations/sqlite/0004_returns.sql"),
     },
+    Migration {
+        version: 5,
+        name: "tallies",
+        sql: include_str!("../../../migrations/sqlite/0005_tallies.sql"),
+    },
 ];
 
 pub struct Sqlite {

@@ -13,6 +13,10 @@ pub enum Q {
     LoadDevice,
     LoadSignals,
     LoadBudgets,
+    LoadTally,
+    AllTallies,
+    IssuedByRule,
+    Tally,
     InsertDecision,
     EnsureBudget,
     Budget,
@@ -98,6 +102,17 @@ impl Q {
             Q::InsertDecision => {
                 "INSERT INTO decisions (decision_id, event_id, trigger, user_id, at, rules_version, body, created_at) \
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+            }
+            Q::LoadTally => "SELECT campaign, scope, used FROM tallies WHERE campaign = ?1 AND scope = ?2",
+            Q::IssuedByRule => {
+                "SELECT campaign, 'rule/' || rule, COUNT(*) FROM coupons GROUP BY campaign, rule ORDER BY campaign, rule"
+            }
+            Q::AllTallies => "SELECT campaign, scope, used FROM tallies ORDER BY campaign, scope",
+            // The guard: a tally grows only while it stays within its limit (`?4`).
+            Q::Tally => {
+                "INSERT INTO tallies (campaign, scope, used) SELECT ?1, ?2, ?3 WHERE ?3 <= ?4 \
+                 ON CONFLICT (campaign, scope) DO UPDATE SET used = tallies.used + excluded.used \
+                 WHERE tallies.used + excluded.used <= ?4"
             }
             Q::EnsureBudget => "INSERT INTO budgets (campaign) VALUES (?1) ON CONFLICT (campaign) DO NOTHING",
             // The guard: a reservation that would pass the limit changes nothing.

@@ -10,8 +10,8 @@ use crate::ledger::api::{CouponState, Scope};
 use crate::ledger::keys::KeyDigest;
 use crate::ledger::store::{
     BudgetAudit, BudgetRow, CampaignCounts, Changes, CouponRow, ExpiredCoupon, ExposureRow, IssuedRow, NewKeyRow,
-    OrderRow, RedemptionRow, RepeatedCoupons, ReturnRow, Sighting, SignalRow, StatusCount, StoredDecision, TimerRow,
-    Totals, Tx, UserDoc, UserRows, count, sql_limit,
+    OrderRow, RedemptionRow, RepeatedCoupons, ReturnRow, Sighting, SignalRow, StatusCount, StoredDecision, TallyRow,
+    TimerRow, Totals, Tx, UserDoc, UserRows, count, sql_limit,
 };
 use crate::value::Millis;
 use rusqlite::{Connection, OptionalExtension, Params, Row, params};
@@ -61,6 +61,14 @@ fn status(r: &Row<'_>, i: usize) -> rusqlite::Result<CouponState> {
     let text: String = r.get(i)?;
     CouponState::from_stored(&text)
         .map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e)))
+}
+
+fn tally_row(r: &Row<'_>) -> rusqlite::Result<TallyRow> {
+    Ok(TallyRow {
+        campaign: r.get(0)?,
+        scope: r.get(1)?,
+        used: r.get(2)?,
+    })
 }
 
 fn budget_row(r: &Row<'_>) -> rusqlite::Result<BudgetRow> {
@@ -197,6 +205,22 @@ impl Tx for SqliteTx<'_> {
         self.rows(Q::LoadBudgets, [], budget_row)
     }
 
+    fn load_tallies(&mut self, keys: &[(String, String)]) -> Result<Vec<TallyRow>, LedgerError> {
+        let mut out = Vec::new();
+        for (campaign, scope) in keys {
+            out.extend(self.row(Q::LoadTally, params![campaign, scope], tally_row)?);
+        }
+        Ok(out)
+    }
+
+    fn all_tallies(&mut self) -> Result<Vec<TallyRow>, LedgerError> {
+        self.rows(Q::AllTallies, [], tally_row)
+    }
+
+    fn issued_by_rule(&mut self) -> Result<Vec<TallyRow>, LedgerError> {
+        self.rows(Q::IssuedByRule, [], tally_row)
+    }
+
     fn apply(&mut self, ch: &Changes) -> Result<(), LedgerError> {
         let now = now_ms()?;
         for d in &ch.decisions {
@@ -221,6 +245,14 @@ impl Tx for SqliteTx<'_> {
                 return Err(LedgerError::conflict(format!(
                     "budget of `{}` taken meanwhile",
                     b.campaign
+                )));
+            }
+        }
+        for t in &ch.tallies {
+            if self.execute(Q::Tally, params![t.campaign, t.scope, t.delta, t.limit])? == 0 {
+                return Err(LedgerError::conflict(format!(
+                    "`{}` of `{}` taken meanwhile",
+                    t.scope, t.campaign
                 )));
             }
         }

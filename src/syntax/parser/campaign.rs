@@ -4,7 +4,7 @@
 use super::{Builder, P, Rule, children};
 use crate::diagnostic::Diagnostic;
 use crate::syntax::ast::{
-    Arm, Budget, BudgetKind, Campaign, CampaignClause, Experiment, Funding, Model, Segment, Share, Window,
+    Arm, Budget, BudgetKind, BudgetPeriod, Campaign, CampaignClause, Experiment, Funding, Model, Segment, Share, Window,
 };
 
 impl Builder {
@@ -54,6 +54,8 @@ impl Builder {
             Rule::segment => CampaignClause::Segment(self.segment(pair)?),
             Rule::model => CampaignClause::Model(self.model(pair)?),
             Rule::seller_scope => CampaignClause::SellerScope(self.required_expr(children(pair).next(), span)?, span),
+            Rule::issue_cap => CampaignClause::IssueCap(self.issue_cap(pair)?),
+            Rule::pace => CampaignClause::Pace(span),
             Rule::order_cap => {
                 let amount = children(pair).find(|p| p.as_rule() == Rule::operand);
                 CampaignClause::OrderCap(self.required_expr(amount, span)?, span)
@@ -67,9 +69,15 @@ impl Builder {
 
     /// `budget ¥200000 face value`
     fn budget(&self, pair: P<'_>) -> Result<Budget, Diagnostic> {
-        let span = self.span(&pair);
+        let mut span = self.span(&pair);
+        // The optional tail leaves the white space after the clause in its pair: the
+        // clause ends where its last word does.
+        if let Some(last) = pair.clone().into_inner().last() {
+            span.end = self.span(&last).end;
+        }
         let mut amount = None;
         let mut kind = None;
+        let mut per = None;
         for p in children(pair) {
             match p.as_rule() {
                 Rule::money => amount = Some(self.atom(p)?),
@@ -82,11 +90,25 @@ impl Builder {
                         _ => return Err(self.unexpected(&k, "a budget kind")),
                     });
                 }
+                Rule::budget_period => {
+                    let pspan = self.span(&p);
+                    let unit =
+                        self.required(children(p).find(|u| u.as_rule() == Rule::budget_unit), pspan, "period")?;
+                    per = Some(match unit.as_str() {
+                        "hour" => BudgetPeriod::Hour,
+                        _ => BudgetPeriod::Day,
+                    });
+                }
                 _ => return Err(self.unexpected(&p, "a budget")),
             }
         }
         let amount = self.required(amount, span, "budget amount")?;
-        Ok(Budget { amount, kind, span })
+        Ok(Budget {
+            amount,
+            kind,
+            per,
+            span,
+        })
     }
 
     /// `funding platform 70% seller 30% for category coupons`, and an offer's `funded …`.

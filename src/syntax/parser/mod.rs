@@ -162,6 +162,7 @@ fn is_keyword_token(r: Rule) -> bool {
             | Rule::kw_not
             | Rule::kw_sale
             | Rule::kw_items
+            | Rule::kw_coupons
             | Rule::of_op
     )
 }

@@ -3,7 +3,7 @@
 
 use super::{Builder, P, Rule, children};
 use crate::diagnostic::Diagnostic;
-use crate::syntax::ast::{self, Alert, Limit, PerKey, RuleClause, Wait};
+use crate::syntax::ast::{self, Alert, CapScope, IssueCap, Limit, PerKey, RuleClause, Wait};
 
 impl Builder {
     pub(super) fn rule(&self, pair: P<'_>) -> Result<ast::Rule, Diagnostic> {
@@ -35,6 +35,7 @@ impl Builder {
             }
             Rule::when => RuleClause::When(self.required_expr(children(pair).next(), span)?),
             Rule::limit => RuleClause::Limit(self.limit(pair)?),
+            Rule::issue_cap => RuleClause::IssueCap(self.issue_cap(pair)?),
             Rule::give => RuleClause::Give(Box::new(self.offer(self.required(
                 children(pair).next(),
                 span,
@@ -113,6 +114,30 @@ impl Builder {
             }
         }
         Ok(Limit { times, keys, span })
+    }
+
+    /// `at most 500 coupons per campaign`, `at most 100 coupons per rule`
+    pub(super) fn issue_cap(&self, pair: P<'_>) -> Result<IssueCap, Diagnostic> {
+        let span = self.span(&pair);
+        let mut count = None;
+        let mut scope = None;
+        for p in children(pair) {
+            match p.as_rule() {
+                Rule::integer => count = Some(self.integer(p, "a cap", u32::MAX)?),
+                Rule::cap_scope => {
+                    scope = Some(match p.as_str() {
+                        "rule" => CapScope::Rule,
+                        _ => CapScope::Campaign,
+                    })
+                }
+                _ => {}
+            }
+        }
+        Ok(IssueCap {
+            count: self.required(count, span, "number of coupons")?,
+            scope: self.required(scope, span, "`per campaign` or `per rule`")?,
+            span,
+        })
     }
 
     /// `reason: "velocity"` in `alert risk_team with reason: "velocity"`

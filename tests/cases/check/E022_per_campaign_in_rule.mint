@@ -1,4 +1,4 @@
-# A limit counts per user, per day, week or month, or per a field; `campaign` is none of them.
+# A cap of the whole campaign is a campaign clause; inside a rule, write `per rule`.
 campaign flash {
   window 2026-11-01 .. 2026-12-01
   rule first_500 {
