@@ -105,7 +105,9 @@ impl<S: StateStore> Runtime<S> {
             let ctx = rules.ctx(event, event.at, &facts);
             self.eval.reset();
             for &i in feeds {
-                let Some(nodes) = compiled.aggregates.get(i) else { continue };
+                let Some(nodes) = compiled.aggregates.get(i) else {
+                    continue;
+                };
                 if let Some(c) = nodes.cond
                     && !self.eval.truth(graph, c, &ctx)
                 {
