@@ -42,7 +42,7 @@ fn pacing_follows_the_plan_on_a_bursty_day() {
     let rules = Arc::new(mintage::load_str("paced.mint", RULES).unwrap());
     let mut rt = Runtime::new(rules, CodeMinter::seeded(3));
     let start = parse_time("2026-11-11T00:00:00+08:00").unwrap();
-    let budget = 2_400_00i64;
+    let budget: i64 = 240_000;
     let (mut user, mut spent) = (0, 0i64);
     let mut curve = Vec::new();
     for h in 0..24 {
