@@ -12,24 +12,10 @@ mod service;
 use axum::body::Body;
 use schema::{document, fits};
 use serde_json::{Value, json};
-use service::{Service, error_code, ms};
+use service::{Service, error_code, ms, view};
 use std::sync::atomic::Ordering;
 
 const REDEEM: &str = "/v1/checkout/redeem";
-
-fn view(id: &str, user: &str) -> String {
-    json!({"id": id, "type": "view_item", "at": "2026-11-02T10:00:00+08:00",
-           "user": {"id": user, "registered_at": "2026-10-28T09:00:00+08:00", "paid_orders": 0, "device_id": format!("d-{user}")},
-           "item": {"id": "i-9", "category": "shoes", "price": 600, "seller_id": "s-1"},
-           "scores": {"fraud_risk": 0.01}})
-    .to_string()
-}
-
-async fn coupon(s: &Service, event: String) -> String {
-    let (status, answer) = s.call("POST", "/v1/decide", Some(&s.decide), event).await;
-    assert_eq!(status, 200, "{answer}");
-    answer["decision"]["coupons"][0]["code"].as_str().unwrap().to_string()
-}
 
 fn order(id: &str, buyer: &str) -> Value {
     json!({"id": id, "buyer_id": buyer, "shipping": 8,
@@ -51,7 +37,7 @@ fn outcome() -> Value {
 #[tokio::test]
 async fn codes_are_reserved_together_and_lapse_at_the_tick() {
     let s = Service::seed_rules();
-    let ann = coupon(&s, view("e-1", "u-ann")).await;
+    let ann = s.first_coupon(view("e-1", "u-ann")).await;
     let doc = document();
     let body = json!({"codes": [ann.to_lowercase()], "order": order("o-1", "u-ann"), "stage": "reserve"});
     let (status, answer) = s.post(REDEEM, &s.redeem, &body).await;
@@ -103,8 +89,8 @@ async fn codes_are_reserved_together_and_lapse_at_the_tick() {
 #[tokio::test]
 async fn one_refused_code_holds_nothing_and_is_an_answer() {
     let s = Service::seed_rules();
-    let ann = coupon(&s, view("e-1", "u-ann")).await;
-    let bob = coupon(&s, view("e-2", "u-bob")).await;
+    let ann = s.first_coupon(view("e-1", "u-ann")).await;
+    let bob = s.first_coupon(view("e-2", "u-bob")).await;
     let body = json!({"codes": [ann, bob, ann], "order": order("o-1", "u-ann"), "stage": "reserve"});
     let (status, answer) = s.post(REDEEM, &s.redeem, &body).await;
     assert_eq!(status, 200, "{answer}");
@@ -123,7 +109,7 @@ async fn one_refused_code_holds_nothing_and_is_an_answer() {
 #[tokio::test]
 async fn schema_valid_requests_are_never_400s() {
     let s = Service::seed_rules();
-    let ann = coupon(&s, view("e-1", "u-ann")).await;
+    let ann = s.first_coupon(view("e-1", "u-ann")).await;
     let two_l1 = json!({"id": "o-1", "buyer_id": "u-ann",
         "lines": [{"id": "l1", "price": 1}, {"id": "l1", "price": 2}]});
     let early = "2026-11-01T10:00:00+08:00";

@@ -15,24 +15,10 @@ mod service;
 use axum::body::Body;
 use schema::{document, fits};
 use serde_json::{Value, json};
-use service::{Service, error_code, ms};
+use service::{Service, error_code, ms, view};
 use std::sync::atomic::Ordering;
 
 const REDEEM: &str = "/v1/redeem";
-
-fn view(id: &str, user: &str) -> String {
-    json!({"id": id, "type": "view_item", "at": "2026-11-02T10:00:00+08:00",
-           "user": {"id": user, "registered_at": "2026-10-28T09:00:00+08:00", "paid_orders": 0, "device_id": format!("d-{user}")},
-           "item": {"id": "i-9", "category": "shoes", "price": 600, "seller_id": "s-1"},
-           "scores": {"fraud_risk": 0.01}})
-    .to_string()
-}
-
-async fn coupon(s: &Service, event: String) -> String {
-    let (status, answer) = s.call("POST", "/v1/decide", Some(&s.decide), event).await;
-    assert_eq!(status, 200, "{answer}");
-    answer["decision"]["coupons"][0]["code"].as_str().unwrap().to_string()
-}
 
 /// An order as `/v1/redeem` takes it (`items`), and the same as a checkout order (`lines`).
 fn order(id: &str, buyer: &str) -> Value {
@@ -72,8 +58,8 @@ fn order_outcome() -> Value {
 async fn codes_are_held_together_or_none_and_answered_as_the_checkout_redeem() {
     let s = Service::seed_rules();
     let doc = document();
-    let ann = coupon(&s, view("e-1", "u-ann")).await;
-    let bob = coupon(&s, view("e-2", "u-bob")).await;
+    let ann = s.first_coupon(view("e-1", "u-ann")).await;
+    let bob = s.first_coupon(view("e-2", "u-bob")).await;
 
     // One code refused: nothing held, every code says why, as /v1/checkout/redeem says.
     let body = json!({"codes": [ann, bob], "order": order("o-1", "u-ann"), "stage": "reserve"});
@@ -133,7 +119,7 @@ async fn codes_are_held_together_or_none_and_answered_as_the_checkout_redeem() {
 #[tokio::test]
 async fn a_body_gives_code_or_codes_and_its_items_are_named() {
     let s = Service::seed_rules();
-    let ann = coupon(&s, view("e-1", "u-ann")).await;
+    let ann = s.first_coupon(view("e-1", "u-ann")).await;
     let both = json!({"code": ann, "codes": [ann], "order": order("o-1", "u-ann")});
     let neither = json!({"order": order("o-1", "u-ann")});
     let mut blank_item = order("o-1", "u-ann");
@@ -176,7 +162,7 @@ async fn a_body_gives_code_or_codes_and_its_items_are_named() {
 async fn one_code_reserved_answers_its_time_and_lapses() {
     let s = Service::seed_rules();
     let doc = document();
-    let ann = coupon(&s, view("e-1", "u-ann")).await;
+    let ann = s.first_coupon(view("e-1", "u-ann")).await;
     let one = |id: &str, stage: &str| {
         json!({"code": ann, "stage": stage,
                "order": {"id": id, "buyer_id": "u-ann", "items": [{"id": "i-9", "category": "shoes", "price": 600}]}})
@@ -223,7 +209,7 @@ async fn one_code_reserved_answers_its_time_and_lapses() {
 async fn race(s: &Service, rounds: usize) {
     for round in 0..rounds {
         let user = format!("u-race-{round}");
-        let code = coupon(s, view(&format!("e-race-{round}"), &user)).await;
+        let code = s.first_coupon(view(&format!("e-race-{round}"), &user)).await;
         let ask = |side: &str| json!({"codes": [code], "order": order(&format!("o-{round}-{side}"), &user), "stage": "reserve"});
         let (a, b) = (ask("a"), ask("b"));
         let ((sa, a), (sb, b)) = tokio::join!(s.post(REDEEM, &s.redeem, &a), s.post(REDEEM, &s.redeem, &b));

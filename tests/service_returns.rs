@@ -13,21 +13,7 @@ mod service;
 use axum::body::Body;
 use schema::{document, fits};
 use serde_json::{Value, json};
-use service::{Service, error_code};
-
-fn view(id: &str, user: &str) -> String {
-    json!({"id": id, "type": "view_item", "at": "2026-11-02T10:00:00+08:00",
-           "user": {"id": user, "registered_at": "2026-10-28T09:00:00+08:00", "paid_orders": 0, "device_id": format!("d-{user}")},
-           "item": {"id": "i-9", "category": "shoes", "price": 600, "seller_id": "s-1"},
-           "scores": {"fraud_risk": 0.01}})
-    .to_string()
-}
-
-async fn coupon(s: &Service, event: String) -> String {
-    let (status, answer) = s.call("POST", "/v1/decide", Some(&s.decide), event).await;
-    assert_eq!(status, 200, "{answer}");
-    answer["decision"]["coupons"][0]["code"].as_str().unwrap().to_string()
-}
+use service::{Service, error_code, view};
 
 fn order(id: &str, buyer: &str) -> Value {
     json!({"id": id, "buyer_id": buyer, "shipping": 8,
@@ -42,7 +28,7 @@ fn outcome() -> Value {
 #[tokio::test]
 async fn lines_come_back_with_their_part_of_the_discount() {
     let s = Service::seed_rules();
-    let ann = coupon(&s, view("e-1", "u-ann")).await;
+    let ann = s.first_coupon(view("e-1", "u-ann")).await;
     let doc = document();
     let redeem = json!({"codes": [ann], "order": order("o-1", "u-ann"), "stage": "reserve"});
     let (status, held) = s.post("/v1/checkout/redeem", &s.redeem, &redeem).await;

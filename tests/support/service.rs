@@ -164,3 +164,22 @@ pub fn error_code(body: &Value) -> &str {
         .as_str()
         .unwrap_or_else(|| panic!("not an error: {body}"))
 }
+
+/// A new user's view of a pair of shoes (¥600) on 2 November 2026: with the seed rules,
+/// the event that gives the ladder's welcome coupon.
+pub fn view(id: &str, user: &str) -> String {
+    serde_json::json!({"id": id, "type": "view_item", "at": "2026-11-02T10:00:00+08:00",
+           "user": {"id": user, "registered_at": "2026-10-28T09:00:00+08:00", "paid_orders": 0, "device_id": format!("d-{user}")},
+           "item": {"id": "i-9", "category": "shoes", "price": 600, "seller_id": "s-1"},
+           "scores": {"fraud_risk": 0.01}})
+    .to_string()
+}
+
+impl Service {
+    /// Decides `event` and answers the code of the first coupon it issued.
+    pub async fn first_coupon(&self, event: String) -> String {
+        let (status, answer) = self.call("POST", "/v1/decide", Some(&self.decide), event).await;
+        assert_eq!(status, 200, "{answer}");
+        answer["decision"]["coupons"][0]["code"].as_str().unwrap().to_string()
+    }
+}
