@@ -166,7 +166,7 @@ impl Scope<'_> {
             && let Some(root) = text
                 .first()
                 .copied()
-                .filter(|r| matches!(*r, "item" | "cart" | "event" | "order"))
+                .filter(|r| matches!(*r, "item" | "cart" | "event" | "order" | "search"))
         {
             self.error(
                 Diagnostic::new(
@@ -240,7 +240,7 @@ impl Scope<'_> {
         d = match did_you_mean(joined, known.iter().map(String::as_str)) {
             Some(s) => d.help(format!("did you mean `{s}`?")),
             None if parts == 1 => d.help(
-                "names start with `user.`, `item.`, `cart.`, `order.`, `scores.` or `event.`, or are `now` or a `let` binding",
+                "names start with `user.`, `item.`, `cart.`, `order.`, `search.`, `scores.` or `event.`, or are `now`, `profile.NAME` or a `let` binding",
             ),
             None => d.help(format!(
                 "declare fields your platform sends with `field {joined}: string` (or another type)"
@@ -559,7 +559,7 @@ fn reads_the_event(t: &TExpr) -> bool {
             TExprKind::Call(Builtin::Aggregate, _) => true,
             TExprKind::Field(f) => {
                 let name = super::types::field_name(f);
-                ["item.", "cart.", "order.", "event."]
+                ["item.", "cart.", "order.", "search.", "event."]
                     .iter()
                     .any(|r| name.starts_with(r))
             }

@@ -87,6 +87,9 @@ pub enum Field {
     /// An `order_paid`'s order: what the buyer paid, and its id.
     OrderTotal,
     OrderId,
+    /// A `search` event's query and category.
+    SearchQuery,
+    SearchCategory,
     CartCategories,
     Score(Arc<str>),
     EventId,
@@ -120,6 +123,8 @@ pub const FIELDS: &[(&str, Field, Type)] = &[
     ("cart.count", Field::CartCount, Type::Number),
     ("order.total", Field::OrderTotal, Type::Money),
     ("order.id", Field::OrderId, Type::Str),
+    ("search.query", Field::SearchQuery, Type::Str),
+    ("search.category", Field::SearchCategory, Type::Str),
     ("event.id", Field::EventId, Type::Str),
     ("event.type", Field::EventType, Type::Str),
     ("now", Field::Now, Type::Time),

@@ -65,6 +65,8 @@ pub fn read(f: &Field, e: &Event, now: Millis, offer: Option<&OfferView>) -> Val
         Field::ItemStockAgeDays => opt(item.and_then(|i| i.stock_age_days), Value::Number),
         Field::ItemExtra(name, ty) => opt(item.and_then(|i| i.extra.get(&**name)), |j| json_value(j, ty)),
         Field::CartTotal => opt(e.cart.as_ref().and_then(|c| c.total), Value::Money),
+        Field::SearchQuery => opt(e.search.as_ref().and_then(|s| s.query.clone()), Value::Str),
+        Field::SearchCategory => opt(e.search.as_ref().and_then(|s| s.category.clone()), Value::Str),
         Field::OrderTotal => opt(e.order.as_ref().and_then(|o| o.as_ref().ok()), |o| {
             Value::Money(o.total)
         }),

@@ -201,6 +201,11 @@ pub struct RawEvent {
     /// `coupon_redeemed` events: the discount given, yuan.
     #[serde(default)]
     pub discount: Option<serde_json::Value>,
+    /// `search` events: what the user searched for, and in which category.
+    #[serde(default, deserialize_with = "present")]
+    pub query: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    pub category: Option<String>,
 }
 
 /// A user as events and user tables carry it. Unknown keys are kept in `extra` for
@@ -347,6 +352,15 @@ pub struct Event {
     pub order: Option<Result<PaidOrder, String>>,
     /// A `coupon_redeemed`'s `discount` in fen, or why it cannot be read.
     pub discount: Option<Result<crate::value::Fen, String>>,
+    /// A `search`'s query and category (`search.query`, `search.category`).
+    pub search: Option<Search>,
+}
+
+/// What a `search` event searched for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Search {
+    pub query: Option<Arc<str>>,
+    pub category: Option<Arc<str>>,
 }
 
 /// A bad input line: what is wrong, for the message `line N: …`.
@@ -439,6 +453,10 @@ impl Event {
                 (EventKind::CouponRedeemed, Some(d)) => Some(order::money("discount", &d)),
                 _ => None,
             },
+            search: (raw.query.is_some() || raw.category.is_some()).then(|| Search {
+                query: raw.query.as_deref().map(Arc::from),
+                category: raw.category.as_deref().map(Arc::from),
+            }),
             kind,
         })
     }

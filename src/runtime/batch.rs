@@ -85,6 +85,8 @@ pub fn user_row_event(user: User, line: u64, now: Millis) -> Result<Event, Event
         order_id: None,
         order: None,
         discount: None,
+        query: None,
+        category: None,
     };
     Event::from_raw(raw)
 }

@@ -41,7 +41,7 @@ pub const CONTRACT_EVENTS: &[&str] = &[
 
 /// Event types of the contract that carry behaviour for aggregates (`count(item_favourited,
 /// 7d)`) and need no field of their own: `item_favourited` and `item_shared` carry the
-/// `item`, `search` its `item.category` (and the query in fields the rules declare).
+/// `item`, `search` its `query` and `category` (`search.query`, `search.category`).
 pub const BEHAVIOUR_EVENTS: &[&str] = &["item_favourited", "item_shared", "search"];
 
 /// Clauses that may be given once in a campaign or rule: reports the second of each.
