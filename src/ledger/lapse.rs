@@ -14,6 +14,39 @@ pub(super) fn lapsed(r: &RedemptionRow, at: Millis) -> bool {
     r.status == "reserved" && r.reserved_until.is_some_and(|t| t <= at)
 }
 
+/// A coupon an order holds (reserved or redeemed, `c` locked) goes back at `now`: to its
+/// owner if still valid, else expired. Its budget follows: a redeemed coupon is no longer
+/// spent, and an expired one no longer reserved. Answers where it went. Rollbacks, lapses
+/// and returns all give coupons back through here.
+pub(super) fn give_back(tx: &mut dyn Tx, c: &CouponRow, now: Millis) -> Result<CouponState, LedgerError> {
+    let back = if now < c.valid_until {
+        CouponState::Issued
+    } else {
+        CouponState::Expired
+    };
+    if !tx.set_coupon_status(&c.code, c.status, back, None)? {
+        return Err(LedgerError::conflict(format!("coupon `{}` changed meanwhile", c.code)));
+    }
+    let spent = if c.status == CouponState::Redeemed {
+        -c.face_value
+    } else {
+        0
+    };
+    let reserved = if back == CouponState::Expired { -c.face_value } else { 0 };
+    if spent != 0 || reserved != 0 {
+        tx.apply(&Changes {
+            budgets: vec![BudgetDelta {
+                campaign: c.campaign.clone(),
+                reserved,
+                spent,
+                limit: None,
+            }],
+            ..Changes::default()
+        })?;
+    }
+    Ok(back)
+}
+
 /// Gives back the coupon of a lapsed reservation at `now`, if the order still holds it
 /// (`coupon` is the coupon, locked): to its owner if still valid, expired (releasing its
 /// budget, as a rollback does) otherwise. The redemption becomes `expired`.
@@ -27,25 +60,7 @@ fn release(
         && c.status == CouponState::Reserved
         && c.order_id.as_deref() == Some(r.order_id.as_str())
     {
-        let back = if now < c.valid_until {
-            CouponState::Issued
-        } else {
-            CouponState::Expired
-        };
-        if !tx.set_coupon_status(&r.code, CouponState::Reserved, back, None)? {
-            return Err(LedgerError::conflict(format!("coupon `{}` changed meanwhile", r.code)));
-        }
-        if back == CouponState::Expired {
-            tx.apply(&Changes {
-                budgets: vec![BudgetDelta {
-                    campaign: c.campaign.clone(),
-                    reserved: -c.face_value,
-                    spent: 0,
-                    limit: None,
-                }],
-                ..Changes::default()
-            })?;
-        }
+        give_back(tx, c, now)?;
     }
     r.status = "expired".into();
     tx.put_redemption(&r)?;

@@ -484,31 +484,7 @@ pub fn rollback(
         if !matches!(c.status, CouponState::Reserved | CouponState::Redeemed) {
             continue;
         }
-        let back = if now < c.valid_until {
-            CouponState::Issued
-        } else {
-            CouponState::Expired
-        };
-        if !tx.set_coupon_status(&r.code, c.status, back, None)? {
-            return Err(LedgerError::conflict(format!("coupon `{}` changed meanwhile", r.code)));
-        }
-        let spent = if c.status == CouponState::Redeemed {
-            -c.face_value
-        } else {
-            0
-        };
-        let reserved = if back == CouponState::Expired { -c.face_value } else { 0 };
-        if spent != 0 || reserved != 0 {
-            tx.apply(&Changes {
-                budgets: vec![BudgetDelta {
-                    campaign: c.campaign.clone(),
-                    reserved,
-                    spent,
-                    limit: None,
-                }],
-                ..Changes::default()
-            })?;
-        }
+        let back = super::lapse::give_back(tx, &c, now)?;
         r.status = "rolled_back".into();
         tx.put_redemption(&r)?;
         out.push(OrderCoupon {

@@ -13,7 +13,7 @@ use super::LedgerError;
 use super::api::{CouponState, SellerCharge};
 use super::checkout_redeem::LineShare;
 use super::kept::Kept;
-use super::store::{BudgetDelta, Changes, RedemptionRow, ReturnRow, Tx};
+use super::store::{RedemptionRow, ReturnRow, Tx};
 use crate::checkout::returns::{Allocation, Claw, Paid, Why, clawed};
 use crate::value::{Fen, Millis, Yuan};
 use serde::{Deserialize, Serialize};
@@ -287,24 +287,7 @@ fn give_back(tx: &mut dyn Tx, order_id: &str, code: &str, at: Millis) -> Result<
     if c.status != CouponState::Redeemed || c.order_id.as_deref() != Some(order_id) {
         return Ok(c.status);
     }
-    let back = if at < c.valid_until {
-        CouponState::Issued
-    } else {
-        CouponState::Expired
-    };
-    if !tx.set_coupon_status(code, CouponState::Redeemed, back, None)? {
-        return Err(LedgerError::conflict(format!("coupon `{code}` changed meanwhile")));
-    }
-    tx.apply(&Changes {
-        budgets: vec![BudgetDelta {
-            campaign: c.campaign.clone(),
-            reserved: if back == CouponState::Expired { -c.face_value } else { 0 },
-            spent: -c.face_value,
-            limit: None,
-        }],
-        ..Changes::default()
-    })?;
-    Ok(back)
+    super::lapse::give_back(tx, &c, at)
 }
 
 fn charges(by_seller: &BTreeMap<String, Fen>) -> Vec<SellerCharge> {
