@@ -31,6 +31,7 @@ impl<S: StateStore> Runtime<S> {
             campaign: campaign.id.clone(),
             rule: rule.name.clone(),
             reason: why.suppression_reason(),
+            arm: None,
         });
         self.trace(d, campaign, rule, Outcome::Suppressed, Some(why));
     }
@@ -114,6 +115,9 @@ impl<S: StateStore> Runtime<S> {
         if at.mode == Mode::Holdout {
             // Held-out users count toward limits as if issued, so each rule reports once.
             self.suppress(d, campaign, rule, Why::Holdout);
+            if let Some(s) = d.suppressed.last_mut() {
+                s.arm = at.arm.map(|a| super::engine::arm_name(campaign, a));
+            }
             self.count(rule_id, &user, &at.limit_key, at.at);
             return false;
         }

@@ -4,6 +4,7 @@
 pub mod aggregate;
 pub mod allocate;
 pub mod batch;
+pub mod batch_arms;
 pub mod bucket;
 pub mod codes;
 pub mod decision;
