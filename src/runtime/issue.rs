@@ -122,7 +122,7 @@ impl<S: StateStore> Runtime<S> {
             return false;
         }
         let coupon = match &rule.offer {
-            Some(spec) => match self.offer(spec, &rn.offer, campaign, rule, &at) {
+            Some(spec) => match self.offer(spec, &rn.offer, rn.campaign.index(), campaign, rule, &at) {
                 Ok(c) => Some(c),
                 Err(missing) => {
                     self.trace(d, campaign, rule, Outcome::NotMatched, Some(Why::Offer(missing)));
@@ -310,6 +310,7 @@ impl<S: StateStore> Runtime<S> {
         &self,
         spec: &OfferSpec,
         nodes: &OfferNodes,
+        campaign_index: usize,
         campaign: &Campaign,
         rule: &Rule,
         at: &IssueAt<'_>,
@@ -317,9 +318,16 @@ impl<S: StateStore> Runtime<S> {
         let rules = &self.rules;
         let facts = rules.facts(&self.state);
         let ctx = rules.ctx(at.event, at.at, &facts);
-        let mut ev = Evaluator::default();
-        let graph = &rules.compiled.graph;
-        let found = terms::evaluate(&mut ev, graph, &ctx, spec, nodes, nodes.value.first().copied())?;
+        let place = super::choose::Place {
+            rules,
+            campaign_index,
+            campaign,
+            arm: at.arm,
+            event: at.event,
+            at: at.at,
+            facts: &facts,
+        };
+        let chosen = super::choose::choose(&place, &ctx, spec, nodes)?;
         let issuer = terms::Issuer {
             campaign,
             rule: &rule.name,
@@ -329,7 +337,15 @@ impl<S: StateStore> Runtime<S> {
             at: at.at,
             arm: at.arm,
         };
-        Ok(terms::coupon(spec, &issuer, found))
+        let mut c = terms::coupon(spec, &issuer, chosen.terms);
+        c.option = chosen.option;
+        c.random = chosen.random;
+        c.model = chosen.model;
+        if let Some((cost, gain)) = chosen.valued {
+            c.expected_cost = Some(cost);
+            c.expected_gain = Some(gain);
+        }
+        Ok(c)
     }
 }
 
