@@ -76,7 +76,11 @@ pub fn choose(place: &Place<'_>, ctx: &Ctx<'_>, spec: &OfferSpec, nodes: &OfferN
     } else {
         (0, false, None, None)
     };
-    let Some((index, terms)) = (if k < options.len() { Some(options.swap_remove(k)) } else { None }) else {
+    let Some((index, terms)) = (if k < options.len() {
+        Some(options.swap_remove(k))
+    } else {
+        None
+    }) else {
         return Err(MissingField(None));
     };
     Ok(Chosen {

@@ -45,7 +45,14 @@ impl Resolver<'_> {
                          `mintage fit … --out FILE` first",
                     ),
                 );
-                None
+                // Kept (empty) so that the campaign's menus are not also reported as
+                // having nothing to choose among them; the rules do not compile.
+                Some(ResponseSource {
+                    written: written.to_string(),
+                    path,
+                    text: Arc::from(""),
+                    span,
+                })
             }
         }
     }
