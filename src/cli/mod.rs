@@ -6,6 +6,7 @@ mod analyze;
 mod check;
 mod diff;
 mod explain;
+mod fit;
 mod fmt;
 mod graph;
 mod keys;
@@ -54,6 +55,8 @@ enum Command {
     Diff(diff::Args),
     /// Did a campaign's experiment work? Per arm conversion, GMV, cost, lift and ROI
     Analyze(analyze::Args),
+    /// Fit a campaign's response model from its randomized decisions and the orders that followed
+    Fit(fit::Args),
     /// Run a batch campaign over a user table
     Run(run::Args),
     /// Draw the evaluation graph (dot or mermaid)
@@ -83,6 +86,7 @@ pub fn main() -> ExitCode {
         Command::Replay(a) => replay::run(a),
         Command::Diff(a) => diff::run(a),
         Command::Analyze(a) => analyze::run(a),
+        Command::Fit(a) => fit::run(a),
         Command::Run(a) => run::run(a),
         Command::Graph(a) => graph::run(a),
         Command::Serve(a) => serve::run(a),
