@@ -55,11 +55,17 @@ fn window(text: &str) -> Result<Millis, String> {
         Some('d') => DAY_MS,
         Some('h') => HOUR_MS,
         Some('m') => 60_000,
-        _ => return Err(format!("`{text}` is not a duration; write a number of days, hours or minutes: `14d`, `36h`, `90m`")),
+        _ => {
+            return Err(format!(
+                "`{text}` is not a duration; write a number of days, hours or minutes: `14d`, `36h`, `90m`"
+            ));
+        }
     };
     match t.get(..t.len() - 1).and_then(|n| n.parse::<i64>().ok()) {
         Some(n) if n > 0 => Ok(n.saturating_mul(unit)),
-        _ => Err(format!("`{text}` is not a positive duration; write `14d`, `36h` or `90m`")),
+        _ => Err(format!(
+            "`{text}` is not a positive duration; write `14d`, `36h` or `90m`"
+        )),
     }
 }
 
@@ -113,11 +119,17 @@ pub fn run(args: Args) -> u8 {
         }
     };
     if let Err(e) = std::fs::write(&args.out, json + "\n") {
-        errln!("error: cannot write `{}`: {e}; check the folder exists and is writable", args.out.display());
+        errln!(
+            "error: cannot write `{}`: {e}; check the folder exists and is writable",
+            args.out.display()
+        );
         return 2;
     }
     match args.format {
-        Format::Json => outln!("{}", serde_json::to_string_pretty(&summary(&fitted.model)).unwrap_or_default()),
+        Format::Json => outln!(
+            "{}",
+            serde_json::to_string_pretty(&summary(&fitted.model)).unwrap_or_default()
+        ),
         Format::Text => out!("{}", text(&fitted.model)),
     }
     if !fitted.warnings.is_empty() {

@@ -79,15 +79,26 @@ fn each_line(path: &Path, warnings: &mut Vec<String>, mut f: impl FnMut(u64, &st
     let mut n = 0u64;
     loop {
         buf.clear();
-        if reader.read_until(b'\n', &mut buf).map_err(|e| FitError::read(path, &e))? == 0 {
+        if reader
+            .read_until(b'\n', &mut buf)
+            .map_err(|e| FitError::read(path, &e))?
+            == 0
+        {
             return Ok(());
         }
         n += 1;
-        let bytes = if n == 1 { buf.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&buf) } else { &buf };
+        let bytes = if n == 1 {
+            buf.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&buf)
+        } else {
+            &buf
+        };
         match std::str::from_utf8(bytes) {
             Ok(t) if t.trim().is_empty() => {}
             Ok(t) => f(n, t),
-            Err(_) => warnings.push(format!("{}:{n}: skipped: the line is not UTF-8; save the file as UTF-8", path.display())),
+            Err(_) => warnings.push(format!(
+                "{}:{n}: skipped: the line is not UTF-8; save the file as UTF-8",
+                path.display()
+            )),
         }
     }
 }
@@ -140,7 +151,10 @@ pub fn read(campaign: &str, window: Millis, decisions: &Path, users: &Path, orde
         data.decisions += 1;
         let ours = d.coupons.iter().filter(|c| c.campaign == campaign).collect::<Vec<_>>();
         let random = ours.iter().find(|c| c.random);
-        let held = d.suppressed.iter().any(|s| s.campaign == campaign && s.reason == "holdout");
+        let held = d
+            .suppressed
+            .iter()
+            .any(|s| s.campaign == campaign && s.reason == "holdout");
         let theirs = !ours.is_empty() || d.suppressed.iter().any(|s| s.campaign == campaign);
         if !theirs {
             return;
@@ -150,7 +164,9 @@ pub fn read(campaign: &str, window: Millis, decisions: &Path, users: &Path, orde
             return;
         }
         let (Some(user), Ok(at)) = (d.user_id.as_deref(), parse_time(&d.at)) else {
-            data.warnings.push(format!("{name}:{n}: skipped: a decision needs `user_id` and an RFC 3339 `at`"));
+            data.warnings.push(format!(
+                "{name}:{n}: skipped: a decision needs `user_id` and an RFC 3339 `at`"
+            ));
             return;
         };
         let option = random.map(|c| data.option(c));
@@ -175,9 +191,17 @@ pub fn read(campaign: &str, window: Millis, decisions: &Path, users: &Path, orde
         });
     }
     read_users(&mut data, &ids, users, &mut warnings)?;
-    if let Some(s) = data.samples.iter().find(|s| data.users.get(s.user as usize).is_none_or(Option::is_none)) {
+    if let Some(s) = data
+        .samples
+        .iter()
+        .find(|s| data.users.get(s.user as usize).is_none_or(Option::is_none))
+    {
         return Err(FitError::MissingUser {
-            user: data.user_ids.get(s.user as usize).map(|u| u.to_string()).unwrap_or_default(),
+            user: data
+                .user_ids
+                .get(s.user as usize)
+                .map(|u| u.to_string())
+                .unwrap_or_default(),
             users_file: users.display().to_string(),
             decisions_file: name,
             line: s.line,
@@ -185,16 +209,26 @@ pub fn read(campaign: &str, window: Millis, decisions: &Path, users: &Path, orde
     }
     let per_user = read_orders(&mut data, &ids, orders, &mut warnings)?;
     for s in &mut data.samples {
-        let Some(list) = per_user.get(s.user as usize) else { continue };
+        let Some(list) = per_user.get(s.user as usize) else {
+            continue;
+        };
         // INVARIANT: each list is sorted by time; the first order at or after the decision.
         let from = list.partition_point(|(t, _)| *t < s.at);
-        s.order = list.get(from).filter(|(t, _)| *t <= s.at.saturating_add(window)).map(|(_, total)| *total);
+        s.order = list
+            .get(from)
+            .filter(|(t, _)| *t <= s.at.saturating_add(window))
+            .map(|(_, total)| *total);
     }
     data.warnings.extend(warnings);
     Ok(data)
 }
 
-fn read_users(data: &mut Data, ids: &HashMap<Arc<str>, u32>, path: &Path, warnings: &mut Vec<String>) -> Result<(), FitError> {
+fn read_users(
+    data: &mut Data,
+    ids: &HashMap<Arc<str>, u32>,
+    path: &Path,
+    warnings: &mut Vec<String>,
+) -> Result<(), FitError> {
     let name = path.display().to_string();
     let mut bad = Vec::new();
     each_line(path, warnings, |n, text| match serde_json::from_str::<User>(text) {
@@ -241,7 +275,9 @@ fn read_orders(
                 return;
             }
             None => {
-                bad.push(format!("{name}:{n}: skipped: an `order_paid` event needs `order` with `id` and `total`"));
+                bad.push(format!(
+                    "{name}:{n}: skipped: an `order_paid` event needs `order` with `id` and `total`"
+                ));
                 return;
             }
         };

@@ -44,7 +44,11 @@ impl Moments {
     }
 
     fn sd(&self) -> f64 {
-        if self.n > 1 { (self.m2 / (self.n - 1) as f64).sqrt() } else { 0.0 }
+        if self.n > 1 {
+            (self.m2 / (self.n - 1) as f64).sqrt()
+        } else {
+            0.0
+        }
     }
 }
 
@@ -94,7 +98,12 @@ pub fn columns_of(data: &Data, train: &[&Sample]) -> Vec<Column> {
     }
     let tiers = most(tier_counts, MAX_TIERS);
     if tiers.len() > 1 {
-        columns.extend(tiers.into_iter().filter(|t| !t.is_empty()).map(|tier| Column::Tier { tier }));
+        columns.extend(
+            tiers
+                .into_iter()
+                .filter(|t| !t.is_empty())
+                .map(|tier| Column::Tier { tier }),
+        );
     }
     columns
 }
@@ -169,7 +178,9 @@ pub fn fit_model(data: &Data, mut model: ResponseModel, l2: f64) -> Result<Respo
     let mut xv = Design::new(value_len);
     let mut yv = Vec::new();
     for s in &train {
-        let (Some(user), Some(total)) = (user_of(data, s), s.order) else { continue };
+        let (Some(user), Some(total)) = (user_of(data, s), s.order) else {
+            continue;
+        };
         if total <= 0 {
             continue;
         }
@@ -179,8 +190,14 @@ pub fn fit_model(data: &Data, mut model: ResponseModel, l2: f64) -> Result<Respo
         yv.push((total as f64 / 100.0).ln());
     }
     let bv = solve::ridge(&xv, &yv, l2).ok_or_else(|| FitError::Numeric("the order value model is singular".into()))?;
-    let resid_exp: f64 = (0..xv.rows()).map(|i| (yv[i] - solve::predict(xv.row(i), &bv)).exp()).sum();
-    model.smearing = if yv.is_empty() { 1.0 } else { resid_exp / yv.len() as f64 };
+    let resid_exp: f64 = (0..xv.rows())
+        .map(|i| (yv[i] - solve::predict(xv.row(i), &bv)).exp())
+        .sum();
+    model.smearing = if yv.is_empty() {
+        1.0
+    } else {
+        resid_exp / yv.len() as f64
+    };
     model.value = named(names(&model, false), &bv);
 
     // P(order): ridge logistic regression by Newton's method.

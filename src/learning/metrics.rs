@@ -136,7 +136,12 @@ mod tests {
         // k=4: Q = 2 − 1·2/2 = 1. Divided by N_t: 0.5, 0.5, 1, 0.5.
         // Trapezoids (width 1/4): (0+.5)/2 + (.5+.5)/2 + (.5+1)/2 + (1+.5)/2 = 2.25 → 0.5625.
         // Random line: 0.5 / 2 = 0.25. Qini: 0.3125.
-        let users = [s(0.1, false, true), s(0.9, true, true), s(0.5, true, true), s(0.8, false, false)];
+        let users = [
+            s(0.1, false, true),
+            s(0.9, true, true),
+            s(0.5, true, true),
+            s(0.8, false, false),
+        ];
         let q = qini(&users);
         assert!((q.auuc - 0.5625).abs() < 1e-12, "{q:?}");
         assert!((q.coefficient - 0.3125).abs() < 1e-12, "{q:?}");

@@ -9,6 +9,7 @@ pub mod data;
 pub mod design;
 pub mod metrics;
 pub mod solve;
+pub mod synthetic;
 
 use crate::response::{FORMAT, FittedOn, ResponseModel};
 use crate::value::Millis;
@@ -47,7 +48,11 @@ pub enum FitError {
     #[error(
         "`{file}` has no randomized decisions of campaign `{campaign}` ({skipped} of its decisions were neither a `random` coupon nor a `holdout`); fit on the decisions of a run with a `random offer` arm and a holdout (`mintage run --arm explore,holdout`)"
     )]
-    NoRandomized { file: String, campaign: String, skipped: u64 },
+    NoRandomized {
+        file: String,
+        campaign: String,
+        skipped: u64,
+    },
     #[error(
         "user `{user}` of `{decisions_file}` line {line} is not in `{users_file}`; pass the user table the run read (`mintage run --users`)"
     )]

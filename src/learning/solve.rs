@@ -135,7 +135,11 @@ pub fn logistic(x: &Design, y: &[bool], l2: f64, max_iterations: u32) -> Option<
         for (i, yi) in y.iter().enumerate().take(n) {
             let z = dot(x.row(i), beta);
             // ln(1 + e^z) computed without overflow.
-            let softplus = if z > 0.0 { z + (-z).exp().ln_1p() } else { z.exp().ln_1p() };
+            let softplus = if z > 0.0 {
+                z + (-z).exp().ln_1p()
+            } else {
+                z.exp().ln_1p()
+            };
             ll += if *yi { z - softplus } else { -softplus };
         }
         ll - 0.5 * penalty(p, l2).map(|(j, l)| l * beta[j] * beta[j]).sum::<f64>()
@@ -235,7 +239,10 @@ mod tests {
         let a = [4.0, 2.0, 2.0, 3.0];
         let x = cholesky_solve(&a, &[2.0, 1.0]).unwrap_or_default();
         assert!((x[0] - 0.5).abs() < 1e-12 && x[1].abs() < 1e-12, "{x:?}");
-        assert!(cholesky_solve(&[1.0, 2.0, 2.0, 1.0], &[1.0, 1.0]).is_none(), "not positive definite");
+        assert!(
+            cholesky_solve(&[1.0, 2.0, 2.0, 1.0], &[1.0, 1.0]).is_none(),
+            "not positive definite"
+        );
     }
 
     #[test]

@@ -158,7 +158,11 @@ mod tests {
     fn discounts_follow_the_kind() {
         assert_eq!(expected_discount(&view("percent_off"), 20_000), 3000);
         assert_eq!(expected_discount(&view("percent_off"), 100_000), 5000, "capped");
-        assert_eq!(expected_discount(&view("amount_off"), 100), 2000, "min_spend not applied");
+        assert_eq!(
+            expected_discount(&view("amount_off"), 100),
+            2000,
+            "min_spend not applied"
+        );
         assert_eq!(expected_discount(&view("perk"), 100), 3000);
         assert!((depth(&view("amount_off"), 20_000) - 0.1).abs() < 1e-12);
         assert_eq!(depth(&view("amount_off"), 0), 0.0);

@@ -126,7 +126,14 @@ impl OptionTerms {
 
 /// The offer kinds of the language, as `OfferView` names them.
 pub fn static_kind(kind: &str) -> &'static str {
-    const KINDS: [&str; 6] = ["amount_off", "percent_off", "threshold", "free_shipping", "gift", "perk"];
+    const KINDS: [&str; 6] = [
+        "amount_off",
+        "percent_off",
+        "threshold",
+        "free_shipping",
+        "gift",
+        "perk",
+    ];
     KINDS.iter().find(|k| **k == kind).copied().unwrap_or("other")
 }
 
@@ -189,7 +196,9 @@ impl ResponseModel {
         let value: serde_json::Value = serde_json::from_str(text).map_err(|e| ResponseError::Json(e.to_string()))?;
         let found = value.get("format").and_then(|f| f.as_str()).unwrap_or("none");
         if found != FORMAT {
-            return Err(ResponseError::Format { found: found.to_string() });
+            return Err(ResponseError::Format {
+                found: found.to_string(),
+            });
         }
         let model: ResponseModel = serde_json::from_value(value).map_err(|e| ResponseError::Json(e.to_string()))?;
         model.validate()?;
@@ -209,10 +218,19 @@ impl ResponseModel {
         }
         let bad = |c: &Coefficient| !c.value.is_finite();
         if let Some(c) = self.order.iter().chain(&self.value).find(|c| bad(c)) {
-            return Err(ResponseError::Inconsistent(format!("coefficient `{}` is not a number", c.name)));
+            return Err(ResponseError::Inconsistent(format!(
+                "coefficient `{}` is not a number",
+                c.name
+            )));
         }
-        if self.columns.iter().any(|c| matches!(c, Column::Numeric { sd, .. } if !(sd.is_finite() && *sd > 0.0))) {
-            return Err(ResponseError::Inconsistent("a column has a spread that is not positive".into()));
+        if self
+            .columns
+            .iter()
+            .any(|c| matches!(c, Column::Numeric { sd, .. } if !(sd.is_finite() && *sd > 0.0)))
+        {
+            return Err(ResponseError::Inconsistent(
+                "a column has a spread that is not positive".into(),
+            ));
         }
         Ok(())
     }
@@ -272,7 +290,11 @@ impl ResponseModel {
         // The depth part: slope·d + curve·d², its slope varying with the user.
         let slope = c(v) + u.iter().enumerate().map(|(j, x)| c(v + 2 + j) * x).sum::<f64>();
         let curve = c(v + 1);
-        z + if raw { slope * d + curve * d * d } else { running_max(slope, curve, d) }
+        z + if raw {
+            slope * d + curve * d * d
+        } else {
+            running_max(slope, curve, d)
+        }
     }
 
     /// Whether the raw depth part rises over `[0, max_depth]` for this user.
@@ -349,7 +371,10 @@ mod tests {
                 last = v;
             }
         }
-        assert!((running_max(1.0, -3.0, 1.0) - 1.0 / 12.0).abs() < 1e-12, "the vertex at 1/6");
+        assert!(
+            (running_max(1.0, -3.0, 1.0) - 1.0 / 12.0).abs() < 1e-12,
+            "the vertex at 1/6"
+        );
     }
 
     #[test]
