@@ -305,5 +305,5 @@ pub fn is_test_user(id: &str) -> bool {
     h = (h ^ (h >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     h = (h ^ (h >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
     h ^= h >> 31;
-    h % 5 == 0
+    h.is_multiple_of(5)
 }
