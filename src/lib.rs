@@ -39,6 +39,7 @@ pub mod money;
 pub mod rng;
 pub mod runtime;
 pub mod service;
+pub mod simulate;
 pub mod source;
 pub mod syntax;
 pub mod testing;

@@ -18,6 +18,7 @@ pub(crate) mod replay;
 mod returns;
 mod run;
 mod serve;
+mod simulate;
 mod test;
 
 use clap::{Parser, Subcommand};
@@ -68,6 +69,8 @@ enum Command {
     Redeem(redeem::Args),
     /// Lines of a paid order come back: each coupon gives back its part of them by funder
     Return(returns::Args),
+    /// Run a synthetic marketplace through the rules, day by day; events, decisions, orders and the truth
+    Simulate(simulate::Args),
     /// Check the ledger's budgets, limits and decision log against its coupons
     Audit(redeem::AuditArgs),
 }
@@ -91,6 +94,7 @@ pub fn main() -> ExitCode {
         Command::Redeem(a) => redeem::run(a),
         Command::Return(a) => returns::run(a),
         Command::Audit(a) => redeem::audit(a),
+        Command::Simulate(a) => simulate::run(a),
     };
     ExitCode::from(out::exit_code(code))
 }
