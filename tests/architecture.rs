@@ -67,6 +67,24 @@ const LAYERS: &[(&str, &[&str])] = &[
             "runtime",
         ],
     ),
+    // The marketplace simulator (`mintage simulate`): a synthetic world with a known
+    // response, run day by day through the real runtime; its experiments are analysed.
+    (
+        "simulate",
+        &[
+            "source",
+            "diagnostic",
+            "syntax",
+            "value",
+            "money",
+            "rng",
+            "check",
+            "event",
+            "compile",
+            "runtime",
+            "analysis",
+        ],
+    ),
     // `test` blocks beside the rules, run against the runtime.
     (
         "testing",
@@ -138,6 +156,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "ledger",
             "service",
             "checkout",
+            "simulate",
         ],
     ),
 ];

@@ -6,6 +6,7 @@
 //! user and any offer. `docs/simulator.md` explains the knobs, the formula and the files.
 
 pub mod catalog;
+pub mod coverage;
 pub mod market;
 pub mod output;
 pub mod population;
