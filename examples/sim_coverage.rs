@@ -7,17 +7,19 @@
 //! `cargo run --release --example sim_coverage -- [SEEDS]` (default 100)
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use mintage::simulate::coverage::ab_trial;
 use mintage::simulate::World;
-use std::path::{Path, PathBuf};
+use mintage::simulate::coverage::ab_trial;
+use std::path::Path;
 use std::sync::Arc;
 
 fn main() {
-    let seeds: u64 = std::env::args().nth(1).map_or(100, |s| s.parse().expect("SEEDS is a number"));
+    let seeds: u64 = std::env::args()
+        .nth(1)
+        .map_or(100, |s| s.parse().expect("SEEDS is a number"));
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(root.join("examples/worlds/small.toml")).unwrap();
     let config = World::parse(&text).unwrap();
-    let rules = Arc::new(mintage::load(&[PathBuf::from(root.join("examples/worlds/welcome_ab.mint"))]).unwrap());
+    let rules = Arc::new(mintage::load(&[root.join("examples/worlds/welcome_ab.mint")]).unwrap());
     let (mut covered, mut trials, mut bias) = (0u64, 0u64, 0.0);
     for seed in 1..=seeds {
         let Some(t) = ab_trial(&config, &rules, "welcome_ab", seed, 14).unwrap() else {
@@ -37,7 +39,11 @@ fn main() {
             if t.covered() { "covered" } else { "MISSED" }
         );
     }
-    let share = if trials == 0 { 0.0 } else { covered as f64 / trials as f64 };
+    let share = if trials == 0 {
+        0.0
+    } else {
+        covered as f64 / trials as f64
+    };
     println!(
         "coverage: {covered} of {trials} ({:.1} %); mean error of the estimate {:+.5}",
         100.0 * share,

@@ -66,7 +66,9 @@ impl Catalog {
     /// An item of the category (any item if it has none).
     pub fn item_in(&self, category: usize, rng: &mut SplitMix64) -> Option<&SimItem> {
         match self.by_category.get(category).filter(|l| !l.is_empty()) {
-            Some(list) => list.get(rng.below(list.len() as u64) as usize).and_then(|&i| self.items.get(i)),
+            Some(list) => list
+                .get(rng.below(list.len() as u64) as usize)
+                .and_then(|&i| self.items.get(i)),
             None => self.items.get(rng.below(self.items.len() as u64) as usize),
         }
     }

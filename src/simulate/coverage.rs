@@ -36,9 +36,9 @@ impl Trial {
     }
 }
 
-/// From the exposure (a visit's first view, a minute in) to the end of the visit
-/// (eight minutes in), where the wallet is looked at.
-const VISIT_END: Millis = 7 * 60_000;
+/// From the exposure (a visit's first view, a minute in) to the payment of its order
+/// (ten minutes in), when the coupon must still be valid.
+const VISIT_END: Millis = 9 * 60_000;
 
 /// Simulates `campaign` of `rules` over `config` for `days` days with `seed` and
 /// analyses it; `None` when the report has no lift (no coupon issued, or no orders).

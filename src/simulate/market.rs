@@ -84,7 +84,11 @@ enum What {
     /// pays, if it is one (the row counts it after the event).
     Event(Value, Option<usize>, Option<Fen>),
     /// The end of a visit: does the user order? (the draw, made when the visit was planned)
-    Order { user: usize, draw: f64, abandon: bool },
+    Order {
+        user: usize,
+        draw: f64,
+        abandon: bool,
+    },
     Batch(String),
 }
 
@@ -140,7 +144,8 @@ struct Market<'w> {
 /// Runs the world for `options.days` days through `rules`; also returns the runtime at
 /// the end (its state holds the recorded outcomes when asked).
 pub fn run(world: &mut World, rules: Arc<Rules>, options: &SimOptions) -> Result<(SimOutput, Runtime), SimError> {
-    let runtime = Runtime::new(rules.clone(), CodeMinter::seeded(options.seed)).record_outcomes(options.record_outcomes);
+    let runtime =
+        Runtime::new(rules.clone(), CodeMinter::seeded(options.seed)).record_outcomes(options.record_outcomes);
     let n = world.users.len();
     let index = world.users.iter().enumerate().map(|(i, u)| (u.id.clone(), i)).collect();
     let out = SimOutput {
@@ -167,7 +172,13 @@ pub fn run(world: &mut World, rules: Arc<Rules>, options: &SimOptions) -> Result
         day: 0,
         days: options.days,
     };
-    let mut batches: Vec<(String, u32)> = m.world.config.batch.iter().map(|b| (b.campaign.clone(), b.day)).collect();
+    let mut batches: Vec<(String, u32)> = m
+        .world
+        .config
+        .batch
+        .iter()
+        .map(|b| (b.campaign.clone(), b.day))
+        .collect();
     batches.extend(options.batches.iter().cloned());
     for day in 0..options.days {
         m.day = day;
@@ -182,7 +193,11 @@ pub fn run(world: &mut World, rules: Arc<Rules>, options: &SimOptions) -> Result
 impl Market<'_> {
     fn push(&mut self, at: Millis, what: What) {
         self.seq += 1;
-        self.heap.push(Step { at, seq: self.seq, what });
+        self.heap.push(Step {
+            at,
+            seq: self.seq,
+            what,
+        });
     }
 
     fn plan_day(&mut self, seed: u64, batches: &[(String, u32)]) {
@@ -235,7 +250,10 @@ impl Market<'_> {
         let Some(user) = self.world.users.get(i) else { return };
         let (fav, ring) = (user.category, user.ring.is_some());
         let id = |what: &str, n: u32| format!("{what}-{day}-{i}-{n}");
-        self.push(at, What::Event(json!({"id": id("login", 0), "type": "login"}), Some(i), None));
+        self.push(
+            at,
+            What::Event(json!({"id": id("login", 0), "type": "login"}), Some(i), None),
+        );
         let search = rng.unit() < 0.4;
         if search && let Some(cat) = self.world.catalog.categories.get(fav).cloned() {
             let e = json!({"id": id("search", 0), "type": "search", "query": &*cat, "category": &*cat});
@@ -249,7 +267,9 @@ impl Market<'_> {
             } else {
                 rng.below(self.world.catalog.categories.len() as u64) as usize
             };
-            let Some(item) = self.world.catalog.item_in(cat, rng).cloned() else { continue };
+            let Some(item) = self.world.catalog.item_in(cat, rng).cloned() else {
+                continue;
+            };
             let e = json!({"id": id("view", n), "type": "view_item", "item": self.item_json(&item)});
             let gap = if ring { 10_000 } else { MINUTE };
             self.push(at + MINUTE + Millis::from(n) * gap, What::Event(e, Some(i), None));
@@ -325,7 +345,9 @@ impl Market<'_> {
 
     /// The coupons of a decision go to the user's wallet; revoked ones leave it.
     fn take(&mut self, d: &Decision, trigger: &'static str) {
-        let Some(&i) = d.user_id.as_ref().and_then(|u| self.index.get(u)) else { return };
+        let Some(&i) = d.user_id.as_ref().and_then(|u| self.index.get(u)) else {
+            return;
+        };
         let trigger = match d.trigger {
             crate::runtime::decision::Trigger::Timer => "timer",
             crate::runtime::decision::Trigger::Batch => "batch",
@@ -383,7 +405,8 @@ impl Market<'_> {
     /// The end of a visit: an order with the truth's probability, or (sometimes) an
     /// abandoned payment.
     fn order(&mut self, at: Millis, i: usize, draw: f64, abandon: bool) {
-        let held = self.best(i, at);
+        // The coupon must still be valid when the order is paid, two minutes on.
+        let held = self.best(i, at + 2 * MINUTE);
         let Some(user) = self.world.users.get(i) else { return };
         let p = self.world.truth.p_visit(user, held.as_ref().map(|h| &h.view));
         let day = self.day;

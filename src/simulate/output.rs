@@ -124,9 +124,15 @@ pub fn write(
     lines(
         dir,
         "decisions.jsonl",
-        out.decisions.iter().map(|d| serde_json::to_string(d).unwrap_or_default()),
+        out.decisions
+            .iter()
+            .map(|d| serde_json::to_string(d).unwrap_or_default()),
     )?;
-    lines(dir, "orders.jsonl", out.orders.iter().filter_map(|&i| out.events.get(i).cloned()))?;
+    lines(
+        dir,
+        "orders.jsonl",
+        out.orders.iter().filter_map(|&i| out.events.get(i).cloned()),
+    )?;
     let mut by_user: Vec<Vec<&Got>> = vec![Vec::new(); world.users.len()];
     for g in &out.got {
         if let Some(list) = by_user.get_mut(g.user) {
@@ -142,6 +148,9 @@ pub fn write(
         }),
     )?;
     let summary = summary(world, out, options);
-    std::fs::write(dir.join("summary.json"), serde_json::to_string_pretty(&summary).unwrap_or_default() + "\n")?;
+    std::fs::write(
+        dir.join("summary.json"),
+        serde_json::to_string_pretty(&summary).unwrap_or_default() + "\n",
+    )?;
     Ok(summary)
 }

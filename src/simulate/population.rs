@@ -192,7 +192,11 @@ fn regular(
     let u = &world.users;
     let r = &world.response;
     let category = pick_category(rng, shares);
-    let price = world.catalog.categories.get(category).map_or(u.basket_median, |c| c.price_median);
+    let price = world
+        .catalog
+        .categories
+        .get(category)
+        .map_or(u.basket_median, |c| c.price_median);
     // The basket leans on the favourite category's prices.
     let median = (u.basket_median * price).sqrt();
     let basket = fen((median * (u.basket_spread * normal(rng)).exp()).clamp(1.0, 1e7));

@@ -210,9 +210,7 @@ fn range(key: &str, v: f64, lo: f64, hi: f64) -> Result<(), WorldError> {
     if v.is_finite() && (lo..=hi).contains(&v) {
         Ok(())
     } else {
-        Err(WorldError(format!(
-            "`{key}` is {v}; it must be between {lo} and {hi}"
-        )))
+        Err(WorldError(format!("`{key}` is {v}; it must be between {lo} and {hi}")))
     }
 }
 
@@ -220,9 +218,7 @@ fn count(key: &str, v: u32, lo: u32, hi: u32) -> Result<(), WorldError> {
     if (lo..=hi).contains(&v) {
         Ok(())
     } else {
-        Err(WorldError(format!(
-            "`{key}` is {v}; it must be between {lo} and {hi}"
-        )))
+        Err(WorldError(format!("`{key}` is {v}; it must be between {lo} and {hi}")))
     }
 }
 
@@ -236,8 +232,7 @@ impl WorldConfig {
 
     /// Every knob in its range.
     pub fn validate(&self) -> Result<(), WorldError> {
-        crate::value::parse_time(&self.start)
-            .map_err(|e| WorldError(format!("`start` is `{}`: {e}", self.start)))?;
+        crate::value::parse_time(&self.start).map_err(|e| WorldError(format!("`start` is `{}`: {e}", self.start)))?;
         count("days", self.days, 1, 366)?;
         let u = &self.users;
         count("users.count", u.count, 1, 10_000_000)?;
@@ -286,7 +281,9 @@ impl WorldConfig {
         count("catalog.max_stock_age_days", c.max_stock_age_days, 0, 10_000)?;
         range("catalog.shipping_fee", c.shipping_fee, 0.0, 10_000.0)?;
         if c.categories.is_empty() {
-            return Err(WorldError("`catalog.categories` is empty; a world needs at least one category".into()));
+            return Err(WorldError(
+                "`catalog.categories` is empty; a world needs at least one category".into(),
+            ));
         }
         for (i, cat) in c.categories.iter().enumerate() {
             if cat.name.trim().is_empty() {
@@ -301,7 +298,9 @@ impl WorldConfig {
             )?;
         }
         if c.categories.iter().map(|c| c.share).sum::<f64>() <= 0.0 {
-            return Err(WorldError("`catalog.categories` shares are all 0; at least one must be more".into()));
+            return Err(WorldError(
+                "`catalog.categories` shares are all 0; at least one must be more".into(),
+            ));
         }
         range("heat.volatility", self.heat.volatility, 0.0, 1.0)?;
         let f = &self.fraud;
