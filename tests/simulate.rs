@@ -165,8 +165,8 @@ fn users_redeem_the_coupons_the_engine_gave_them_while_valid() {
     }
     assert!(!issued.is_empty());
     let mut redeemed = 0;
-    for &i in &out.orders {
-        let e: serde_json::Value = serde_json::from_str(&out.events[i]).unwrap();
+    for line in &out.orders {
+        let e: serde_json::Value = serde_json::from_str(line).unwrap();
         let at = mintage::value::parse_time(e["at"].as_str().unwrap()).unwrap();
         for code in e["order"]["coupons"].as_array().unwrap() {
             let (user, from, until) = issued.get(code.as_str().unwrap()).expect("a code the engine issued");

@@ -3,7 +3,8 @@
 
 use crate::cli::out::{errln, outln};
 use mintage::runtime::engine::Rules;
-use mintage::simulate::{SimOptions, World, output};
+use mintage::simulate::{SimError, SimOptions, World, output};
+use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -99,14 +100,29 @@ pub fn run(args: Args) -> u8 {
         }
     };
     let start_rows = output::rows(&world);
-    let (out, _runtime) = match mintage::simulate::simulate(&mut world, rules, &options) {
+    let events = std::fs::create_dir_all(&args.out).and_then(|()| std::fs::File::create(args.out.join("events.jsonl")));
+    let mut events = match events {
+        Ok(f) => std::io::BufWriter::with_capacity(1 << 16, f),
+        Err(e) => {
+            errln!("error: cannot write into `{}`: {e}", args.out.display());
+            return 2;
+        }
+    };
+    let mut sink = |line: &str| {
+        events.write_all(line.as_bytes())?;
+        events.write_all(b"\n")
+    };
+    let ran = mintage::simulate::simulate_into(&mut world, rules, &options, &mut sink);
+    let (out, runtime) = match ran.and_then(|r| events.flush().map(|()| r).map_err(|e| SimError(e.to_string()))) {
         Ok(found) => found,
         Err(e) => {
             errln!("error: {e}");
             return 2;
         }
     };
-    match output::write(&args.out, &start_rows, &world, &out, &options) {
+    // The process ends here: freeing every user's state one by one would only cost time.
+    std::mem::forget(runtime);
+    match output::write(&args.out, &start_rows, &world, &out, &options, true) {
         Ok(summary) => {
             outln!("{}", serde_json::to_string_pretty(&summary).unwrap_or_default());
             0

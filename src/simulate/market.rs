@@ -59,12 +59,15 @@ pub struct Got {
 
 /// What a run produced.
 pub struct SimOutput {
-    /// Every event fed, one JSON object a line, in time order.
+    /// Every event fed, one JSON object a line, in time order (empty when they went to
+    /// a sink, see [`run_into`]).
     pub events: Vec<String>,
+    /// How many events were fed.
+    pub event_count: usize,
     /// Every decision printed (events', timers' and batch runs').
     pub decisions: Vec<Decision>,
-    /// Indexes into `events` of the `order_paid` events.
-    pub orders: Vec<usize>,
+    /// The `order_paid` events.
+    pub orders: Vec<String>,
     pub got: Vec<Got>,
     /// The day of each user's first visit.
     pub first_visit_day: Vec<Option<u32>>,
@@ -73,6 +76,9 @@ pub struct SimOutput {
     pub discount: Fen,
     pub orders_with_coupon: u64,
 }
+
+/// Where the events go as they are fed (one JSON object, no newline).
+pub type EventSink<'a> = dyn FnMut(&str) -> std::io::Result<()> + 'a;
 
 /// A simulation failed: a batch campaign that cannot run.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -127,7 +133,7 @@ fn yuan(f: Fen) -> f64 {
     f as f64 / 100.0
 }
 
-struct Market<'w> {
+struct Market<'w, 's> {
     world: &'w mut World,
     rules: Arc<Rules>,
     runtime: Runtime,
@@ -139,17 +145,32 @@ struct Market<'w> {
     out: SimOutput,
     day: u32,
     days: u32,
+    /// Where events go instead of `out.events`, and its first error.
+    sink: Option<&'s mut EventSink<'s>>,
+    failed: Option<std::io::Error>,
 }
 
 /// Runs the world for `options.days` days through `rules`; also returns the runtime at
 /// the end (its state holds the recorded outcomes when asked).
 pub fn run(world: &mut World, rules: Arc<Rules>, options: &SimOptions) -> Result<(SimOutput, Runtime), SimError> {
+    run_into(world, rules, options, None)
+}
+
+/// The same, with the events written to `sink` as they are fed instead of kept (a large
+/// world's events do not fit in memory).
+pub fn run_into<'s>(
+    world: &mut World,
+    rules: Arc<Rules>,
+    options: &SimOptions,
+    sink: Option<&'s mut EventSink<'s>>,
+) -> Result<(SimOutput, Runtime), SimError> {
     let runtime =
         Runtime::new(rules.clone(), CodeMinter::seeded(options.seed)).record_outcomes(options.record_outcomes);
     let n = world.users.len();
     let index = world.users.iter().enumerate().map(|(i, u)| (u.id.clone(), i)).collect();
     let out = SimOutput {
         events: Vec::new(),
+        event_count: 0,
         decisions: Vec::new(),
         orders: Vec::new(),
         got: Vec::new(),
@@ -171,6 +192,8 @@ pub fn run(world: &mut World, rules: Arc<Rules>, options: &SimOptions) -> Result
         out,
         day: 0,
         days: options.days,
+        sink,
+        failed: None,
     };
     let mut batches: Vec<(String, u32)> = m
         .world
@@ -186,11 +209,14 @@ pub fn run(world: &mut World, rules: Arc<Rules>, options: &SimOptions) -> Result
         while let Some(step) = m.heap.pop() {
             m.step(step)?;
         }
+        if let Some(e) = m.failed.take() {
+            return Err(SimError(format!("cannot write the events: {e}")));
+        }
     }
     Ok((m.out, m.runtime))
 }
 
-impl Market<'_> {
+impl Market<'_, '_> {
     fn push(&mut self, at: Millis, what: What) {
         self.seq += 1;
         self.heap.push(Step {
@@ -328,9 +354,17 @@ impl Market<'_> {
             Err(_) => return,
         };
         if pays.is_some() {
-            self.out.orders.push(self.out.events.len());
+            self.out.orders.push(text.clone());
         }
-        self.out.events.push(text);
+        self.out.event_count += 1;
+        match self.sink.as_mut() {
+            Some(sink) => {
+                if let Err(e) = sink(&text) {
+                    self.failed.get_or_insert(e);
+                }
+            }
+            None => self.out.events.push(text),
+        }
         let decisions = self.runtime.process(&event);
         for d in decisions {
             self.take(&d, "event");

@@ -98,3 +98,13 @@ impl World {
 pub fn simulate(world: &mut World, rules: Arc<Rules>, options: &SimOptions) -> Result<(SimOutput, Runtime), SimError> {
     market::run(world, rules, options)
 }
+
+/// The same, with the events written to `sink` as they are fed (see [`market::run_into`]).
+pub fn simulate_into(
+    world: &mut World,
+    rules: Arc<Rules>,
+    options: &SimOptions,
+    sink: &mut market::EventSink<'_>,
+) -> Result<(SimOutput, Runtime), SimError> {
+    market::run_into(world, rules, options, Some(sink))
+}

@@ -86,7 +86,7 @@ pub fn summary(world: &World, out: &SimOutput, options: &SimOptions) -> Value {
         "new": kinds[0].1, "active": kinds[1].1, "dormant": kinds[2].1,
         "ring_accounts": world.users.iter().filter(|u| u.ring.is_some()).count(),
         "visitors": out.first_visit_day.iter().filter(|d| d.is_some()).count(),
-        "events": out.events.len(),
+        "events": out.event_count,
         "decisions": out.decisions.len(),
         "coupons_issued": out.got.len(),
         "coupons_by_trigger": by_trigger,
@@ -110,17 +110,21 @@ fn lines(dir: &Path, name: &str, items: impl Iterator<Item = String>) -> std::io
 }
 
 /// Writes the run's files into `dir` (made if missing); `start_rows` are the user rows
-/// before the run. Returns the summary.
+/// before the run; `events.jsonl` too unless the events went there already (`streamed`).
+/// Returns the summary.
 pub fn write(
     dir: &Path,
     start_rows: &[String],
     world: &World,
     out: &SimOutput,
     options: &SimOptions,
+    streamed: bool,
 ) -> std::io::Result<Value> {
     std::fs::create_dir_all(dir)?;
     lines(dir, "users.jsonl", start_rows.iter().cloned())?;
-    lines(dir, "events.jsonl", out.events.iter().cloned())?;
+    if !streamed {
+        lines(dir, "events.jsonl", out.events.iter().cloned())?;
+    }
     lines(
         dir,
         "decisions.jsonl",
@@ -128,11 +132,7 @@ pub fn write(
             .iter()
             .map(|d| serde_json::to_string(d).unwrap_or_default()),
     )?;
-    lines(
-        dir,
-        "orders.jsonl",
-        out.orders.iter().filter_map(|&i| out.events.get(i).cloned()),
-    )?;
+    lines(dir, "orders.jsonl", out.orders.iter().cloned())?;
     let mut by_user: Vec<Vec<&Got>> = vec![Vec::new(); world.users.len()];
     for g in &out.got {
         if let Some(list) = by_user.get_mut(g.user) {
