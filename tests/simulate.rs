@@ -327,3 +327,33 @@ fn batch_campaigns_run_on_their_day() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("nope"));
 }
+
+#[test]
+fn the_truth_answers_for_any_user_and_any_offer() {
+    let world = World::new(tiny(200), 5).unwrap();
+    let user = world.user("u7").unwrap();
+    assert_eq!(&*world.row(user).id, "u7");
+    let percent = |bp: i64, cap: Option<i64>| OfferView {
+        kind: "percent_off",
+        amount: None,
+        percent: Some(bp),
+        cap: cap.map(|c| c * 100),
+        min_spend: None,
+        face_value: cap.map(|c| c * 100),
+    };
+    let p10 = world.p_order(user, Some(&percent(1000, None)), 7);
+    let p20 = world.p_order(user, Some(&percent(2000, None)), 7);
+    let capped = world.p_order(user, Some(&percent(2000, Some(1))), 7);
+    assert!(p20 >= p10 && p10 >= world.p_order(user, None, 7));
+    assert!(capped <= p20);
+    let free = OfferView {
+        kind: "free_shipping",
+        face_value: Some(1200),
+        ..OfferView::default()
+    };
+    let ev = world.expected_order_value(user, None);
+    assert_eq!(world.expected_order_value(user, Some(&free)), ev - 1200);
+    assert!(world.p_order(user, Some(&free), 7) > world.p_order(user, None, 7));
+    // The coupon's discount comes off what the order pays.
+    assert_eq!(world.expected_order_value(user, Some(&amount_off(30, None))), ev - 3000);
+}

@@ -93,7 +93,7 @@ pub fn run(args: Args) -> u8 {
         return 2;
     }
     let mut world = match World::new(config, options.seed) {
-        Ok(w) => w,
+        Ok(w) => w.in_zone(args.zone.zone),
         Err(e) => {
             errln!("error: `{}`: {e}", args.world.display());
             return 2;

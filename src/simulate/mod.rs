@@ -34,6 +34,8 @@ pub struct World {
     pub users: Vec<SimUser>,
     pub catalog: catalog::Catalog,
     pub truth: Truth,
+    /// User id → index into `users`.
+    index: std::collections::HashMap<Arc<str>, usize>,
 }
 
 impl World {
@@ -49,6 +51,7 @@ impl World {
             .map_err(|e| WorldError(format!("`start` is `{}`: {e}", config.start)))?;
         let users = population::generate(&config, start, seed);
         let catalog = catalog::Catalog::generate(&config, seed);
+        let index = users.iter().enumerate().map(|(i, u)| (u.id.clone(), i)).collect();
         let truth = Truth {
             half_depth: config.response.half_depth,
             stretch_penalty: config.response.stretch_penalty,
@@ -61,6 +64,7 @@ impl World {
             users,
             catalog,
             truth,
+            index,
         })
     }
 
@@ -69,8 +73,15 @@ impl World {
         &self.users
     }
 
+    /// The user with this id.
     pub fn user(&self, id: &str) -> Option<&SimUser> {
-        self.users.iter().find(|u| &*u.id == id)
+        self.index.get(id).and_then(|&i| self.users.get(i))
+    }
+
+    /// Writes times in `tz` (events, rows); the default is `Asia/Shanghai`.
+    pub fn in_zone(mut self, tz: chrono_tz::Tz) -> World {
+        self.tz = tz;
+        self
     }
 
     pub fn truth(&self) -> &Truth {
