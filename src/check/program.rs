@@ -117,6 +117,22 @@ pub struct Campaign {
     /// `pace evenly`: by the end of each hour, no more than that hour's share of the
     /// window of the face-value budget is reserved.
     pub pace: bool,
+    /// `response from "models/dormant.json"`: the fitted response model that values the
+    /// campaign's offers.
+    pub response: Option<ResponseSource>,
+    /// `price λ 2.5`: the gain a yuan of expected cost must buy when an event rule picks
+    /// among `one of` options.
+    pub price: Option<f64>,
+    pub span: Span,
+}
+
+/// Where a campaign's response model is: the path written and the file it names
+/// (relative to the rule file's folder), with the text read when the rules were checked.
+#[derive(Debug, Clone)]
+pub struct ResponseSource {
+    pub written: String,
+    pub path: std::path::PathBuf,
+    pub text: Arc<str>,
     pub span: Span,
 }
 
@@ -148,6 +164,9 @@ pub struct Arm {
     /// A holdout runs the campaign's arm-less rules and those of the arms it holds out
     /// (none, for a bare `holds out`), and reports `suppressed: holdout` instead of issuing.
     pub holdout: Option<Vec<usize>>,
+    /// `random offer`: each user gets an option of the menu drawn uniformly (from the
+    /// user's unit and the experiment's seed), whatever the model or response says.
+    pub explore: bool,
 }
 
 #[derive(Debug, Clone)]

@@ -31,6 +31,10 @@ pub struct Args {
     /// Write the summary JSON here instead of stderr
     #[arg(long)]
     summary: Option<PathBuf>,
+    /// Only users of these arms of the campaign's experiment take part (comma-separated),
+    /// as in `--arm explore,holdout` and then `--arm main --response MODEL.json`
+    #[arg(long, value_delimiter = ',')]
+    arm: Vec<String>,
     #[command(flatten)]
     zone: crate::cli::Zone,
 }
@@ -197,6 +201,12 @@ pub fn run(args: Args) -> u8 {
             return 2;
         }
     };
+    if !args.arm.is_empty()
+        && let Err(e) = run.only_arms(&args.arm)
+    {
+        errln!("error: {e}");
+        return 2;
+    }
     // Standard input is spooled to a file so that it can be read twice.
     let (path, _spool) = if args.users.as_os_str() == "-" {
         match spool_stdin() {

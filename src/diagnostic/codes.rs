@@ -289,6 +289,21 @@ Example: `rule first { at most 500 coupons per campaign … }`.
 
 Write a cap of at least 1 where it belongs (the help says where), or the period budget
 as `face value`.";
+
+    ResponseModel = "E023", "response model that cannot be used",
+"A campaign's `response from \"FILE\"` names the model `mintage fit` wrote, and the
+engine values the campaign's offers with it. The file is read when the rules are
+checked (its path is relative to the folder of the rule file that names it), and read
+as a model when they are compiled. It cannot be used when:
+
+- the file is missing or unreadable;
+- it is not a model `mintage fit` wrote, or one of a format this build does not read;
+- it was fitted for another campaign.
+
+Example: `response from \"models/dormant.json\"` before `mintage fit` has written it.
+
+Run `mintage fit RULES --campaign ID … --out models/dormant.json` first, or correct the
+path.";
 }
 
 warnings {

@@ -54,6 +54,23 @@ impl Menus {
         self.starts.len() - 2
     }
 
+    /// Replaces the expected cost and gain of offer `k` of a user's menu (an offer drawn
+    /// at random is valued for the totals after the allocation left it alone).
+    pub fn set_offer(&mut self, user: usize, k: usize, cost: i64, gain: i64) {
+        let Some(start) = self.starts.get(user).copied() else {
+            return;
+        };
+        let end = self.starts.get(user + 1).copied().unwrap_or(start);
+        if start + k < end {
+            if let Some(c) = self.cost.get_mut(start + k) {
+                *c = cost.max(0);
+            }
+            if let Some(g) = self.gain.get_mut(start + k) {
+                *g = gain;
+            }
+        }
+    }
+
     pub fn users(&self) -> usize {
         self.starts.len().saturating_sub(1)
     }

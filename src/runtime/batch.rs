@@ -5,6 +5,7 @@
 //! memory holds only the menus (a few words per offer), not the users.
 
 use super::allocate::{Allocation, Menus, allocate};
+use super::batch_arms::{self, ArmRole, BatchArms, Drawn};
 use super::decision::{Decision, Suppression, Trigger};
 use super::engine::Rules;
 use super::eval::{Ctx, Evaluator, Facts, OfferView};
@@ -44,9 +45,22 @@ pub struct Summary {
     pub lp_bound: serde_json::Value,
     pub gain_share_of_bound: f64,
     pub skipped: u64,
+    /// Eligible users of the experiment's arms that `--arm` left out of the run.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub other_arms: u64,
+    /// Users of a `random offer` arm, given an option drawn at random.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub explored: u64,
+    /// Users of a holdout arm, given nothing.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub held_out: u64,
     pub by_segment: Vec<SegmentSummary>,
     /// Wall time of each phase, in milliseconds.
     pub timings_ms: Timings,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -115,6 +129,8 @@ pub struct BatchRun<'r> {
     face_starts: Vec<usize>,
     /// Users whose chosen offer a cap or a period budget withheld, and the reason.
     withheld: foldhash::HashMap<usize, &'static str>,
+    /// The experiment: arms, holdouts and random offers.
+    pub arms: BatchArms,
 }
 
 /// An eligible row: its place in the table and whom it names.
@@ -130,6 +146,8 @@ pub struct EligibleRow {
 #[derive(Debug, Clone)]
 pub struct BatchOffer {
     pub offer: usize,
+    /// Its place among all the options of the segment's menus, from 0.
+    pub choice: usize,
     pub terms: OfferTerms,
     pub view: OfferView,
 }
@@ -138,6 +156,8 @@ pub struct BatchOffer {
 pub enum RowOutcome {
     NotEligible,
     Eligible,
+    /// Eligible, but in an arm `--arm` leaves out.
+    OtherArm,
 }
 
 fn ctx<'a>(
@@ -191,7 +211,23 @@ impl<'r> BatchRun<'r> {
             faces: Vec::new(),
             face_starts: Vec::new(),
             withheld: foldhash::HashMap::default(),
+            arms: BatchArms::default(),
         })
+    }
+
+    /// `--arm`: only users of these arms take part.
+    pub fn only_arms(&mut self, names: &[String]) -> Result<(), String> {
+        self.arms.only = Some(batch_arms::arms_named(self.campaign(), names)?);
+        Ok(())
+    }
+
+    fn role(&self, eligible_index: usize) -> ArmRole {
+        let arm = self.arms.arm.get(eligible_index).copied().flatten().map(usize::from);
+        batch_arms::role(self.campaign().experiment.as_ref(), arm)
+    }
+
+    fn drawn(&self, eligible_index: usize) -> Option<&Drawn> {
+        self.arms.drawn.iter().find(|d| d.user == eligible_index)
     }
 
     pub fn campaign(&self) -> &'r Campaign {
@@ -228,6 +264,7 @@ impl<'r> BatchRun<'r> {
         let rules = self.rules;
         let graph = &rules.compiled.graph;
         let mut out = Vec::new();
+        let mut choice = 0;
         for (o, (spec, on)) in spec_segment.offers.iter().zip(&nodes.offers).enumerate() {
             let values: Vec<Option<NodeId>> = if on.value.is_empty() {
                 vec![None]
@@ -237,9 +274,11 @@ impl<'r> BatchRun<'r> {
             for v in values {
                 self.eval.reset();
                 let ctx = ctx(rules, self.now, event, facts, None, &[]);
+                choice += 1;
                 if let Ok(found) = terms::evaluate(&mut self.eval, graph, &ctx, spec, on, v) {
                     out.push(BatchOffer {
                         offer: o,
+                        choice: choice - 1,
                         view: found.view(spec.kind),
                         terms: found,
                     });
@@ -289,21 +328,56 @@ impl<'r> BatchRun<'r> {
         let Some(segment) = self.segment_of(event, facts) else {
             return RowOutcome::NotEligible;
         };
-        let offers = self.offers_of(segment, event, facts);
-        let mut menu = Vec::with_capacity(offers.len());
-        for o in &offers {
-            // An offer the model cannot value (a missing score) is never chosen.
-            menu.push(self.value(event, facts, &o.view).unwrap_or((0, i64::MIN / 4)));
+        let experiment = self.campaign().experiment.as_ref();
+        let arm = experiment.and_then(|_| batch_arms::arm_of(self.rules, self.campaign_index, event, self.now, facts));
+        if let Some(only) = &self.arms.only
+            && !arm.is_some_and(|a| only.contains(&a))
+        {
+            self.arms.other_arms += 1;
+            return RowOutcome::OtherArm;
         }
+        let role = batch_arms::role(experiment, arm);
+        let mut offers = if role == ArmRole::Holdout {
+            Vec::new()
+        } else {
+            self.offers_of(segment, event, facts)
+        };
         let campaign = self.campaign();
         let specs = campaign.batch.as_ref().and_then(|b| b.segments.get(segment));
+        let face_of = |o: &BatchOffer| {
+            let kind = specs.and_then(|s| s.offers.get(o.offer)).map(|spec| spec.kind);
+            kind.and_then(|k| o.terms.face_value(k)).unwrap_or(0)
+        };
+        let mut menu = Vec::with_capacity(offers.len());
+        if role == ArmRole::Explore && !offers.is_empty() {
+            // One option drawn at random, valued for the totals (at face value when the
+            // model cannot value it), and never chosen by the allocation.
+            let unit = batch_arms::unit_of(self.rules, self.campaign_index, event, self.now, facts).unwrap_or_default();
+            let seed = experiment.map_or("", |e| &*e.seed);
+            let k = batch_arms::draw(seed, &unit, offers.len());
+            let o = offers.swap_remove(k);
+            let (cost, gain) = self.value(event, facts, &o.view).unwrap_or((face_of(&o), 0));
+            self.arms.drawn.push(Drawn {
+                user: self.rows.len(),
+                offer: k,
+                cost,
+                gain,
+            });
+            menu.push((cost, i64::MIN / 4));
+            offers = vec![o];
+        } else {
+            for o in &offers {
+                // An offer the model cannot value (a missing score) is never chosen.
+                menu.push(self.value(event, facts, &o.view).unwrap_or((0, i64::MIN / 4)));
+            }
+        }
         self.face_starts.push(self.faces.len());
         // As many as the menu keeps (`Menus::push_user` takes at most 255).
         for o in offers.iter().take(menu.len().min(255)) {
-            let kind = specs.and_then(|s| s.offers.get(o.offer)).map(|spec| spec.kind);
-            self.faces.push(kind.and_then(|k| o.terms.face_value(k)).unwrap_or(0));
+            self.faces.push(face_of(o));
         }
         self.menus.push_user(menu);
+        self.arms.arm.push(arm.and_then(|a| u8::try_from(a).ok()));
         self.segments.push(u16::try_from(segment).unwrap_or(u16::MAX));
         self.rows.push(EligibleRow {
             offset,
@@ -316,7 +390,30 @@ impl<'r> BatchRun<'r> {
     /// The allocation within the budget of expected cost, then within the campaign's cap
     /// and budgets of a day or hour (`bound`).
     pub fn allocate(&mut self) -> Allocation {
-        let mut allocation = allocate(&self.menus, self.budget);
+        // Random offers come first, in table order, as long as the budget lasts; the
+        // allocation spends what they leave.
+        let mut spent = 0;
+        let mut drawn = Vec::with_capacity(self.arms.drawn.len());
+        for d in std::mem::take(&mut self.arms.drawn) {
+            if spent + d.cost <= self.budget {
+                spent += d.cost;
+                drawn.push(d);
+            } else {
+                self.withheld.insert(d.user, "budget");
+            }
+        }
+        let mut allocation = allocate(&self.menus, self.budget - spent);
+        for d in &drawn {
+            self.menus.set_offer(d.user, 0, d.cost, d.gain);
+            if let Some(choice) = allocation.choice.get_mut(d.user) {
+                *choice = Some(0);
+                allocation.total_cost += d.cost;
+                allocation.total_gain += d.gain;
+                // The bound is of what could be gained: the random offers' gain is given.
+                allocation.lp_bound += d.gain as f64;
+            }
+        }
+        self.arms.drawn = drawn;
         self.bound(&mut allocation);
         allocation
     }
@@ -365,6 +462,7 @@ impl<'r> BatchRun<'r> {
     /// The decision for an eligible user left out by the allocation, from what the first
     /// pass kept: no need to read the row again.
     pub fn left_out(&self, eligible_index: usize) -> Option<Decision> {
+        let held_out = self.role(eligible_index) == ArmRole::Holdout;
         let campaign = self.campaign();
         let row = self.rows.get(eligible_index)?;
         let segment = *self.segments.get(eligible_index)? as usize;
@@ -384,8 +482,15 @@ impl<'r> BatchRun<'r> {
             campaign: campaign.id.clone(),
             rule,
             reason: Arc::from(self.left_out_reason(eligible_index)),
+            arm: held_out.then(|| self.arm_name(eligible_index)).flatten(),
         });
         Some(d)
+    }
+
+    fn arm_name(&self, eligible_index: usize) -> Option<Arc<str>> {
+        let arm = self.arms.arm.get(eligible_index).copied().flatten()?;
+        let e = self.campaign().experiment.as_ref()?;
+        e.arms.get(usize::from(arm)).map(|a| a.name.clone())
     }
 
     /// Why an eligible user got no offer: `budget` when one of its offers had a positive
@@ -394,6 +499,8 @@ impl<'r> BatchRun<'r> {
     pub fn left_out_reason(&self, eligible_index: usize) -> &'static str {
         if let Some(why) = self.withheld.get(&eligible_index) {
             why
+        } else if self.role(eligible_index) == ArmRole::Holdout {
+            "holdout"
         } else if self.menus.best_gain(eligible_index).is_some_and(|g| g > 0) {
             "budget"
         } else {
@@ -429,10 +536,14 @@ impl<'r> BatchRun<'r> {
                 campaign: campaign.id.clone(),
                 rule: rule_name,
                 reason: Arc::from(self.left_out_reason(eligible_index)),
+                arm: (self.role(eligible_index) == ArmRole::Holdout)
+                    .then(|| self.arm_name(eligible_index))
+                    .flatten(),
             }),
             Some(k) => {
                 let offers = self.offers_of(segment, event, facts);
-                let chosen = offers.into_iter().nth(k as usize)?;
+                let drawn = self.drawn(eligible_index).map(|d| d.offer);
+                let chosen = offers.into_iter().nth(drawn.unwrap_or(usize::from(k)))?;
                 let (cost, gain) = self.value(event, facts, &chosen.view)?;
                 let spec = campaign
                     .batch
@@ -448,12 +559,17 @@ impl<'r> BatchRun<'r> {
                     stackable: false,
                     not_on_sale: false,
                     at: self.now,
-                    arm: None,
+                    arm: self.arms.arm.get(eligible_index).copied().flatten().map(usize::from),
                 };
+                let menu_len: usize = spec_menu_len(campaign, segment);
                 let mut c = terms::coupon(spec, &issuer, chosen.terms);
                 c.expected_cost = Some(cost);
                 c.expected_gain = Some(gain);
                 c.segment = segment_name;
+                c.random = drawn.is_some();
+                if menu_len > 1 {
+                    c.option = u16::try_from(chosen.choice).ok();
+                }
                 d.coupons.push(c);
             }
         }
@@ -503,10 +619,24 @@ impl<'r> BatchRun<'r> {
                 1.0
             },
             skipped: self.skipped,
+            other_arms: self.arms.other_arms,
+            explored: self.arms.drawn.len() as u64,
+            held_out: (0..self.rows.len())
+                .filter(|i| self.role(*i) == ArmRole::Holdout)
+                .count() as u64,
             by_segment,
             timings_ms,
         }
     }
+}
+
+/// How many options a segment's menus give together.
+fn spec_menu_len(campaign: &Campaign, segment: usize) -> usize {
+    campaign
+        .batch
+        .as_ref()
+        .and_then(|b| b.segments.get(segment))
+        .map_or(0, |s| s.offers.iter().map(|o| o.value.len().max(1)).sum())
 }
 
 /// The result of a batch over users held in memory: a decision per eligible user.
@@ -534,7 +664,9 @@ pub fn plan(
             run.skipped += 1;
             continue;
         }
-        run.add_row(user, facts, i as u64);
+        if matches!(run.add_row(user, facts, i as u64), RowOutcome::OtherArm) {
+            continue;
+        }
     }
     let read = started.elapsed();
     let allocation = run.allocate();

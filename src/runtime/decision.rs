@@ -45,6 +45,13 @@ pub struct Coupon {
     /// Rules whose coupons may not be used in the same order (`*` for any).
     pub exclusive_with: Vec<Arc<str>>,
     pub segment: Option<Arc<str>>,
+    /// Which option of its `one of` menu the coupon is (counted over the menus of the
+    /// segment's or rule's offers, from 0), when there was a choice.
+    pub option: Option<u16>,
+    /// The option was drawn at random (an arm with `random offer`), not chosen.
+    pub random: bool,
+    /// The response model (its version) that valued the coupon, if one did.
+    pub model: Option<Arc<str>>,
     /// Checkout terms of its rule and campaign, kept with the coupon's terms in the
     /// ledger (not in the contract's form): `stackable`, `not on sale items`, and the
     /// campaign's `at most ¥N off per order`.
@@ -76,6 +83,8 @@ pub struct Suppression {
     pub campaign: Arc<str>,
     pub rule: Arc<str>,
     pub reason: Arc<str>,
+    /// The user's experiment arm, for a `holdout`.
+    pub arm: Option<Arc<str>>,
 }
 
 /// One line of the `--explain` trace.
@@ -225,6 +234,9 @@ impl Serialize for Suppression {
         m.serialize_entry("campaign", &*self.campaign)?;
         m.serialize_entry("rule", &*self.rule)?;
         m.serialize_entry("reason", &*self.reason)?;
+        if let Some(arm) = &self.arm {
+            m.serialize_entry("arm", &**arm)?;
+        }
         m.end()
     }
 }
@@ -262,6 +274,15 @@ impl Serialize for CouponOut<'_> {
         m.serialize_entry("exclusive_with", &c.exclusive_with)?;
         if let Some(seg) = &c.segment {
             m.serialize_entry("segment", &**seg)?;
+        }
+        if let Some(option) = c.option {
+            m.serialize_entry("option", &option)?;
+        }
+        if c.random {
+            m.serialize_entry("random", &true)?;
+        }
+        if let Some(model) = &c.model {
+            m.serialize_entry("model", &**model)?;
         }
         m.end()
     }

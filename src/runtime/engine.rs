@@ -408,7 +408,7 @@ impl<S: StateStore> Runtime<S> {
     }
 }
 
-fn arm_name(c: &Campaign, arm: usize) -> Arc<str> {
+pub(super) fn arm_name(c: &Campaign, arm: usize) -> Arc<str> {
     c.experiment
         .as_ref()
         .and_then(|e| e.arms.get(arm))

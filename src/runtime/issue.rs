@@ -31,6 +31,7 @@ impl<S: StateStore> Runtime<S> {
             campaign: campaign.id.clone(),
             rule: rule.name.clone(),
             reason: why.suppression_reason(),
+            arm: None,
         });
         self.trace(d, campaign, rule, Outcome::Suppressed, Some(why));
     }
@@ -114,11 +115,14 @@ impl<S: StateStore> Runtime<S> {
         if at.mode == Mode::Holdout {
             // Held-out users count toward limits as if issued, so each rule reports once.
             self.suppress(d, campaign, rule, Why::Holdout);
+            if let Some(s) = d.suppressed.last_mut() {
+                s.arm = at.arm.map(|a| super::engine::arm_name(campaign, a));
+            }
             self.count(rule_id, &user, &at.limit_key, at.at);
             return false;
         }
         let coupon = match &rule.offer {
-            Some(spec) => match self.offer(spec, &rn.offer, campaign, rule, &at) {
+            Some(spec) => match self.offer(spec, &rn.offer, rn.campaign.index(), campaign, rule, &at) {
                 Ok(c) => Some(c),
                 Err(missing) => {
                     self.trace(d, campaign, rule, Outcome::NotMatched, Some(Why::Offer(missing)));
@@ -306,6 +310,7 @@ impl<S: StateStore> Runtime<S> {
         &self,
         spec: &OfferSpec,
         nodes: &OfferNodes,
+        campaign_index: usize,
         campaign: &Campaign,
         rule: &Rule,
         at: &IssueAt<'_>,
@@ -313,9 +318,16 @@ impl<S: StateStore> Runtime<S> {
         let rules = &self.rules;
         let facts = rules.facts(&self.state);
         let ctx = rules.ctx(at.event, at.at, &facts);
-        let mut ev = Evaluator::default();
-        let graph = &rules.compiled.graph;
-        let found = terms::evaluate(&mut ev, graph, &ctx, spec, nodes, nodes.value.first().copied())?;
+        let place = super::choose::Place {
+            rules,
+            campaign_index,
+            campaign,
+            arm: at.arm,
+            event: at.event,
+            at: at.at,
+            facts: &facts,
+        };
+        let chosen = super::choose::choose(&place, &ctx, spec, nodes)?;
         let issuer = terms::Issuer {
             campaign,
             rule: &rule.name,
@@ -325,7 +337,15 @@ impl<S: StateStore> Runtime<S> {
             at: at.at,
             arm: at.arm,
         };
-        Ok(terms::coupon(spec, &issuer, found))
+        let mut c = terms::coupon(spec, &issuer, chosen.terms);
+        c.option = chosen.option;
+        c.random = chosen.random;
+        c.model = chosen.model;
+        if let Some((cost, gain)) = chosen.valued {
+            c.expected_cost = Some(cost);
+            c.expected_gain = Some(gain);
+        }
+        Ok(c)
     }
 }
 

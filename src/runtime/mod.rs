@@ -4,7 +4,9 @@
 pub mod aggregate;
 pub mod allocate;
 pub mod batch;
+pub mod batch_arms;
 pub mod bucket;
+pub mod choose;
 pub mod codes;
 pub mod decision;
 pub mod engine;

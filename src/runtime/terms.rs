@@ -178,6 +178,9 @@ pub fn coupon(spec: &OfferSpec, issuer: &Issuer<'_>, terms: OfferTerms) -> Coupo
         }),
         expected_cost: None,
         expected_gain: None,
+        option: None,
+        random: false,
+        model: None,
         face_value,
         exclusive_with: issuer
             .exclusive_with

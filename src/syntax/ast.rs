@@ -97,6 +97,12 @@ pub enum CampaignClause {
     IssueCap(IssueCap),
     /// `pace evenly`: the face-value budget spread over the window.
     Pace(Span),
+    /// `response from "models/dormant.json"`: the fitted response model that values the
+    /// campaign's offers (the path as written, relative to the rule file).
+    Response(String, Span),
+    /// `price λ 2.5`: the gain a yuan of expected cost must buy when an event rule picks
+    /// among `one of` options.
+    Price(f64, Span),
 }
 
 /// `at most 500 coupons per campaign`, `at most 100 coupons per rule`: how many coupons
@@ -186,6 +192,8 @@ pub struct Arm {
     pub weight: Expr,
     /// `holds out shallow, deep`: `Some([shallow, deep])`; a bare `holds out`: `Some([])`.
     pub holds_out: Option<Vec<Name>>,
+    /// `random offer`: the arm's users get an option of the menu drawn at random.
+    pub random_offer: bool,
     pub span: Span,
 }
 

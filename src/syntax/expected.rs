@@ -73,7 +73,9 @@ pub fn expected(r: Rule) -> Option<&'static str> {
         | R::maximize
         | R::order_cap
         | R::issue_cap
-        | R::pace => CAMPAIGN_CLAUSE,
+        | R::pace
+        | R::response
+        | R::price => CAMPAIGN_CLAUSE,
         R::datetime | R::date | R::datetime_lit => DATE,
         R::clock => CLOCK,
         R::zone => "a time zone such as `Asia/Shanghai` or `UTC`",
@@ -86,6 +88,7 @@ pub fn expected(r: Rule) -> Option<&'static str> {
         }
         R::arm => "an arm such as `arm ladder 45%`, or `}` to close the experiment",
         R::holds_out => "`holds out`, as in `arm control 10% holds out`",
+        R::random_offer => "`random offer`, as in `arm explore 10% random offer`",
         R::rule_clause
         | R::on
         | R::wait

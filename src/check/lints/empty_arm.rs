@@ -36,7 +36,9 @@ fn campaign(cx: &Context<'_>, c: &Campaign, out: &mut Vec<Diagnostic>) {
         .collect();
     let has_shared_rules = c.rules.iter().any(|r| r.arm.is_none());
     for (i, arm) in e.arms.iter().enumerate() {
-        let used = c.rules.iter().any(|r| r.arm == Some(i)) || arm.holdout.is_some() || has_shared_rules;
+        // A batch campaign's segments are in no arm: every arm runs them.
+        let used =
+            c.rules.iter().any(|r| r.arm == Some(i)) || arm.holdout.is_some() || has_shared_rules || c.batch.is_some();
         if !used && let Some(ast_arm) = arms_ast.get(i) {
             out.push(
                 Diagnostic::new(CODE, ast_arm.name.span, format!("arm `{}` has no rules", arm.name))

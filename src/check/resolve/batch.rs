@@ -88,6 +88,20 @@ impl Resolver<'_> {
             );
         }
         let Some(m) = model else {
+            if campaign.response.is_some() {
+                // The response model values every offer; nothing else to write.
+                let zero = TExpr {
+                    kind: crate::check::types::TExprKind::Const(crate::value::Value::Money(0)),
+                    ty: Type::Money,
+                    span: c.name.span,
+                };
+                return Some(Batch {
+                    segments,
+                    bindings: Vec::new(),
+                    cost: zero.clone(),
+                    gain: zero,
+                });
+            }
             self.error(
                 Diagnostic::new(
                     Code::MissingClause,
@@ -95,7 +109,10 @@ impl Resolver<'_> {
                     format!("batch campaign `{}` has no model", c.name.text),
                 )
                 .label("how does it value offers?")
-                .help("add `model { cost = … gain = … }`: the expected cost and gain of an offer to a user"),
+                .help(
+                    "add `model { cost = … gain = … }`: the expected cost and gain of an offer to a user; \
+                     or `response from \"MODEL.json\"`, a response `mintage fit` learned",
+                ),
             );
             return None;
         };

@@ -60,6 +60,8 @@ impl Resolver<'_> {
             cap: None,
             period_budgets: Vec::new(),
             pace: false,
+            response: None,
+            price: None,
             span: c.name.span,
         };
         let is_batch = c.clauses.iter().any(|k| matches!(k, CampaignClause::Batch(_)));
@@ -156,6 +158,16 @@ impl Resolver<'_> {
                         out.pace = true;
                     }
                 }
+                CampaignClause::Response(written, span) => {
+                    if !once.seen(&mut self.diagnostics, "response from", *span) {
+                        out.response = self.response_source(written, *span);
+                    }
+                }
+                CampaignClause::Price(lambda, span) => {
+                    if !once.seen(&mut self.diagnostics, "price λ", *span) {
+                        out.price = self.price(*lambda, *span);
+                    }
+                }
                 CampaignClause::OrderCap(e, span) => {
                     if !once.seen(&mut self.diagnostics, "at most … off per order", *span) {
                         out.order_cap = self.order_cap(e, tz);
@@ -233,7 +245,7 @@ impl Resolver<'_> {
             }
         }
         if let (Some(e), Some(ast_e)) = (&out.experiment, experiment_ast) {
-            self.bare_holdouts(e, ast_e, &out.rules);
+            self.bare_holdouts(e, ast_e, &out.rules, is_batch);
         }
         if let Some(seller) = seller {
             // The campaign's seller scope is every offer's that does not name its own.

@@ -41,6 +41,7 @@ impl Resolver<'_> {
                 name: Arc::from(a.name.text.as_str()),
                 weight,
                 holdout: None,
+                explore: a.random_offer,
             });
         }
         for (i, a) in e.arms.iter().enumerate() {
@@ -109,8 +110,9 @@ impl Resolver<'_> {
 
     /// A bare `holds out` holds out the rules outside arms: in a campaign whose rules are
     /// all `in` arms it would hold out nothing, and its users would count as treated.
-    pub(super) fn bare_holdouts(&mut self, e: &Experiment, ast_e: &ast::Experiment, rules: &[Rule]) {
-        if rules.iter().any(|r| r.arm.is_none()) {
+    pub(super) fn bare_holdouts(&mut self, e: &Experiment, ast_e: &ast::Experiment, rules: &[Rule], is_batch: bool) {
+        // A batch campaign's segments are in no arm: a bare holdout holds them out.
+        if is_batch || rules.iter().any(|r| r.arm.is_none()) {
             return;
         }
         let treated: Vec<&str> = e

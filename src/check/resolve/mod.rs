@@ -12,6 +12,7 @@ mod experiment;
 mod funding;
 mod offer;
 mod profile;
+mod response;
 mod risk;
 mod rule;
 mod test_blocks;

@@ -9,7 +9,9 @@ use crate::value::{Value, calendar, calendar::Calendar};
 use std::sync::Arc;
 
 impl Resolver<'_> {
-    pub(super) fn offer(&mut self, o: &ast::Offer, tz: chrono_tz::Tz, in_batch: bool) -> Option<OfferSpec> {
+    /// `menu_allowed`: whether a `one of` menu may be written here (a batch campaign's
+    /// segment, or an event rule of a campaign that has a response model or explores).
+    pub(super) fn offer(&mut self, o: &ast::Offer, tz: chrono_tz::Tz, menu_allowed: bool) -> Option<OfferSpec> {
         use ast::OfferKind as K;
         for span in &o.repeated {
             self.error(
@@ -26,11 +28,19 @@ impl Resolver<'_> {
         match &o.value {
             Some(ast::Choice::One(e)) => value.push(self.typed(e, &value_type, "the discount", tz)),
             Some(ast::Choice::Menu(items, span)) => {
-                if !in_batch {
+                if !menu_allowed {
                     self.error(
-                        Diagnostic::new(Code::WrongPlace, *span, "a menu of offers needs a batch campaign")
-                            .label("the engine chooses among these only in `mintage run`")
-                            .help("give one value, or move the offer into a `segment` of a `batch` campaign"),
+                        Diagnostic::new(
+                            Code::WrongPlace,
+                            *span,
+                            "a menu of offers needs a batch campaign, a response model or a `random offer` arm",
+                        )
+                        .label("nothing here chooses among these")
+                        .help(
+                            "give one value; or add `response from \"MODEL.json\"` (a model `mintage fit` wrote) \
+                             to the campaign, which picks the option of highest gain − λ·cost; or move the offer \
+                             into a `segment` of a `batch` campaign",
+                        ),
                     );
                 }
                 for e in items {

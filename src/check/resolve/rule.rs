@@ -90,7 +90,11 @@ impl Resolver<'_> {
                     if once.seen(&mut self.diagnostics, "give", o.span) {
                         continue;
                     }
-                    rule.offer = self.offer(o, tz, false);
+                    let explores = campaign
+                        .experiment
+                        .as_ref()
+                        .is_some_and(|e| e.arms.iter().any(|a| a.explore));
+                    rule.offer = self.offer(o, tz, campaign.response.is_some() || explores);
                 }
                 RuleClause::Revoke {
                     rule: target, reason, ..

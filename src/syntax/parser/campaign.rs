@@ -56,6 +56,14 @@ impl Builder {
             Rule::seller_scope => CampaignClause::SellerScope(self.required_expr(children(pair).next(), span)?, span),
             Rule::issue_cap => CampaignClause::IssueCap(self.issue_cap(pair)?),
             Rule::pace => CampaignClause::Pace(span),
+            Rule::response => {
+                let path = self.required(children(pair).next(), span, "model file")?;
+                CampaignClause::Response(self.string(path)?, span)
+            }
+            Rule::price => {
+                let n = self.required(children(pair).next(), span, "price")?;
+                CampaignClause::Price(self.number(&n)?, span)
+            }
             Rule::order_cap => {
                 let amount = children(pair).find(|p| p.as_rule() == Rule::operand);
                 CampaignClause::OrderCap(self.required_expr(amount, span)?, span)
@@ -183,11 +191,13 @@ impl Builder {
         let mut name = None;
         let mut weight = None;
         let mut holds_out = None;
+        let mut random_offer = false;
         for a in children(pair) {
             match a.as_rule() {
                 Rule::name => name = Some(self.name(a)),
                 Rule::percent => weight = Some(self.atom(a)?),
                 Rule::holds_out => holds_out = Some(children(a).map(|n| self.name(n)).collect()),
+                Rule::random_offer => random_offer = true,
                 _ => return Err(self.unexpected(&a, "an arm")),
             }
         }
@@ -195,6 +205,7 @@ impl Builder {
             name: self.required(name, span, "arm name")?,
             weight: self.required(weight, span, "arm weight")?,
             holds_out,
+            random_offer,
             span,
         })
     }
