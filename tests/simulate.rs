@@ -357,3 +357,28 @@ fn the_truth_answers_for_any_user_and_any_offer() {
     // The coupon's discount comes off what the order pays.
     assert_eq!(world.expected_order_value(user, Some(&amount_off(30, None))), ev - 3000);
 }
+
+#[test]
+fn the_worlds_batch_tables_run_their_campaigns() {
+    let mut config = tiny(300);
+    config.batch.push(mintage::simulate::world::BatchDay {
+        campaign: "dormant_wakeup".into(),
+        day: 1,
+    });
+    let (_, out) = run(&config, &rules("rules"), 3, 4);
+    let batch: Vec<_> = out.got.iter().filter(|g| g.trigger == "batch").collect();
+    assert!(!batch.is_empty());
+    assert!(
+        batch
+            .iter()
+            .all(|g| g.day == 1 && &*g.coupon.campaign == "dormant_wakeup")
+    );
+    let mut missing = tiny(100);
+    missing.batch.push(mintage::simulate::world::BatchDay {
+        campaign: "nope".into(),
+        day: 0,
+    });
+    let mut world = World::new(missing, 1).unwrap();
+    let e = simulate(&mut world, rules("rules"), &options(1, 1)).err().unwrap();
+    assert!(e.to_string().contains("batch `nope` on day 0"), "{e}");
+}
