@@ -381,4 +381,10 @@ fn the_worlds_batch_tables_run_their_campaigns() {
     let mut world = World::new(missing, 1).unwrap();
     let e = simulate(&mut world, rules("rules"), &options(1, 1)).err().unwrap();
     assert!(e.to_string().contains("batch `nope` on day 0"), "{e}");
+    let mut world = World::new(config, 1).unwrap();
+    let e = simulate(&mut world, rules("rules"), &options(1, 1)).err().unwrap();
+    assert_eq!(
+        e.to_string(),
+        "batch `dormant_wakeup` on day 1: the run has days 0 to 0"
+    );
 }

@@ -203,6 +203,12 @@ pub fn run_into<'s>(
         .map(|b| (b.campaign.clone(), b.day))
         .collect();
     batches.extend(options.batches.iter().cloned());
+    if let Some((campaign, day)) = batches.iter().find(|(_, d)| *d >= options.days) {
+        return Err(SimError(format!(
+            "batch `{campaign}` on day {day}: the run has days 0 to {}",
+            options.days.saturating_sub(1)
+        )));
+    }
     for day in 0..options.days {
         m.day = day;
         m.plan_day(options.seed, &batches);
