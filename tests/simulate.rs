@@ -131,6 +131,10 @@ fn the_truth_rises_with_depth_and_a_coupon_never_hurts() {
         // p = 1 − (1 − p_day)^W.
         let day = truth.p_day(user, None);
         assert!((none - (1.0 - (1.0 - day).powi(7))).abs() < 1e-12);
+        // Without a coupon, every day's order pays full price.
+        let gmv = truth.expected_gmv(user, None, 3, 7, false);
+        let full = 7.0 * day * world.expected_order_value(user, None) as f64;
+        assert!((gmv - full).abs() < 1e-6 * full.max(1.0), "{gmv} against {full}");
         // Spending up to a minimum spend raises the order's value.
         assert!(world.expected_order_value(user, far) >= world.expected_order_value(user, None) - 5000);
     }
@@ -191,18 +195,23 @@ fn fraud_rings_share_a_device_and_visit_in_bursts() {
 fn analyze_recovers_the_true_effect_of_simulated_experiments() {
     let rules = rules("examples/worlds/welcome_ab.mint");
     let config = tiny(500);
-    let (mut covered, mut trials) = (0, 0);
+    let (mut covered, mut gmv_covered, mut trials) = (0, 0, 0);
     for seed in 1..=30 {
         let Some(t) = ab_trial(&config, &rules, "welcome_ab", seed, 10).unwrap() else {
             continue;
         };
         trials += 1;
         covered += u32::from(t.covered());
+        gmv_covered += u32::from(t.gmv_covered());
         assert!(t.true_effect > 0.0, "seed {seed}: {t:?}");
     }
     assert!(trials >= 25, "{trials} trials");
     // 95 % intervals: fewer than 70 % covered would be far outside chance.
     assert!(covered * 10 >= trials * 7, "{covered} of {trials} covered");
+    assert!(
+        gmv_covered * 10 >= trials * 7,
+        "GMV/user: {gmv_covered} of {trials} covered"
+    );
 }
 
 fn mintage() -> Command {

@@ -166,6 +166,41 @@ impl Truth {
         1.0 - none
     }
 
+    /// The expected GMV (fen) of all the user's orders within `window_days`, holding
+    /// `offer` for its first `offer_days` days until the first order uses it (later
+    /// orders pay full price): `Σ_k H_k · p_k(offer) · value(offer) + (1 − H_k) · p_k(none)
+    /// · value(none)`, with `H_k` the chance of still holding it on day `k` (0 from
+    /// `offer_days` on). `visited_today`: as in [`Truth::p_convert`].
+    pub fn expected_gmv(
+        &self,
+        user: &SimUser,
+        offer: Option<&OfferView>,
+        offer_days: u32,
+        window_days: u32,
+        visited_today: bool,
+    ) -> f64 {
+        let with = self.expected_order_value(user, offer) as f64;
+        let without = self.expected_order_value(user, None) as f64;
+        let mut holding = if offer.is_some() { 1.0 } else { 0.0 };
+        let mut gmv = 0.0;
+        for day in 0..window_days {
+            if day >= offer_days {
+                holding = 0.0;
+            }
+            let p = |o| {
+                if day == 0 && visited_today {
+                    self.p_visit(user, o)
+                } else {
+                    self.p_day(user, o)
+                }
+            };
+            let (p_with, p_without) = (p(offer), p(None));
+            gmv += holding * p_with * with + (1.0 - holding) * p_without * without;
+            holding *= 1.0 - p_with;
+        }
+        gmv
+    }
+
     /// What an order of the user pays (GMV), fen, holding `offer`.
     pub fn expected_order_value(&self, user: &SimUser, offer: Option<&OfferView>) -> Fen {
         self.basket(user, offer).paid()
