@@ -1,5 +1,6 @@
-//! Does `analyze` recover the truth? One simulated A/B experiment (a campaign whose
-//! treated arm gives each exposed user one coupon, the other arm held out) is analysed
+//! Does `analyze` recover the truth? One simulated A/B experiment (a campaign that
+//! exposes every visitor at the first visit, whose treated arm gives each exposed user
+//! one coupon, the other arm held out) is analysed
 //! with the analysis library, and its 95 % interval of the absolute lift in conversion is
 //! compared with the simulator's true average effect over the exposed users.
 //!
@@ -96,6 +97,13 @@ pub fn ab_trial(
         sum += truth.p_convert(u, Some(&got.view), v, w, true) - truth.p_convert(u, None, v, w, true);
         gmv_sum += truth.expected_gmv(u, Some(&got.view), v, w, true) - truth.expected_gmv(u, None, v, w, true);
         exposed += 1;
+    }
+    let reported: u64 = report.arms.iter().map(|a| a.users).sum();
+    if reported != exposed as u64 {
+        return Err(SimError(format!(
+            "`{campaign}` exposed {reported} users, not the {exposed} who visited: the true effect here assumes \
+             every visitor is exposed at the first visit (no audience, a trigger every visit has)"
+        )));
     }
     let mean = |x: f64| if exposed == 0 { 0.0 } else { x / exposed as f64 };
     Ok(Some(Trial {
