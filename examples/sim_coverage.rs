@@ -42,6 +42,10 @@ fn main() {
             if t.covered() { "covered" } else { "MISSED" }
         );
         println!(
+            "          baseline conversion {:.4}, truth {:.4}",
+            t.baseline_conversion, t.true_baseline
+        );
+        println!(
             "          GMV/user: true effect {:+.2}, estimate {:+.2} [{:+.2}, {:+.2}] {}",
             t.true_gmv_effect,
             t.gmv_estimate,

@@ -196,6 +196,7 @@ fn analyze_recovers_the_true_effect_of_simulated_experiments() {
     let rules = rules("examples/worlds/welcome_ab.mint");
     let config = tiny(500);
     let (mut covered, mut gmv_covered, mut trials) = (0, 0, 0);
+    let mut baseline_error = 0.0;
     for seed in 1..=30 {
         let Some(t) = ab_trial(&config, &rules, "welcome_ab", seed, 10).unwrap() else {
             continue;
@@ -203,6 +204,7 @@ fn analyze_recovers_the_true_effect_of_simulated_experiments() {
         trials += 1;
         covered += u32::from(t.covered());
         gmv_covered += u32::from(t.gmv_covered());
+        baseline_error += t.baseline_conversion - t.true_baseline;
         assert!(t.true_effect > 0.0, "seed {seed}: {t:?}");
     }
     assert!(trials >= 25, "{trials} trials");

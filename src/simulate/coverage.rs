@@ -29,6 +29,10 @@ pub struct Trial {
     /// `analyze`'s absolute lift in conversion of the treated arm, and its 95 % interval.
     pub estimate: f64,
     pub ci: [f64; 2],
+    /// The baseline arm's conversion, and what the truth says it is on average (the
+    /// exposed users' chance of an order without the coupon).
+    pub baseline_conversion: f64,
+    pub true_baseline: f64,
     /// The same for GMV per user (yuan).
     pub true_gmv_effect: f64,
     pub gmv_estimate: f64,
@@ -89,12 +93,14 @@ pub fn ab_trial(
         return Ok(None);
     };
     let truth = &world.truth;
-    let (mut sum, mut gmv_sum, mut exposed) = (0.0, 0.0, 0usize);
+    let (mut sum, mut gmv_sum, mut base, mut exposed) = (0.0, 0.0, 0.0, 0usize);
     for (u, first) in world.users.iter().zip(&out.first_visit_day) {
         let Some(e) = first else { continue };
         let w = measure.min(days - e);
         let v = (0..w).filter(|k| Millis::from(*k) * DAY + VISIT_END < validity).count() as u32;
-        sum += truth.p_convert(u, Some(&got.view), v, w, true) - truth.p_convert(u, None, v, w, true);
+        let p0 = truth.p_convert(u, None, v, w, true);
+        sum += truth.p_convert(u, Some(&got.view), v, w, true) - p0;
+        base += p0;
         gmv_sum += truth.expected_gmv(u, Some(&got.view), v, w, true) - truth.expected_gmv(u, None, v, w, true);
         exposed += 1;
     }
@@ -112,6 +118,13 @@ pub fn ab_trial(
         true_effect: mean(sum),
         estimate: lift.absolute.estimate,
         ci: lift.absolute.ci,
+        baseline_conversion: report
+            .arms
+            .iter()
+            .find(|a| a.arm == report.baseline)
+            .and_then(|a| a.conversion)
+            .unwrap_or(0.0),
+        true_baseline: mean(base),
         true_gmv_effect: mean(gmv_sum) / 100.0,
         gmv_estimate: gmv.absolute.estimate,
         gmv_ci: gmv.absolute.ci,
