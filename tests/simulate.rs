@@ -131,6 +131,10 @@ fn the_truth_rises_with_depth_and_a_coupon_never_hurts() {
         // p = 1 − (1 − p_day)^W.
         let day = truth.p_day(user, None);
         assert!((none - (1.0 - (1.0 - day).powi(7))).abs() < 1e-12);
+        // Without a coupon, every day's order pays full price.
+        let gmv = truth.expected_gmv(user, None, 3, 7, false);
+        let full = 7.0 * day * world.expected_order_value(user, None) as f64;
+        assert!((gmv - full).abs() < 1e-6 * full.max(1.0), "{gmv} against {full}");
         // Spending up to a minimum spend raises the order's value.
         assert!(world.expected_order_value(user, far) >= world.expected_order_value(user, None) - 5000);
     }
@@ -191,18 +195,25 @@ fn fraud_rings_share_a_device_and_visit_in_bursts() {
 fn analyze_recovers_the_true_effect_of_simulated_experiments() {
     let rules = rules("examples/worlds/welcome_ab.mint");
     let config = tiny(500);
-    let (mut covered, mut trials) = (0, 0);
+    let (mut covered, mut gmv_covered, mut trials) = (0, 0, 0);
+    let mut baseline_error = 0.0;
     for seed in 1..=30 {
         let Some(t) = ab_trial(&config, &rules, "welcome_ab", seed, 10).unwrap() else {
             continue;
         };
         trials += 1;
         covered += u32::from(t.covered());
+        gmv_covered += u32::from(t.gmv_covered());
+        baseline_error += t.baseline_conversion - t.true_baseline;
         assert!(t.true_effect > 0.0, "seed {seed}: {t:?}");
     }
     assert!(trials >= 25, "{trials} trials");
     // 95 % intervals: fewer than 70 % covered would be far outside chance.
     assert!(covered * 10 >= trials * 7, "{covered} of {trials} covered");
+    assert!(
+        gmv_covered * 10 >= trials * 7,
+        "GMV/user: {gmv_covered} of {trials} covered"
+    );
 }
 
 fn mintage() -> Command {
@@ -356,4 +367,35 @@ fn the_truth_answers_for_any_user_and_any_offer() {
     assert!(world.p_order(user, Some(&free), 7) > world.p_order(user, None, 7));
     // The coupon's discount comes off what the order pays.
     assert_eq!(world.expected_order_value(user, Some(&amount_off(30, None))), ev - 3000);
+}
+
+#[test]
+fn the_worlds_batch_tables_run_their_campaigns() {
+    let mut config = tiny(300);
+    config.batch.push(mintage::simulate::world::BatchDay {
+        campaign: "dormant_wakeup".into(),
+        day: 1,
+    });
+    let (_, out) = run(&config, &rules("rules"), 3, 4);
+    let batch: Vec<_> = out.got.iter().filter(|g| g.trigger == "batch").collect();
+    assert!(!batch.is_empty());
+    assert!(
+        batch
+            .iter()
+            .all(|g| g.day == 1 && &*g.coupon.campaign == "dormant_wakeup")
+    );
+    let mut missing = tiny(100);
+    missing.batch.push(mintage::simulate::world::BatchDay {
+        campaign: "nope".into(),
+        day: 0,
+    });
+    let mut world = World::new(missing, 1).unwrap();
+    let e = simulate(&mut world, rules("rules"), &options(1, 1)).err().unwrap();
+    assert!(e.to_string().contains("batch `nope` on day 0"), "{e}");
+    let mut world = World::new(config, 1).unwrap();
+    let e = simulate(&mut world, rules("rules"), &options(1, 1)).err().unwrap();
+    assert_eq!(
+        e.to_string(),
+        "batch `dormant_wakeup` on day 1: the run has days 0 to 0"
+    );
 }

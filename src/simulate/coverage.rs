@@ -1,5 +1,6 @@
-//! Does `analyze` recover the truth? One simulated A/B experiment (a campaign whose
-//! treated arm gives each exposed user one coupon, the other arm held out) is analysed
+//! Does `analyze` recover the truth? One simulated A/B experiment (a campaign that
+//! exposes every visitor at the first visit, whose treated arm gives each exposed user
+//! one coupon, the other arm held out) is analysed
 //! with the analysis library, and its 95 % interval of the absolute lift in conversion is
 //! compared with the simulator's true average effect over the exposed users.
 //!
@@ -28,11 +29,23 @@ pub struct Trial {
     /// `analyze`'s absolute lift in conversion of the treated arm, and its 95 % interval.
     pub estimate: f64,
     pub ci: [f64; 2],
+    /// The baseline arm's conversion, and what the truth says it is on average (the
+    /// exposed users' chance of an order without the coupon).
+    pub baseline_conversion: f64,
+    pub true_baseline: f64,
+    /// The same for GMV per user (yuan).
+    pub true_gmv_effect: f64,
+    pub gmv_estimate: f64,
+    pub gmv_ci: [f64; 2],
 }
 
 impl Trial {
     pub fn covered(&self) -> bool {
         self.ci[0] <= self.true_effect && self.true_effect <= self.ci[1]
+    }
+
+    pub fn gmv_covered(&self) -> bool {
+        self.gmv_ci[0] <= self.true_gmv_effect && self.true_gmv_effect <= self.gmv_ci[1]
     }
 }
 
@@ -68,27 +81,52 @@ pub fn ab_trial(
     let state = std::mem::take(&mut runtime.state);
     let outcomes = into_outcomes(rules, state, campaign, window).map_err(|e| SimError(e.to_string()))?;
     let report = analyze(&outcomes, &design, &Options::default()).map_err(|e| SimError(e.to_string()))?;
-    let lift = report
+    let vs = report
         .arms
         .iter()
         .find(|a| a.arm != report.baseline)
-        .and_then(|a| a.vs_baseline.as_ref())
-        .and_then(|v| v.conversion.lift().cloned());
-    let Some(lift) = lift else { return Ok(None) };
+        .and_then(|a| a.vs_baseline.as_ref());
+    let (Some(lift), Some(gmv)) = (
+        vs.and_then(|v| v.conversion.lift().cloned()),
+        vs.and_then(|v| v.gmv_per_user.lift().cloned()),
+    ) else {
+        return Ok(None);
+    };
     let truth = &world.truth;
-    let (mut sum, mut exposed) = (0.0, 0usize);
+    let (mut sum, mut gmv_sum, mut base, mut exposed) = (0.0, 0.0, 0.0, 0usize);
     for (u, first) in world.users.iter().zip(&out.first_visit_day) {
         let Some(e) = first else { continue };
         let w = measure.min(days - e);
         let v = (0..w).filter(|k| Millis::from(*k) * DAY + VISIT_END < validity).count() as u32;
-        sum += truth.p_convert(u, Some(&got.view), v, w, true) - truth.p_convert(u, None, v, w, true);
+        let p0 = truth.p_convert(u, None, v, w, true);
+        sum += truth.p_convert(u, Some(&got.view), v, w, true) - p0;
+        base += p0;
+        gmv_sum += truth.expected_gmv(u, Some(&got.view), v, w, true) - truth.expected_gmv(u, None, v, w, true);
         exposed += 1;
     }
+    let reported: u64 = report.arms.iter().map(|a| a.users).sum();
+    if reported != exposed as u64 {
+        return Err(SimError(format!(
+            "`{campaign}` exposed {reported} users, not the {exposed} who visited: the true effect here assumes \
+             every visitor is exposed at the first visit (no audience, a trigger every visit has)"
+        )));
+    }
+    let mean = |x: f64| if exposed == 0 { 0.0 } else { x / exposed as f64 };
     Ok(Some(Trial {
         seed,
         exposed,
-        true_effect: if exposed == 0 { 0.0 } else { sum / exposed as f64 },
+        true_effect: mean(sum),
         estimate: lift.absolute.estimate,
         ci: lift.absolute.ci,
+        baseline_conversion: report
+            .arms
+            .iter()
+            .find(|a| a.arm == report.baseline)
+            .and_then(|a| a.conversion)
+            .unwrap_or(0.0),
+        true_baseline: mean(base),
+        true_gmv_effect: mean(gmv_sum) / 100.0,
+        gmv_estimate: gmv.absolute.estimate,
+        gmv_ci: gmv.absolute.ci,
     }))
 }

@@ -203,6 +203,12 @@ pub fn run_into<'s>(
         .map(|b| (b.campaign.clone(), b.day))
         .collect();
     batches.extend(options.batches.iter().cloned());
+    if let Some((campaign, day)) = batches.iter().find(|(_, d)| *d >= options.days) {
+        return Err(SimError(format!(
+            "batch `{campaign}` on day {day}: the run has days 0 to {}",
+            options.days.saturating_sub(1)
+        )));
+    }
     for day in 0..options.days {
         m.day = day;
         m.plan_day(options.seed, &batches);
@@ -330,7 +336,7 @@ impl Market<'_, '_> {
 
     fn step(&mut self, step: Step) -> Result<(), SimError> {
         match step.what {
-            What::Event(e, user, pays) => self.feed(step.at, e, user, pays),
+            What::Event(e, user, pays) => self.feed(step.at, e, user, pays)?,
             What::Order { user, draw, abandon } => self.order(step.at, user, draw, abandon),
             What::Batch(campaign) => self.batch(step.at, &campaign)?,
         }
@@ -338,7 +344,7 @@ impl Market<'_, '_> {
     }
 
     /// Feeds one event to the engine, with the user's row of this moment.
-    fn feed(&mut self, at: Millis, mut e: Value, user: Option<usize>, pays: Option<Fen>) {
+    fn feed(&mut self, at: Millis, mut e: Value, user: Option<usize>, pays: Option<Fen>) -> Result<(), SimError> {
         let tz = self.world.tz;
         if let Some(o) = e.as_object_mut() {
             o.insert("at".into(), json!(time_string(at, tz)));
@@ -347,12 +353,10 @@ impl Market<'_, '_> {
             }
         }
         let text = e.to_string();
-        let event = match Event::from_json(&text) {
-            Ok(event) => event,
-            // INVARIANT: the simulator writes only events of the contract's form; one
-            // that is not would be a bug here, and is left out rather than fed.
-            Err(_) => return,
-        };
+        // The simulator writes only events of the contract's form: one that is not is a
+        // bug here, said rather than fed.
+        let event =
+            Event::from_json(&text).map_err(|e| SimError(format!("a simulated event is not valid ({e}): {text}")))?;
         if pays.is_some() {
             self.out.orders.push(text.clone());
         }
@@ -375,6 +379,7 @@ impl Market<'_, '_> {
         {
             u.paid(total, at);
         }
+        Ok(())
     }
 
     /// The coupons of a decision go to the user's wallet; revoked ones leave it.

@@ -16,7 +16,7 @@ pub mod world;
 
 pub use market::{SimError, SimOptions, SimOutput};
 pub use population::{SimUser, UserKind};
-pub use truth::Truth;
+pub use truth::{Effect, Truth};
 pub use world::{WorldConfig, WorldError};
 
 use crate::event::fields::OfferView;

@@ -27,12 +27,8 @@ pub fn rows(world: &World) -> Vec<String> {
 /// A coupon's truth: the user's order probability over the days it was valid, with it and
 /// without, and what an order would pay.
 pub fn coupon_truth(world: &World, user: &SimUser, got: &Got) -> Value {
-    let t = &world.truth;
     let w = got.valid_days.max(1);
-    let with = t.p_convert(user, Some(&got.view), w, w, false);
-    let without = t.p_convert(user, None, w, w, false);
-    let ev_with = t.expected_order_value(user, Some(&got.view));
-    let ev_without = t.expected_order_value(user, None);
+    let e = world.truth.effect(user, &got.view, w, w);
     json!({
         "code": got.coupon.code,
         "campaign": &*got.coupon.campaign,
@@ -40,11 +36,12 @@ pub fn coupon_truth(world: &World, user: &SimUser, got: &Got) -> Value {
         "trigger": got.trigger,
         "day": got.day,
         "valid_days": w,
-        "p_order": round6(with),
-        "p_order_without": round6(without),
-        "expected_order_value": yuan(ev_with),
-        "expected_order_value_without": yuan(ev_without),
-        "incremental_gmv": round6((with * ev_with as f64 - without * ev_without as f64) / 100.0),
+        "p_order": round6(e.p_with),
+        "p_order_without": round6(e.p_without),
+        "expected_order_value": yuan(e.value_with),
+        "expected_order_value_without": yuan(e.value_without),
+        "expected_cost": round6(e.expected_cost / 100.0),
+        "incremental_gmv": round6(e.incremental_gmv / 100.0),
     })
 }
 

@@ -44,7 +44,38 @@ impl Basket {
     }
 }
 
+/// What an offer does for a user over a window, against no offer: the probabilities of
+/// an order, what the first order pays (GMV, fen) and what the coupon costs.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Effect {
+    pub p_without: f64,
+    pub p_with: f64,
+    pub value_without: Fen,
+    pub value_with: Fen,
+    /// The expected discount: `p_with ×` the discount of the order.
+    pub expected_cost: f64,
+    /// `p_with · value_with − p_without · value_without`, fen.
+    pub incremental_gmv: f64,
+}
+
 impl Truth {
+    /// What `offer`, held for the first `offer_days` of `window_days`, does for `user`.
+    pub fn effect(&self, user: &SimUser, offer: &OfferView, offer_days: u32, window_days: u32) -> Effect {
+        let p_with = self.p_convert(user, Some(offer), offer_days, window_days, false);
+        let p_without = self.p_convert(user, None, offer_days, window_days, false);
+        let with = self.basket(user, Some(offer));
+        let value_with = with.paid();
+        let value_without = self.expected_order_value(user, None);
+        Effect {
+            p_without,
+            p_with,
+            value_without,
+            value_with,
+            expected_cost: p_with * (with.discount + self.shipping_fee - with.shipping) as f64,
+            incremental_gmv: p_with * value_with as f64 - p_without * value_without as f64,
+        }
+    }
+
     /// The order the user makes with `offer` (the user spends up to its minimum).
     pub fn basket(&self, user: &SimUser, offer: Option<&OfferView>) -> Basket {
         let base = Basket {
@@ -133,6 +164,41 @@ impl Truth {
             none *= 1.0 - p;
         }
         1.0 - none
+    }
+
+    /// The expected GMV (fen) of all the user's orders within `window_days`, holding
+    /// `offer` for its first `offer_days` days until the first order uses it (later
+    /// orders pay full price): `Σ_k H_k · p_k(offer) · value(offer) + (1 − H_k) · p_k(none)
+    /// · value(none)`, with `H_k` the chance of still holding it on day `k` (0 from
+    /// `offer_days` on). `visited_today`: as in [`Truth::p_convert`].
+    pub fn expected_gmv(
+        &self,
+        user: &SimUser,
+        offer: Option<&OfferView>,
+        offer_days: u32,
+        window_days: u32,
+        visited_today: bool,
+    ) -> f64 {
+        let with = self.expected_order_value(user, offer) as f64;
+        let without = self.expected_order_value(user, None) as f64;
+        let mut holding = if offer.is_some() { 1.0 } else { 0.0 };
+        let mut gmv = 0.0;
+        for day in 0..window_days {
+            if day >= offer_days {
+                holding = 0.0;
+            }
+            let p = |o| {
+                if day == 0 && visited_today {
+                    self.p_visit(user, o)
+                } else {
+                    self.p_day(user, o)
+                }
+            };
+            let (p_with, p_without) = (p(offer), p(None));
+            gmv += holding * p_with * with + (1.0 - holding) * p_without * without;
+            holding *= 1.0 - p_with;
+        }
+        gmv
     }
 
     /// What an order of the user pays (GMV), fen, holding `offer`.
