@@ -41,6 +41,7 @@ pub mod response;
 pub mod rng;
 pub mod runtime;
 pub mod service;
+pub mod simulate;
 pub mod source;
 pub mod syntax;
 pub mod testing;

@@ -69,6 +69,24 @@ const LAYERS: &[(&str, &[&str])] = &[
             "runtime",
         ],
     ),
+    // The marketplace simulator (`mintage simulate`): a synthetic world with a known
+    // response, run day by day through the real runtime; its experiments are analysed.
+    (
+        "simulate",
+        &[
+            "source",
+            "diagnostic",
+            "syntax",
+            "value",
+            "money",
+            "rng",
+            "check",
+            "event",
+            "compile",
+            "runtime",
+            "analysis",
+        ],
+    ),
     // Fitting the response model from randomized decisions, and its metrics.
     (
         "learning",
@@ -158,6 +176,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "ledger",
             "service",
             "checkout",
+            "simulate",
             "response",
             "learning",
         ],

@@ -19,7 +19,9 @@ pub(crate) mod replay;
 mod returns;
 mod run;
 mod serve;
+mod simulate;
 mod test;
+mod verify;
 
 use clap::{Parser, Subcommand};
 use out::errln;
@@ -71,6 +73,10 @@ enum Command {
     Redeem(redeem::Args),
     /// Lines of a paid order come back: each coupon gives back its part of them by funder
     Return(returns::Args),
+    /// Run a synthetic marketplace through the rules, day by day; events, decisions, orders and the truth
+    Simulate(simulate::Args),
+    /// Judge a batch run's coupons by a simulated world's truth, beside the best uniform coupon and the oracle
+    Verify(verify::Args),
     /// Check the ledger's budgets, limits and decision log against its coupons
     Audit(redeem::AuditArgs),
 }
@@ -95,6 +101,8 @@ pub fn main() -> ExitCode {
         Command::Redeem(a) => redeem::run(a),
         Command::Return(a) => returns::run(a),
         Command::Audit(a) => redeem::audit(a),
+        Command::Simulate(a) => simulate::run(a),
+        Command::Verify(a) => verify::run(a),
     };
     ExitCode::from(out::exit_code(code))
 }
