@@ -57,6 +57,9 @@ pub enum RulesError {
     /// The rules check but are too large to number (more than `u32::MAX` rules or nodes).
     #[error(transparent)]
     TooLarge(#[from] compile::TooLarge),
+    /// A campaign's response model cannot be used (`E023`).
+    #[error(transparent)]
+    Compile(#[from] compile::CompileError),
     /// The rules have errors, in file order, each with its code, place, message, labels
     /// and help; displayed one line each, `file:line:col: error[CODE]: message`.
     #[error("the rules have {} error(s):\n{}", .0.len(), one_per_line(.0))]
@@ -68,7 +71,7 @@ impl RulesError {
     pub fn diagnostics(&self) -> &[diagnostic::LocatedDiagnostic] {
         match self {
             RulesError::Invalid(errors) => errors,
-            RulesError::Load(_) | RulesError::TooLarge(_) => &[],
+            RulesError::Load(_) | RulesError::TooLarge(_) | RulesError::Compile(_) => &[],
         }
     }
 }

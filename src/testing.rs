@@ -63,7 +63,7 @@ struct Produced {
     trace: Vec<String>,
 }
 
-pub fn run_all(program: &Program) -> Result<Vec<TestOutcome>, crate::compile::TooLarge> {
+pub fn run_all(program: &Program) -> Result<Vec<TestOutcome>, crate::compile::CompileError> {
     let rules = Arc::new(Rules::new(program.clone())?);
     Ok(program
         .tests

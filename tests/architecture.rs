@@ -50,6 +50,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "check",
             "event",
             "compile",
+            "response",
         ],
     ),
     // Did it work: outcomes, the experiment report (its statistics kernel `stats/` is

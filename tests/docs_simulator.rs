@@ -1,4 +1,4 @@
-//! The session of `docs/simulator.md` is run: each ```sh block by `bash -e` in one fresh
+//! The sessions of `docs/simulator.md` and `docs/learning.md` are run: each ```sh block by `bash -e` in one fresh
 //! folder holding `examples/` and `rules/` (the blocks follow each other, as a reader
 //! types them), and the ```text output or ```json output block after it must be what it
 //! printed. `MINTAGE_UPDATE_DOCS=1 cargo test --test docs_simulator` writes what they
@@ -28,8 +28,21 @@ fn blocks(text: &str) -> Vec<(String, usize, String)> {
 
 #[test]
 fn the_simulator_session_prints_what_the_page_shows() {
+    session("docs/simulator.md", 3, 2);
+}
+
+/// The explore → fit → allocate → verify walk-through of `docs/learning.md`.
+#[test]
+fn the_learning_session_prints_what_the_page_shows() {
+    session("docs/learning.md", 4, 4);
+}
+
+/// Runs the ```sh blocks of `name` in order in one folder; each ```text output or ```json
+/// output block after one must be what it printed; at least `min_ran` blocks ran and
+/// `min_shown` outputs were compared.
+fn session(name: &str, min_ran: usize, min_shown: usize) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let page = root.join("docs/simulator.md");
+    let page = root.join(name);
     let text = std::fs::read_to_string(&page).unwrap();
     let dir = tempfile::tempdir().unwrap();
     for linked in ["examples", "rules"] {
@@ -54,7 +67,7 @@ fn the_simulator_session_prints_what_the_page_shows() {
         let printed = String::from_utf8_lossy(&out.stdout).to_string();
         assert!(
             out.status.success(),
-            "docs/simulator.md:{line}: the block failed\nstdout: {printed}\nstderr: {}",
+            "{name}:{line}: the block failed\nstdout: {printed}\nstderr: {}",
             String::from_utf8_lossy(&out.stderr)
         );
         ran += 1;
@@ -71,19 +84,19 @@ fn the_simulator_session_prints_what_the_page_shows() {
             continue;
         }
         if next == "text output" {
-            assert_eq!(&printed, want, "docs/simulator.md:{next_line}");
+            assert_eq!(&printed, want, "{name}:{next_line}");
         } else {
             let want: serde_json::Value = serde_json::from_str(want).unwrap();
-            let got: serde_json::Value = serde_json::from_str(&printed)
-                .unwrap_or_else(|e| panic!("docs/simulator.md:{line}: not JSON ({e}): {printed}"));
-            assert_eq!(
-                got, want,
-                "docs/simulator.md:{next_line}: the command printed\n{printed}"
-            );
+            let got: serde_json::Value =
+                serde_json::from_str(&printed).unwrap_or_else(|e| panic!("{name}:{line}: not JSON ({e}): {printed}"));
+            assert_eq!(got, want, "{name}:{next_line}: the command printed\n{printed}");
         }
     }
     if update && updated != text {
         std::fs::write(&page, updated).unwrap();
     }
-    assert!(ran >= 3 && shown >= 2, "{ran} sh blocks, {shown} outputs");
+    assert!(
+        ran >= min_ran && shown >= min_shown,
+        "{name}: {ran} sh blocks, {shown} outputs"
+    );
 }

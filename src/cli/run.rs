@@ -35,6 +35,10 @@ pub struct Args {
     /// as in `--arm explore,holdout` and then `--arm main --response MODEL.json`
     #[arg(long, value_delimiter = ',')]
     arm: Vec<String>,
+    /// Value the offers with this fitted response model (`mintage fit`'s output) instead
+    /// of the campaign's `model` block
+    #[arg(long)]
+    response: Option<PathBuf>,
     #[command(flatten)]
     zone: crate::cli::Zone,
 }
@@ -206,6 +210,19 @@ pub fn run(args: Args) -> u8 {
     {
         errln!("error: {e}");
         return 2;
+    }
+    if let Some(path) = &args.response {
+        let model = match mintage::response::ResponseModel::load(path) {
+            Ok(m) => m,
+            Err(e) => {
+                errln!("error: `--response {}`: {e}", path.display());
+                return 2;
+            }
+        };
+        if let Err(e) = run.use_response(std::sync::Arc::new(model)) {
+            errln!("error: `--response {}`: {e}", path.display());
+            return 2;
+        }
     }
     // Standard input is spooled to a file so that it can be read twice.
     let (path, _spool) = if args.users.as_os_str() == "-" {

@@ -13,7 +13,7 @@ use crate::check::types::TExprKind;
 use crate::value::Value;
 pub use graph::{Graph, Node, NodeId};
 pub use ids::{CampaignIdx, RuleId, TooLarge};
-pub use rules::Rules;
+pub use rules::{CompileError, Rules};
 use std::sync::Arc;
 
 /// A condition as a graph node, with its text for traces.

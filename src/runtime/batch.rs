@@ -133,6 +133,9 @@ pub struct BatchRun<'r> {
     withheld: foldhash::HashMap<usize, &'static str>,
     /// The experiment: arms, holdouts and random offers.
     pub arms: BatchArms,
+    /// The response model that values the offers instead of the `model` block
+    /// (`--response`, else the campaign's `response from`).
+    pub response: Option<Arc<crate::response::ResponseModel>>,
 }
 
 /// An eligible row: its place in the table and whom it names.
@@ -214,7 +217,22 @@ impl<'r> BatchRun<'r> {
             face_starts: Vec::new(),
             withheld: foldhash::HashMap::default(),
             arms: BatchArms::default(),
+            response: rules.responses.get(index).cloned().flatten(),
         })
+    }
+
+    /// `--response MODEL.json`: values the offers with this model; it must be one fitted
+    /// for the campaign.
+    pub fn use_response(&mut self, model: Arc<crate::response::ResponseModel>) -> Result<(), String> {
+        let id = &*self.campaign().id;
+        if model.campaign() != id {
+            return Err(format!(
+                "the response model was fitted for campaign `{}`, not `{id}`; fit one with `mintage fit … --campaign {id}`",
+                model.campaign()
+            ));
+        }
+        self.response = Some(model);
+        Ok(())
     }
 
     /// `--arm`: only users of these arms take part.
@@ -292,6 +310,10 @@ impl<'r> BatchRun<'r> {
 
     /// Expected (cost, gain) of an offer to a user, by the campaign's model.
     pub fn value(&mut self, event: &Event, facts: &dyn Facts, offer: &OfferView) -> Option<(Fen, Fen)> {
+        if let Some(model) = &self.response {
+            let v = model.value(event.user.as_ref()?, self.now, offer);
+            return Some((v.cost.max(0), v.gain));
+        }
         let rules = self.rules;
         let graph = &rules.compiled.graph;
         self.eval.reset();
@@ -569,6 +591,7 @@ impl<'r> BatchRun<'r> {
                 c.expected_gain = Some(gain);
                 c.segment = segment_name;
                 c.random = drawn.is_some();
+                c.model = self.response.as_ref().map(|m| Arc::from(m.version()));
                 if menu_len > 1 {
                     c.option = u16::try_from(chosen.choice).ok();
                 }

@@ -92,12 +92,24 @@ pub fn choose(place: &Place<'_>, ctx: &Ctx<'_>, spec: &OfferSpec, nodes: &OfferN
     })
 }
 
-/// The option of highest `gain − λ·cost` by the campaign's response model (wired when
-/// the response models land).
+/// The option of highest `gain − λ·cost` by the campaign's response model, if it has one
+/// and the user can be valued.
 fn by_response(
-    _place: &Place<'_>,
-    _spec: &OfferSpec,
-    _options: &[(usize, OfferTerms)],
+    place: &Place<'_>,
+    spec: &OfferSpec,
+    options: &[(usize, OfferTerms)],
 ) -> Option<(usize, Arc<str>, (crate::value::Fen, crate::value::Fen))> {
-    None
+    let model = place.rules.responses.get(place.campaign_index)?.as_ref()?;
+    let user = place.event.user.as_ref()?;
+    let lambda = place.campaign.price.unwrap_or(1.0);
+    let mut best: Option<(usize, f64, (i64, i64))> = None;
+    for (k, (_, t)) in options.iter().enumerate() {
+        let v = model.value(user, place.at, &t.view(spec.kind));
+        let score = v.gain as f64 - lambda * v.cost as f64;
+        if best.is_none_or(|(_, s, _)| score > s) {
+            best = Some((k, score, (v.cost, v.gain)));
+        }
+    }
+    let (k, _, valued) = best?;
+    Some((k, Arc::from(model.version()), valued))
 }
