@@ -30,6 +30,8 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("checkout", &["money", "value"]),
     // Events as the contract defines them, and reading their fields.
     ("event", &["source", "diagnostic", "syntax", "value", "check"]),
+    // The fitted response model: P(order) and the order value of a user and an offer.
+    ("response", &["value", "event", "rng"]),
     // The evaluation graph, trigger indexes and the compiled rule set.
     (
         "compile",
@@ -83,6 +85,24 @@ const LAYERS: &[(&str, &[&str])] = &[
             "compile",
             "runtime",
             "analysis",
+        ],
+    ),
+    // Fitting the response model from randomized decisions, and its metrics.
+    (
+        "learning",
+        &[
+            "source",
+            "diagnostic",
+            "syntax",
+            "value",
+            "money",
+            "rng",
+            "check",
+            "event",
+            "compile",
+            "runtime",
+            "analysis",
+            "response",
         ],
     ),
     // `test` blocks beside the rules, run against the runtime.
@@ -157,6 +177,8 @@ const LAYERS: &[(&str, &[&str])] = &[
             "service",
             "checkout",
             "simulate",
+            "response",
+            "learning",
         ],
     ),
 ];

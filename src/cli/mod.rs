@@ -6,6 +6,7 @@ mod analyze;
 mod check;
 mod diff;
 mod explain;
+mod fit;
 mod fmt;
 mod graph;
 mod keys;
@@ -20,6 +21,7 @@ mod run;
 mod serve;
 mod simulate;
 mod test;
+mod verify;
 
 use clap::{Parser, Subcommand};
 use out::errln;
@@ -55,6 +57,8 @@ enum Command {
     Diff(diff::Args),
     /// Did a campaign's experiment work? Per arm conversion, GMV, cost, lift and ROI
     Analyze(analyze::Args),
+    /// Fit a campaign's response model from its randomized decisions and the orders that followed
+    Fit(fit::Args),
     /// Run a batch campaign over a user table
     Run(run::Args),
     /// Draw the evaluation graph (dot or mermaid)
@@ -71,6 +75,8 @@ enum Command {
     Return(returns::Args),
     /// Run a synthetic marketplace through the rules, day by day; events, decisions, orders and the truth
     Simulate(simulate::Args),
+    /// Judge a batch run's coupons by a simulated world's truth, beside the best uniform coupon and the oracle
+    Verify(verify::Args),
     /// Check the ledger's budgets, limits and decision log against its coupons
     Audit(redeem::AuditArgs),
 }
@@ -86,6 +92,7 @@ pub fn main() -> ExitCode {
         Command::Replay(a) => replay::run(a),
         Command::Diff(a) => diff::run(a),
         Command::Analyze(a) => analyze::run(a),
+        Command::Fit(a) => fit::run(a),
         Command::Run(a) => run::run(a),
         Command::Graph(a) => graph::run(a),
         Command::Serve(a) => serve::run(a),
@@ -95,6 +102,7 @@ pub fn main() -> ExitCode {
         Command::Return(a) => returns::run(a),
         Command::Audit(a) => redeem::audit(a),
         Command::Simulate(a) => simulate::run(a),
+        Command::Verify(a) => verify::run(a),
     };
     ExitCode::from(out::exit_code(code))
 }

@@ -29,6 +29,10 @@ pub struct Args {
     /// Run a batch campaign on a day (0 = the first): `CAMPAIGN@DAY`; repeatable
     #[arg(long, value_parser = batch_day)]
     batch: Vec<(String, u32)>,
+    /// Only users of these arms of the batch campaigns' experiments take part in their
+    /// runs (comma-separated), as in `--batch-arm explore,holdout` to explore first
+    #[arg(long, value_delimiter = ',')]
+    batch_arm: Vec<String>,
     /// Write into a folder that is not empty
     #[arg(long)]
     force: bool,
@@ -87,6 +91,7 @@ pub fn run(args: Args) -> u8 {
         seed: args.seed.unwrap_or(config.seed),
         batches: args.batch.clone(),
         record_outcomes: false,
+        batch_arms: args.batch_arm.clone(),
     };
     if !(1..=366).contains(&options.days) {
         errln!("error: --days {}: it must be between 1 and 366", options.days);

@@ -8,7 +8,7 @@ use crate::value::ops::opt;
 use crate::value::{BasisPoints, Fen, Millis, Value};
 
 /// The offer a batch model is valuing.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct OfferView {
     pub kind: &'static str,
     pub amount: Option<Fen>,

@@ -26,6 +26,8 @@ pub enum BatchError {
     NotBatch(String),
     #[error("campaign `{0}` has no budget; add `budget ¥N expected cost` or pass --budget")]
     NoBudget(String),
+    #[error("{0}")]
+    Arms(String),
     #[error("the budget ¥{0} is negative: give the most the run may spend in yuan, such as `--budget 50000`")]
     NegativeBudget(String),
 }
@@ -656,7 +658,26 @@ pub fn plan(
     minter: &mut super::codes::CodeMinter,
     facts: &dyn Facts,
 ) -> Result<Plan, BatchError> {
+    plan_arms(rules, campaign, &[], users, now, budget, minter, facts)
+}
+
+/// The same, over the users of some arms of the campaign's experiment only (`--arm`;
+/// every user when `arms` is empty).
+#[allow(clippy::too_many_arguments)]
+pub fn plan_arms(
+    rules: &Rules,
+    campaign: &str,
+    arms: &[String],
+    users: &[Event],
+    now: Millis,
+    budget: Option<Fen>,
+    minter: &mut super::codes::CodeMinter,
+    facts: &dyn Facts,
+) -> Result<Plan, BatchError> {
     let mut run = BatchRun::new(rules, campaign, now, budget)?;
+    if !arms.is_empty() {
+        run.only_arms(arms).map_err(BatchError::Arms)?;
+    }
     let started = std::time::Instant::now();
     for (i, user) in users.iter().enumerate() {
         let id = user.user.as_ref().map(|u| u.id.clone());

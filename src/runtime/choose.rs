@@ -63,7 +63,7 @@ pub fn choose(place: &Place<'_>, ctx: &Ctx<'_>, spec: &OfferSpec, nodes: &OfferN
         }
     }
     if options.is_empty() {
-        return Err(first_missing.unwrap_or_else(|| MissingField(None)));
+        return Err(first_missing.unwrap_or(MissingField(None)));
     }
     let role = batch_arms::role(place.campaign.experiment.as_ref(), place.arm);
     let (k, random, model, valued) = if role == ArmRole::Explore {

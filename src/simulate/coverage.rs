@@ -72,6 +72,7 @@ pub fn ab_trial(
         seed,
         batches: Vec::new(),
         record_outcomes: true,
+        batch_arms: Vec::new(),
     };
     let (out, mut runtime) = super::simulate(&mut world, rules.clone(), &options)?;
     let Some(got) = out.got.iter().find(|g| &*g.coupon.campaign == campaign) else {

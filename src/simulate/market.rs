@@ -33,6 +33,9 @@ pub struct SimOptions {
     pub batches: Vec<(String, u32)>,
     /// Record the runtime's experiment outcomes (for `analysis`), as `mintage analyze` does.
     pub record_outcomes: bool,
+    /// Only users of these arms of a batch campaign's experiment take part in its runs
+    /// (`--batch-arm explore,holdout`; every user when empty).
+    pub batch_arms: Vec<String>,
 }
 
 /// A coupon a user holds.
@@ -145,6 +148,7 @@ struct Market<'w, 's> {
     out: SimOutput,
     day: u32,
     days: u32,
+    batch_arms: Vec<String>,
     /// Where events go instead of `out.events`, and its first error.
     sink: Option<&'s mut EventSink<'s>>,
     failed: Option<std::io::Error>,
@@ -192,6 +196,7 @@ pub fn run_into<'s>(
         out,
         day: 0,
         days: options.days,
+        batch_arms: options.batch_arms.clone(),
         sink,
         failed: None,
     };
@@ -497,8 +502,17 @@ impl Market<'_, '_> {
             .filter_map(|(n, u)| crate::runtime::batch::user_row_event(u.row(tz), n as u64 + 1, at).ok())
             .collect();
         let facts = crate::value::builtins::NoFacts;
-        let plan = crate::runtime::batch::plan(&self.rules, campaign, &rows, at, None, &mut self.batch_minter, &facts)
-            .map_err(|e| SimError(format!("batch `{campaign}` on day {}: {e}", self.day)))?;
+        let plan = crate::runtime::batch::plan_arms(
+            &self.rules,
+            campaign,
+            &self.batch_arms,
+            &rows,
+            at,
+            None,
+            &mut self.batch_minter,
+            &facts,
+        )
+        .map_err(|e| SimError(format!("batch `{campaign}` on day {}: {e}", self.day)))?;
         for d in plan.decisions {
             self.take(&d, "batch");
             self.out.decisions.push(d);

@@ -10,6 +10,7 @@ pub mod coverage;
 pub mod market;
 pub mod output;
 pub mod population;
+pub mod score;
 pub mod truth;
 pub mod world;
 

@@ -294,6 +294,20 @@ impl OfferKind {
             OfferKind::Perk => "perk",
         }
     }
+
+    /// The kind a coupon's `kind` names (what [`OfferKind::as_str`] wrote).
+    pub fn parse(kind: &str) -> Option<OfferKind> {
+        [
+            OfferKind::AmountOff,
+            OfferKind::PercentOff,
+            OfferKind::Threshold,
+            OfferKind::FreeShipping,
+            OfferKind::Gift,
+            OfferKind::Perk,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == kind)
+    }
 }
 
 /// One value or a menu the engine chooses from: `one of 10%, 15%, 20%`.

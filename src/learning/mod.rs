@@ -1,0 +1,130 @@
+//! Fitting the response (`mintage fit`): from the randomized decisions of a campaign (the
+//! coupons of a `random offer` arm and the holdout's suppressions), the user rows and the
+//! orders that followed, a [`ResponseModel`]: a ridge logistic regression for P(order
+//! within the window) fitted by Newton's method, a ridge log-linear model for the order
+//! value, and their metrics on the 20 % of users held out of training. See
+//! `docs/learning.md`.
+
+pub mod data;
+pub mod design;
+pub mod metrics;
+pub mod solve;
+pub mod synthetic;
+
+use crate::response::{FORMAT, FittedOn, ResponseModel};
+use crate::value::Millis;
+use std::path::{Path, PathBuf};
+
+/// What a fit reads and how.
+#[derive(Debug, Clone)]
+pub struct Inputs {
+    pub campaign: String,
+    pub decisions: PathBuf,
+    pub users: PathBuf,
+    pub orders: PathBuf,
+    /// Orders count within this long after a decision (ms).
+    pub window: Millis,
+    /// The ridge penalty on standardised columns.
+    pub l2: f64,
+    /// When the fit is made (written in the file, not part of its version).
+    pub fitted_at: Millis,
+}
+
+/// A fit, with the lines it skipped.
+#[derive(Debug, Clone)]
+pub struct Fitted {
+    pub model: ResponseModel,
+    /// `FILE:LINE: problem` for each line skipped.
+    pub warnings: Vec<String>,
+}
+
+/// The fewest orders (and non-orders) among the training decisions to fit at all.
+pub const MIN_ORDERS: u64 = 10;
+
+#[derive(Debug, thiserror::Error)]
+pub enum FitError {
+    #[error("cannot read `{file}`: {error}")]
+    Read { file: String, error: String },
+    #[error(
+        "`{file}` has no randomized decisions of campaign `{campaign}` ({skipped} of its decisions were neither a `random` coupon nor a `holdout`); fit on the decisions of a run with a `random offer` arm and a holdout (`mintage run --arm explore,holdout`)"
+    )]
+    NoRandomized {
+        file: String,
+        campaign: String,
+        skipped: u64,
+    },
+    #[error(
+        "user `{user}` of `{decisions_file}` line {line} is not in `{users_file}`; pass the user table the run read (`mintage run --users`)"
+    )]
+    MissingUser {
+        user: String,
+        users_file: String,
+        decisions_file: String,
+        line: u64,
+    },
+    #[error(
+        "too few outcomes to fit: {ordered} of {train} training decisions were followed by an order within the window (at least {MIN_ORDERS} with and {MIN_ORDERS} without are needed); give more decisions, the orders file that covers them, or a longer `--window`"
+    )]
+    TooFewOrders { ordered: u64, train: u64 },
+    #[error("the fit failed: {0}; try a larger `--l2` (say 10)")]
+    Numeric(String),
+    #[error("`--l2` must be a number of at least 0, not `{0}`")]
+    Penalty(f64),
+}
+
+impl FitError {
+    pub fn read(path: &Path, e: &std::io::Error) -> FitError {
+        FitError::Read {
+            file: path.display().to_string(),
+            error: e.to_string(),
+        }
+    }
+}
+
+/// Reads the files and fits the model.
+pub fn fit(inputs: &Inputs) -> Result<Fitted, FitError> {
+    if !(inputs.l2.is_finite() && inputs.l2 >= 0.0) {
+        return Err(FitError::Penalty(inputs.l2));
+    }
+    let data = data::read(
+        &inputs.campaign,
+        inputs.window,
+        &inputs.decisions,
+        &inputs.users,
+        &inputs.orders,
+    )?;
+    let fitted_on = FittedOn {
+        decisions_file: inputs.decisions.display().to_string(),
+        users_file: inputs.users.display().to_string(),
+        orders_file: inputs.orders.display().to_string(),
+        decisions: data.decisions,
+        random: data.random,
+        holdout: data.holdout,
+        skipped: data.skipped,
+        train: 0,
+        test: 0,
+        orders: data.orders,
+        ordered: data.samples.iter().filter(|s| s.order.is_some()).count() as u64,
+        window_ms: inputs.window,
+        l2: inputs.l2,
+    };
+    let skeleton = ResponseModel {
+        format: FORMAT.to_string(),
+        version: String::new(),
+        campaign: inputs.campaign.clone(),
+        fitted_at: crate::value::time_string(inputs.fitted_at, chrono_tz::UTC),
+        fitted_on,
+        columns: Vec::new(),
+        kinds: Vec::new(),
+        options: data.options.clone(),
+        order: Vec::new(),
+        value: Vec::new(),
+        smearing: 1.0,
+        metrics: Default::default(),
+    };
+    let model = design::fit_model(&data, skeleton, inputs.l2)?;
+    Ok(Fitted {
+        model,
+        warnings: data.warnings,
+    })
+}
