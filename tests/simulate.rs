@@ -214,6 +214,13 @@ fn analyze_recovers_the_true_effect_of_simulated_experiments() {
         gmv_covered * 10 >= trials * 7,
         "GMV/user: {gmv_covered} of {trials} covered"
     );
+    // The held-out arm converts as the truth says (its standard error is about 0.012 a
+    // trial, about 0.002 over 30).
+    let mean_error = baseline_error / f64::from(trials);
+    assert!(
+        mean_error.abs() < 0.01,
+        "the baseline is off by {mean_error} on average"
+    );
 }
 
 fn mintage() -> Command {
