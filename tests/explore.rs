@@ -35,7 +35,7 @@ fn table(n: usize) -> String {
     s
 }
 
-fn run(users: &PathBuf, extra: &[&str]) -> Output {
+fn run(users: &std::path::Path, extra: &[&str]) -> Output {
     let mut args = vec![
         "run",
         RULES,
