@@ -103,7 +103,7 @@ fn one(rules: &Arc<mintage::runtime::engine::Rules>, config: &mintage::simulate:
         users,
         orders,
         window: i64::from(WINDOW_DAYS) * 86_400_000,
-        l2: 1.0,
+        l2: std::env::var("L2").ok().and_then(|s| s.parse().ok()).unwrap_or(1.0),
         fitted_at: 0,
     })
     .unwrap();

@@ -99,14 +99,20 @@ fn the_fit_recovers_the_truth() {
     let m = &fitted().model;
     let interaction = raw(m, "depth*scores.price_sensitivity", "price_sensitivity");
     assert!(
-        (interaction - synthetic::DEPTH_PS).abs() < 2.0,
+        (interaction - synthetic::DEPTH_PS).abs() < 0.5,
         "depth × ps: {interaction}"
     );
     let p_base = raw(m, "scores.p_base", "p_base");
     assert!((p_base - synthetic::P_BASE).abs() < 0.4, "p_base: {p_base}");
-    // The depth slope at ps = 0 on the raw scale.
-    let depth = coef(m, "depth") - interaction * mean(m, "price_sensitivity");
-    assert!((depth - synthetic::DEPTH).abs() < 1.5, "depth: {depth}");
+    // The coupon's effect at ps = 0 on the raw scale, at each depth explored (with three
+    // depths, treated, d and d² are only identified together).
+    let slope = coef(m, "depth") - interaction * mean(m, "price_sensitivity");
+    for pct in synthetic::DEPTHS {
+        let d = mintage::response::features::depth_curve(pct as f64 / 100.0);
+        let fitted = coef(m, "treated") + slope * d + coef(m, "depth^2") * d * d;
+        let truth = synthetic::TREATED + synthetic::DEPTH * d;
+        assert!((fitted - truth).abs() < 0.3, "{pct} %: {fitted} vs {truth}");
+    }
     assert!(m.metrics.converged, "{:?}", m.metrics);
 }
 
@@ -148,7 +154,9 @@ fn reliability_bins_are_close() {
 #[test]
 fn predictions_are_close_to_the_truth_and_monotone_in_depth() {
     let m = &fitted().model;
-    assert!(m.metrics.monotone_share > 0.9, "{}", m.metrics.monotone_share);
+    // The raw fit may dip near depth 0 for the least sensitive (d² is free); the
+    // projection makes every prediction monotone, checked below.
+    assert!(m.metrics.monotone_share > 0.75, "{}", m.metrics.monotone_share);
     let user = |p_base: f64, ps: f64| {
         let row = format!(
             r#"{{"id":"x","registered_at":"2024-01-01T00:00:00Z","paid_orders":10,"last_order_at":"2026-06-01T00:00:00Z","total_spend":3000,"avg_order_value":300,"ltv_tier":"mid","scores":{{"p_base":{p_base},"price_sensitivity":{ps}}}}}"#
@@ -172,15 +180,16 @@ fn predictions_are_close_to_the_truth_and_monotone_in_depth() {
         assert!(p >= last - 1e-12 || o.percent == Some(1000), "{p} < {last}");
         last = p;
     }
-    // Valuation: gain is the uplift times the order value, cost P × the discount.
+    // Valuation: the order is worth its price without the coupon (V₀) and 70 % of it with
+    // the 30 % coupon; cost is P × the discount, gain the incremental GMV.
     let v = m.value(&u, synthetic::AT, &m.options[2].view());
-    assert!((v.gain as f64 - (v.p_order - v.p_none) * v.order_value as f64).abs() <= 1.0);
-    assert!((v.cost as f64 - v.p_order * v.order_value as f64 * 0.3).abs() <= 1.0);
-    assert!(
-        v.order_value > 20_000 && v.order_value < 45_000,
-        "¥300 or so: {}",
-        v.order_value
-    );
+    assert_eq!(m.options[2].percent, Some(3000));
+    let v0 = m.order_value(&u, synthetic::AT, None);
+    assert!(v0 > 20_000 && v0 < 45_000, "¥300 or so: {v0}");
+    assert!((v.order_value - (v0 - v0 * 3 / 10)).abs() <= 1, "{} vs {v0}", v.order_value);
+    assert!((v.cost as f64 - v.p_order * (v0 * 3 / 10) as f64).abs() <= 1.0);
+    let gain = v.p_order * v.order_value as f64 - v.p_none * v0 as f64;
+    assert!((v.gain as f64 - gain).abs() <= 1.0, "{} vs {gain}", v.gain);
 }
 
 #[test]

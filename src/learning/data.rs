@@ -24,6 +24,38 @@ pub struct Sample {
     pub line: u64,
     /// The total of the user's first order within the window.
     pub order: Option<Fen>,
+    /// That order's value before the coupon: its total, plus the coupon's discount when
+    /// the order used the decision's coupon.
+    pub gross: Option<Fen>,
+    /// A hash of the coupon's code (0: none, or a holdout).
+    code: u64,
+}
+
+/// FNV-1a of a coupon code, never 0.
+fn code_hash(code: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in code.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h.max(1)
+}
+
+/// The price of the items of an order that paid `total` with `offer`'s coupon: the total
+/// plus the discount it gave (an `amount_off` its amount; a `percent_off` its percent of
+/// the price, at most its cap). Other kinds do not change the price.
+pub fn gross_of(offer: &OptionTerms, total: Fen) -> Fen {
+    match offer.kind.as_str() {
+        "amount_off" | "threshold" => total.saturating_add(offer.amount.unwrap_or(0).max(0)),
+        "percent_off" => {
+            let pct = offer.percent.unwrap_or(0).clamp(0, 9_999);
+            let uncapped = (total as i128 * 10_000 / (10_000 - pct) as i128).min(i64::MAX as i128) as Fen;
+            offer
+                .cap
+                .map_or(uncapped, |cap| uncapped.min(total.saturating_add(cap.max(0))))
+        }
+        _ => total,
+    }
 }
 
 #[derive(Debug, Default)]
@@ -54,6 +86,8 @@ struct DecisionLine {
 #[derive(Deserialize)]
 struct CouponLine {
     campaign: String,
+    #[serde(default)]
+    code: Option<String>,
     kind: String,
     amount: Option<Yuan>,
     percent: Option<Percent>,
@@ -181,6 +215,8 @@ pub fn read(campaign: &str, window: Millis, decisions: &Path, users: &Path, orde
             option,
             line: n,
             order: None,
+            gross: None,
+            code: random.and_then(|c| c.code.as_deref()).map_or(0, code_hash),
         });
     })?;
     if data.samples.is_empty() {
@@ -213,11 +249,16 @@ pub fn read(campaign: &str, window: Millis, decisions: &Path, users: &Path, orde
             continue;
         };
         // INVARIANT: each list is sorted by time; the first order at or after the decision.
-        let from = list.partition_point(|(t, _)| *t < s.at);
-        s.order = list
-            .get(from)
-            .filter(|(t, _)| *t <= s.at.saturating_add(window))
-            .map(|(_, total)| *total);
+        let from = list.partition_point(|o| o.0 < s.at);
+        let Some((_, total, codes)) = list.get(from).filter(|o| o.0 <= s.at.saturating_add(window)) else {
+            continue;
+        };
+        s.order = Some(*total);
+        let used = s.code != 0 && codes.contains(&s.code);
+        s.gross = Some(match s.option.and_then(|o| data.options.get(usize::from(o))) {
+            Some(offer) if used => gross_of(offer, *total),
+            _ => *total,
+        });
     }
     data.warnings.extend(warnings);
     Ok(data)
@@ -246,15 +287,18 @@ fn read_users(
     Ok(())
 }
 
-/// Each user's paid orders `(at, total)`, sorted by time.
+/// A paid order: when, its total, and the hashes of the codes it used.
+type PaidOrder = (Millis, Fen, Vec<u64>);
+
+/// Each user's paid orders, sorted by time.
 fn read_orders(
     data: &mut Data,
     ids: &HashMap<Arc<str>, u32>,
     path: &Path,
     warnings: &mut Vec<String>,
-) -> Result<Vec<Vec<(Millis, Fen)>>, FitError> {
+) -> Result<Vec<Vec<PaidOrder>>, FitError> {
     let name = path.display().to_string();
-    let mut per_user: Vec<Vec<(Millis, Fen)>> = vec![Vec::new(); data.user_ids.len()];
+    let mut per_user: Vec<Vec<PaidOrder>> = vec![Vec::new(); data.user_ids.len()];
     let mut bad = Vec::new();
     let mut count = 0u64;
     each_line(path, warnings, |n, text| {
@@ -268,8 +312,8 @@ fn read_orders(
         if event.kind != EventKind::OrderPaid {
             return;
         }
-        let total = match &event.order {
-            Some(Ok(o)) => o.total,
+        let (total, codes) = match &event.order {
+            Some(Ok(o)) => (o.total, o.coupons.iter().map(|c| code_hash(c)).collect::<Vec<_>>()),
             Some(Err(e)) => {
                 bad.push(format!("{name}:{n}: skipped: {e}"));
                 return;
@@ -284,7 +328,7 @@ fn read_orders(
         count += 1;
         let user = event.user.as_ref().and_then(|u| ids.get(&u.id));
         if let Some(list) = user.and_then(|i| per_user.get_mut(*i as usize)) {
-            list.push((event.at, total));
+            list.push((event.at, total, codes));
         }
     })?;
     data.orders = count;

@@ -1,6 +1,6 @@
 //! From the samples to the fitted model: the user columns and their standardisation
 //! (from the training users only), the value model, then the order model over
-//! `[1, users…, treated, kinds…, depth, depth², depth × users…]`, then the metrics on the
+//! `[1, users…, treated, kinds…, d, d², d × users…, stretch]`, then the metrics on the
 //! held-out users.
 
 use super::FitError;
@@ -9,7 +9,7 @@ use super::metrics::{self, Scored};
 use super::solve::{self, Design};
 use crate::event::User;
 use crate::event::fields::OfferView;
-use crate::response::features::{Column, Source, depth, fill_user};
+use crate::response::features::{Column, Source, fill_user, shape};
 use crate::response::{Coefficient, ResponseModel, layout};
 use std::collections::BTreeMap;
 
@@ -109,8 +109,14 @@ pub fn columns_of(data: &Data, train: &[&Sample]) -> Vec<Column> {
 }
 
 /// The design row of a sample: `[1, u…, treated, kinds[1..]…]`, then with `depth`
-/// `[d, d², d·u…]`.
-fn row(model: &ResponseModel, u: &[f64], offer: Option<(&OfferView, f64)>, with_depth: bool, out: &mut Vec<f64>) {
+/// `[d, d², d·u…, stretch]`, `d` the depth curve of the offer's depth.
+fn row(
+    model: &ResponseModel,
+    u: &[f64],
+    offer: Option<(&OfferView, (f64, f64))>,
+    with_depth: bool,
+    out: &mut Vec<f64>,
+) {
     out.clear();
     out.push(1.0);
     out.extend_from_slice(u);
@@ -119,10 +125,12 @@ fn row(model: &ResponseModel, u: &[f64], offer: Option<(&OfferView, f64)>, with_
         out.push(f64::from(u8::from(offer.is_some_and(|(o, _)| o.kind == k.as_str()))));
     }
     if with_depth {
-        let d = offer.map_or(0.0, |(_, d)| d);
+        let (depth, stretch) = offer.map_or((0.0, 0.0), |(_, shape)| shape);
+        let d = crate::response::features::depth_curve(depth);
         out.push(d);
         out.push(d * d);
         out.extend(u.iter().map(|x| d * x));
+        out.push(stretch);
     }
 }
 
@@ -136,6 +144,7 @@ fn names(model: &ResponseModel, with_depth: bool) -> Vec<String> {
         out.push("depth".into());
         out.push("depth^2".into());
         out.extend(users.iter().map(|u| format!("depth*{u}")));
+        out.push("stretch".into());
     }
     out
 }
@@ -174,20 +183,23 @@ pub fn fit_model(data: &Data, mut model: ResponseModel, l2: f64) -> Result<Respo
     let mut u = vec![0.0; k];
     let mut r = Vec::with_capacity(order_len);
 
-    // The order value: ln(yuan) of the first order, by ridge least squares.
+    // The order value: ln(yuan) of the first order's price before its coupon, by ridge
+    // least squares over the user's columns (what a coupon takes off is then exact).
     let mut xv = Design::new(value_len);
     let mut yv = Vec::new();
     for s in &train {
-        let (Some(user), Some(total)) = (user_of(data, s), s.order) else {
+        let (Some(user), Some(gross)) = (user_of(data, s), s.gross) else {
             continue;
         };
-        if total <= 0 {
+        if gross <= 0 {
             continue;
         }
         fill_user(&model.columns, user, s.at, &mut u);
-        row(&model, &u, offer_of(s).map(|o| (o, 0.0)), false, &mut r);
+        r.clear();
+        r.push(1.0);
+        r.extend_from_slice(&u);
         xv.push(&r);
-        yv.push((total as f64 / 100.0).ln());
+        yv.push((gross as f64 / 100.0).ln());
     }
     let bv = solve::ridge(&xv, &yv, l2).ok_or_else(|| FitError::Numeric("the order value model is singular".into()))?;
     let resid_exp: f64 = (0..xv.rows())
@@ -198,7 +210,7 @@ pub fn fit_model(data: &Data, mut model: ResponseModel, l2: f64) -> Result<Respo
     } else {
         resid_exp / yv.len() as f64
     };
-    model.value = named(names(&model, false), &bv);
+    model.value = named(names(&model, false).into_iter().take(value_len).collect(), &bv);
 
     // P(order): ridge logistic regression by Newton's method.
     let mut x = Design::with_capacity(order_len, train.len());
@@ -207,8 +219,8 @@ pub fn fit_model(data: &Data, mut model: ResponseModel, l2: f64) -> Result<Respo
     for s in &train {
         let Some(user) = user_of(data, s) else { continue };
         fill_user(&model.columns, user, s.at, &mut u);
-        let offer = offer_of(s).map(|o| (o, depth(o, model.value_of_row(&u, None))));
-        max_depth = max_depth.max(offer.map_or(0.0, |(_, d)| d));
+        let offer = offer_of(s).map(|o| (o, shape(o, model.gross_of_row(&u))));
+        max_depth = max_depth.max(offer.map_or(0.0, |(_, (d, _))| d));
         row(&model, &u, offer, true, &mut r);
         x.push(&r);
         y.push(s.order.is_some());

@@ -3,9 +3,9 @@
 //! 70 % given one of `percent_off 10 %, 20 %, 30 %` at random, 10 % chosen and so not
 //! trained on) and the orders that followed, as JSONL in the files' real formats.
 //!
-//! The truth: `logit P(order) = −2 + 2·(p_base − 0.5) + treated·0.1 + depth·(1 + 6·ps)`
-//! with `p_base`, `ps` (`scores.price_sensitivity`) uniform on `[0, 1]` and depth the
-//! percent; an order's value is the user's average order value × `e^{N(0, 0.3²)}`.
+//! The truth: `logit P(order) = −2 + 2·(p_base − 0.5) + treated·0.1 + d·(0.3 + 1.5·ps)`
+//! with `p_base`, `ps` (`scores.price_sensitivity`) uniform on `[0, 1]` and `d` the
+//! model's depth curve of the percent ([`crate::response::features::depth_curve`]); an order's value is the user's average order value × `e^{N(0, 0.3²)}`.
 
 use crate::rng::SplitMix64;
 use crate::value::{DAY_MS, Millis, time_string};
@@ -20,12 +20,16 @@ pub const DEPTHS: [i64; 3] = [10, 20, 30];
 pub const INTERCEPT: f64 = -3.0;
 pub const P_BASE: f64 = 2.0;
 pub const TREATED: f64 = 0.1;
-pub const DEPTH: f64 = 1.0;
-pub const DEPTH_PS: f64 = 6.0;
+pub const DEPTH: f64 = 0.3;
+pub const DEPTH_PS: f64 = 1.5;
 
 /// The true P(order) of a user with scores `p_base`, `ps` at `depth` (none: no coupon).
 pub fn truth(p_base: f64, ps: f64, depth: Option<f64>) -> f64 {
-    let z = INTERCEPT + P_BASE * p_base + depth.map_or(0.0, |d| TREATED + d * (DEPTH + DEPTH_PS * ps));
+    let z = INTERCEPT
+        + P_BASE * p_base
+        + depth.map_or(0.0, |d| {
+            TREATED + crate::response::features::depth_curve(d) * (DEPTH + DEPTH_PS * ps)
+        });
     1.0 / (1.0 + (-z).exp())
 }
 

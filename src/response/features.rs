@@ -131,12 +131,49 @@ pub fn expected_discount(offer: &OfferView, order_value: Fen) -> Fen {
     }
 }
 
-/// Depth: the expected discount as a share of the reference order value, in `[0, 1]`.
+/// What a user with a usual order of `reference` fen spends with the offer: at least its
+/// minimum spend.
+pub fn spend(offer: &OfferView, reference: Fen) -> Fen {
+    reference.max(offer.min_spend.unwrap_or(0))
+}
+
+/// Depth: the expected discount as a share of what the user spends with the offer (the
+/// reference order value, or the minimum spend if that is more), in `[0, 1]`.
 pub fn depth(offer: &OfferView, reference: Fen) -> f64 {
-    if reference <= 0 {
+    let spend = spend(offer, reference);
+    if spend <= 0 {
         return 0.0;
     }
-    (expected_discount(offer, reference) as f64 / reference as f64).clamp(0.0, 1.0)
+    (expected_discount(offer, spend) as f64 / spend as f64).clamp(0.0, 1.0)
+}
+
+/// Stretch: how far the minimum spend is above the reference order value, as a share of
+/// it (`min_spend / reference − 1`, 0 when below), at most [`MAX_STRETCH`]. A coupon
+/// that asks for more than the user usually spends reaches fewer of its holders.
+pub fn stretch(offer: &OfferView, reference: Fen) -> f64 {
+    let min = offer.min_spend.unwrap_or(0);
+    if reference <= 0 || min <= reference {
+        return 0.0;
+    }
+    (min as f64 / reference as f64 - 1.0).min(MAX_STRETCH)
+}
+
+/// Where the model's depth coordinate bends: `ln(1 + depth / DEPTH_BEND)`.
+pub const DEPTH_BEND: f64 = 0.05;
+
+/// The depth coordinate of the model: `ln(1 + depth / DEPTH_BEND)`, 0 at no discount,
+/// rising ever more slowly (diminishing returns: the first yuan off moves a buyer more
+/// than the fiftieth).
+pub fn depth_curve(depth: f64) -> f64 {
+    (depth.max(0.0) / DEPTH_BEND).ln_1p()
+}
+
+/// The largest stretch a model reads.
+pub const MAX_STRETCH: f64 = 4.0;
+
+/// The shape of an offer for a user: its depth and stretch.
+pub fn shape(offer: &OfferView, reference: Fen) -> (f64, f64) {
+    (depth(offer, reference), stretch(offer, reference))
 }
 
 #[cfg(test)]
@@ -165,7 +202,16 @@ mod tests {
         );
         assert_eq!(expected_discount(&view("perk"), 100), 3000);
         assert!((depth(&view("amount_off"), 20_000) - 0.1).abs() < 1e-12);
-        assert_eq!(depth(&view("amount_off"), 0), 0.0);
+        // Below the minimum spend, depth is at the minimum spend, and the stretch says so.
+        assert!((depth(&view("amount_off"), 5_000) - 0.2).abs() < 1e-12);
+        assert!((stretch(&view("amount_off"), 5_000) - 1.0).abs() < 1e-12);
+        assert_eq!(stretch(&view("amount_off"), 20_000), 0.0);
+        assert_eq!(stretch(&view("amount_off"), 100), MAX_STRETCH);
+        assert_eq!(depth(&view("amount_off"), 0), 0.2, "the minimum spend is the spend");
+        let mut free = view("amount_off");
+        free.min_spend = None;
+        assert_eq!(depth(&free, 0), 0.0);
+        assert_eq!(stretch(&free, 0), 0.0);
     }
 
     #[test]

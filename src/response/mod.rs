@@ -3,23 +3,24 @@
 //! coupon or none, and what the order is worth. Pure: a JSON file in, numbers out.
 //!
 //! P(order) is a logistic model over the user's columns ([`features`]), whether a coupon
-//! was given (and its kind), its depth (expected discount ÷ reference order value),
-//! depth² and depth × each user column; the order value is log-linear over the user's
-//! columns and the coupon's kind. Predictions are monotone in depth by construction: the
-//! depth part of the logit is replaced by its running maximum from depth 0 (see
-//! [`ResponseModel::p_order`] and `docs/learning.md`).
+//! was given (and its kind), its depth on a bent scale ([`features::depth_curve`]), that
+//! squared, that × each user column, and the stretch of its minimum spend; the order value
+//! is log-linear over the user's columns, fitted to the price before the coupon, and the
+//! coupon's discount comes off it exactly. Predictions are sane by construction: the depth
+//! part of the logit is replaced by its running maximum from depth 0 and the coupon's
+//! effect is at least 0 (see [`ResponseModel::p_order`] and `docs/learning.md`).
 
 pub mod features;
 
 use crate::event::User;
 use crate::event::fields::OfferView;
 use crate::value::{Fen, Millis};
-use features::{Column, depth, expected_discount, fill_user};
+use features::{Column, expected_discount, fill_user};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
 /// The format this build reads and writes.
-pub const FORMAT: &str = "mintage-response/1";
+pub const FORMAT: &str = "mintage-response/2";
 
 #[derive(Debug, thiserror::Error)]
 pub enum ResponseError {
@@ -149,9 +150,10 @@ pub struct ResponseModel {
     /// Kinds seen; each after the first has an indicator of its own.
     pub kinds: Vec<String>,
     pub options: Vec<OptionTerms>,
-    /// The logit of P(order): `[1, users…, treated, kinds[1..]…, depth, depth², depth×users…]`.
+    /// The logit of P(order): `[1, users…, treated, kinds[1..]…, d, d², d×users…, stretch]`,
+    /// `d` the [`features::depth_curve`] of the offer's depth.
     pub order: Vec<Coefficient>,
-    /// ln(order value in yuan): `[1, users…, treated, kinds[1..]…]`.
+    /// ln(the order's value before any coupon, in yuan): `[1, users…]`.
     pub value: Vec<Coefficient>,
     /// Duan's smearing factor: the mean of exp(residual), so exp(prediction) × it is the mean.
     pub smearing: f64,
@@ -168,10 +170,15 @@ pub struct Valuation {
     pub order_value: Fen,
 }
 
-/// The number of coefficients of each part, given `k` user columns and `kinds` kinds.
+/// The number of coefficients of each part (order, value), given `k` user columns and
+/// `kinds` kinds.
 pub fn layout(k: usize, kinds: usize) -> (usize, usize) {
-    let value = 1 + k + kinds.max(1);
-    (value + 2 + k, value)
+    (depth_at(k, kinds) + 3 + k, 1 + k)
+}
+
+/// Where the depth part starts in the order model: after `[1, users…, treated, kinds[1..]…]`.
+pub fn depth_at(k: usize, kinds: usize) -> usize {
+    1 + k + kinds.max(1)
 }
 
 fn sigmoid(z: f64) -> f64 {
@@ -255,61 +262,70 @@ impl ResponseModel {
         self.kinds.iter().skip(1).position(|k| k == kind)
     }
 
-    /// ln(order value in yuan) before smearing, from the user's columns.
-    pub fn log_value(&self, u: &[f64], offer: Option<&OfferView>) -> f64 {
-        let k = u.len();
+    /// ln(the order's value before any coupon, in yuan) before smearing, from the user's
+    /// columns.
+    pub fn log_value(&self, u: &[f64]) -> f64 {
         let c = |i: usize| self.value.get(i).map_or(0.0, |c| c.value);
-        let mut z = c(0) + u.iter().enumerate().map(|(j, x)| c(1 + j) * x).sum::<f64>();
-        if let Some(o) = offer {
-            z += c(1 + k);
-            if let Some(s) = self.kind_slot(o.kind) {
-                z += c(2 + k + s);
-            }
-        }
-        z
+        c(0) + u.iter().enumerate().map(|(j, x)| c(1 + j) * x).sum::<f64>()
     }
 
-    /// The expected order value (fen) from the user's columns.
-    pub fn value_of_row(&self, u: &[f64], offer: Option<&OfferView>) -> Fen {
-        let yuan = self.log_value(u, offer).clamp(-50.0, 30.0).exp() * self.smearing;
+    /// What the user's order is worth before any coupon (fen): the reference of depth.
+    pub fn gross_of_row(&self, u: &[f64]) -> Fen {
+        let yuan = self.log_value(u).clamp(-50.0, 30.0).exp() * self.smearing;
         (yuan * 100.0).round() as Fen
     }
 
-    /// The logit of P(order) from the user's columns and the offer's depth, before (`raw`)
-    /// or after the monotone projection.
-    pub fn logit_of_row(&self, u: &[f64], offer: Option<(&OfferView, f64)>, raw: bool) -> f64 {
+    /// What the buyer is expected to pay for the order (fen): without an offer its gross
+    /// value; with one, what they spend (at least its minimum spend) less its discount.
+    pub fn value_of_row(&self, u: &[f64], offer: Option<&OfferView>) -> Fen {
+        let gross = self.gross_of_row(u);
+        match offer {
+            None => gross,
+            Some(o) => {
+                let spend = features::spend(o, gross);
+                spend - expected_discount(o, spend).min(spend)
+            }
+        }
+    }
+
+    /// The logit of P(order) from the user's columns and the offer with its depth and
+    /// stretch ([`features::shape`]), before (`raw`) or after the monotone projection.
+    pub fn logit_of_row(&self, u: &[f64], offer: Option<(&OfferView, (f64, f64))>, raw: bool) -> f64 {
         let k = u.len();
-        let (_, v) = layout(k, self.kinds.len());
+        let v = depth_at(k, self.kinds.len());
         let c = |i: usize| self.order.get(i).map_or(0.0, |c| c.value);
-        let mut z = c(0) + u.iter().enumerate().map(|(j, x)| c(1 + j) * x).sum::<f64>();
-        let Some((o, d)) = offer else { return z };
-        z += c(1 + k);
+        let z = c(0) + u.iter().enumerate().map(|(j, x)| c(1 + j) * x).sum::<f64>();
+        let Some((o, (depth, stretch))) = offer else { return z };
+        let d = features::depth_curve(depth);
+        // The coupon's effect: its own, its kind's and the reach of its minimum spend.
+        let mut effect = c(1 + k) + c(v + 2 + k) * stretch;
         if let Some(s) = self.kind_slot(o.kind) {
-            z += c(2 + k + s);
+            effect += c(2 + k + s);
         }
         // The depth part: slope·d + curve·d², its slope varying with the user.
         let slope = c(v) + u.iter().enumerate().map(|(j, x)| c(v + 2 + j) * x).sum::<f64>();
         let curve = c(v + 1);
-        z + if raw {
-            slope * d + curve * d * d
-        } else {
-            running_max(slope, curve, d)
+        if raw {
+            return z + effect + slope * d + curve * d * d;
         }
+        // Sane: more depth never lowers the chance of an order, nor does a coupon.
+        z + (effect + running_max(slope, curve, d)).max(0.0)
     }
 
     /// Whether the raw depth part rises over `[0, max_depth]` for this user.
     pub fn monotone_for(&self, u: &[f64], max_depth: f64) -> bool {
-        let (_, v) = layout(u.len(), self.kinds.len());
+        let v = depth_at(u.len(), self.kinds.len());
         let c = |i: usize| self.order.get(i).map_or(0.0, |c| c.value);
         let slope = c(v) + u.iter().enumerate().map(|(j, x)| c(v + 2 + j) * x).sum::<f64>();
         let curve = c(v + 1);
+        let max_depth = features::depth_curve(max_depth);
         // The derivative slope + 2·curve·d is linear in d: non-negative at both ends.
         slope >= 0.0 && slope + 2.0 * curve * max_depth >= 0.0
     }
 
     /// P(order) from the user's columns.
     pub fn p_of_row(&self, u: &[f64], offer: Option<&OfferView>) -> f64 {
-        let with_depth = offer.map(|o| (o, depth(o, self.value_of_row(u, None))));
+        let with_depth = offer.map(|o| (o, features::shape(o, self.gross_of_row(u))));
         sigmoid(self.logit_of_row(u, with_depth, false))
     }
 
@@ -324,16 +340,20 @@ impl ResponseModel {
     }
 
     /// Expected cost (P(order|offer) × the expected discount on the expected order) and
-    /// gain ((P(order|offer) − P(order|none)) × the expected order value), in fen.
+    /// gain (the incremental GMV: P(order|offer) × the order value with the offer −
+    /// P(order|none) × the order value without), in fen. The order values are what the
+    /// buyer pays, so a coupon to a user who would buy anyway gains less than nothing.
     pub fn value(&self, user: &User, now: Millis, offer: &OfferView) -> Valuation {
         let u = self.user_row(user, now);
         let p = self.p_of_row(&u, Some(offer));
         let p_none = self.p_of_row(&u, None);
+        let gross = self.gross_of_row(&u);
         let order_value = self.value_of_row(&u, Some(offer));
-        let discount = expected_discount(offer, order_value);
+        let value_none = gross;
+        let discount = expected_discount(offer, features::spend(offer, gross));
         Valuation {
             cost: (p * discount as f64).round() as Fen,
-            gain: ((p - p_none) * order_value as f64).round() as Fen,
+            gain: (p * order_value as f64 - p_none * value_none as f64).round() as Fen,
             p_order: p,
             p_none,
             order_value,
