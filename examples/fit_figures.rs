@@ -28,9 +28,9 @@ fn main() {
     let started = Instant::now();
     let fitted = fit(&Inputs {
         campaign: synthetic::CAMPAIGN.into(),
-        decisions: path("decisions.jsonl"),
-        users: path("users.jsonl"),
-        orders: path("orders.jsonl"),
+        decisions: path("decisions.jsonl").into(),
+        users: path("users.jsonl").into(),
+        orders: path("orders.jsonl").into(),
         window: 7 * mintage::value::DAY_MS,
         l2: 1.0,
         fitted_at: 0,

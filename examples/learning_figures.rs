@@ -99,9 +99,9 @@ fn one(rules: &Arc<mintage::runtime::engine::Rules>, config: &mintage::simulate:
     let started = std::time::Instant::now();
     let fitted = fit(&Inputs {
         campaign: CAMPAIGN.into(),
-        decisions,
-        users,
-        orders,
+        decisions: decisions.into(),
+        users: users.into(),
+        orders: orders.into(),
         window: i64::from(WINDOW_DAYS) * 86_400_000,
         l2: std::env::var("L2").ok().and_then(|s| s.parse().ok()).unwrap_or(1.0),
         fitted_at: 0,

@@ -40,9 +40,9 @@ fn files(n: usize, seed: u64) -> Files {
 fn inputs(f: &Files) -> Inputs {
     Inputs {
         campaign: synthetic::CAMPAIGN.into(),
-        decisions: f.decisions.clone(),
-        users: f.users.clone(),
-        orders: f.orders.clone(),
+        decisions: f.decisions.clone().into(),
+        users: f.users.clone().into(),
+        orders: f.orders.clone().into(),
         window: 7 * DAY_MS,
         l2: 1.0,
         fitted_at: 0,
@@ -186,7 +186,11 @@ fn predictions_are_close_to_the_truth_and_monotone_in_depth() {
     assert_eq!(m.options[2].percent, Some(3000));
     let v0 = m.order_value(&u, synthetic::AT, None);
     assert!(v0 > 20_000 && v0 < 45_000, "¥300 or so: {v0}");
-    assert!((v.order_value - (v0 - v0 * 3 / 10)).abs() <= 1, "{} vs {v0}", v.order_value);
+    assert!(
+        (v.order_value - (v0 - v0 * 3 / 10)).abs() <= 1,
+        "{} vs {v0}",
+        v.order_value
+    );
     assert!((v.cost as f64 - v.p_order * (v0 * 3 / 10) as f64).abs() <= 1.0);
     let gain = v.p_order * v.order_value as f64 - v.p_none * v0 as f64;
     assert!((v.gain as f64 - gain).abs() <= 1.0, "{} vs {gain}", v.gain);
@@ -227,7 +231,7 @@ fn bad_inputs_give_the_documented_errors() {
     let few = dir.path().join("users.jsonl");
     std::fs::write(&few, "{\"id\":\"u-0\"}\n").unwrap();
     let mut missing = inputs(&f);
-    missing.users = few;
+    missing.users = few.into();
     let e = fit(&missing).unwrap_err();
     assert!(matches!(e, FitError::MissingUser { line: 2, .. }), "{e}");
     assert!(e.to_string().contains("user `u-1`"), "{e}");
@@ -235,14 +239,14 @@ fn bad_inputs_give_the_documented_errors() {
     let none = dir.path().join("orders.jsonl");
     std::fs::write(&none, "").unwrap();
     let mut no_orders = inputs(&f);
-    no_orders.orders = none;
+    no_orders.orders = none.into();
     assert!(matches!(
         fit(&no_orders),
         Err(FitError::TooFewOrders { ordered: 0, .. })
     ));
 
     let mut absent = inputs(&f);
-    absent.decisions = dir.path().join("nope.jsonl");
+    absent.decisions = dir.path().join("nope.jsonl").into();
     let e = fit(&absent).unwrap_err();
     assert!(e.to_string().starts_with("cannot read `"), "{e}");
 
@@ -250,7 +254,7 @@ fn bad_inputs_give_the_documented_errors() {
     let text = std::fs::read_to_string(&f.decisions).unwrap();
     std::fs::write(&bad, format!("not json\n{text}")).unwrap();
     let mut skipped = inputs(&f);
-    skipped.decisions = bad;
+    skipped.decisions = bad.into();
     let fitted = fit(&skipped).unwrap();
     assert_eq!(fitted.warnings.len(), 1);
     assert!(

@@ -1,11 +1,11 @@
-//! `mintage fit RULES --campaign ID --users U --decisions D --orders O --out MODEL.json`:
-//! fits the campaign's response model from its randomized decisions (`mintage::learning`,
+//! `mintage fit RULES --campaign ID (--users U --decisions D --orders O | --db URL) --out
+//! MODEL.json`: fits the campaign's response model from its randomized decisions (`mintage::learning`,
 //! see `docs/learning.md`), writes it, and prints what it fitted on and how well it does
 //! on the users held out. Exit codes: 0 ok, 1 rules with errors, 2 usage or input that
 //! cannot be fitted, 3 lines skipped (after the model is written).
 
 use crate::cli::out::{errln, out, outln};
-use mintage::learning::{FitError, Inputs, fit};
+use mintage::learning::{FitError, Inputs, Source, fit};
 use mintage::response::ResponseModel;
 use mintage::value::{DAY_MS, HOUR_MS, Millis};
 use std::path::PathBuf;
@@ -17,6 +17,7 @@ pub enum Format {
 }
 
 #[derive(clap::Args)]
+#[command(group(clap::ArgGroup::new("files").multiple(true).args(["users", "decisions", "orders"]).conflicts_with("db")))]
 pub struct Args {
     /// Rule files or folders
     #[arg(required = true)]
@@ -25,14 +26,18 @@ pub struct Args {
     #[arg(long)]
     campaign: String,
     /// The user table the run read (JSONL, as `mintage run --users`)
-    #[arg(long)]
-    users: PathBuf,
+    #[arg(long, required_unless_present = "db")]
+    users: Option<PathBuf>,
     /// The decisions of the run (JSONL, as `mintage run` or `replay` writes them)
-    #[arg(long)]
-    decisions: PathBuf,
+    #[arg(long, required_unless_present = "db")]
+    decisions: Option<PathBuf>,
     /// Events with the `order_paid` orders that followed (JSONL)
+    #[arg(long, required_unless_present = "db")]
+    orders: Option<PathBuf>,
+    /// A ledger that decided the campaign's events (`sqlite:PATH`, `postgres://…`), instead
+    /// of the three files
     #[arg(long)]
-    orders: PathBuf,
+    db: Option<String>,
     /// Where to write the model (JSON)
     #[arg(long)]
     out: PathBuf,
@@ -69,6 +74,46 @@ fn window(text: &str) -> Result<Millis, String> {
     }
 }
 
+/// The campaign's decisions, users and orders from a ledger.
+fn from_ledger(
+    args: &Args,
+    url: &str,
+    program: mintage::check::program::Program,
+) -> Result<(Source, Source, Source), u8> {
+    let version = match mintage::check::load_paths(&args.rules) {
+        Ok(sources) => mintage::ledger::rules_version(&sources, args.zone.zone),
+        Err(e) => {
+            errln!("error: {e}");
+            return Err(2);
+        }
+    };
+    let rules = match mintage::compile::Rules::new(program) {
+        Ok(rules) => std::sync::Arc::new(rules),
+        Err(e) => {
+            errln!("error: {e}");
+            return Err(1);
+        }
+    };
+    let rules = mintage::ledger::VersionedRules { rules, version };
+    let ledger = mintage::ledger::Ledger::open(url, rules, mintage::ledger::LedgerOptions::default()).map_err(|e| {
+        errln!("error: cannot open the ledger `{url}`: {e}");
+        2u8
+    })?;
+    let lines = ledger.fit_lines(&args.campaign).map_err(|e| {
+        errln!("error: cannot read the ledger `{url}`: {e}");
+        2u8
+    })?;
+    let named = |table: &str, lines: Vec<String>| Source::Lines {
+        name: format!("{url} ({table})"),
+        lines,
+    };
+    Ok((
+        named("decisions", lines.decisions),
+        named("exposures", lines.users),
+        named("orders", lines.orders),
+    ))
+}
+
 fn fit_error(e: &FitError) -> u8 {
     errln!("error: {e}");
     2
@@ -95,11 +140,22 @@ pub fn run(args: Args) -> u8 {
         );
         return 2;
     };
+    let (decisions, users, orders) = match (&args.db, &args.decisions, &args.users, &args.orders) {
+        (Some(url), ..) => match from_ledger(&args, url, program) {
+            Ok(found) => found,
+            Err(code) => return code,
+        },
+        (None, Some(d), Some(u), Some(o)) => (d.clone().into(), u.clone().into(), o.clone().into()),
+        _ => {
+            errln!("error: give `--users`, `--decisions` and `--orders`, or `--db URL`");
+            return 2;
+        }
+    };
     let inputs = Inputs {
         campaign: args.campaign.clone(),
-        decisions: args.decisions.clone(),
-        users: args.users.clone(),
-        orders: args.orders.clone(),
+        decisions,
+        users,
+        orders,
         window,
         l2: args.l2,
         fitted_at: chrono::Utc::now().timestamp_millis(),

@@ -4,6 +4,7 @@
 //! orders (`orders.jsonl`, events of the contract).
 
 use super::FitError;
+use super::Source;
 use crate::event::EventKind;
 use crate::event::{Event, User};
 use crate::response::OptionTerms;
@@ -11,7 +12,6 @@ use crate::value::{Fen, Millis, Percent, Yuan, parse_time};
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::io::BufRead;
-use std::path::Path;
 use std::sync::Arc;
 
 /// One randomized decision: the user (an index into [`Data::users`]), when, the option
@@ -106,7 +106,18 @@ struct SuppressedLine {
 
 /// Each non-blank line of a file with its number (from 1), a byte-order mark dropped;
 /// a line that is not UTF-8 is a warning.
-fn each_line(path: &Path, warnings: &mut Vec<String>, mut f: impl FnMut(u64, &str)) -> Result<(), FitError> {
+fn each_line(source: &Source, warnings: &mut Vec<String>, mut f: impl FnMut(u64, &str)) -> Result<(), FitError> {
+    let path = match source {
+        Source::File(path) => path,
+        Source::Lines { lines, .. } => {
+            for (i, line) in lines.iter().enumerate() {
+                if !line.trim().is_empty() {
+                    f(i as u64 + 1, line);
+                }
+            }
+            return Ok(());
+        }
+    };
     let file = std::fs::File::open(path).map_err(|e| FitError::read(path, &e))?;
     let mut reader = std::io::BufReader::with_capacity(1 << 16, file);
     let mut buf = Vec::with_capacity(1024);
@@ -169,11 +180,17 @@ impl Data {
 
 /// Reads the three files for `campaign`, with orders counted within `window` after each
 /// decision.
-pub fn read(campaign: &str, window: Millis, decisions: &Path, users: &Path, orders: &Path) -> Result<Data, FitError> {
+pub fn read(
+    campaign: &str,
+    window: Millis,
+    decisions: &Source,
+    users: &Source,
+    orders: &Source,
+) -> Result<Data, FitError> {
     let mut data = Data::default();
     let mut ids: HashMap<Arc<str>, u32> = HashMap::new();
     let mut warnings = Vec::new();
-    let name = decisions.display().to_string();
+    let name = decisions.name();
     each_line(decisions, &mut warnings, |n, text| {
         let d: DecisionLine = match serde_json::from_str(text) {
             Ok(d) => d,
@@ -238,7 +255,7 @@ pub fn read(campaign: &str, window: Millis, decisions: &Path, users: &Path, orde
                 .get(s.user as usize)
                 .map(|u| u.to_string())
                 .unwrap_or_default(),
-            users_file: users.display().to_string(),
+            users_file: users.name(),
             decisions_file: name,
             line: s.line,
         });
@@ -267,10 +284,10 @@ pub fn read(campaign: &str, window: Millis, decisions: &Path, users: &Path, orde
 fn read_users(
     data: &mut Data,
     ids: &HashMap<Arc<str>, u32>,
-    path: &Path,
+    path: &Source,
     warnings: &mut Vec<String>,
 ) -> Result<(), FitError> {
-    let name = path.display().to_string();
+    let name = path.name();
     let mut bad = Vec::new();
     each_line(path, warnings, |n, text| match serde_json::from_str::<User>(text) {
         Ok(user) => {
@@ -294,10 +311,10 @@ type PaidOrder = (Millis, Fen, Vec<u64>);
 fn read_orders(
     data: &mut Data,
     ids: &HashMap<Arc<str>, u32>,
-    path: &Path,
+    path: &Source,
     warnings: &mut Vec<String>,
 ) -> Result<Vec<Vec<PaidOrder>>, FitError> {
-    let name = path.display().to_string();
+    let name = path.name();
     let mut per_user: Vec<Vec<PaidOrder>> = vec![Vec::new(); data.user_ids.len()];
     let mut bad = Vec::new();
     let mut count = 0u64;

@@ -15,13 +15,36 @@ use crate::response::{FORMAT, FittedOn, ResponseModel};
 use crate::value::Millis;
 use std::path::{Path, PathBuf};
 
+/// Where a fit's lines come from: a JSONL file, or lines read elsewhere (a ledger), under
+/// a name for messages.
+#[derive(Debug, Clone)]
+pub enum Source {
+    File(PathBuf),
+    Lines { name: String, lines: Vec<String> },
+}
+
+impl Source {
+    pub fn name(&self) -> String {
+        match self {
+            Source::File(path) => path.display().to_string(),
+            Source::Lines { name, .. } => name.clone(),
+        }
+    }
+}
+
+impl From<PathBuf> for Source {
+    fn from(path: PathBuf) -> Source {
+        Source::File(path)
+    }
+}
+
 /// What a fit reads and how.
 #[derive(Debug, Clone)]
 pub struct Inputs {
     pub campaign: String,
-    pub decisions: PathBuf,
-    pub users: PathBuf,
-    pub orders: PathBuf,
+    pub decisions: Source,
+    pub users: Source,
+    pub orders: Source,
     /// Orders count within this long after a decision (ms).
     pub window: Millis,
     /// The ridge penalty on standardised columns.
@@ -94,9 +117,9 @@ pub fn fit(inputs: &Inputs) -> Result<Fitted, FitError> {
         &inputs.orders,
     )?;
     let fitted_on = FittedOn {
-        decisions_file: inputs.decisions.display().to_string(),
-        users_file: inputs.users.display().to_string(),
-        orders_file: inputs.orders.display().to_string(),
+        decisions_file: inputs.decisions.name(),
+        users_file: inputs.users.name(),
+        orders_file: inputs.orders.name(),
         decisions: data.decisions,
         random: data.random,
         holdout: data.holdout,

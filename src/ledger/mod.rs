@@ -22,6 +22,7 @@
 pub mod api;
 pub mod checkout_redeem;
 mod error;
+pub mod fit_lines;
 mod kept;
 pub mod keys;
 mod lapse;

@@ -117,7 +117,7 @@ pub fn changes(rules: &Rules, recorded: &Recorded) -> OutcomeChanges {
 }
 
 /// Fields as stored back into pairs.
-fn fields_of(text: &str) -> Result<Vec<(String, String)>, LedgerError> {
+pub(super) fn fields_of(text: &str) -> Result<Vec<(String, String)>, LedgerError> {
     let v: serde_json::Map<String, serde_json::Value> =
         serde_json::from_str(text).map_err(|e| LedgerError::corrupt_from("the fields of an exposure", e))?;
     Ok(v.into_iter()

@@ -421,6 +421,8 @@ pub trait Tx {
     ) -> Result<(), LedgerError>;
     /// Every coupon of `campaign`, with the discount its redemption gave.
     fn coupons_of(&mut self, campaign: &str, each: &mut dyn FnMut(IssuedRow)) -> Result<(), LedgerError>;
+    /// The decisions (their JSON bodies) of the users exposed to `campaign`, in time order.
+    fn decisions_of(&mut self, campaign: &str, each: &mut dyn FnMut(String)) -> Result<(), LedgerError>;
 }
 
 /// An API key as it is stored: never the key itself.

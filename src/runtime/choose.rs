@@ -101,6 +101,18 @@ fn by_response(
 ) -> Option<(usize, Arc<str>, (crate::value::Fen, crate::value::Fen))> {
     let model = place.rules.responses.get(place.campaign_index)?.as_ref()?;
     let user = place.event.user.as_ref()?;
+    // An event's scores ride beside its user; the model reads them as the user's.
+    let with_scores;
+    let user = match (&user.scores, &place.event.scores) {
+        (None, scores) if !scores.is_empty() => {
+            with_scores = crate::event::User {
+                scores: Some(scores.clone()),
+                ..user.clone()
+            };
+            &with_scores
+        }
+        _ => user,
+    };
     let lambda = place.campaign.price.unwrap_or(1.0);
     let mut best: Option<(usize, f64, (i64, i64))> = None;
     for (k, (_, t)) in options.iter().enumerate() {

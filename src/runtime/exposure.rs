@@ -142,6 +142,64 @@ pub fn user_fields(u: &User) -> Vec<(Arc<str>, Arc<str>)> {
     out
 }
 
+/// The fields an exposure keeps in a campaign that explores (`random offer`): those of
+/// [`user_fields`] and what a response model reads (`registered_at`, `last_order_at` as
+/// RFC 3339 in UTC, `total_spend`, `avg_order_value` in yuan, and `scores.NAME`, from the
+/// user row or else the event's `scores`), so that `mintage fit --db` can rebuild the
+/// user as the decision saw them ([`user_of_fields`]).
+pub fn fit_fields(u: &User, scores: Option<&[(Arc<str>, f64)]>) -> Vec<(Arc<str>, Arc<str>)> {
+    let intern = crate::event::intern;
+    let mut out = user_fields(u);
+    let time = |t: Millis| intern(&crate::value::time_string(t, chrono_tz::UTC));
+    let yuan = |f: Fen| intern(&crate::value::yuan_json(f).to_string());
+    for (name, v) in [("registered_at", u.registered_at), ("last_order_at", u.last_order_at)] {
+        if let Some(t) = v {
+            out.push((intern(name), time(t)));
+        }
+    }
+    for (name, v) in [("total_spend", u.total_spend), ("avg_order_value", u.avg_order_value)] {
+        if let Some(f) = v {
+            out.push((intern(name), yuan(f)));
+        }
+    }
+    for (name, v) in u.scores.as_deref().or(scores).unwrap_or(&[]) {
+        if v.is_finite() {
+            out.push((
+                intern(&format!("scores.{name}")),
+                intern(&serde_json::Value::from(*v).to_string()),
+            ));
+        }
+    }
+    out
+}
+
+/// The user row (JSON) an exposure's fields describe: [`fit_fields`] read back; other
+/// fields stay as they were written (numbers and booleans as such, the rest as text).
+pub fn user_of_fields(id: &str, fields: &[(String, String)]) -> serde_json::Value {
+    let mut row = serde_json::Map::new();
+    let mut scores = serde_json::Map::new();
+    row.insert("id".into(), id.into());
+    for (name, text) in fields {
+        let parsed = serde_json::from_str::<serde_json::Value>(text)
+            .ok()
+            .filter(|v| v.is_number() || v.is_boolean());
+        let value = parsed.unwrap_or_else(|| serde_json::Value::String(text.clone()));
+        match name.strip_prefix("scores.") {
+            Some(score) => {
+                scores.insert(score.to_string(), value);
+            }
+            None if name != "id" => {
+                row.insert(name.clone(), value);
+            }
+            None => {}
+        }
+    }
+    if !scores.is_empty() {
+        row.insert("scores".into(), serde_json::Value::Object(scores));
+    }
+    serde_json::Value::Object(row)
+}
+
 impl<S: StateStore> Runtime<S> {
     /// Records outcomes from now on (or stops). Costs nothing when off.
     pub fn record_outcomes(mut self, on: bool) -> Self {
@@ -194,13 +252,21 @@ impl<S: StateStore> Runtime<S> {
                 continue;
             };
             let u = event.user.as_ref();
+            let explores = (rules.compiled.campaign(ci as usize))
+                .and_then(|(c, _)| c.experiment.as_ref())
+                .is_some_and(|e| e.arms.iter().any(|a| a.explore));
+            let fields = match u {
+                Some(u) if explores => fit_fields(u, Some(&event.scores)),
+                Some(u) => user_fields(u),
+                None => Vec::new(),
+            };
             self.state.recorded().expose(ExposureRecord {
                 campaign: ci,
                 arm,
                 user: user.clone(),
                 at: event.at,
                 total_spend: u.and_then(|u| u.total_spend).unwrap_or(0),
-                fields: u.map(user_fields).unwrap_or_default(),
+                fields,
             });
         }
         self.exposing = Some(exposing);

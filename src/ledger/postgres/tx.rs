@@ -727,6 +727,10 @@ impl Tx for PgTx<'_> {
         self.orders(campaign, window, each)
     }
 
+    fn decisions_of(&mut self, campaign: &str, each: &mut dyn FnMut(String)) -> Result<(), LedgerError> {
+        self.decisions(campaign, each)
+    }
+
     fn coupons_of(&mut self, campaign: &str, each: &mut dyn FnMut(IssuedRow)) -> Result<(), LedgerError> {
         self.coupons(campaign, each)
     }

@@ -54,6 +54,7 @@ pub enum Q {
     ExposuresOf,
     AttributedOrders,
     CouponsOf,
+    DecisionsOf,
 }
 
 impl Q {
@@ -80,6 +81,10 @@ impl Q {
                 "SELECT o.order_id, o.user_id, o.at, o.total, o.shipping, o.coupons, o.items \
                  FROM exposures e JOIN orders o ON o.user_id = e.user_id \
                  WHERE e.campaign = ?1 AND o.at >= e.at AND o.at < e.at + ?2 ORDER BY o.at, o.order_id"
+            }
+            Q::DecisionsOf => {
+                "SELECT d.body FROM exposures e JOIN decisions d ON d.user_id = e.user_id \
+                 WHERE e.campaign = ?1 ORDER BY d.at, d.decision_id"
             }
             Q::CouponsOf => {
                 "SELECT c.code, c.user_id, c.arm, c.face_value, c.status, \

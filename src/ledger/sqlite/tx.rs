@@ -497,6 +497,10 @@ impl Tx for SqliteTx<'_> {
         self.orders(campaign, window, each)
     }
 
+    fn decisions_of(&mut self, campaign: &str, each: &mut dyn FnMut(String)) -> Result<(), LedgerError> {
+        self.decisions(campaign, each)
+    }
+
     fn coupons_of(&mut self, campaign: &str, each: &mut dyn FnMut(IssuedRow)) -> Result<(), LedgerError> {
         self.coupons(campaign, each)
     }

@@ -66,6 +66,13 @@ impl PgTx<'_> {
         Ok(())
     }
 
+    pub(super) fn decisions(&mut self, campaign: &str, each: &mut dyn FnMut(String)) -> Result<(), LedgerError> {
+        for r in self.query(Q::DecisionsOf, &[&campaign])? {
+            each(get(&r, 0)?);
+        }
+        Ok(())
+    }
+
     pub(super) fn orders(
         &mut self,
         campaign: &str,

@@ -72,6 +72,10 @@ impl SqliteTx<'_> {
         self.each(Q::ExposuresOf, [campaign], read, each)
     }
 
+    pub(super) fn decisions(&self, campaign: &str, each: &mut dyn FnMut(String)) -> Result<(), LedgerError> {
+        self.each(Q::DecisionsOf, [campaign], |r| r.get(0), each)
+    }
+
     pub(super) fn orders(
         &self,
         campaign: &str,
