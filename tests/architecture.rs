@@ -35,7 +35,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     // The evaluation graph, trigger indexes and the compiled rule set.
     (
         "compile",
-        &["source", "diagnostic", "syntax", "value", "check", "event"],
+        &["source", "diagnostic", "syntax", "value", "check", "event", "response"],
     ),
     // Events in, decisions out: matching, issuing, explaining, state, batch runs.
     (

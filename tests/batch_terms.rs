@@ -86,6 +86,8 @@ fn terms(c: &Value) -> Value {
         "expected_cost",
         "expected_gain",
         "segment",
+        // Which option of a menu: the batch side's first offer is a menu, the event's not.
+        "option",
     ] {
         m.remove(k);
     }

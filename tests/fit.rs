@@ -349,3 +349,17 @@ fn the_cli_exits_3_after_skipping_a_bad_line() {
     );
     assert!(out.exists(), "the model is written anyway");
 }
+
+/// A fit on plenty of orders gives no advice; one on a few hundred users says it is noisy.
+#[test]
+fn the_fit_says_when_it_is_too_thin_to_trust() {
+    assert_eq!(mintage::learning::advice(&fitted().model), Vec::<String>::new());
+    let f = files(600, 3);
+    let thin = fit(&inputs(&f)).unwrap();
+    let advice = mintage::learning::advice(&thin.model);
+    assert!(
+        advice.iter().any(|a| a.contains("the fit is noisy")),
+        "{advice:?} ({:?})",
+        thin.model.fitted_on
+    );
+}

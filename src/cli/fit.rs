@@ -202,6 +202,7 @@ fn summary(m: &ResponseModel) -> serde_json::Value {
         "campaign": m.campaign,
         "fitted_on": m.fitted_on,
         "metrics": m.metrics,
+        "advice": mintage::learning::advice(m),
     })
 }
 
@@ -239,6 +240,9 @@ pub fn text(m: &ResponseModel) -> String {
         100.0 * x.monotone_share,
         x.max_depth
     );
+    for a in mintage::learning::advice(m) {
+        s += &format!("advice: {a}\n");
+    }
     s += "bin        count  predicted  observed\n";
     for b in x.reliability.iter().filter(|b| b.count > 0) {
         s += &format!(

@@ -64,6 +64,38 @@ pub struct Fitted {
 /// The fewest orders (and non-orders) among the training decisions to fit at all.
 pub const MIN_ORDERS: u64 = 10;
 
+/// Orders per coefficient below which a fit is called noisy: the rule of thumb of ten
+/// events per variable for logistic regression (Peduzzi et al., 1996).
+pub const ORDERS_PER_COEFFICIENT: f64 = 10.0;
+
+/// What a marketer should know before allocating with `model`: too few orders for its
+/// coefficients, no better than the base rate, an uplift ranking no better than chance.
+pub fn advice(model: &ResponseModel) -> Vec<String> {
+    let mut out = Vec::new();
+    let f = &model.fitted_on;
+    let m = &model.metrics;
+    let coefficients = model.order.len().max(1);
+    let ordered = f.ordered as f64 * f.train as f64 / (f.train + f.test).max(1) as f64;
+    if ordered < ORDERS_PER_COEFFICIENT * coefficients as f64 {
+        out.push(format!(
+            "about {ordered:.0} training orders for {coefficients} coefficients (fewer than {ORDERS_PER_COEFFICIENT:.0} each): the fit is noisy; explore on more users or for longer before allocating with it"
+        ));
+    }
+    if m.log_loss >= m.base_log_loss {
+        out.push(
+            "the model predicts the held-out users no better than their base rate: it has not learned who orders"
+                .to_string(),
+        );
+    }
+    if m.qini <= 0.0 {
+        out.push(
+            "its uplift ranking is no better than chance on the held-out users: a uniform coupon may do as well"
+                .to_string(),
+        );
+    }
+    out
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum FitError {
     #[error("cannot read `{file}`: {error}")]
