@@ -160,7 +160,7 @@ fn replay(
 
 fn from_ledger(args: &Args, rules: Arc<Rules>, url: &str, campaign: &str, window: i64) -> Result<Outcomes, u8> {
     let version = match mintage::check::load_paths(&args.rules) {
-        Ok(sources) => mintage::ledger::rules_version(&sources, args.zone.zone),
+        Ok(sources) => mintage::ledger::rules_version_with_models(&sources, &rules, args.zone.zone),
         Err(e) => {
             errln!("error: {e}");
             return Err(2);

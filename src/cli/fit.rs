@@ -80,18 +80,18 @@ fn from_ledger(
     url: &str,
     program: mintage::check::program::Program,
 ) -> Result<(Source, Source, Source), u8> {
-    let version = match mintage::check::load_paths(&args.rules) {
-        Ok(sources) => mintage::ledger::rules_version(&sources, args.zone.zone),
-        Err(e) => {
-            errln!("error: {e}");
-            return Err(2);
-        }
-    };
     let rules = match mintage::compile::Rules::new(program) {
         Ok(rules) => std::sync::Arc::new(rules),
         Err(e) => {
             errln!("error: {e}");
             return Err(1);
+        }
+    };
+    let version = match mintage::check::load_paths(&args.rules) {
+        Ok(sources) => mintage::ledger::rules_version_with_models(&sources, &rules, args.zone.zone),
+        Err(e) => {
+            errln!("error: {e}");
+            return Err(2);
         }
     };
     let rules = mintage::ledger::VersionedRules { rules, version };

@@ -216,7 +216,7 @@ pub(crate) fn json_line(out: &mut impl Write, value: &impl serde::Serialize) -> 
 
 fn open_ledger(url: &str, args: &Args, rules: Arc<Rules>) -> Result<mintage::ledger::Ledger, u8> {
     let version = match mintage::check::load_paths(&args.rules) {
-        Ok(sources) => mintage::ledger::rules_version(&sources, args.zone.zone),
+        Ok(sources) => mintage::ledger::rules_version_with_models(&sources, &rules, args.zone.zone),
         Err(e) => {
             errln!("error: {e}");
             return Err(2);

@@ -43,7 +43,7 @@ pub use checkout_redeem::{CodeOutcome, LineShare, OrderRedeemOutcome, OrderRedee
 pub use error::{BoxError, LedgerError};
 pub use keys::KeyDigest;
 pub use returns::{ReturnOutcome, ReturnRequest};
-pub use version::{VersionedRules, rules_version, rules_version_of};
+pub use version::{VersionedRules, model_files, rules_version, rules_version_of, rules_version_with_models};
 
 use crate::runtime::codes::CodeMinter;
 use crate::runtime::decision::Decision;

@@ -18,6 +18,29 @@ pub struct VersionedRules {
     pub version: String,
 }
 
+/// The files that shape the rules besides the rule files: each campaign's response model
+/// (`response from`), as (path, text) read when the rules were checked.
+pub fn model_files(rules: &Rules) -> Vec<(String, Arc<str>)> {
+    let mut out: Vec<(String, Arc<str>)> = (rules.compiled.program.campaigns.iter())
+        .filter_map(|c| c.response.as_ref())
+        .map(|r| (r.path.display().to_string(), r.text.clone()))
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// The version of `rules` checked from `sources`: [`rules_version`] over the rule files
+/// and the response models they name, so that a model fitted again is other rules.
+pub fn rules_version_with_models(sources: &Sources, rules: &Rules, zone: chrono_tz::Tz) -> String {
+    let models = model_files(rules);
+    if models.is_empty() {
+        return rules_version(sources, zone);
+    }
+    let files = sources.files().map(|(_, f)| (f.name.as_str(), &*f.text));
+    rules_version_of(files.chain(models.iter().map(|(p, t)| (p.as_str(), &**t))), zone)
+}
+
 /// `r-` and the first 12 hex digits of a SHA-256 over the files sorted by name: for each,
 /// the length and bytes of its file name (not its folder, so that `rules/` and
 /// `./rules` give the same version), then the length and bytes of its text; and last

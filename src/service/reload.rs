@@ -10,7 +10,7 @@ use super::AppState;
 use super::errors::ApiError;
 use crate::check::{self, CheckOptions};
 use crate::diagnostic::JsonDiagnostic;
-use crate::ledger::{Ledger, VersionedRules, rules_version};
+use crate::ledger::{Ledger, VersionedRules, rules_version_with_models};
 use crate::runtime::engine::Rules;
 use crate::value::Millis;
 use serde::Serialize;
@@ -56,6 +56,8 @@ struct State {
     loaded_at: String,
     last: Option<ReloadReport>,
     seen: Fingerprint,
+    /// The response models the served rules read (watched with the rule files).
+    models: Vec<PathBuf>,
 }
 
 /// What `GET /v1/rules` shows.
@@ -83,16 +85,18 @@ impl Reloader {
         zone: chrono_tz::Tz,
         now: Millis,
     ) -> Result<(Reloader, VersionedRules), Vec<String>> {
-        let seen = fingerprint(&paths);
         let sources = check::load_paths(&paths).map_err(|e| vec![e.to_string()])?;
-        let version = rules_version(&sources, zone);
         let checked = check::check(sources, &CheckOptions { now: None, zone });
         let Some(program) = checked.program else {
             let lines = checked.diagnostics.iter().filter(|d| d.is_error());
             return Err(lines.map(|d| d.one_line(&checked.sources)).collect());
         };
+        let rules = Arc::new(Rules::new(program).map_err(|e| vec![e.to_string()])?);
+        let version = rules_version_with_models(&checked.sources, &rules, zone);
+        let models = model_paths(&rules);
+        let seen = fingerprint(&paths, &models);
         let rules = VersionedRules {
-            rules: Arc::new(Rules::new(program).map_err(|e| vec![e.to_string()])?),
+            rules,
             version: version.clone(),
         };
         let state = State {
@@ -100,6 +104,7 @@ impl Reloader {
             loaded_at: rfc3339(now),
             last: None,
             seen,
+            models,
         };
         let reloader = Reloader {
             paths,
@@ -123,16 +128,18 @@ impl Reloader {
         self.lock().version.clone()
     }
 
-    /// True when a rule file was added, removed or modified since the last reload.
+    /// True when a rule file, or a response model the rules read, was added, removed or
+    /// modified since the last reload.
     pub fn files_changed(&self) -> bool {
-        fingerprint(&self.paths) != self.lock().seen
+        let state = self.lock();
+        fingerprint(&self.paths, &state.models) != state.seen
     }
 
     /// Reads and checks the files; swaps them in if they have no errors. Blocks (reads
     /// files, checks, and hands the rules to the ledger); reloads run one at a time.
     pub fn reload(&self, ledger: &Ledger, trigger: &'static str, now: Millis) -> ReloadReport {
         let mut state = self.lock();
-        state.seen = fingerprint(&self.paths);
+        state.seen = fingerprint(&self.paths, &state.models);
         let report = self.try_reload(&mut state, ledger, trigger, now);
         match report.result {
             "failed" => {
@@ -173,12 +180,6 @@ impl Reloader {
                 return report;
             }
         };
-        let version = rules_version(&sources, self.zone);
-        report.version = Some(version.clone());
-        if version == state.version {
-            report.result = "unchanged";
-            return report;
-        }
         let options = CheckOptions {
             now: None,
             zone: self.zone,
@@ -204,6 +205,20 @@ impl Reloader {
                 return report;
             }
         };
+        // The version covers the rule files and the models they read: a model fitted
+        // again is a reload, the same files and models are not.
+        let version = rules_version_with_models(&checked.sources, &rules, self.zone);
+        report.version = Some(version.clone());
+        let models = model_paths(&rules);
+        if models != state.models {
+            state.models = models;
+            state.seen = fingerprint(&self.paths, &state.models);
+        }
+        if version == state.version {
+            report.result = "unchanged";
+            report.diagnostics.clear();
+            return report;
+        }
         // Aggregates the old rules did not keep have no past: they count from now on.
         let before = ledger.rules();
         let kept = &before.rules.compiled.program.aggregates;
@@ -255,9 +270,17 @@ pub fn rfc3339(ms: Millis) -> String {
         .unwrap_or_default()
 }
 
-fn fingerprint(paths: &[PathBuf]) -> Fingerprint {
+/// The response model files `rules` read.
+fn model_paths(rules: &Rules) -> Vec<PathBuf> {
+    crate::ledger::model_files(rules)
+        .into_iter()
+        .map(|(path, _)| PathBuf::from(path))
+        .collect()
+}
+
+fn fingerprint(paths: &[PathBuf], models: &[PathBuf]) -> Fingerprint {
     let mut out = Vec::new();
-    for path in paths {
+    for path in paths.iter().chain(models) {
         walk(path, &mut out);
     }
     out
