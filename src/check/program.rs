@@ -123,6 +123,8 @@ pub struct Campaign {
     /// `price λ 2.5`: the gain a yuan of expected cost must buy when an event rule picks
     /// among `one of` options.
     pub price: Option<f64>,
+    /// `price λ from "runs/summary.json"`: the batch run summary the price was read from.
+    pub price_source: Option<ResponseSource>,
     pub span: Span,
 }
 

@@ -216,7 +216,8 @@ Mark the campaign `batch`, or move the clause.";
     BadLiteral = "E016", "invalid literal",
 "A number is out of range or too precise: money has at most two decimals (fen),
 durations must be whole units, limits must be at least 1, percentages at most two
-decimals.
+decimals. A price λ is above 0 and at most 1000; `price λ from \"FILE\"` must name a batch
+run summary (`mintage run --summary FILE`) that can be read and has a numeric `lambda`.
 
 Example: `¥19.999`.";
 

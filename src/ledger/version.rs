@@ -19,10 +19,11 @@ pub struct VersionedRules {
 }
 
 /// The files that shape the rules besides the rule files: each campaign's response model
-/// (`response from`), as (path, text) read when the rules were checked.
+/// (`response from`) and batch run summary (`price λ from`), as (path, text) read when
+/// the rules were checked.
 pub fn model_files(rules: &Rules) -> Vec<(String, Arc<str>)> {
     let mut out: Vec<(String, Arc<str>)> = (rules.compiled.program.campaigns.iter())
-        .filter_map(|c| c.response.as_ref())
+        .flat_map(|c| c.response.iter().chain(&c.price_source))
         .map(|r| (r.path.display().to_string(), r.text.clone()))
         .collect();
     out.sort();
@@ -31,7 +32,8 @@ pub fn model_files(rules: &Rules) -> Vec<(String, Arc<str>)> {
 }
 
 /// The version of `rules` checked from `sources`: [`rules_version`] over the rule files
-/// and the response models they name, so that a model fitted again is other rules.
+/// and the response models and run summaries they name, so that a model fitted again is
+/// other rules.
 pub fn rules_version_with_models(sources: &Sources, rules: &Rules, zone: chrono_tz::Tz) -> String {
     let models = model_files(rules);
     if models.is_empty() {

@@ -103,6 +103,9 @@ pub enum CampaignClause {
     /// `price λ 2.5`: the gain a yuan of expected cost must buy when an event rule picks
     /// among `one of` options.
     Price(f64, Span),
+    /// `price λ from "runs/summary.json"`: the λ of a batch run's summary (the path as
+    /// written, relative to the rule file).
+    PriceFrom(String, Span),
 }
 
 /// `at most 500 coupons per campaign`, `at most 100 coupons per rule`: how many coupons

@@ -89,6 +89,7 @@ pub fn expected(r: Rule) -> Option<&'static str> {
         R::arm => "an arm such as `arm ladder 45%`, or `}` to close the experiment",
         R::holds_out => "`holds out`, as in `arm control 10% holds out`",
         R::random_offer => "`random offer`, as in `arm explore 10% random offer`",
+        R::price_from => "`from \"FILE\"`, as in `price λ from \"runs/summary.json\"`, or a number",
         R::rule_clause
         | R::on
         | R::wait

@@ -62,6 +62,7 @@ impl Resolver<'_> {
             pace: false,
             response: None,
             price: None,
+            price_source: None,
             span: c.name.span,
         };
         let is_batch = c.clauses.iter().any(|k| matches!(k, CampaignClause::Batch(_)));
@@ -166,6 +167,11 @@ impl Resolver<'_> {
                 CampaignClause::Price(lambda, span) => {
                     if !once.seen(&mut self.diagnostics, "price λ", *span) {
                         out.price = self.price(*lambda, *span);
+                    }
+                }
+                CampaignClause::PriceFrom(written, span) => {
+                    if !once.seen(&mut self.diagnostics, "price λ", *span) {
+                        (out.price, out.price_source) = self.price_from(written, *span);
                     }
                 }
                 CampaignClause::OrderCap(e, span) => {

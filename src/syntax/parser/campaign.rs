@@ -62,7 +62,12 @@ impl Builder {
             }
             Rule::price => {
                 let n = self.required(children(pair).next(), span, "price")?;
-                CampaignClause::Price(self.number(&n)?, span)
+                if n.as_rule() == Rule::price_from {
+                    let path = self.required(children(n).next(), span, "summary file")?;
+                    CampaignClause::PriceFrom(self.string(path)?, span)
+                } else {
+                    CampaignClause::Price(self.number(&n)?, span)
+                }
             }
             Rule::order_cap => {
                 let amount = children(pair).find(|p| p.as_rule() == Rule::operand);
