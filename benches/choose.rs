@@ -8,12 +8,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
-use mintage::learning::{Inputs, fit, synthetic};
+use mintage::learning::synthetic;
 use mintage::runtime::codes::CodeMinter;
 use mintage::runtime::engine::{Rules, Runtime};
 use mintage::runtime::event::Event;
 use std::hint::black_box;
-use std::io::BufWriter;
 use std::sync::Arc;
 
 const DECISIONS: usize = 100;
@@ -43,20 +42,7 @@ fn rules_text(response: bool) -> String {
 /// The rules with a response fitted on 20,000 synthetic decisions, and without one.
 fn setup(dir: &std::path::Path) -> (Arc<Rules>, Arc<Rules>) {
     let path = |name: &str| dir.join(name);
-    let create = |name: &str| BufWriter::new(std::fs::File::create(path(name)).unwrap());
-    let (mut u, mut d, mut o) = (create("users.jsonl"), create("decisions.jsonl"), create("orders.jsonl"));
-    synthetic::write(20_000, 1, &mut u, &mut d, &mut o).unwrap();
-    drop((u, d, o));
-    let fitted = fit(&Inputs {
-        campaign: synthetic::CAMPAIGN.into(),
-        decisions: path("decisions.jsonl").into(),
-        users: path("users.jsonl").into(),
-        orders: path("orders.jsonl").into(),
-        window: 7 * mintage::value::DAY_MS,
-        l2: 1.0,
-        fitted_at: 0,
-    })
-    .unwrap();
+    let fitted = synthetic::write_and_fit(dir, 20_000, 1).unwrap();
     std::fs::write(path("model.json"), serde_json::to_string(&fitted.model).unwrap()).unwrap();
     let load = |name: &str, response: bool| {
         std::fs::write(path(name), rules_text(response)).unwrap();

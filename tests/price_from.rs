@@ -3,7 +3,7 @@
 //! decides exactly as with that λ written; an unreadable summary is `E016`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use mintage::learning::{Inputs, fit, synthetic};
+use mintage::learning::synthetic;
 use serde_json::Value;
 use std::path::Path;
 use std::process::{Command, Output};
@@ -29,22 +29,8 @@ fn rules(price: &str) -> String {
 
 /// A model fitted on synthetic decisions, in `dir/model.json`.
 fn model(dir: &Path) {
-    let path = |name: &str| dir.join(name);
-    let create = |name: &str| std::io::BufWriter::new(std::fs::File::create(path(name)).unwrap());
-    let (mut u, mut d, mut o) = (create("u.jsonl"), create("d.jsonl"), create("o.jsonl"));
-    synthetic::write(5000, 1, &mut u, &mut d, &mut o).unwrap();
-    drop((u, d, o));
-    let fitted = fit(&Inputs {
-        campaign: synthetic::CAMPAIGN.into(),
-        decisions: path("d.jsonl").into(),
-        users: path("u.jsonl").into(),
-        orders: path("o.jsonl").into(),
-        window: 7 * mintage::value::DAY_MS,
-        l2: 1.0,
-        fitted_at: 0,
-    })
-    .unwrap();
-    std::fs::write(path("model.json"), serde_json::to_string(&fitted.model).unwrap()).unwrap();
+    let fitted = synthetic::write_and_fit(dir, 5000, 1).unwrap();
+    std::fs::write(dir.join("model.json"), serde_json::to_string(&fitted.model).unwrap()).unwrap();
 }
 
 /// A batch run of the learning-loop campaign over dormant users; its summary.

@@ -7,7 +7,7 @@
 mod service;
 
 use axum::body::Body;
-use mintage::learning::{Inputs, fit, synthetic};
+use mintage::learning::synthetic;
 use service::Service;
 use std::path::Path;
 
@@ -26,21 +26,9 @@ const RULES: &str = r#"campaign learn {
 
 /// Fits a model on synthetic decisions drawn with `seed` into `dir/model.json`; its version.
 fn fit_into(dir: &Path, seed: u64) -> String {
-    let path = |name: &str| dir.join(format!("{seed}-{name}"));
-    let create = |name: &str| std::io::BufWriter::new(std::fs::File::create(path(name)).unwrap());
-    let (mut u, mut d, mut o) = (create("users.jsonl"), create("decisions.jsonl"), create("orders.jsonl"));
-    synthetic::write(5000, seed, &mut u, &mut d, &mut o).unwrap();
-    drop((u, d, o));
-    let fitted = fit(&Inputs {
-        campaign: synthetic::CAMPAIGN.into(),
-        decisions: path("decisions.jsonl").into(),
-        users: path("users.jsonl").into(),
-        orders: path("orders.jsonl").into(),
-        window: 7 * mintage::value::DAY_MS,
-        l2: 1.0,
-        fitted_at: 0,
-    })
-    .unwrap();
+    let work = dir.join(format!("fit-{seed}"));
+    std::fs::create_dir_all(&work).unwrap();
+    let fitted = synthetic::write_and_fit(&work, 5000, seed).unwrap();
     std::fs::write(dir.join("model.json"), serde_json::to_string(&fitted.model).unwrap()).unwrap();
     fitted.model.version().to_string()
 }

@@ -87,18 +87,8 @@ fn from_ledger(
             return Err(1);
         }
     };
-    let version = match mintage::check::load_paths(&args.rules) {
-        Ok(sources) => mintage::ledger::rules_version_with_models(&sources, &rules, args.zone.zone),
-        Err(e) => {
-            errln!("error: {e}");
-            return Err(2);
-        }
-    };
-    let rules = mintage::ledger::VersionedRules { rules, version };
-    let ledger = mintage::ledger::Ledger::open(url, rules, mintage::ledger::LedgerOptions::default()).map_err(|e| {
-        errln!("error: cannot open the ledger `{url}`: {e}");
-        2u8
-    })?;
+    let options = mintage::ledger::LedgerOptions::default();
+    let ledger = crate::cli::open_ledger(url, &args.rules, rules, args.zone, options)?;
     let lines = ledger.fit_lines(&args.campaign).map_err(|e| {
         errln!("error: cannot read the ledger `{url}`: {e}");
         2u8

@@ -143,3 +143,27 @@ pub(crate) fn load_rules(paths: &[PathBuf], zone: Zone) -> Option<mintage::check
     }
     checked.program
 }
+
+/// Opens the ledger at `url` to decide with (or read by) `rules`, checked from `paths`:
+/// the version every decision records covers the files and the models they read.
+/// Errors are printed; the exit code is 2.
+pub(crate) fn open_ledger(
+    url: &str,
+    paths: &[PathBuf],
+    rules: std::sync::Arc<mintage::runtime::engine::Rules>,
+    zone: Zone,
+    options: mintage::ledger::LedgerOptions,
+) -> Result<mintage::ledger::Ledger, u8> {
+    let version = match mintage::check::load_paths(paths) {
+        Ok(sources) => mintage::ledger::rules_version_with_models(&sources, &rules, zone.zone),
+        Err(e) => {
+            errln!("error: {e}");
+            return Err(2);
+        }
+    };
+    let rules = mintage::ledger::VersionedRules { rules, version };
+    mintage::ledger::Ledger::open(url, rules, options).map_err(|e| {
+        errln!("error: cannot open the ledger `{url}`: {e}");
+        2
+    })
+}

@@ -215,22 +215,12 @@ pub(crate) fn json_line(out: &mut impl Write, value: &impl serde::Serialize) -> 
 }
 
 fn open_ledger(url: &str, args: &Args, rules: Arc<Rules>) -> Result<mintage::ledger::Ledger, u8> {
-    let version = match mintage::check::load_paths(&args.rules) {
-        Ok(sources) => mintage::ledger::rules_version_with_models(&sources, &rules, args.zone.zone),
-        Err(e) => {
-            errln!("error: {e}");
-            return Err(2);
-        }
-    };
     let options = mintage::ledger::LedgerOptions {
         seed: args.seed,
         explain: args.explain,
         ..mintage::ledger::LedgerOptions::default()
     };
-    mintage::ledger::Ledger::open(url, mintage::ledger::VersionedRules { rules, version }, options).map_err(|e| {
-        errln!("error: cannot open the ledger `{url}`: {e}");
-        2
-    })
+    crate::cli::open_ledger(url, &args.rules, rules, args.zone, options)
 }
 
 pub fn eval(args: EvalArgs) -> u8 {

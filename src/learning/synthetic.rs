@@ -118,3 +118,36 @@ pub fn write(
     }
     Ok(())
 }
+
+/// Writes `n` users' files (seed `seed`) into `dir` as `users.jsonl`, `decisions.jsonl`
+/// and `orders.jsonl`, and fits them (a week's window, ridge 1): a model to try the
+/// response with, for tests, benchmarks and examples.
+pub fn write_and_fit(dir: &std::path::Path, n: usize, seed: u64) -> Result<super::Fitted, super::FitError> {
+    let path = |name: &str| dir.join(name);
+    let create = |name: &str| {
+        std::fs::File::create(path(name))
+            .map(std::io::BufWriter::new)
+            .map_err(|e| super::FitError::read(&path(name), &e))
+    };
+    let (mut u, mut d, mut o) = (
+        create("users.jsonl")?,
+        create("decisions.jsonl")?,
+        create("orders.jsonl")?,
+    );
+    let written = write(n, seed, &mut u, &mut d, &mut o).and_then(|()| {
+        u.flush()?;
+        d.flush()?;
+        o.flush()
+    });
+    written.map_err(|e| super::FitError::read(dir, &e))?;
+    drop((u, d, o));
+    super::fit(&super::Inputs {
+        campaign: CAMPAIGN.into(),
+        decisions: path("decisions.jsonl").into(),
+        users: path("users.jsonl").into(),
+        orders: path("orders.jsonl").into(),
+        window: 7 * DAY_MS,
+        l2: 1.0,
+        fitted_at: 0,
+    })
+}
