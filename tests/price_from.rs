@@ -121,31 +121,29 @@ fn an_event_rule_takes_the_price_of_the_last_batch_run() {
     assert_ne!(from, cheap, "λ {lambda} against 0.01");
 }
 
+/// `mintage check` of `dir/rules.mint` written with `price`: it fails; what it printed.
+fn check_fails(dir: &Path, price: &str) -> String {
+    let file = dir.join("rules.mint");
+    std::fs::write(&file, rules(price)).unwrap();
+    let out = mintage(&["check", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
 #[test]
 fn a_summary_that_is_not_there_is_e016() {
     let dir = tempfile::tempdir().unwrap();
     model(dir.path());
-    let file = dir.path().join("rules.mint");
-    std::fs::write(&file, rules("price λ from \"runs/none.json\"")).unwrap();
-    let out = mintage(&["check", file.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(1));
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let text = check_fails(dir.path(), "price λ from \"runs/none.json\"");
     assert!(
         text.contains("E016") && text.contains("cannot read the batch run summary"),
         "{text}"
     );
     std::fs::write(dir.path().join("bad.json"), "{\"campaign\": \"x\"}").unwrap();
-    std::fs::write(&file, rules("price λ from \"bad.json\"")).unwrap();
-    let out = mintage(&["check", file.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(1));
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let text = check_fails(dir.path(), "price λ from \"bad.json\"");
     assert!(text.contains("is not a batch run summary"), "{text}");
 }

@@ -53,20 +53,22 @@ fn batch_day(text: &str) -> Result<(String, u32), String> {
     Ok((campaign.to_string(), day))
 }
 
+/// The world file at `path`, parsed and checked; errors are printed (exit code 2).
+pub(crate) fn read_world(path: &std::path::Path) -> Result<mintage::simulate::WorldConfig, u8> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        errln!("error: cannot read `{}`: {e}", path.display());
+        2u8
+    })?;
+    World::parse(&text).map_err(|e| {
+        errln!("error: `{}`: {e}", path.display());
+        2u8
+    })
+}
+
 pub fn run(args: Args) -> u8 {
-    let text = match std::fs::read_to_string(&args.world) {
-        Ok(t) => t,
-        Err(e) => {
-            errln!("error: cannot read `{}`: {e}", args.world.display());
-            return 2;
-        }
-    };
-    let config = match World::parse(&text) {
+    let config = match read_world(&args.world) {
         Ok(c) => c,
-        Err(e) => {
-            errln!("error: `{}`: {e}", args.world.display());
-            return 2;
-        }
+        Err(code) => return code,
     };
     let nonempty = std::fs::read_dir(&args.out).is_ok_and(|mut d| d.next().is_some());
     if nonempty && !args.force {

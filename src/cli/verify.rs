@@ -46,19 +46,9 @@ pub fn run(args: Args) -> u8 {
         errln!("error: `--format {}` is not `text` or `json`", args.format);
         return 2;
     }
-    let text = match std::fs::read_to_string(&args.world) {
-        Ok(t) => t,
-        Err(e) => {
-            errln!("error: cannot read `{}`: {e}", args.world.display());
-            return 2;
-        }
-    };
-    let config = match World::parse(&text) {
+    let config = match crate::cli::simulate::read_world(&args.world) {
         Ok(c) => c,
-        Err(e) => {
-            errln!("error: `{}`: {e}", args.world.display());
-            return 2;
-        }
+        Err(code) => return code,
     };
     let seed = args.seed.unwrap_or(config.seed);
     let world = match World::new(config, seed) {

@@ -108,15 +108,9 @@ pub fn columns_of(data: &Data, train: &[&Sample]) -> Vec<Column> {
     columns
 }
 
-/// The design row of a sample: `[1, u…, treated, kinds[1..]…]`, then with `depth`
-/// `[d, d², d·u…, stretch]`, `d` the depth curve of the offer's depth.
-fn row(
-    model: &ResponseModel,
-    u: &[f64],
-    offer: Option<(&OfferView, (f64, f64))>,
-    with_depth: bool,
-    out: &mut Vec<f64>,
-) {
+/// The order model's design row of a sample: `[1, u…, treated, kinds[1..]…, d, d², d·u…,
+/// stretch]`, `d` the depth curve of the offer's depth.
+fn row(model: &ResponseModel, u: &[f64], offer: Option<(&OfferView, (f64, f64))>, out: &mut Vec<f64>) {
     out.clear();
     out.push(1.0);
     out.extend_from_slice(u);
@@ -124,29 +118,28 @@ fn row(
     for k in model.kinds.iter().skip(1) {
         out.push(f64::from(u8::from(offer.is_some_and(|(o, _)| o.kind == k.as_str()))));
     }
-    if with_depth {
-        let (depth, stretch) = offer.map_or((0.0, 0.0), |(_, shape)| shape);
-        let d = crate::response::features::depth_curve(depth);
-        out.push(d);
-        out.push(d * d);
-        out.extend(u.iter().map(|x| d * x));
-        out.push(stretch);
-    }
+    let (depth, stretch) = offer.map_or((0.0, 0.0), |(_, shape)| shape);
+    let d = crate::response::features::depth_curve(depth);
+    out.push(d);
+    out.push(d * d);
+    out.extend(u.iter().map(|x| d * x));
+    out.push(stretch);
 }
 
-fn names(model: &ResponseModel, with_depth: bool) -> Vec<String> {
+/// The names of the value model's columns, `[intercept, users…]`, and of the order
+/// model's, in [`row`]'s order.
+fn names(model: &ResponseModel) -> (Vec<String>, Vec<String>) {
     let users: Vec<String> = model.columns.iter().map(Column::name).collect();
-    let mut out = vec!["intercept".to_string()];
-    out.extend(users.iter().cloned());
-    out.push("treated".into());
-    out.extend(model.kinds.iter().skip(1).map(|k| format!("kind={k}")));
-    if with_depth {
-        out.push("depth".into());
-        out.push("depth^2".into());
-        out.extend(users.iter().map(|u| format!("depth*{u}")));
-        out.push("stretch".into());
-    }
-    out
+    let mut value = vec!["intercept".to_string()];
+    value.extend(users.iter().cloned());
+    let mut order = value.clone();
+    order.push("treated".into());
+    order.extend(model.kinds.iter().skip(1).map(|k| format!("kind={k}")));
+    order.push("depth".into());
+    order.push("depth^2".into());
+    order.extend(users.iter().map(|u| format!("depth*{u}")));
+    order.push("stretch".into());
+    (value, order)
 }
 
 fn named(names: Vec<String>, beta: &[f64]) -> Vec<Coefficient> {
@@ -210,7 +203,7 @@ pub fn fit_model(data: &Data, mut model: ResponseModel, l2: f64) -> Result<Respo
     } else {
         resid_exp / yv.len() as f64
     };
-    model.value = named(names(&model, false).into_iter().take(value_len).collect(), &bv);
+    model.value = named(names(&model).0, &bv);
 
     // P(order): ridge logistic regression by Newton's method.
     let mut x = Design::with_capacity(order_len, train.len());
@@ -221,13 +214,13 @@ pub fn fit_model(data: &Data, mut model: ResponseModel, l2: f64) -> Result<Respo
         fill_user(&model.columns, user, s.at, &mut u);
         let offer = offer_of(s).map(|o| (o, shape(o, model.gross_of_row(&u))));
         max_depth = max_depth.max(offer.map_or(0.0, |(_, (d, _))| d));
-        row(&model, &u, offer, true, &mut r);
+        row(&model, &u, offer, &mut r);
         x.push(&r);
         y.push(s.order.is_some());
     }
     let fit = solve::logistic(&x, &y, l2, MAX_ITERATIONS)
         .ok_or_else(|| FitError::Numeric("the order model's Newton system is not positive definite".into()))?;
-    model.order = named(names(&model, true), &fit.beta);
+    model.order = named(names(&model).1, &fit.beta);
     model.metrics.iterations = fit.iterations;
     model.metrics.converged = fit.converged;
     model.metrics.max_depth = max_depth;

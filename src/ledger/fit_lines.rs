@@ -35,11 +35,8 @@ impl Ledger {
                 return Err(err);
             }
             tx.decisions_of(campaign, &mut |body| out.decisions.push(body))?;
-            let mut seen = std::collections::HashSet::new();
+            // One exposure per user and campaign (the table's key): each order comes once.
             tx.attributed_orders(campaign, ORDERS_AFTER, &mut |o| {
-                if !seen.insert(o.order_id.clone()) {
-                    return;
-                }
                 let coupons: serde_json::Value =
                     serde_json::from_str(&o.coupons).unwrap_or_else(|_| serde_json::json!([]));
                 let event = serde_json::json!({

@@ -279,13 +279,7 @@ impl ResponseModel {
     /// value; with one, what they spend (at least its minimum spend) less its discount.
     pub fn value_of_row(&self, u: &[f64], offer: Option<&OfferView>) -> Fen {
         let gross = self.gross_of_row(u);
-        match offer {
-            None => gross,
-            Some(o) => {
-                let spend = features::spend(o, gross);
-                spend - expected_discount(o, spend).min(spend)
-            }
-        }
+        offer.map_or(gross, |o| paid(o, gross).0)
     }
 
     /// The logit of P(order) from the user's columns and the offer with its depth and
@@ -345,20 +339,27 @@ impl ResponseModel {
     /// buyer pays, so a coupon to a user who would buy anyway gains less than nothing.
     pub fn value(&self, user: &User, now: Millis, offer: &OfferView) -> Valuation {
         let u = self.user_row(user, now);
-        let p = self.p_of_row(&u, Some(offer));
-        let p_none = self.p_of_row(&u, None);
         let gross = self.gross_of_row(&u);
-        let order_value = self.value_of_row(&u, Some(offer));
-        let value_none = gross;
-        let discount = expected_discount(offer, features::spend(offer, gross));
+        let shape = features::shape(offer, gross);
+        let p = sigmoid(self.logit_of_row(&u, Some((offer, shape)), false));
+        let p_none = sigmoid(self.logit_of_row(&u, None, false));
+        let (order_value, discount) = paid(offer, gross);
         Valuation {
             cost: (p * discount as f64).round() as Fen,
-            gain: (p * order_value as f64 - p_none * value_none as f64).round() as Fen,
+            gain: (p * order_value as f64 - p_none * gross as f64).round() as Fen,
             p_order: p,
             p_none,
             order_value,
         }
     }
+}
+
+/// What a buyer whose order is worth `gross` fen pays with `offer` (they spend at least
+/// its minimum, less its discount there, never below 0), and that discount.
+fn paid(offer: &OfferView, gross: Fen) -> (Fen, Fen) {
+    let spend = features::spend(offer, gross);
+    let discount = expected_discount(offer, spend);
+    (spend - discount.min(spend), discount)
 }
 
 /// `max over t in [0, d] of slope·t + curve·t²`: the depth part made non-decreasing (the
