@@ -195,8 +195,30 @@ pub struct Rule {
     pub not_on_sale: bool,
     /// `at most 100 coupons per rule`: the coupons the rule issues to everyone.
     pub cap: Option<u32>,
+    /// `give … to inviter`: the side of a referral the rule gives to (`None`: the event's
+    /// user, who on a referral is the invitee).
+    pub to: Option<Side>,
     pub span: Span,
 }
+
+/// A side of a referral (`referral_completed`): the user who invited, or the one invited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Side {
+    Inviter,
+    Invitee,
+}
+
+impl Side {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Side::Inviter => "inviter",
+            Side::Invitee => "invitee",
+        }
+    }
+}
+
+/// The one event type that names two users, and whose rules may `give … to` either.
+pub const REFERRAL_EVENT: &str = "referral_completed";
 
 /// A rule by campaign id and rule name.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

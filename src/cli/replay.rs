@@ -137,6 +137,7 @@ pub fn run(args: Args) -> u8 {
                     Ok(outcome) => {
                         decided.extend(outcome.fired);
                         decided.push(outcome.decided);
+                        decided.extend(outcome.others);
                         None
                     }
                     Err(e) => Some(e),

@@ -305,6 +305,26 @@ Example: `response from \"models/dormant.json\"` before `mintage fit` has writte
 
 Run `mintage fit RULES --campaign ID … --out models/dormant.json` first, or correct the
 path.";
+
+    BadRecipient = "E024", "coupon for someone the event does not name",
+"`give … to inviter` and `give … to invitee` give a referral's coupon to one of its two
+users. Only a `referral_completed` event names an inviter and an invitee, so the
+recipient can be written only:
+
+- in a rule whose only trigger is `on referral_completed` (not in a batch segment, nor in
+  a rule that other events also trigger);
+- as `inviter` or `invitee`.
+
+A rule gives to one side. For \"both get ¥20\", write two rules:
+
+    rule inviter_bonus {
+      on referral_completed
+      once per user
+      give amount_off ¥20 min_spend ¥100 valid 7d to inviter
+    }
+
+Write `on referral_completed` alone, or leave out `to …` (a rule's coupon then goes to
+the event's user).";
 }
 
 warnings {

@@ -6,9 +6,11 @@ pub mod fields;
 pub mod json;
 mod kind;
 pub mod order;
+pub mod referral;
 
 pub use kind::EventKind;
 pub use order::PaidOrder;
+pub use referral::Referral;
 
 use crate::value::{Fen, Millis, fen_from_yuan, parse_time};
 use json::{present, present_object};
@@ -206,6 +208,15 @@ pub struct RawEvent {
     pub query: Option<String>,
     #[serde(default, deserialize_with = "present")]
     pub category: Option<String>,
+    /// `referral_completed` events: who invited, and who was invited.
+    #[serde(default, deserialize_with = "present")]
+    pub inviter: Option<User>,
+    #[serde(default, deserialize_with = "present")]
+    pub invitee: Option<User>,
+    /// Written by the ledger into the event a referral's inviter-side timer keeps
+    /// ([`referral::side_json`]): `"inviter"` makes `user` the inviter.
+    #[serde(default, deserialize_with = "present")]
+    pub referral_side: Option<String>,
 }
 
 /// A user as events and user tables carry it. Unknown keys are kept in `extra` for
@@ -354,6 +365,8 @@ pub struct Event {
     pub discount: Option<Result<crate::value::Fen, String>>,
     /// A `search`'s query and category (`search.query`, `search.category`).
     pub search: Option<Search>,
+    /// A `referral_completed`'s two users, and which of them `user` is.
+    pub referral: Option<Box<Referral>>,
 }
 
 /// What a `search` event searched for.
@@ -401,12 +414,13 @@ impl Event {
     /// The contract's rules over the fields: ids are not empty, `user` is there for
     /// every type but `tick` and `signal`, a signal has its name, key and value, a
     /// redemption its code.
-    pub fn from_raw(raw: RawEvent) -> Result<Event, EventError> {
+    pub fn from_raw(mut raw: RawEvent) -> Result<Event, EventError> {
         for (field, value) in [("id", &*raw.id), ("type", &*raw.kind)] {
             if value.is_empty() {
                 return Err(EventError(format!("field `{field}` is empty")));
             }
         }
+        let referral = referral::read(&mut raw)?;
         if raw.user.as_ref().is_some_and(|u| u.id.is_empty()) {
             return Err(EventError("field `user.id` is empty".into()));
         }
@@ -427,14 +441,15 @@ impl Event {
         if kind == EventKind::CouponRedeemed && raw.code.is_none() {
             return Err(EventError("a `coupon_redeemed` event needs `code`".into()));
         }
-        let mut scores: Vec<(Arc<str>, f64)> = raw.scores.unwrap_or_default();
-        if let Some(user_scores) = raw.user.as_ref().and_then(|u| u.scores.clone()) {
-            for (k, v) in user_scores {
-                if !scores.iter().any(|(n, _)| *n == k) {
-                    scores.push((k, v));
-                }
-            }
-        }
+        let scores = with_user_scores(raw.scores.clone().unwrap_or_default(), raw.user.as_ref());
+        let referral = referral.map(|(inviter, invitee, side)| {
+            Box::new(Referral {
+                inviter,
+                invitee,
+                side,
+                event_scores: raw.scores.unwrap_or_default(),
+            })
+        });
         Ok(Event {
             id: raw.id,
             at: raw.at,
@@ -457,6 +472,7 @@ impl Event {
                 query: raw.query.as_deref().map(Arc::from),
                 category: raw.category.as_deref().map(Arc::from),
             }),
+            referral,
             kind,
         })
     }
@@ -464,6 +480,18 @@ impl Event {
     pub fn score(&self, name: &str) -> Option<f64> {
         self.scores.iter().find(|(n, _)| &**n == name).map(|(_, v)| *v)
     }
+}
+
+/// An event's scores, then the user row's scores it does not override.
+fn with_user_scores(mut scores: ScoreList, user: Option<&User>) -> ScoreList {
+    if let Some(user_scores) = user.and_then(|u| u.scores.as_ref()) {
+        for (k, v) in user_scores {
+            if !scores.iter().any(|(n, _)| n == k) {
+                scores.push((k.clone(), *v));
+            }
+        }
+    }
+    scores
 }
 
 /// serde_json's message, reworded to name the field and not Rust types.

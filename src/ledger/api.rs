@@ -20,14 +20,19 @@ pub struct Decided {
     pub replayed: bool,
 }
 
-/// The answer to `decide`: the event's own decision, and the decisions of the user's
-/// timers that fell due before the event (they fire first).
+/// The answer to `decide`: the event's own decision, the decisions of the user's
+/// timers that fell due before the event (they fire first), and, for a referral, the
+/// inviter's decision.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct DecideOutcome {
     #[serde(flatten)]
     pub decided: Decided,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub fired: Vec<Decided>,
+    /// The decisions of the event's other users: a referral's inviter (the event's own
+    /// decision is the invitee's).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub others: Vec<Decided>,
 }
 
 /// The lifecycle of a coupon in the ledger.

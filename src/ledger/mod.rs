@@ -252,6 +252,7 @@ impl Ledger {
                         replayed: false,
                     },
                     fired,
+                    others: Vec::new(),
                 });
             }
             EventKind::Signal => {
@@ -278,11 +279,49 @@ impl Ledger {
                     Ok(DecideOutcome {
                         decided: made.into_decided(&version),
                         fired: Vec::new(),
+                        others: Vec::new(),
                     })
                 });
             }
             _ => {}
         }
+        if event.referral.as_ref().is_some_and(|r| r.side.is_none()) {
+            return self.decide_referral(event, raw);
+        }
+        self.decide_user(event, raw, &event.id)
+    }
+
+    /// A referral as the platform sent it: the invitee's side, then the inviter's, each
+    /// in its own transaction on its own user (as two events would be). The inviter's
+    /// decision is kept under the event id and `/inviter`, so a retry of the event
+    /// replays both, or decides the side that an error left undecided: neither side is
+    /// decided twice.
+    fn decide_referral(&self, event: &Event, raw: &str) -> Result<DecideOutcome, LedgerError> {
+        let mut sides = event.sides().into_iter();
+        let (Some(invitee), Some(inviter)) = (sides.next(), sides.next()) else {
+            return Err(LedgerError::internal("a referral without two sides"));
+        };
+        let side_raw =
+            |side| crate::event::referral::side_json(raw, side).map_err(|e| LedgerError::BadInput(e.to_string()));
+        let first = self.decide_user(&invitee, &side_raw(crate::check::program::Side::Invitee)?, &event.id)?;
+        let key = format!("{}/inviter", event.id);
+        let second = self.decide_user(&inviter, &side_raw(crate::check::program::Side::Inviter)?, &key)?;
+        let mut fired = first.fired;
+        fired.extend(second.fired);
+        let mut others = vec![second.decided];
+        others.extend(second.others);
+        Ok(DecideOutcome {
+            decided: first.decided,
+            fired,
+            others,
+        })
+    }
+
+    /// Decides an event of one user, kept under `key` (the event id, or a referral
+    /// side's).
+    fn decide_user(&self, event: &Event, raw: &str, key: &str) -> Result<DecideOutcome, LedgerError> {
+        let current = self.current();
+        let version = current.rules.version.clone();
         let Some(user) = event.user.as_ref() else {
             return Err(LedgerError::BadInput(format!(
                 "field `user` is required for `{}` events (event `{}`)",
@@ -294,7 +333,7 @@ impl Ledger {
         let rules = current.rules.rules.clone();
         let mut rt = self.take_runtime(&rules)?;
         let result = self.retrying(Some(&user_id), |tx| {
-            if let Some(found) = replay(tx, &event.id)? {
+            if let Some(found) = replay(tx, key)? {
                 return Ok(found);
             }
             let mut w = working::load(&rules, &current.names, tx, &user_id, device.as_deref(), event.at)?;
@@ -306,7 +345,7 @@ impl Ledger {
             let fired = rt.take_fired();
             let after = std::mem::take(&mut rt.state);
             let mut made: Vec<Made<'_>> = fired.iter().map(Made::new).collect();
-            made.push(Made::new(&d));
+            made.push(Made::new(&d).keyed(key));
             let ch = working::diff(&rules, &current.names, &version, &w, &after, &made, Some(raw))?;
             tx.apply(&ch)?;
             let mut decided: Vec<Decided> = made.into_iter().map(|m| m.into_decided(&version)).collect();
@@ -316,6 +355,7 @@ impl Ledger {
             Ok(DecideOutcome {
                 decided: own,
                 fired: decided,
+                others: Vec::new(),
             })
         });
         self.put_runtime(rt);
@@ -641,5 +681,6 @@ fn replay(tx: &mut dyn store::Tx, event_id: &str) -> Result<Option<DecideOutcome
             replayed: true,
         },
         fired: Vec::new(),
+        others: Vec::new(),
     }))
 }

@@ -327,6 +327,9 @@ pub struct Made<'a> {
     pub id: String,
     pub decision: &'a Decision,
     pub json: serde_json::Value,
+    /// What a retry of its event finds it by, when not the event id (a referral's
+    /// inviter side).
+    pub key: Option<String>,
 }
 
 impl<'a> Made<'a> {
@@ -335,7 +338,16 @@ impl<'a> Made<'a> {
             id: decision_id(),
             json: decision.to_json(),
             decision,
+            key: None,
         }
+    }
+
+    /// Kept under `key` (the event id unless it differs).
+    pub fn keyed(mut self, key: &str) -> Made<'a> {
+        if *key != *self.decision.event_id {
+            self.key = Some(key.to_string());
+        }
+        self
     }
 
     /// The answer for it, once it is written.
@@ -353,7 +365,7 @@ pub fn decision_row(made: &Made<'_>, version: &str) -> Result<DecisionRow, Ledge
     let d = made.decision;
     Ok(DecisionRow {
         decision_id: made.id.clone(),
-        event_id: d.event_id.to_string(),
+        event_id: made.key.clone().unwrap_or_else(|| d.event_id.to_string()),
         trigger: match d.trigger {
             Trigger::Event => "event",
             Trigger::Timer => "timer",

@@ -103,6 +103,9 @@ pub fn user_row_event(user: User, line: u64, now: Millis) -> Result<Event, Event
         discount: None,
         query: None,
         category: None,
+        inviter: None,
+        invitee: None,
+        referral_side: None,
     };
     Event::from_raw(raw)
 }

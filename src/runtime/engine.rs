@@ -12,7 +12,7 @@ use super::explain::{Outcome, Unmet, Why, explain_condition};
 use super::issue::IssueAt;
 use super::matching::candidates;
 use super::state::{CouponStatus, MemoryState, StateStore, Timer};
-use crate::check::program::{Campaign, Rule};
+use crate::check::program::{Campaign, Rule, Side};
 /// The compiled rules a runtime runs (compiled by [`crate::compile`]; the old path stays).
 pub use crate::compile::Rules;
 use crate::compile::{Cond, RuleRef};
@@ -94,9 +94,12 @@ impl<S: StateStore> Runtime<S> {
                 }
             }
             _ => {
-                let d = self.decide_event(event);
-                if self.printable(&d) {
-                    out.push(d);
+                // A referral is decided for each of its users in turn.
+                for side in event.sides() {
+                    let d = self.decide_event(&side);
+                    if self.printable(&d) {
+                        out.push(d);
+                    }
                 }
             }
         }
@@ -104,7 +107,8 @@ impl<S: StateStore> Runtime<S> {
     }
 
     /// One event's own decision, even when it is empty. Timers due before the event fire
-    /// first; their decisions wait in `take_fired`.
+    /// first; their decisions wait in `take_fired`. A referral as the platform sent it is
+    /// decided for its invitee here: decide each of [`Event::sides`] for both users.
     pub fn decide(&mut self, event: &Event) -> Decision {
         let mut fired = Vec::new();
         self.advance(event.at, &mut fired);
@@ -209,6 +213,8 @@ impl<S: StateStore> Runtime<S> {
             candidates(compiled, event)
         };
         let mut exclusive_issued = false;
+        // A referral's side runs the rules that give to that side.
+        let side = event.referral_side().unwrap_or(Side::Invitee);
         for id in candidates {
             let Some(RuleRef {
                 nodes: rn,
@@ -219,6 +225,9 @@ impl<S: StateStore> Runtime<S> {
             else {
                 continue;
             };
+            if rule.to.unwrap_or(Side::Invitee) != side {
+                continue;
+            }
             if let Some((start, end)) = campaign.window
                 && (event.at < start || event.at >= end)
             {

@@ -291,8 +291,17 @@ impl<S: StateStore> Runtime<S> {
         }
     }
 
-    /// The first risk check that withholds, as its reason.
+    /// The first risk check that withholds, as its reason. A self-referral (one person
+    /// inviting themself: one id, or one device) is `multi_account` before any check.
     fn risk(&mut self, at: &IssueAt<'_>) -> Option<Arc<str>> {
+        if at
+            .event
+            .referral
+            .as_deref()
+            .is_some_and(crate::event::Referral::is_self)
+        {
+            return Some(Arc::from("risk:multi_account"));
+        }
         let rules = self.rules.clone();
         let compiled = &rules.compiled;
         let facts = rules.facts(&self.state);

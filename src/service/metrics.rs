@@ -69,11 +69,12 @@ impl Metrics {
         *counters.entry(key).or_insert(0) += 1;
     }
 
-    /// Counts a decide answer: the event's decision and the timers that fired before it.
+    /// Counts a decide answer: the event's decision, the timers that fired before it, and
+    /// a referral's inviter decision.
     pub fn decided(&self, outcome: &DecideOutcome) {
         self.decision(&outcome.decided);
-        for fired in &outcome.fired {
-            self.decision(fired);
+        for other in outcome.fired.iter().chain(&outcome.others) {
+            self.decision(other);
         }
     }
 

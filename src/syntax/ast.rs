@@ -339,6 +339,8 @@ pub struct Offer {
     /// `on weekends between 20:00 and 23:00` after `valid …`: when the coupon may be used.
     pub valid_on: Option<ValidOn>,
     pub funded: Option<Funding>,
+    /// `to inviter`, `to invitee`: who of a referral gets the coupon.
+    pub to: Option<Name>,
     pub span: Span,
     /// Params given twice, for the checker to report.
     pub repeated: Vec<Span>,
@@ -367,10 +369,11 @@ impl std::fmt::Debug for Offer {
         if let Some(on) = &self.valid_on {
             d.field("valid_on", on);
         }
-        d.field("funded", &self.funded)
-            .field("span", &self.span)
-            .field("repeated", &self.repeated)
-            .finish()
+        d.field("funded", &self.funded);
+        if let Some(to) = &self.to {
+            d.field("to", to);
+        }
+        d.field("span", &self.span).field("repeated", &self.repeated).finish()
     }
 }
 

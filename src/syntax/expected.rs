@@ -18,7 +18,7 @@ const RULE_CLAUSE: &str = "a rule clause such as `on view_item`, `when …`, `on
 const OFFER: &str = "an offer such as `amount_off ¥30`, `percent_off 15%`, `threshold spend ¥300 get ¥50 off`, \
                      `free_shipping`, `gift NAME worth ¥30` or `perk NAME worth ¥50`";
 const OFFER_TERM: &str = "an offer term such as `cap ¥200`, `min_spend ¥199`, `for \"bags\"`, \
-                          `for seller item.seller_id`, `valid 72h` or `funded platform 50% seller 50%`";
+                          `for seller item.seller_id`, `valid 72h`, `funded platform 50% seller 50%` or `to inviter`";
 const OPERATOR: &str = "an operator such as `and`, `or`, `==`, `>=`, `+`, `*`, `of`, `in` or `within`";
 const EXPRESSION: &str = "a value or an expression such as `user.paid_orders`, `¥30`, `15%` or \
                           `item.category in [\"bags\"]`";
@@ -185,6 +185,7 @@ pub fn expected(r: Rule) -> Option<&'static str> {
         R::kw_in => "`in`, as in `rule welcome in ladder { … }`",
         R::kw_at => "`at`, as in `at most 3 times` or `event view_item at 2026-11-11 10:00`",
         R::kw_as => "`as`, as in `revoke welcome as upgraded`",
+        R::kw_to | R::recipient => OFFER_TERM,
         R::kw_by => "`by`, as in `experiment ladder by user.id { … }`",
         R::kw_if => "`if`",
         R::kw_then => "`then`, as in `if c then 15% else 10%`",
@@ -535,6 +536,9 @@ const KEYWORDS: &[&str] = &[
     "valid",
     "until",
     "funded",
+    "to",
+    "inviter",
+    "invitee",
     "platform",
     "seller",
     "risk",

@@ -135,7 +135,9 @@ fn is_block(r: Rule) -> bool {
 fn break_of(r: Rule) -> Option<Break> {
     use Rule as R;
     match r {
-        R::cap | R::min_spend | R::seller_scope | R::scope | R::valid | R::funded => Some(Break::OfferTerm),
+        R::cap | R::min_spend | R::seller_scope | R::scope | R::valid | R::funded | R::recipient => {
+            Some(Break::OfferTerm)
+        }
         R::or_op | R::and_op => Some(Break::Logic),
         R::kw_then | R::kw_else | R::detail => Some(Break::Branch),
         _ => None,

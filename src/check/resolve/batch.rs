@@ -35,6 +35,19 @@ impl Resolver<'_> {
                             expr,
                         }
                     });
+                    for to in s.offers.iter().filter_map(|o| o.to.as_ref()) {
+                        self.error(
+                            Diagnostic::new(
+                                Code::BadRecipient,
+                                to.span,
+                                format!("`to {}` in a batch segment", to.text),
+                            )
+                            .label("a batch run gives each user row its own coupon")
+                            .help(
+                                "leave out `to …`; only a rule on `referral_completed` gives to an inviter or invitee",
+                            ),
+                        );
+                    }
                     let offers: Vec<OfferSpec> = s.offers.iter().filter_map(|o| self.offer(o, tz, true)).collect();
                     if offers.is_empty() {
                         self.error(

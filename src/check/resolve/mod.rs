@@ -108,6 +108,7 @@ impl<'a> Resolver<'a> {
             events: CONTRACT_EVENTS
                 .iter()
                 .chain(BEHAVIOUR_EVENTS)
+                .chain(&[crate::check::program::REFERRAL_EVENT])
                 .map(|s| s.to_string())
                 .collect(),
             aggregates: Vec::new(),

@@ -26,8 +26,10 @@ impl Resolver<'_> {
             stackable: false,
             not_on_sale: false,
             cap: None,
+            to: None,
             span: r.name.span,
         };
+        let mut to: Option<&ast::Name> = None;
         if let Some(arm) = &r.arm {
             rule.arm = self.rule_arm(arm, campaign);
         }
@@ -95,6 +97,7 @@ impl Resolver<'_> {
                         .as_ref()
                         .is_some_and(|e| e.arms.iter().any(|a| a.explore));
                     rule.offer = self.offer(o, tz, campaign.response.is_some() || explores);
+                    to = o.to.as_ref();
                 }
                 RuleClause::Revoke {
                     rule: target, reason, ..
@@ -161,6 +164,9 @@ impl Resolver<'_> {
                 .help("add `on view_item` (or another event type)"),
             );
         }
+        if let Some(name) = to {
+            rule.to = self.recipient(name, &rule.triggers);
+        }
         if rule.offer.is_none() && rule.alerts.is_empty() && rule.revokes.is_empty() {
             self.error(
                 Diagnostic::new(
@@ -173,6 +179,46 @@ impl Resolver<'_> {
             );
         }
         Some(rule)
+    }
+
+    /// `to inviter` / `to invitee`: a side of a referral, in a rule on `referral_completed`
+    /// alone (E024).
+    fn recipient(&mut self, name: &ast::Name, triggers: &[Arc<str>]) -> Option<Side> {
+        let side = match name.text.as_str() {
+            "inviter" => Side::Inviter,
+            "invitee" => Side::Invitee,
+            other => {
+                let mut d = Diagnostic::new(
+                    Code::BadRecipient,
+                    name.span,
+                    format!("`{other}` is not a side of a referral"),
+                )
+                .label("who gets the coupon?");
+                d = match did_you_mean(other, ["inviter", "invitee"]) {
+                    Some(s) => d.help(format!("did you mean `to {s}`?")),
+                    None => d.help("write `to inviter` or `to invitee`"),
+                };
+                self.error(d);
+                return None;
+            }
+        };
+        if triggers.iter().any(|t| **t != *REFERRAL_EVENT) {
+            let trigger = triggers.iter().find(|t| ***t != *REFERRAL_EVENT).map_or("", |t| &**t);
+            self.error(
+                Diagnostic::new(
+                    Code::BadRecipient,
+                    name.span,
+                    format!("`to {}` needs a rule on `{REFERRAL_EVENT}` alone", side.as_str()),
+                )
+                .label(format!("`{trigger}` events name no {}", side.as_str()))
+                .help(format!(
+                    "write `on {REFERRAL_EVENT}` as the rule's only trigger, or leave out `to {}`",
+                    side.as_str()
+                )),
+            );
+            return None;
+        }
+        Some(side)
     }
 
     pub(super) fn unknown_rule(&mut self, n: &ast::Name, siblings: &[&ast::Rule], campaign: &str) {

@@ -31,6 +31,7 @@ impl Builder {
             validity: None,
             valid_on: None,
             funded: None,
+            to: None,
             span,
             repeated: Vec::new(),
         };
@@ -62,6 +63,7 @@ impl Builder {
             Rule::valid_days => offer.valid_on.as_ref().is_some_and(|on| !on.days.is_empty()),
             Rule::valid_hours => offer.valid_on.as_ref().is_some_and(|on| on.between.is_some()),
             Rule::funded => offer.funded.is_some(),
+            Rule::recipient => offer.to.is_some(),
             _ => return Err(self.unexpected(&p, "an offer")),
         };
         if slot_taken {
@@ -82,6 +84,10 @@ impl Builder {
             }
             Rule::valid_days | Rule::valid_hours => self.valid_on(p, offer)?,
             Rule::funded => offer.funded = Some(self.funding(p)?),
+            Rule::recipient => {
+                let name = self.required(children(p).find(|c| c.as_rule() == Rule::name), span, "a recipient")?;
+                offer.to = Some(self.name(name));
+            }
             _ => return Err(self.unexpected(&p, "an offer")),
         }
         Ok(())
