@@ -42,6 +42,19 @@ pub struct Checked {
 }
 
 impl Checked {
+    /// The JSON of `mintage check --format json` (and of `POST /v1/check`): counts of
+    /// files, errors and warnings, and each diagnostic with its place, label and help.
+    pub fn report_json(&self) -> serde_json::Value {
+        let errors = self.diagnostics.iter().filter(|d| d.is_error()).count();
+        let list: Vec<_> = self.diagnostics.iter().map(|d| d.to_json(&self.sources)).collect();
+        serde_json::json!({
+            "files": self.sources.files().count(),
+            "errors": errors,
+            "warnings": self.diagnostics.len() - errors,
+            "diagnostics": list,
+        })
+    }
+
     pub fn has_errors(&self) -> bool {
         self.diagnostics.iter().any(Diagnostic::is_error)
     }

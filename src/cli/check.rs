@@ -50,15 +50,7 @@ pub fn run(args: Args) -> u8 {
     let errors = checked.diagnostics.iter().filter(|d| d.is_error()).count();
     let warnings = checked.diagnostics.len() - errors;
     match args.format {
-        Format::Json => {
-            let list: Vec<_> = checked
-                .diagnostics
-                .iter()
-                .map(|d| d.to_json(&checked.sources))
-                .collect();
-            let out = serde_json::json!({"files": files, "errors": errors, "warnings": warnings, "diagnostics": list});
-            outln!("{out}");
-        }
+        Format::Json => outln!("{}", checked.report_json()),
         Format::Human => {
             for d in &checked.diagnostics {
                 errln!("{:?}", d.to_report(&checked.sources));

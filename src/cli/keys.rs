@@ -20,7 +20,7 @@ enum Command {
 
 #[derive(clap::Args)]
 struct AddArgs {
-    /// Comma-separated scopes: `decide`, `redeem`, `admin`
+    /// Comma-separated scopes: `decide`, `redeem`, `admin`, `report` (experiment reports only), `read` (the console's dashboards only)
     #[arg(long, value_delimiter = ',', required = true, value_parser = parse_scope)]
     scope: Vec<Scope>,
     /// A note on whom the key is for

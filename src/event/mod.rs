@@ -430,6 +430,11 @@ impl Event {
         }
         let signal = if kind == EventKind::Signal {
             match (raw.name, raw.key, raw.value) {
+                (Some(n), _, _) if n.starts_with("mintage:") => {
+                    return Err(EventError(format!(
+                        "signal name `{n}` is reserved (names starting with `mintage:` are the engine's); pause a campaign with `POST /v1/campaigns/ID/pause`"
+                    )));
+                }
                 (Some(n), Some(k), Some(v)) => Some((n, k, v)),
                 _ => {
                     return Err(EventError("a `signal` event needs `name`, `key` and `value`".into()));

@@ -259,6 +259,9 @@ pub enum Scope {
     Admin,
     /// Reading experiment reports (`GET /v1/campaigns/{id}/report`) only.
     Report,
+    /// Reading the console's dashboards (campaigns, series, reports, users, the
+    /// playground) and nothing else.
+    Read,
 }
 
 impl Scope {
@@ -268,6 +271,7 @@ impl Scope {
             "redeem" => Some(Scope::Redeem),
             "admin" => Some(Scope::Admin),
             "report" => Some(Scope::Report),
+            "read" => Some(Scope::Read),
             _ => None,
         }
     }
@@ -288,6 +292,7 @@ impl Scope {
             Scope::Redeem => "redeem",
             Scope::Admin => "admin",
             Scope::Report => "report",
+            Scope::Read => "read",
         }
     }
 }

@@ -21,6 +21,7 @@
 
 pub mod api;
 pub mod checkout_redeem;
+pub mod console;
 mod error;
 pub mod fit_lines;
 mod kept;

@@ -254,6 +254,16 @@ pub struct Changes {
     pub outcomes: OutcomeChanges,
 }
 
+/// What a campaign did since a time, for the console's hourly series: the times its
+/// coupons were issued, its redemptions (time, discount in fen), and the decisions that
+/// withheld a coupon of any campaign (time, JSON body), to be filtered by campaign.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Activity {
+    pub issued: Vec<Millis>,
+    pub redeemed: Vec<(Millis, Fen)>,
+    pub withheld: Vec<(Millis, String)>,
+}
+
 /// The stored answer for an event id decided before.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredDecision {
@@ -350,6 +360,10 @@ pub fn sql_limit(n: usize) -> i64 {
 /// `Backend::transact` opened.
 pub trait Tx {
     fn decision_by_event(&mut self, event_id: &str) -> Result<Option<StoredDecision>, LedgerError>;
+    /// A campaign's activity at or after `since` ([`Activity`]).
+    fn activity(&mut self, campaign: &str, since: Millis) -> Result<Activity, LedgerError>;
+    /// A user's latest decisions, newest first.
+    fn user_decisions(&mut self, user_id: &str, limit: usize) -> Result<Vec<StoredDecision>, LedgerError>;
     fn load_user(&mut self, user_id: &str) -> Result<UserRows, LedgerError>;
     /// The device's sightings at or after `since`.
     fn load_device(&mut self, device: &str, since: Millis) -> Result<Vec<Sighting>, LedgerError>;

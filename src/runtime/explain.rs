@@ -74,6 +74,8 @@ pub enum Why {
     Risk(Arc<str>),
     /// The offer's terms read a field the event lacks.
     Offer(MissingField),
+    /// An operator paused the campaign (`POST /v1/campaigns/{id}/pause`).
+    Paused,
 }
 
 impl fmt::Display for Why {
@@ -98,6 +100,7 @@ impl fmt::Display for Why {
             }
             Why::Risk(reason) => f.write_str(reason),
             Why::Offer(missing) => write!(f, "{missing}"),
+            Why::Paused => f.write_str("paused: an operator paused the campaign"),
         }
     }
 }
@@ -113,6 +116,7 @@ impl Why {
             Why::Cap { .. } => Arc::from("cap"),
             Why::Pace => Arc::from("pace"),
             Why::ExclusiveFirst => Arc::from("exclusive"),
+            Why::Paused => Arc::from("paused"),
             Why::Risk(reason) => reason.clone(),
             other => Arc::from(other.to_string()),
         }

@@ -112,6 +112,11 @@ impl<S: StateStore> Runtime<S> {
         let Some(user) = at.event.user.as_ref().map(|u| u.id.clone()) else {
             return false;
         };
+        if is_paused(&self.state, &campaign.id) {
+            // A paused campaign issues nothing, and counts toward no limit.
+            self.suppress(d, campaign, rule, Why::Paused);
+            return false;
+        }
         if at.mode == Mode::Holdout {
             // Held-out users count toward limits as if issued, so each rule reports once.
             self.suppress(d, campaign, rule, Why::Holdout);
@@ -356,6 +361,16 @@ impl<S: StateStore> Runtime<S> {
         }
         Ok(c)
     }
+}
+
+/// The signal that pauses a campaign: its name (reserved: no event may send it), keyed by
+/// the campaign id, above 0 while paused. Kept with the signals, so every decision reads
+/// it in the round trip that reads the budgets.
+pub const PAUSED_SIGNAL: &str = "mintage:paused";
+
+/// Whether an operator paused the campaign.
+pub fn is_paused(state: &impl StateStore, campaign: &str) -> bool {
+    state.signal(PAUSED_SIGNAL, campaign).is_some_and(|v| v > 0.0)
 }
 
 fn value_json(v: &Value) -> serde_json::Value {

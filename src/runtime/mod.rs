@@ -14,6 +14,7 @@ pub mod eval;
 pub mod explain;
 pub mod exposure;
 mod issue;
+pub use issue::{PAUSED_SIGNAL, is_paused};
 mod matching;
 pub mod period;
 pub mod state;

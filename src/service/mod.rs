@@ -5,6 +5,7 @@
 //! [`routes`] is the one list of endpoints: the router is built from it, and a test holds
 //! `docs/openapi.json` to it.
 
+mod assets;
 pub mod auth;
 pub mod body;
 pub mod errors;
@@ -183,13 +184,15 @@ const JSON_OR_LINES: &[Media] = &[Media::Json, Media::JsonLines];
 
 const DECIDE: Access = Access::AnyOf(&[Scope::Decide]);
 const REDEEM: Access = Access::AnyOf(&[Scope::Redeem]);
-const ANY_KEY: Access = Access::AnyOf(&[Scope::Decide, Scope::Redeem]);
+const ANY_KEY: Access = Access::AnyOf(&[Scope::Decide, Scope::Redeem, Scope::Read]);
 const ADMIN: Access = Access::AnyOf(&[Scope::Admin]);
-const REPORT: Access = Access::AnyOf(&[Scope::Decide, Scope::Redeem, Scope::Report]);
+const REPORT: Access = Access::AnyOf(&[Scope::Decide, Scope::Redeem, Scope::Report, Scope::Read]);
+/// The console's reads: any key (a `read` key reads nothing else).
+const READ: Access = Access::AnyOf(&[Scope::Decide, Scope::Redeem, Scope::Report, Scope::Read]);
 
 /// Every endpoint of the service.
 pub fn routes() -> Vec<Route> {
-    use routes::{admin, checkout_redeem, decide, query, quote, redeem, report, returns};
+    use routes::{admin, checkout_redeem, console, decide, query, quote, redeem, report, returns};
     vec![
         Route::post("/v1/decide", DECIDE, decide::decide).takes(JSON),
         Route::post("/v1/events", DECIDE, decide::events)
@@ -205,6 +208,18 @@ pub fn routes() -> Vec<Route> {
         Route::get("/v1/users/{id}/wallet", ANY_KEY, query::wallet),
         Route::get("/v1/campaigns/{id}/stats", ANY_KEY, query::stats),
         Route::get("/v1/campaigns/{id}/report", REPORT, report::report),
+        Route::get("/v1/campaigns", READ, console::campaigns),
+        Route::get("/v1/campaigns/{id}/series", READ, console::series),
+        Route::post("/v1/campaigns/{id}/pause", ADMIN, console::pause),
+        Route::post("/v1/campaigns/{id}/resume", ADMIN, console::resume),
+        Route::get("/v1/users/{id}/decisions", READ, console::user_decisions),
+        Route::post("/v1/explain", READ, console::explain).takes(JSON),
+        Route::post("/v1/check", READ, console::check).takes(JSON),
+        Route::post("/v1/playground", READ, console::playground).takes(JSON),
+        Route::get("/v1/session", READ, console::session),
+        Route::get("/console", Access::Open, assets::index_redirect),
+        Route::get("/console/", Access::Open, assets::index),
+        Route::get("/console/{file}", Access::Open, assets::asset),
         Route::get("/v1/rules", ANY_KEY, admin::rules),
         Route::post("/v1/admin/reload", ADMIN, admin::reload),
         Route::get("/health", Access::Open, admin::health),

@@ -60,6 +60,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "tallies",
         sql: include_str!("../../../migrations/postgres/0006_tallies.sql"),
     },
+    Migration {
+        version: 7,
+        name: "console",
+        sql: include_str!("../../../migrations/postgres/0007_console.sql"),
+    },
 ];
 
 /// Connections a process opens at most, unless the URL says `pool=N`. Callers beyond it

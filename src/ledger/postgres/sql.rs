@@ -53,10 +53,15 @@ pub enum Q {
     AttributedOrders,
     CouponsOf,
     DecisionsOf,
+    ActivityIssued,
+    ActivityRedeemed,
+    ActivityDecisions,
+    UserDecisions,
 }
 
-/// How many statements there are (the size of a connection's cache).
-pub const COUNT: usize = Q::CouponsOf as usize + 1;
+/// How many statements there are (the size of a connection's cache): the last variant's
+/// number and one. (A test holds it to the enum.)
+pub const COUNT: usize = Q::UserDecisions as usize + 1;
 
 impl Q {
     /// Whether the statement reads the `budgets` table, so budget changes held back for
@@ -91,6 +96,20 @@ impl Q {
                 "SELECT o.order_id, o.user_id, o.at, o.total, o.shipping, o.coupons, o.items \
                  FROM exposures e JOIN orders o ON o.user_id = e.user_id \
                  WHERE e.campaign = $1 AND o.at >= e.at AND o.at < e.at + $2 ORDER BY o.at, o.order_id"
+            }
+            Q::ActivityIssued => "SELECT issued_at FROM coupons WHERE campaign = $1 AND issued_at >= $2",
+            Q::ActivityRedeemed => {
+                "SELECT r.updated_at, r.discount FROM redemptions r JOIN coupons c ON c.code = r.code \
+                 WHERE c.campaign = $1 AND r.status = 'committed' AND r.updated_at >= $2 \
+                 UNION ALL SELECT e.at, COALESCE(e.discount, c.face_value) FROM redeemed_events e \
+                 JOIN coupons c ON c.code = e.code WHERE c.campaign = $1 AND e.at >= $2"
+            }
+            Q::ActivityDecisions => {
+                "SELECT at, body FROM decisions WHERE at >= $1 AND body LIKE '%\"suppressed\":[{%' ORDER BY at"
+            }
+            Q::UserDecisions => {
+                "SELECT decision_id, rules_version, body FROM decisions WHERE user_id = $1 \
+                 ORDER BY at DESC, created_at DESC LIMIT $2"
             }
             Q::DecisionsOf => {
                 "SELECT d.body FROM exposures e JOIN decisions d ON d.user_id = e.user_id \

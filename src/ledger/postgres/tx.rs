@@ -17,6 +17,7 @@ use postgres::Row;
 use postgres::error::Severity;
 use postgres::types::{FromSql, ToSql};
 
+mod console;
 mod outcomes;
 
 type Params<'a> = [&'a (dyn ToSql + Sync)];
@@ -342,6 +343,14 @@ fn signal_row(r: &Row) -> Result<SignalRow, LedgerError> {
 }
 
 impl Tx for PgTx<'_> {
+    fn activity(&mut self, campaign: &str, since: Millis) -> Result<crate::ledger::store::Activity, LedgerError> {
+        self.read_activity(campaign, since)
+    }
+
+    fn user_decisions(&mut self, user_id: &str, limit: usize) -> Result<Vec<StoredDecision>, LedgerError> {
+        self.read_user_decisions(user_id, limit)
+    }
+
     fn decision_by_event(&mut self, event_id: &str) -> Result<Option<StoredDecision>, LedgerError> {
         match self.query_opt(Q::DecisionByEvent, &[&event_id])? {
             Some(r) => Ok(Some(StoredDecision {

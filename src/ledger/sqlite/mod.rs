@@ -46,6 +46,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "tallies",
         sql: include_str!("../../../migrations/sqlite/0005_tallies.sql"),
     },
+    Migration {
+        version: 6,
+        name: "console",
+        sql: include_str!("../../../migrations/sqlite/0006_console.sql"),
+    },
 ];
 
 pub struct Sqlite {

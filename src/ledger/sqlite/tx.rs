@@ -16,6 +16,7 @@ use crate::ledger::store::{
 use crate::value::Millis;
 use rusqlite::{Connection, OptionalExtension, Params, Row, params};
 
+mod console;
 mod outcomes;
 
 pub struct SqliteTx<'c> {
@@ -159,6 +160,14 @@ impl SqliteTx<'_> {
 }
 
 impl Tx for SqliteTx<'_> {
+    fn activity(&mut self, campaign: &str, since: Millis) -> Result<crate::ledger::store::Activity, LedgerError> {
+        self.read_activity(campaign, since)
+    }
+
+    fn user_decisions(&mut self, user_id: &str, limit: usize) -> Result<Vec<StoredDecision>, LedgerError> {
+        self.read_user_decisions(user_id, limit)
+    }
+
     fn decision_by_event(&mut self, event_id: &str) -> Result<Option<StoredDecision>, LedgerError> {
         self.row(Q::DecisionByEvent, [event_id], |r| {
             Ok(StoredDecision {

@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod checkout_redeem;
+pub mod console;
 pub mod decide;
 pub mod query;
 pub mod quote;

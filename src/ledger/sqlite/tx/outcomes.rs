@@ -42,7 +42,7 @@ impl SqliteTx<'_> {
     }
 
     /// Runs `q` and hands each row to `each`, one at a time (a campaign may have a million).
-    fn each<T>(
+    pub(super) fn each<T>(
         &self,
         q: Q,
         params: impl rusqlite::Params,
