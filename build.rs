@@ -23,10 +23,12 @@ fn files(dir: &Path, out: &mut Vec<PathBuf>) {
 fn main() {
     let root = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| ".".into()));
     let dist = root.join("console").join("dist");
+    // The folder is in the repository (with its README) so that it always exists: a
+    // path that does not exist would run this script again on every build.
     println!("cargo:rerun-if-changed=console/dist");
-    println!("cargo:rerun-if-changed=console");
     let mut found = Vec::new();
     files(&dist, &mut found);
+    found.retain(|p| p.file_name().is_some_and(|n| n != "README.md"));
     let built = found.iter().any(|p| p.file_name().is_some_and(|n| n == "index.html"));
     let mut code = String::from(
         "/// The console's files, by path under `console/dist/`.\npub static ASSETS: &[(&str, &[u8])] = &[\n",
