@@ -88,6 +88,7 @@ async fn the_console_api_works(s: &Service, read: String) {
     assert!((48_000..50_000).contains(&plan), "{plan}");
     assert_eq!(spring["budget"]["plan"], json!(plan as f64 / 100.0));
     assert_eq!(spring["issued"], 0);
+    let mut codes = Vec::new();
     for (i, at) in [
         "2026-11-15T09:10:00+08:00",
         "2026-11-15T09:20:00+08:00",
@@ -100,11 +101,28 @@ async fn the_console_api_works(s: &Service, read: String) {
             .post("/v1/decide", &s.decide, &view(&format!("e{i}"), &format!("u{i}"), at))
             .await;
         assert_eq!(status, 200, "{answer}");
+        codes.push(answer["decision"]["coupons"][0]["code"].as_str().unwrap().to_string());
     }
+    // One of the three redeemed, for ¥10 off an order of ¥80.
+    let redeem = json!({"code": codes[0],
+                        "order": {"id": "o-1", "buyer_id": "u0", "items": [{"id": "i-1", "category": "bags", "price": 80}]}});
+    let (status, answer) = s.post("/v1/redeem", &s.redeem, &redeem).await;
+    assert_eq!(status, 200, "{answer}");
     let (_, page) = s.call("GET", "/v1/campaigns", Some(&read), "").await;
     let spring = campaign(&page, "spring");
-    assert_eq!(spring["issued"], 3);
-    assert_eq!(spring["budget"]["reserved"], 30);
+    assert_eq!(
+        (spring["issued"].as_u64(), spring["redeemed"].as_u64()),
+        (Some(3), Some(1))
+    );
+    assert_eq!(spring["redemption_rate"].as_f64(), Some(1.0 / 3.0));
+    assert_eq!(spring["cost"], 10);
+    assert_eq!(
+        (
+            spring["budget"]["reserved"].as_u64(),
+            spring["budget"]["spent"].as_u64()
+        ),
+        (Some(30), Some(10))
+    );
 
     // A read key may not pause; an admin key may, and the rules withhold as `paused`.
     let (status, _) = s.call("POST", "/v1/campaigns/spring/pause", Some(&read), "").await;
@@ -142,7 +160,16 @@ async fn the_console_api_works(s: &Service, read: String) {
         .call("GET", "/v1/campaigns/spring/series?hours=3", Some(&read), "")
         .await;
     assert_eq!(status, 200, "{series}");
-    let hours = series["hours"].as_array().unwrap();
+    let all = series["hours"].as_array().unwrap();
+    // A redemption counts in the hour the ledger recorded it (here the machine's clock,
+    // not the test's), with its discount.
+    let redeemed: Vec<&Value> = all.iter().filter(|h| h["redeemed"] != 0).collect();
+    assert_eq!(redeemed.len(), 1, "{series}");
+    assert_eq!(
+        (redeemed[0]["redeemed"].as_u64(), redeemed[0]["cost"].as_u64()),
+        (Some(1), Some(10))
+    );
+    let hours: Vec<&Value> = all.iter().filter(|h| h["issued"] != 0).collect();
     assert_eq!(hours.len(), 2, "{series}");
     assert_eq!(hours[0]["start"], "2026-11-15T09:00:00+08:00");
     assert_eq!(
@@ -156,7 +183,11 @@ async fn the_console_api_works(s: &Service, read: String) {
     assert_eq!(status, 400);
 
     // A user's decisions, newest first.
-    let (status, mine) = s.call("GET", "/v1/users/u9/decisions?limit=5", Some(&read), "").await;
+    let (status, _) = s.call("GET", "/v1/users/u9/decisions", Some(&read), "").await;
+    assert_eq!(status, 403, "a dashboard key reads nothing about a user");
+    let (status, mine) = s
+        .call("GET", "/v1/users/u9/decisions?limit=5", Some(&s.redeem), "")
+        .await;
     assert_eq!(status, 200, "{mine}");
     let ids: Vec<&str> = mine["decisions"]
         .as_array()
@@ -168,7 +199,9 @@ async fn the_console_api_works(s: &Service, read: String) {
 
     // A dry run explains and writes nothing: the same event decided after still issues.
     let ask = view("e20", "u20", "2026-11-15T10:28:00+08:00");
-    let (status, dry) = s.post("/v1/explain", &read, &ask).await;
+    let (status, _) = s.post("/v1/explain", &read, &ask).await;
+    assert_eq!(status, 403);
+    let (status, dry) = s.post("/v1/explain", &s.redeem, &ask).await;
     assert_eq!(status, 200, "{dry}");
     assert_eq!(dry["dry_run"], true);
     assert_eq!(dry["decision"]["coupons"][0]["rule"], "welcome");
@@ -176,16 +209,16 @@ async fn the_console_api_works(s: &Service, read: String) {
         dry["decision"]["trace"].as_array().is_some_and(|t| !t.is_empty()),
         "{dry}"
     );
-    let (_, again) = s.post("/v1/explain", &read, &ask).await;
+    let (_, again) = s.post("/v1/explain", &s.redeem, &ask).await;
     assert_eq!(
         again["decision"]["coupons"][0]["rule"], "welcome",
         "the dry run kept nothing"
     );
-    let (_, none) = s.call("GET", "/v1/users/u20/decisions", Some(&read), "").await;
+    let (_, none) = s.call("GET", "/v1/users/u20/decisions", Some(&s.redeem), "").await;
     assert_eq!(none["decisions"], json!([]));
     let (_, real) = s.post("/v1/decide", &s.decide, &ask).await;
     assert_eq!(real["decision"]["coupons"][0]["rule"], "welcome");
-    let (_, after) = s.post("/v1/explain", &read, &ask).await;
+    let (_, after) = s.post("/v1/explain", &s.redeem, &ask).await;
     assert_eq!(
         after["decision"]["coupons"],
         json!([]),
@@ -220,10 +253,10 @@ fn the_console_api_on_postgres() {
 #[tokio::test]
 async fn the_checker_and_the_playground_answer_as_the_cli() {
     let (s, _dir) = service_on("sqlite::memory:");
-    let read = s.state.ledger.add_key(&[Scope::Read], "dashboards").unwrap();
+    let key = s.decide.clone();
     let typo = RULES.replace("on view_item", "on view_iten");
     let ask = json!({"files": [{"name": "playground.mint", "text": typo}]});
-    let (status, report) = s.post("/v1/check", &read, &ask).await;
+    let (status, report) = s.post("/v1/check", &key, &ask).await;
     assert_eq!(status, 200, "{report}");
     assert_eq!(report["errors"], 1);
     let d = &report["diagnostics"][0];
@@ -249,7 +282,7 @@ async fn the_checker_and_the_playground_answer_as_the_cli() {
         json!({"id": "p3", "type": "view_item"}),
     ];
     let ask = json!({"files": [{"name": "p.mint", "text": RULES}], "events": events});
-    let (status, answer) = s.post("/v1/playground", &read, &ask).await;
+    let (status, answer) = s.post("/v1/playground", &key, &ask).await;
     assert_eq!(status, 200, "{answer}");
     assert_eq!(answer["check"]["errors"], 0);
     let decisions = answer["decisions"].as_array().unwrap();
@@ -259,17 +292,17 @@ async fn the_checker_and_the_playground_answer_as_the_cli() {
     assert_eq!(answer["errors"][0]["index"], 2);
     assert!(answer["graph"].as_str().unwrap().starts_with("flowchart LR"));
     // Nothing reached the ledger or the live rules.
-    let (_, mine) = s.call("GET", "/v1/users/u1/decisions", Some(&read), "").await;
+    let (_, mine) = s.call("GET", "/v1/users/u1/decisions", Some(&key), "").await;
     assert_eq!(mine["decisions"], json!([]));
     // Rules with errors run nothing.
     let bad =
         json!({"files": [{"name": "p.mint", "text": typo}], "events": [view("p1", "u1", "2026-11-15T10:00:00+08:00")]});
-    let (_, answer) = s.post("/v1/playground", &read, &bad).await;
+    let (_, answer) = s.post("/v1/playground", &key, &bad).await;
     assert_eq!(
         (answer["decisions"].clone(), answer["graph"].clone()),
         (json!([]), Value::Null)
     );
-    let (status, _) = s.post("/v1/check", &read, &json!({"files": []})).await;
+    let (status, _) = s.post("/v1/check", &key, &json!({"files": []})).await;
     assert_eq!(status, 400);
 }
 

@@ -34,9 +34,30 @@ impl Referral {
     }
 }
 
+/// What the message of a referral whose `user` is not its invitee says.
+const MISMATCH: &str = "a referral's `user` is the";
+
+/// Whether `e` is a referral whose `user` and `invitee` (or `inviter`, on its side) are
+/// two users: the event reads, but does not hold together.
+pub fn is_mismatch(e: &EventError) -> bool {
+    e.0.contains(MISMATCH)
+}
+
 /// Reads a referral's users from the raw event, and fills `user` with the side it is
 /// about when left out. `None` for other types.
 pub(super) fn read(raw: &mut RawEvent) -> Result<Option<(User, User, Option<Side>)>, EventError> {
+    for (field, u) in [("inviter", &raw.inviter), ("invitee", &raw.invitee)] {
+        if u.as_ref().is_some_and(|u| u.id.is_empty()) {
+            return Err(EventError(format!("field `{field}.id` is empty")));
+        }
+    }
+    if let Some(side) = raw.referral_side.as_deref()
+        && !matches!(side, "inviter" | "invitee")
+    {
+        return Err(EventError(format!(
+            "field `referral_side` is `{side}`; write `inviter` or `invitee`"
+        )));
+    }
     if *raw.kind != *REFERRAL_EVENT {
         return Ok(None);
     }
@@ -62,12 +83,8 @@ pub(super) fn read(raw: &mut RawEvent) -> Result<Option<(User, User, Option<Side
     let side = match raw.referral_side.as_deref() {
         None => None,
         Some("invitee") => Some(Side::Invitee),
-        Some("inviter") => Some(Side::Inviter),
-        Some(other) => {
-            return Err(EventError(format!(
-                "field `referral_side` is `{other}`; write `inviter` or `invitee`"
-            )));
-        }
+        // `inviter`, the only other value (checked above).
+        Some(_) => Some(Side::Inviter),
     };
     let own_side = side.unwrap_or(Side::Invitee);
     let own = match own_side {
@@ -77,7 +94,7 @@ pub(super) fn read(raw: &mut RawEvent) -> Result<Option<(User, User, Option<Side
     match &raw.user {
         Some(u) if u.id != own.id => {
             return Err(EventError(format!(
-                "field `user.id` is `{}` but `{}.id` is `{}`: a referral's `user` is the {}; leave `user` out or make it the {}",
+                "field `user.id` is `{}` but `{}.id` is `{}`: {MISMATCH} {}; leave `user` out or make it the {}",
                 u.id,
                 own_side.as_str(),
                 own.id,

@@ -125,7 +125,8 @@ impl Ledger {
         let mut out = Vec::with_capacity(program.campaigns.len());
         for c in &program.campaigns {
             let stats = self.stats(&c.id)?.unwrap_or_default();
-            let total = stats.issued + stats.redeemed + stats.reserved + stats.expired + stats.revoked;
+            // `issued` counts every coupon the campaign issued, whatever became of it.
+            let total = stats.issued;
             let state = match c.window {
                 _ if paused(&c.id) => "paused",
                 Some((start, _)) if now < start => "scheduled",

@@ -1,9 +1,11 @@
 //! The console's pages and scripts at `/console/`: embedded at build time from
 //! `console/dist/` (see `build.rs`), or read from the folder `MINTAGE_CONSOLE_DIR` names
-//! (for working on the console without building the binary again). A binary built
+//! (for working on the console without building the binary again; empty or unset: the
+//! embedded files). A binary built
 //! without the console answers a page saying how to build it.
 
 use axum::extract::Path;
+use axum::extract::rejection::PathRejection;
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 
@@ -26,8 +28,11 @@ pub async fn index() -> Response {
     serve("index.html")
 }
 
-pub async fn asset(Path(path): Path<String>) -> Response {
-    serve(&path)
+pub async fn asset(path: Result<Path<String>, PathRejection>) -> Response {
+    match path {
+        Ok(Path(path)) => serve(&path),
+        Err(e) => crate::service::errors::ApiError::from(e).into_response(),
+    }
 }
 
 fn mime(path: &str) -> &'static str {
@@ -53,7 +58,7 @@ fn serve(path: &str) -> Response {
     {
         return not_found(path);
     }
-    let bytes: Option<Vec<u8>> = match std::env::var_os("MINTAGE_CONSOLE_DIR") {
+    let bytes: Option<Vec<u8>> = match std::env::var_os("MINTAGE_CONSOLE_DIR").filter(|d| !d.is_empty()) {
         Some(dir) => std::fs::read(std::path::Path::new(&dir).join(path)).ok(),
         None => embedded::ASSETS
             .iter()

@@ -123,6 +123,11 @@ pub fn event(text: &str) -> Result<Event, ApiError> {
     let raw: RawEvent = parse(text)?;
     Event::from_raw(raw).map_err(|e| {
         let field = backticked_after(&e.0, "field ").map(str::to_string);
+        // Each field fits, but two name different users: a 409, as for an order that
+        // contradicts itself (the document cannot say that two fields must agree).
+        if crate::event::referral::is_mismatch(&e) {
+            return ApiError::new(axum::http::StatusCode::CONFLICT, "bad_referral", e.0).field(field);
+        }
         ApiError::bad_request("invalid_field", e.0).field(field)
     })
 }

@@ -184,11 +184,13 @@ const JSON_OR_LINES: &[Media] = &[Media::Json, Media::JsonLines];
 
 const DECIDE: Access = Access::AnyOf(&[Scope::Decide]);
 const REDEEM: Access = Access::AnyOf(&[Scope::Redeem]);
-const ANY_KEY: Access = Access::AnyOf(&[Scope::Decide, Scope::Redeem, Scope::Read]);
+const ANY_KEY: Access = Access::AnyOf(&[Scope::Decide, Scope::Redeem]);
 const ADMIN: Access = Access::AnyOf(&[Scope::Admin]);
 const REPORT: Access = Access::AnyOf(&[Scope::Decide, Scope::Redeem, Scope::Report, Scope::Read]);
-/// The console's reads: any key (a `read` key reads nothing else).
-const READ: Access = Access::AnyOf(&[Scope::Decide, Scope::Redeem, Scope::Report, Scope::Read]);
+/// The console's dashboards: a `read` key reads these and the reports, nothing else.
+const DASHBOARD: Access = Access::AnyOf(&[Scope::Decide, Scope::Redeem, Scope::Read]);
+/// Who the key is: any key, so that the console can say what it may show.
+const ANY_SCOPE: Access = Access::AnyOf(&[Scope::Decide, Scope::Redeem, Scope::Report, Scope::Read]);
 
 /// Every endpoint of the service.
 pub fn routes() -> Vec<Route> {
@@ -206,21 +208,21 @@ pub fn routes() -> Vec<Route> {
         Route::post("/v1/orders/{id}/return", REDEEM, returns::return_lines).takes(JSON),
         Route::get("/v1/coupons/{code}", ANY_KEY, query::coupon),
         Route::get("/v1/users/{id}/wallet", ANY_KEY, query::wallet),
-        Route::get("/v1/campaigns/{id}/stats", ANY_KEY, query::stats),
+        Route::get("/v1/campaigns/{id}/stats", DASHBOARD, query::stats),
         Route::get("/v1/campaigns/{id}/report", REPORT, report::report),
-        Route::get("/v1/campaigns", READ, console::campaigns),
-        Route::get("/v1/campaigns/{id}/series", READ, console::series),
+        Route::get("/v1/campaigns", DASHBOARD, console::campaigns),
+        Route::get("/v1/campaigns/{id}/series", DASHBOARD, console::series),
         Route::post("/v1/campaigns/{id}/pause", ADMIN, console::pause),
         Route::post("/v1/campaigns/{id}/resume", ADMIN, console::resume),
-        Route::get("/v1/users/{id}/decisions", READ, console::user_decisions),
-        Route::post("/v1/explain", READ, console::explain).takes(JSON),
-        Route::post("/v1/check", READ, console::check).takes(JSON),
-        Route::post("/v1/playground", READ, console::playground).takes(JSON),
-        Route::get("/v1/session", READ, console::session),
+        Route::get("/v1/users/{id}/decisions", ANY_KEY, console::user_decisions),
+        Route::post("/v1/explain", ANY_KEY, console::explain).takes(JSON),
+        Route::post("/v1/check", ANY_KEY, console::check).takes(JSON),
+        Route::post("/v1/playground", ANY_KEY, console::playground).takes(JSON),
+        Route::get("/v1/session", ANY_SCOPE, console::session),
         Route::get("/console", Access::Open, assets::index_redirect),
         Route::get("/console/", Access::Open, assets::index),
         Route::get("/console/{file}", Access::Open, assets::asset),
-        Route::get("/v1/rules", ANY_KEY, admin::rules),
+        Route::get("/v1/rules", DASHBOARD, admin::rules),
         Route::post("/v1/admin/reload", ADMIN, admin::reload),
         Route::get("/health", Access::Open, admin::health),
         Route::get("/metrics", DECIDE, admin::metrics),

@@ -132,10 +132,11 @@ pub async fn explain(
     let text = body::text(payload)?;
     let event = body::event(&text)?;
     if !event.kind.needs_user() {
-        return Err(
-            ApiError::bad_request("bad_event", format!("a `{}` event names no user to try", event.kind))
-                .field(Some("type".into())),
-        );
+        return Err(ApiError::bad_request(
+            "invalid_field",
+            format!("a `{}` event names no user to try; send an event of a user", event.kind),
+        )
+        .field(Some("type".into())));
     }
     let decision = state.ledger_call(move |l| l.dry_run(&event)).await?;
     Ok(Json(json!({ "decision": decision, "dry_run": true })))
@@ -166,14 +167,14 @@ pub struct PlaygroundAsk {
 fn sources(files: Vec<RuleText>) -> Result<Sources, ApiError> {
     if files.is_empty() {
         return Err(
-            ApiError::bad_request("bad_body", "`files` is empty; send at least one rule file")
+            ApiError::bad_request("invalid_field", "`files` is empty; send at least one rule file")
                 .field(Some("files".into())),
         );
     }
     let mut s = Sources::default();
     for f in files {
         if f.name.trim().is_empty() {
-            return Err(ApiError::bad_request("bad_body", "a file's `name` is empty").field(Some("files".into())));
+            return Err(ApiError::bad_request("invalid_field", "a file's `name` is empty").field(Some("files".into())));
         }
         s.add(f.name, f.text);
     }
@@ -211,13 +212,20 @@ pub async fn playground(
     let ask: PlaygroundAsk = body::parse(&text)?;
     if ask.events.len() > MAX_EVENTS {
         return Err(ApiError::bad_request(
-            "bad_body",
+            "invalid_field",
             format!(
                 "{} events; the playground runs at most {MAX_EVENTS} at once",
                 ask.events.len()
             ),
         )
         .field(Some("events".into())));
+    }
+    if let Some(i) = ask.events.iter().position(|e| !e.is_object()) {
+        return Err(ApiError::bad_request(
+            "invalid_field",
+            format!("event {i} is not a JSON object; send each event as `POST /v1/decide` takes it"),
+        )
+        .field(Some(format!("events[{i}]"))));
     }
     let sources = sources(ask.files)?;
     let zone = state.ledger.rules().rules.program().zone;
