@@ -32,6 +32,7 @@ pub mod analysis;
 pub mod check;
 pub mod checkout;
 pub mod compile;
+pub mod consume;
 pub mod diagnostic;
 pub mod event;
 pub mod learning;

@@ -158,10 +158,28 @@ const LAYERS: &[(&str, &[&str])] = &[
             "checkout",
         ],
     ),
+    // Events from a NATS JetStream stream, decided through the ledger by a group of
+    // instances (its rules loaded and reloaded as the service's are).
+    (
+        "consume",
+        &[
+            "source",
+            "diagnostic",
+            "syntax",
+            "value",
+            "check",
+            "event",
+            "compile",
+            "runtime",
+            "ledger",
+            "service",
+        ],
+    ),
     // The `mintage` commands (the binary's modules).
     (
         "cli",
         &[
+            "consume",
             "source",
             "diagnostic",
             "syntax",

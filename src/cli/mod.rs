@@ -4,6 +4,7 @@
 
 mod analyze;
 mod check;
+mod consume;
 mod diff;
 mod explain;
 mod fit;
@@ -65,6 +66,10 @@ enum Command {
     Graph(graph::Args),
     /// Run the HTTP service over a durable ledger
     Serve(serve::Args),
+    /// Decide events from a NATS JetStream stream, partitioned by user, in a group of instances
+    Consume(consume::Args),
+    /// Publish JSON lines of events to a NATS JetStream stream, each to its user's partition
+    Publish(consume::PublishArgs),
     /// Manage API keys of the service
     Keys(keys::Args),
     /// The best combination of a buyer's wallet (or of some codes) for an order, and how it is spread
@@ -96,6 +101,8 @@ pub fn main() -> ExitCode {
         Command::Run(a) => run::run(a),
         Command::Graph(a) => graph::run(a),
         Command::Serve(a) => serve::run(a),
+        Command::Consume(a) => consume::run(a),
+        Command::Publish(a) => consume::publish_run(a),
         Command::Keys(a) => keys::run(a),
         Command::Quote(a) => quote::run(a),
         Command::Redeem(a) => redeem::run(a),

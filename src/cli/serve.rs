@@ -69,7 +69,7 @@ pub fn run(args: Args) -> u8 {
 /// Logs on stderr, filtered by `MINTAGE_LOG` (`info` when unset; e.g. `mintage=debug`).
 /// A log line that cannot be written (stderr closed) is dropped: the subscriber would
 /// otherwise report it with `eprintln!`, which panics on that same stderr.
-fn init_logs() {
+pub(crate) fn init_logs() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("MINTAGE_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let _ = tracing_subscriber::fmt()
@@ -81,7 +81,7 @@ fn init_logs() {
 }
 
 /// `250ms`, `1s`, `2m`; at least 10 ms.
-fn parse_interval(text: &str) -> Result<Duration, String> {
+pub(crate) fn parse_interval(text: &str) -> Result<Duration, String> {
     let ms = parse_duration(text, &["ms", "s", "m"])?;
     if ms < 10 {
         return Err(format!("`{text}` is too short: at least `10ms`"));
@@ -91,7 +91,7 @@ fn parse_interval(text: &str) -> Result<Duration, String> {
 
 /// `0s`, `30s`, `5m`, `1h`; at most a day (a wider skew would let clients move the
 /// clock after all).
-fn parse_skew(text: &str) -> Result<Duration, String> {
+pub(crate) fn parse_skew(text: &str) -> Result<Duration, String> {
     let ms = parse_duration(text, &["ms", "s", "m", "h"])?;
     if ms > 86_400_000 {
         return Err(format!("`{text}` is too long: at most `24h`"));
@@ -99,12 +99,21 @@ fn parse_skew(text: &str) -> Result<Duration, String> {
     Ok(Duration::from_millis(ms))
 }
 
-fn parse_ttl(text: &str) -> Result<Duration, String> {
+pub(crate) fn parse_ttl(text: &str) -> Result<Duration, String> {
     let ms = parse_duration(text, &["ms", "s", "m", "h"])?;
     if ms == 0 || ms > 86_400_000 {
         return Err(format!(
             "`{text}` is not a reservation time: give one from `1s` to `24h`"
         ));
+    }
+    Ok(Duration::from_millis(ms))
+}
+
+/// A lease: `1s` to `10m`.
+pub(crate) fn parse_lease(text: &str) -> Result<Duration, String> {
+    let ms = parse_duration(text, &["ms", "s", "m"])?;
+    if !(1000..=600_000).contains(&ms) {
+        return Err(format!("`{text}` is not a lease: give one from `1s` to `10m`"));
     }
     Ok(Duration::from_millis(ms))
 }
