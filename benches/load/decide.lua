@@ -1,6 +1,8 @@
 -- wrk script: POST /v1/decide with realistic events (about 460 bytes, the shape of
--- `cargo run --release --example gen_events`) on Singles' Day, 2026-11-11, when every
--- seed campaign is live. Each request is a new event: its id holds the run, the wrk
+-- `cargo run --release --example gen_events`) dated at the wall clock, as a platform
+-- sends them (new users registered five days before). Dated earlier, every coupon they
+-- mint would already have ended and every timer they start be due, and the service's
+-- ticker would spend each second expiring and firing what the last second made. Each request is a new event: its id holds the run, the wrk
 -- thread and a counter, so no request is a replay. Users come from a pool of a million
 -- (a third of them new), so budgets, once-per limits and timers are all exercised.
 --
@@ -29,7 +31,7 @@ local categories = {
 local tiers = { "low", "mid", "high" }
 local users = 1000000
 
-local template = '{"id":"%s","type":"%s","at":"2026-11-11T%02d:%02d:%02d+08:00",'
+local template = '{"id":"%s","type":"%s","at":"%s",'
   .. '"user":{"id":"u-%d","registered_at":"%s","paid_orders":%d,"last_order_at":null,'
   .. '"total_spend":0,"avg_order_value":%d,"ltv_tier":"%s","device_id":"d-%d","tags":[]},'
   .. '"item":{"id":"i-%d","category":"%s","price":%d,"seller_id":"s-%d","stock_age_days":%d},'
@@ -37,6 +39,7 @@ local template = '{"id":"%s","type":"%s","at":"2026-11-11T%02d:%02d:%02d+08:00",
   .. '"scores":{"p_convert":0.%02d,"fraud_risk":0.0%d}}'
 
 local n = 0
+local clock, at, registered = nil, nil, nil
 local run = "run"
 local errors = 0
 
@@ -61,13 +64,18 @@ function request()
   local u = math.random(0, users - 1)
   local new = (u % 3 == 0)
   local price = 100 * math.random(1, 60)
-  local second = (n * 7 + (tid or 0) * 3607) % 86400
+  local now = os.time()
+  if now ~= clock then
+    clock = now
+    at = os.date("!%Y-%m-%dT%H:%M:%SZ", now)
+    registered = os.date("!%Y-%m-%dT%H:%M:%SZ", now - 5 * 86400)
+  end
   local body = string.format(template,
     string.format("w-%s-%d-%d", run, tid or 0, n),
     kinds[math.random(#kinds)],
-    math.floor(second / 3600), math.floor(second / 60) % 60, second % 60,
+    at,
     u,
-    new and "2026-10-25T09:00:00+08:00" or "2025-03-01T09:00:00+08:00",
+    new and registered or "2025-03-01T09:00:00+08:00",
     new and 0 or math.random(1, 20),
     100 * math.random(0, 39),
     tiers[math.random(#tiers)],

@@ -9,7 +9,7 @@
 #   benches/load/run.sh                      # both, 15 s each, 16 connections per instance
 #   DURATION=30s CONNECTIONS=32 benches/load/run.sh
 #   ONLY=sqlite benches/load/run.sh          # or ONLY=postgres
-#   TICK_INTERVAL=60m benches/load/run.sh    # without the ticker's catch-up work (below)
+#   TICK_INTERVAL=60m benches/load/run.sh    # without the ticker (it runs once, at start)
 #
 # Needs wrk (`apt-get install -y wrk`) and, for PostgreSQL, a server on 127.0.0.1:5432
 # whose `postgres` role may create databases (PG_ADMIN_URL to use another).
@@ -22,9 +22,9 @@ THREADS=${THREADS:-2}
 ONLY=${ONLY:-sqlite postgres}
 PG_ADMIN_URL=${PG_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/postgres}
 RULES=${RULES:-rules}
-# The events are dated 2026-11-11; once the wall clock is past that, the service's ticker
-# finds every coupon they mint already ended and every timer already due, and expires or
-# fires them each second. TICK_INTERVAL=60m leaves that work out (it runs once, at start).
+# The events are dated at the wall clock (decide.lua), so the ticker does what it does in
+# production: fires the timers and expires the coupons that fall due while the run goes
+# on. TICK_INTERVAL=60m leaves even that out (it runs once, at start).
 TICK_INTERVAL=${TICK_INTERVAL:-1s}
 
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 2; }

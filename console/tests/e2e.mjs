@@ -182,6 +182,25 @@ step('the playground flags a typo in the event type (E004 with its suggestion) a
   await expectText(page.getByTestId('check-status'), 'no problems', 15_000);
 });
 
+step('the playground flags a typo in a field (E002 with its suggestion) at its line and column', async () => {
+  const { page } = ctx;
+  const line = SAMPLE_RULES.split('\n').findIndex((l) => l.trim() === 'audience user.paid_orders == 0') + 1;
+  check(line > 0, 'the sample rules have no `audience user.paid_orders == 0` line');
+  const column = SAMPLE_RULES.split('\n')[line - 1].indexOf('user.') + 1;
+  // `user.paid_orders` becomes `user.paid_order`: the `s` before ` == 0` is deleted.
+  await page.locator('.cm-line').nth(line - 1).click();
+  await page.keyboard.press('End');
+  for (let i = 0; i < ' == 0'.length; i++) await page.keyboard.press('ArrowLeft');
+  await page.keyboard.press('Backspace');
+  const diag = page.locator('[data-testid="diagnostic"][data-code="E002"]');
+  await diag.first().waitFor({ timeout: 15_000 });
+  const text = await diag.first().innerText();
+  check(text.startsWith(`E002 ${line}:${column} `), `expected "E002 ${line}:${column} …", got "${text}"`);
+  check(text.includes('user.paid_order`') && text.includes('did you mean `user.paid_orders`'), `the diagnostic has no suggestion: "${text}"`);
+  await page.keyboard.type('s');
+  await expectText(page.getByTestId('check-status'), 'no problems', 15_000);
+});
+
 step('pause the campaign: a new user\'s event is suppressed as `paused`, seen on the Why page', async () => {
   const { page } = ctx;
   await page.getByTestId('nav-campaigns').click();
