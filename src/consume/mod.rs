@@ -111,7 +111,7 @@ pub async fn consume(options: ConsumeOptions) -> Result<(), String> {
     ];
     let mut group = tokio::spawn(group::run(shared.clone(), stopped));
     let ended = tokio::select! {
-        _ = shutdown_signal() => None,
+        _ = crate::service::server::shutdown_signal() => None,
         ended = &mut group => Some(ended),
     };
     tracing::info!("stopping: the partitions in hand finish their event and are let go");
@@ -258,27 +258,5 @@ async fn reload_loop(shared: Arc<Shared>, mut stopped: watch::Receiver<bool>) {
             Ok(report) => tracing::info!(?report, "rules reloaded"),
             Err(e) => tracing::warn!(error = %e, "the reload did not finish"),
         }
-    }
-}
-
-async fn shutdown_signal() {
-    #[cfg(unix)]
-    {
-        let term = async {
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(mut s) => {
-                    s.recv().await;
-                }
-                Err(_) => std::future::pending::<()>().await,
-            }
-        };
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = term => {}
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
     }
 }

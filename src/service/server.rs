@@ -182,7 +182,8 @@ async fn sighup_loop(state: AppState, mut stopped: watch::Receiver<bool>) {
 #[cfg(not(unix))]
 async fn sighup_loop(_state: AppState, _stopped: watch::Receiver<bool>) {}
 
-async fn shutdown_signal() {
+/// Resolves on SIGINT or SIGTERM (logged); also used by `mintage consume`.
+pub async fn shutdown_signal() {
     let interrupt = async {
         if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;
