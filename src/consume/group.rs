@@ -92,11 +92,7 @@ pub async fn run(shared: Arc<Shared>, mut stopped: watch::Receiver<bool>) -> Res
         }
     }
     for (partition, h) in std::mem::take(&mut held) {
-        let _ = h.stop.send(true);
-        finish(partition, h.task).await;
-        if let Err(e) = store.delete(lease_key(partition)).await {
-            tracing::warn!(partition, error = %e, "cannot let go of the partition; its lease runs out instead");
-        }
+        let_go(&store, partition, h).await;
     }
     let _ = store.delete(member_key(&options.name)).await;
     Ok(())
@@ -127,10 +123,7 @@ async fn round(
         .collect();
     for partition in ended {
         if let Some(h) = held.remove(&partition) {
-            finish(partition, h.task).await;
-            let _ = store
-                .delete_expect_revision(lease_key(partition), Some(h.revision))
-                .await;
+            let_go(store, partition, h).await;
         }
     }
 
@@ -139,15 +132,8 @@ async fn round(
         let Some(h) = held.get_mut(&partition) else { continue };
         if !mine.contains(&partition) {
             // Another member's now: finish the event in hand, then let go.
-            let _ = h.stop.send(true);
             if let Some(h) = held.remove(&partition) {
-                finish(partition, h.task).await;
-                if let Err(e) = store
-                    .delete_expect_revision(lease_key(partition), Some(h.revision))
-                    .await
-                {
-                    tracing::warn!(partition, error = %e, "cannot let go of the partition; its lease runs out instead");
-                }
+                let_go(store, partition, h).await;
                 tracing::info!(partition, "partition handed over");
             }
             continue;
@@ -220,6 +206,19 @@ async fn members(store: &kv::Store) -> Result<Vec<String>, String> {
         .collect();
     names.sort();
     Ok(names)
+}
+
+/// Stops a partition's worker after the event in hand, then deletes its lease at the
+/// revision this instance wrote (never one another instance has taken since).
+async fn let_go(store: &kv::Store, partition: u32, h: Held) {
+    let _ = h.stop.send(true);
+    finish(partition, h.task).await;
+    if let Err(e) = store
+        .delete_expect_revision(lease_key(partition), Some(h.revision))
+        .await
+    {
+        tracing::warn!(partition, error = %e, "cannot let go of the partition; its lease runs out instead");
+    }
 }
 
 /// Waits for a partition's worker, logging how it ended.

@@ -24,6 +24,7 @@ pub mod worker;
 
 use crate::ledger::{Ledger, LedgerOptions};
 use crate::service::reload::Reloader;
+use crate::service::server::{TICK_BATCH, TICK_ROUNDS, redact};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -179,9 +180,11 @@ async fn open(options: ConsumeOptions) -> Result<Shared, String> {
     })
 }
 
-/// The database URL without its password, for logs and errors.
-fn redact(url: &str) -> String {
-    crate::service::server::redact(url)
+/// Microseconds since 1970 by the wall clock (0 if the clock is before it).
+pub fn now_us() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
 }
 
 /// Fires due timers and expires coupons by the wall clock, as the service does; the
@@ -194,9 +197,9 @@ async fn tick_loop(shared: Arc<Shared>, mut stopped: watch::Receiver<bool>) {
             _ = interval.tick() => {}
             _ = stopped.changed() => break,
         }
-        for _ in 0..10 {
+        for _ in 0..TICK_ROUNDS {
             let Ok(now) = crate::ledger::clock_ms() else { break };
-            let batch = crate::service::server::TICK_BATCH;
+            let batch = TICK_BATCH;
             match shared.ledger_call(move |ledger| ledger.tick(now, batch)).await {
                 Ok(Ok(fired)) => {
                     let n = fired.len();

@@ -7,7 +7,7 @@
 //! publisher waits for the server's acknowledgement of every event (up to a window of
 //! them in flight), so an event it counts as published is in the stream.
 
-use super::{partition, stream};
+use super::{now_us, partition, stream};
 use crate::event::Event;
 use async_nats::jetstream;
 use futures_util::StreamExt;
@@ -224,12 +224,6 @@ fn rate(n: usize, seconds: f64) -> f64 {
 
 fn round3(x: f64) -> f64 {
     (x * 1000.0).round() / 1000.0
-}
-
-fn now_us() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@
 //! previous holder committed but did not acknowledge is only published again.
 
 use super::group::Lease;
-use super::{Shared, partition};
+use super::{Shared, now_us, partition};
 use crate::event::Event;
 use crate::ledger::{DecideOutcome, Decided, LedgerError};
 use async_nats::jetstream::consumer::{self, pull};
@@ -227,12 +227,6 @@ fn refused(mut head: Value, event: Option<String>, code: &str, message: String) 
         map.insert("error".into(), json!({ "code": code, "message": message }));
     }
     head
-}
-
-fn now_us() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
 }
 
 /// Publishes an answer to the decisions subject (with the event id as `Nats-Msg-Id`, so

@@ -16,7 +16,7 @@ use tokio::sync::watch;
 /// How many users' timers one tick fires at most; a full tick is followed at once by
 /// another (up to [`TICK_ROUNDS`]) so that a backlog after a restart drains quickly.
 pub const TICK_BATCH: usize = 1000;
-const TICK_ROUNDS: usize = 10;
+pub const TICK_ROUNDS: usize = 10;
 
 pub struct ServeOptions {
     pub rules: Vec<PathBuf>,
