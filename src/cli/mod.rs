@@ -19,6 +19,7 @@ mod redeem_order;
 pub(crate) mod replay;
 mod returns;
 mod run;
+mod run_rows;
 mod serve;
 mod simulate;
 mod test;

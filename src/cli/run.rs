@@ -39,6 +39,10 @@ pub struct Args {
     /// of the campaign's `model` block
     #[arg(long)]
     response: Option<PathBuf>,
+    /// Threads that read and value the table (default: one per core); the result is the
+    /// same with any number
+    #[arg(long)]
+    threads: Option<std::num::NonZeroUsize>,
     #[command(flatten)]
     zone: crate::cli::Zone,
 }
@@ -48,74 +52,9 @@ enum Table {
     Csv,
 }
 
-/// Reads rows of the table as events, with their line numbers and byte offsets; bad rows
-/// as errors.
-fn rows(
-    path: &Path,
-    table: &Table,
-    now: i64,
-    mut f: impl FnMut(u64, u64, Result<Event, EventError>) -> bool,
-) -> Result<(), String> {
-    let file = std::fs::File::open(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
-    let mut reader = std::io::BufReader::with_capacity(1 << 16, file);
-    match table {
-        Table::Jsonl => {
-            let mut line = Vec::new();
-            let (mut n, mut offset) = (0u64, 0u64);
-            loop {
-                line.clear();
-                let read = reader
-                    .read_until(b'\n', &mut line)
-                    .map_err(|e| format!("`{}` line {}: {e}", path.display(), n + 1))?;
-                if read == 0 {
-                    break;
-                }
-                n += 1;
-                let at = offset;
-                offset += read as u64;
-                let event = match crate::cli::lines::text(&line, at == 0) {
-                    Ok(text) if text.trim().is_empty() => continue,
-                    Ok(text) => user_event(text, n, now),
-                    Err(e) => Err(EventError(e)),
-                };
-                if !f(n, at, event) {
-                    break;
-                }
-            }
-        }
-        Table::Csv => {
-            let mut csv = csv::ReaderBuilder::new().has_headers(true).from_reader(reader);
-            let headers = csv
-                .headers()
-                .map_err(|e| format!("`{}`: bad CSV header: {e}", path.display()))?
-                .clone();
-            for record in csv.records() {
-                let (n, at) = match &record {
-                    Ok(r) => r.position().map_or((0, 0), |p| (p.line(), p.byte())),
-                    Err(e) => e.position().map_or((0, 0), |p| (p.line(), p.byte())),
-                };
-                let event = record
-                    .map_err(|e| match e.kind() {
-                        csv::ErrorKind::Utf8 { err, .. } => EventError(format!(
-                            "the row is not UTF-8 (field {}); save the file as UTF-8",
-                            err.field() + 1
-                        )),
-                        _ => EventError(format!("bad CSV row: {e}")),
-                    })
-                    .and_then(|r| csv_user(&headers, &r))
-                    .and_then(|u| user_row_event(u, n, now));
-                if !f(n, at, event) {
-                    break;
-                }
-            }
-        }
-    }
-    Ok(())
-}
-
 const NUMERIC: &[&str] = &["paid_orders", "total_spend", "avg_order_value"];
 
-fn csv_user(headers: &csv::StringRecord, record: &csv::StringRecord) -> Result<User, EventError> {
+pub(super) fn csv_user(headers: &csv::StringRecord, record: &csv::StringRecord) -> Result<User, EventError> {
     let mut user = serde_json::Map::new();
     let mut scores = serde_json::Map::new();
     for (h, v) in headers.iter().zip(record.iter()) {
@@ -250,32 +189,36 @@ pub fn run(args: Args) -> u8 {
     let bar = progress(rows_total, "valuing");
     let mut skipped = 0u64;
     let started = std::time::Instant::now();
-    let first = rows(&path, &table, now, |n, offset, event| {
+    let threads = args
+        .threads
+        .or_else(|| std::thread::available_parallelism().ok())
+        .map_or(1, std::num::NonZeroUsize::get);
+    let valuer = run.valuer.fork();
+    run.reserve(crate::cli::run_rows::rows_hint(&path));
+    let csv = matches!(table, Table::Csv);
+    let first = crate::cli::run_rows::each_row(&path, csv, now, &valuer, threads, |row| {
         bar.inc(1);
-        match event {
-            Ok(e) => {
-                let first = e.user.as_ref().and_then(|u| run.repeated(&u.id, n));
-                match (first, &e.user) {
-                    (Some(first), Some(u)) => {
-                        bar.suspend(|| {
-                            errln!(
-                                "{name}:{n}: skipped: user `{}` is already on line {first}; a user gets one row",
-                                u.id
-                            )
-                        });
-                        skipped += 1;
-                    }
-                    _ => {
-                        run.add_row(&e, &NoFacts, offset);
-                    }
+        let n = row.n;
+        match row.row {
+            Ok(v) => match run.repeated(&v.user_id, n) {
+                Some(first) if !v.user_id.is_empty() => {
+                    bar.suspend(|| {
+                        errln!(
+                            "{name}:{n}: skipped: user `{}` is already on line {first}; a user gets one row",
+                            v.user_id
+                        )
+                    });
+                    skipped += 1;
                 }
-            }
+                _ => {
+                    run.push_row(v.value, v.event_id, v.user_id, row.offset);
+                }
+            },
             Err(e) => {
                 bar.suspend(|| errln!("{name}:{n}: skipped: {e}"));
                 skipped += 1;
             }
         }
-        true
     });
     bar.finish_and_clear();
     if let Err(e) = first {
@@ -350,6 +293,8 @@ pub fn run(args: Args) -> u8 {
         }
         None => errln!("{summary}"),
     }
+    // The process ends here: freeing every row's ids one by one would only cost time.
+    std::mem::forget(run);
     if skipped > 0 {
         errln!("{skipped} line(s) skipped");
         return 3;

@@ -41,6 +41,11 @@ impl Menus {
         }
     }
 
+    /// Room for `users` more users.
+    pub fn reserve(&mut self, users: usize) {
+        self.starts.reserve(users);
+    }
+
     /// Adds the next user's menu of (cost, gain); returns the user's index. Menus longer
     /// than 255 offers are cut (the engine's menus have a handful).
     pub fn push_user(&mut self, offers: impl IntoIterator<Item = (i64, i64)>) -> usize {

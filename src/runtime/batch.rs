@@ -8,12 +8,12 @@ use super::allocate::{Allocation, Menus, allocate};
 use super::batch_arms::{self, ArmRole, BatchArms, Drawn};
 use super::decision::{Decision, Suppression, Trigger};
 use super::engine::Rules;
-use super::eval::{Ctx, Evaluator, Facts, OfferView};
+use super::eval::{Facts, OfferView};
+pub use super::batch_row::{BatchOffer, RowOutcome, RowValuer, ValuedRow};
 use super::event::{Event, EventError, RawEvent, User};
-use super::terms::{self, OfferTerms};
+use super::terms;
 use crate::check::program::{BudgetPeriod, Campaign};
-use crate::compile::{BatchNodes, NodeId};
-use crate::value::{Fen, Millis, Value};
+use crate::value::{Fen, Millis};
 use serde::Serialize;
 use std::sync::Arc;
 
@@ -114,11 +114,10 @@ pub fn user_row_event(user: User, line: u64, now: Millis) -> Result<Event, Event
 pub struct BatchRun<'r> {
     rules: &'r Rules,
     pub campaign_index: usize,
-    nodes: &'r BatchNodes,
     pub now: Millis,
     pub budget: Fen,
-    eval: Evaluator,
-    locals: Vec<Value>,
+    /// Values the rows of the first pass (and the chosen offers of the second).
+    pub valuer: RowValuer<'r>,
     /// Per eligible user, in table order: the segment chosen.
     segments: Vec<u16>,
     /// Per eligible user: where its row starts in the table, and its ids, so the second
@@ -136,9 +135,6 @@ pub struct BatchRun<'r> {
     withheld: foldhash::HashMap<usize, &'static str>,
     /// The experiment: arms, holdouts and random offers.
     pub arms: BatchArms,
-    /// The response model that values the offers instead of the `model` block
-    /// (`--response`, else the campaign's `response from`).
-    pub response: Option<Arc<crate::response::ResponseModel>>,
 }
 
 /// An eligible row: its place in the table and whom it names.
@@ -147,40 +143,6 @@ pub struct EligibleRow {
     pub offset: u64,
     pub event_id: Arc<str>,
     pub user_id: Arc<str>,
-}
-
-/// One offer of a user's menu: which offer of the segment, its terms, and what the model
-/// reads of it.
-#[derive(Debug, Clone)]
-pub struct BatchOffer {
-    pub offer: usize,
-    /// Its place among all the options of the segment's menus, from 0.
-    pub choice: usize,
-    pub terms: OfferTerms,
-    pub view: OfferView,
-}
-
-/// What the first pass learned about one row.
-pub enum RowOutcome {
-    NotEligible,
-    Eligible,
-    /// Eligible, but in an arm `--arm` leaves out.
-    OtherArm,
-}
-
-fn ctx<'a>(
-    rules: &'a Rules,
-    now: Millis,
-    event: &'a Event,
-    facts: &'a dyn Facts,
-    offer: Option<&'a OfferView>,
-    locals: &'a [Value],
-) -> Ctx<'a> {
-    Ctx {
-        locals,
-        offer,
-        ..rules.ctx(event, now, facts)
-    }
 }
 
 impl<'r> BatchRun<'r> {
@@ -205,11 +167,9 @@ impl<'r> BatchRun<'r> {
         Ok(BatchRun {
             rules,
             campaign_index: index,
-            nodes,
             now,
             budget,
-            eval: Evaluator::new(&rules.compiled.graph),
-            locals: Vec::new(),
+            valuer: RowValuer::new(rules, index, nodes, now),
             segments: Vec::new(),
             rows: Vec::new(),
             menus: Menus::with_capacity(0, 0),
@@ -220,7 +180,6 @@ impl<'r> BatchRun<'r> {
             face_starts: Vec::new(),
             withheld: foldhash::HashMap::default(),
             arms: BatchArms::default(),
-            response: rules.responses.get(index).cloned().flatten(),
         })
     }
 
@@ -234,13 +193,13 @@ impl<'r> BatchRun<'r> {
                 model.campaign()
             ));
         }
-        self.response = Some(model);
+        self.valuer.response = Some(model);
         Ok(())
     }
 
     /// `--arm`: only users of these arms take part.
     pub fn only_arms(&mut self, names: &[String]) -> Result<(), String> {
-        self.arms.only = Some(batch_arms::arms_named(self.campaign(), names)?);
+        self.valuer.only = Some(batch_arms::arms_named(self.campaign(), names)?);
         Ok(())
     }
 
@@ -260,81 +219,17 @@ impl<'r> BatchRun<'r> {
 
     /// The segment a user falls in, if the user is eligible.
     pub fn segment_of(&mut self, event: &Event, facts: &dyn Facts) -> Option<usize> {
-        let rules = self.rules;
-        let graph = &rules.compiled.graph;
-        self.eval.reset();
-        let audience = &rules.compiled.campaigns.get(self.campaign_index)?.audience;
-        let ctx = ctx(rules, self.now, event, facts, None, &[]);
-        if !audience.iter().all(|a| self.eval.truth(graph, a.node, &ctx)) {
-            return None;
-        }
-        self.nodes
-            .segments
-            .iter()
-            .position(|s| s.when.as_ref().is_none_or(|w| self.eval.truth(graph, w.node, &ctx)))
+        self.valuer.segment_of(event, facts)
     }
 
-    /// The evaluated offers of a segment: one per menu choice, with the offer's index in
-    /// the segment. A choice that reads a field the row lacks is left out.
+    /// The evaluated offers of a segment (see [`RowValuer::offers_of`]).
     pub fn offers_of(&mut self, segment: usize, event: &Event, facts: &dyn Facts) -> Vec<BatchOffer> {
-        let campaign = self.campaign();
-        let Some(spec_segment) = campaign.batch.as_ref().and_then(|b| b.segments.get(segment)) else {
-            return Vec::new();
-        };
-        let Some(nodes) = self.nodes.segments.get(segment) else {
-            return Vec::new();
-        };
-        let rules = self.rules;
-        let graph = &rules.compiled.graph;
-        let mut out = Vec::new();
-        let mut choice = 0;
-        for (o, (spec, on)) in spec_segment.offers.iter().zip(&nodes.offers).enumerate() {
-            let values: Vec<Option<NodeId>> = if on.value.is_empty() {
-                vec![None]
-            } else {
-                on.value.iter().map(|v| Some(*v)).collect()
-            };
-            for v in values {
-                self.eval.reset();
-                let ctx = ctx(rules, self.now, event, facts, None, &[]);
-                choice += 1;
-                if let Ok(found) = terms::evaluate(&mut self.eval, graph, &ctx, spec, on, v) {
-                    out.push(BatchOffer {
-                        offer: o,
-                        choice: choice - 1,
-                        view: found.view(spec.kind),
-                        terms: found,
-                    });
-                }
-            }
-        }
-        out
+        self.valuer.offers_of(segment, event, facts)
     }
 
     /// Expected (cost, gain) of an offer to a user, by the campaign's model.
     pub fn value(&mut self, event: &Event, facts: &dyn Facts, offer: &OfferView) -> Option<(Fen, Fen)> {
-        if let Some(model) = &self.response {
-            let v = model.value(event.user.as_ref()?, self.now, offer);
-            return Some((v.cost.max(0), v.gain));
-        }
-        let rules = self.rules;
-        let graph = &rules.compiled.graph;
-        self.eval.reset();
-        let mut locals = std::mem::take(&mut self.locals);
-        locals.clear();
-        for node in &self.nodes.bindings {
-            let ctx = ctx(rules, self.now, event, facts, Some(offer), &locals);
-            let v = self.eval.eval(graph, *node, &ctx);
-            locals.push(v);
-        }
-        let ctx = ctx(rules, self.now, event, facts, Some(offer), &locals);
-        let cost = self.eval.eval(graph, self.nodes.cost, &ctx);
-        let gain = self.eval.eval(graph, self.nodes.gain, &ctx);
-        self.locals = locals;
-        match (cost, gain) {
-            (Value::Money(c), Value::Money(g)) => Some((c.max(0), g)),
-            _ => None,
-        }
+        self.valuer.value(event, facts, offer)
     }
 
     /// Records that `user` is on line `line`; if the user was read before, the line it was
@@ -349,67 +244,52 @@ impl<'r> BatchRun<'r> {
         }
     }
 
+    /// Room for about `rows` more rows, so that a large table does not grow the run's
+    /// tables many times over.
+    pub fn reserve(&mut self, rows: usize) {
+        self.seen.reserve(rows);
+        self.rows.reserve(rows);
+        self.segments.reserve(rows);
+        self.face_starts.reserve(rows);
+        self.arms.arm.reserve(rows);
+        self.menus.reserve(rows);
+    }
+
     /// First pass over one row: eligibility, segment, menu.
     pub fn add_row(&mut self, event: &Event, facts: &dyn Facts, offset: u64) -> RowOutcome {
+        let valued = self.valuer.value_row(event, facts);
+        let user_id = event.user.as_ref().map_or_else(|| Arc::from(""), |u| u.id.clone());
+        self.push_row(valued, event.id.clone(), user_id, offset)
+    }
+
+    /// Takes the next row of the table, valued by this run's valuer or a fork of it.
+    pub fn push_row(&mut self, valued: ValuedRow, event_id: Arc<str>, user_id: Arc<str>, offset: u64) -> RowOutcome {
         self.users_read += 1;
-        let Some(segment) = self.segment_of(event, facts) else {
-            return RowOutcome::NotEligible;
+        let v = match valued {
+            ValuedRow::NotEligible => return RowOutcome::NotEligible,
+            ValuedRow::OtherArm => {
+                self.arms.other_arms += 1;
+                return RowOutcome::OtherArm;
+            }
+            ValuedRow::Eligible(v) => v,
         };
-        let experiment = self.campaign().experiment.as_ref();
-        let arm = experiment.and_then(|_| batch_arms::arm_of(self.rules, self.campaign_index, event, self.now, facts));
-        if let Some(only) = &self.arms.only
-            && !arm.is_some_and(|a| only.contains(&a))
-        {
-            self.arms.other_arms += 1;
-            return RowOutcome::OtherArm;
-        }
-        let role = batch_arms::role(experiment, arm);
-        let mut offers = if role == ArmRole::Holdout {
-            Vec::new()
-        } else {
-            self.offers_of(segment, event, facts)
-        };
-        let campaign = self.campaign();
-        let specs = campaign.batch.as_ref().and_then(|b| b.segments.get(segment));
-        let face_of = |o: &BatchOffer| {
-            let kind = specs.and_then(|s| s.offers.get(o.offer)).map(|spec| spec.kind);
-            kind.and_then(|k| o.terms.face_value(k)).unwrap_or(0)
-        };
-        let mut menu = Vec::with_capacity(offers.len());
-        if role == ArmRole::Explore && !offers.is_empty() {
-            // One option drawn at random, valued for the totals (at face value when the
-            // model cannot value it), and never chosen by the allocation.
-            let unit = batch_arms::unit_of(self.rules, self.campaign_index, event, self.now, facts).unwrap_or_default();
-            let seed = experiment.map_or("", |e| &*e.seed);
-            let k = batch_arms::draw(seed, &unit, offers.len());
-            let o = offers.swap_remove(k);
-            let (cost, gain) = self.value(event, facts, &o.view).unwrap_or((face_of(&o), 0));
+        if let Some((offer, cost, gain)) = v.drawn {
             self.arms.drawn.push(Drawn {
                 user: self.rows.len(),
-                offer: k,
+                offer,
                 cost,
                 gain,
             });
-            menu.push((cost, i64::MIN / 4));
-            offers = vec![o];
-        } else {
-            for o in &offers {
-                // An offer the model cannot value (a missing score) is never chosen.
-                menu.push(self.value(event, facts, &o.view).unwrap_or((0, i64::MIN / 4)));
-            }
         }
         self.face_starts.push(self.faces.len());
-        // As many as the menu keeps (`Menus::push_user` takes at most 255).
-        for o in offers.iter().take(menu.len().min(255)) {
-            self.faces.push(face_of(o));
-        }
-        self.menus.push_user(menu);
-        self.arms.arm.push(arm.and_then(|a| u8::try_from(a).ok()));
-        self.segments.push(u16::try_from(segment).unwrap_or(u16::MAX));
+        self.faces.extend_from_slice(&v.faces);
+        self.menus.push_user(v.menu);
+        self.arms.arm.push(v.arm);
+        self.segments.push(v.segment);
         self.rows.push(EligibleRow {
             offset,
-            event_id: event.id.clone(),
-            user_id: event.user.as_ref().map_or_else(|| Arc::from(""), |u| u.id.clone()),
+            event_id,
+            user_id,
         });
         RowOutcome::Eligible
     }
@@ -594,7 +474,7 @@ impl<'r> BatchRun<'r> {
                 c.expected_gain = Some(gain);
                 c.segment = segment_name;
                 c.random = drawn.is_some();
-                c.model = self.response.as_ref().map(|m| Arc::from(m.version()));
+                c.model = self.valuer.response.as_ref().map(|m| Arc::from(m.version()));
                 if menu_len > 1 {
                     c.option = u16::try_from(chosen.choice).ok();
                 }

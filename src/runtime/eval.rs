@@ -285,6 +285,15 @@ impl Evaluator {
                 Value::List(values.into())
             }
             Node::Call(b, args) => {
+                // Most built-ins take a few arguments: those are kept on the stack.
+                if args.len() <= 4 {
+                    let mut values: [Value; 4] = Default::default();
+                    for (slot, i) in values.iter_mut().zip(args.iter()) {
+                        *slot = self.eval(graph, *i, ctx);
+                    }
+                    let values = values.get(..args.len()).unwrap_or_default();
+                    return builtins::call(*b, values, ctx.facts, ctx.caller(), ctx.now);
+                }
                 let values: Vec<Value> = args.iter().map(|i| self.eval(graph, *i, ctx)).collect();
                 builtins::call(*b, &values, ctx.facts, ctx.caller(), ctx.now)
             }

@@ -5,6 +5,7 @@ pub mod aggregate;
 pub mod allocate;
 pub mod batch;
 pub mod batch_arms;
+pub mod batch_row;
 pub mod bucket;
 pub mod choose;
 pub mod codes;
