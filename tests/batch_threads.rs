@@ -42,7 +42,10 @@ struct Ran {
 }
 
 fn run(users: &Path, threads: usize) -> Ran {
-    let summary = dir().join(format!("summary-{threads}-{}.json", users.file_name().unwrap().to_string_lossy()));
+    let summary = dir().join(format!(
+        "summary-{threads}-{}.json",
+        users.file_name().unwrap().to_string_lossy()
+    ));
     let o = Command::new(env!("CARGO_BIN_EXE_mintage"))
         .args(["run", "rules/", "--campaign", "dormant_wakeup", "--users"])
         .arg(users)
@@ -150,7 +153,15 @@ fn a_csv_table_gives_the_same_run_with_any_number_of_threads() {
     std::fs::write(&users, text).unwrap();
     let ran = same_with_any_threads(&users);
     assert_eq!(ran.code, Some(3), "{}", ran.stderr);
-    assert!(ran.stderr.contains("users.csv:3002: skipped: column `paid_orders`"), "{}", ran.stderr);
-    assert!(ran.stderr.contains("users.csv:6002: skipped: bad CSV row"), "{}", ran.stderr);
+    assert!(
+        ran.stderr.contains("users.csv:3002: skipped: column `paid_orders`"),
+        "{}",
+        ran.stderr
+    );
+    assert!(
+        ran.stderr.contains("users.csv:6002: skipped: bad CSV row"),
+        "{}",
+        ran.stderr
+    );
     assert_eq!(ran.summary["users_read"], 9_998, "{}", ran.summary);
 }

@@ -33,7 +33,11 @@ const CHUNK_RECORDS: usize = 4096;
 
 /// A piece of the table for a worker.
 enum Chunk {
-    Jsonl { first_line: u64, offset: u64, bytes: Vec<u8> },
+    Jsonl {
+        first_line: u64,
+        offset: u64,
+        bytes: Vec<u8>,
+    },
     Csv(Vec<(u64, u64, Result<csv::StringRecord, EventError>)>),
 }
 
@@ -172,7 +176,12 @@ impl Source {
 }
 
 /// Parses and values the rows of a chunk.
-fn work(chunk: Chunk, valuer: &mut RowValuer<'_>, headers: Option<&csv::StringRecord>, now: i64) -> (Vec<Row>, Vec<u8>) {
+fn work(
+    chunk: Chunk,
+    valuer: &mut RowValuer<'_>,
+    headers: Option<&csv::StringRecord>,
+    now: i64,
+) -> (Vec<Row>, Vec<u8>) {
     let mut out = Vec::new();
     let mut buffer = Vec::new();
     let mut value = |n: u64, offset: u64, event: Result<mintage::runtime::event::Event, EventError>| {
@@ -306,7 +315,9 @@ pub(super) fn each_row(
 /// About how many rows the table at `path` has, from the length of its first lines: for
 /// reserving memory once instead of growing it.
 pub(super) fn rows_hint(path: &Path) -> usize {
-    let Ok(mut file) = std::fs::File::open(path) else { return 0 };
+    let Ok(mut file) = std::fs::File::open(path) else {
+        return 0;
+    };
     let len = file.metadata().map_or(0, |m| m.len());
     let mut head = vec![0; 1 << 16];
     let read = file.read(&mut head).unwrap_or(0);

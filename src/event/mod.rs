@@ -209,10 +209,11 @@ pub struct RawEvent {
     #[serde(default, deserialize_with = "present")]
     pub category: Option<String>,
     /// `referral_completed` events: who invited, and who was invited.
+    // Boxed: they are rare, and a raw event is moved a few times while it is read.
     #[serde(default, deserialize_with = "present")]
-    pub inviter: Option<User>,
+    pub inviter: Option<Box<User>>,
     #[serde(default, deserialize_with = "present")]
-    pub invitee: Option<User>,
+    pub invitee: Option<Box<User>>,
     /// Written by the ledger into the event a referral's inviter-side timer keeps
     /// ([`referral::side_json`]): `"inviter"` makes `user` the inviter.
     #[serde(default, deserialize_with = "present")]

@@ -62,7 +62,7 @@ pub(super) fn read(raw: &mut RawEvent) -> Result<Option<(User, User, Option<Side
         return Ok(None);
     }
     let invitee = match (raw.invitee.take(), &raw.user) {
-        (Some(i), _) => i,
+        (Some(i), _) => *i,
         (None, Some(u)) if raw.referral_side.is_none() => u.clone(),
         _ => {
             return Err(EventError(format!(
@@ -70,7 +70,7 @@ pub(super) fn read(raw: &mut RawEvent) -> Result<Option<(User, User, Option<Side
             )));
         }
     };
-    let Some(inviter) = raw.inviter.take() else {
+    let Some(inviter) = raw.inviter.take().map(|u| *u) else {
         return Err(EventError(format!(
             "a `{REFERRAL_EVENT}` event needs `inviter`: the user who invited"
         )));

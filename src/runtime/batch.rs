@@ -6,10 +6,10 @@
 
 use super::allocate::{Allocation, Menus, allocate};
 use super::batch_arms::{self, ArmRole, BatchArms, Drawn};
+pub use super::batch_row::{BatchOffer, RowOutcome, RowValuer, ValuedRow};
 use super::decision::{Decision, Suppression, Trigger};
 use super::engine::Rules;
 use super::eval::{Facts, OfferView};
-pub use super::batch_row::{BatchOffer, RowOutcome, RowValuer, ValuedRow};
 use super::event::{Event, EventError, RawEvent, User};
 use super::terms;
 use crate::check::program::{BudgetPeriod, Campaign};
