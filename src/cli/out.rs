@@ -78,3 +78,46 @@ macro_rules! errln {
 }
 
 pub(crate) use {errln, out, outln};
+
+/// Values handed to a [`json_lines_on_thread`] writer at a time.
+const LINES_BATCH: usize = 1024;
+
+/// Runs `produce`, writing each value it hands to its sink as one JSON line on standard
+/// output from a thread of its own, so that serializing runs beside producing. The sink
+/// answers `false` once writing has failed (then `produce` should stop). Returns what
+/// `produce` returned and how writing ended.
+pub fn json_lines_on_thread<T: serde::Serialize + Send, R>(
+    produce: impl FnOnce(&mut dyn FnMut(T) -> bool) -> R,
+) -> (R, io::Result<()>) {
+    let (batches, received) = std::sync::mpsc::sync_channel::<Vec<T>>(4);
+    std::thread::scope(|scope| {
+        let writer = scope.spawn(move || -> io::Result<()> {
+            let stdout = io::stdout();
+            let mut out = io::BufWriter::with_capacity(1 << 16, stdout.lock());
+            for batch in received {
+                for value in &batch {
+                    crate::cli::replay::json_line(&mut out, value)?;
+                }
+            }
+            out.flush()
+        });
+        let mut batch = Vec::with_capacity(LINES_BATCH);
+        let mut open = true;
+        let result = produce(&mut |value| {
+            batch.push(value);
+            if batch.len() == LINES_BATCH {
+                let full = std::mem::replace(&mut batch, Vec::with_capacity(LINES_BATCH));
+                open = batches.send(full).is_ok();
+            }
+            open
+        });
+        if open && !batch.is_empty() {
+            let _ = batches.send(batch);
+        }
+        drop(batches);
+        let written = writer
+            .join()
+            .unwrap_or_else(|_| Err(io::Error::other("the writing thread failed")));
+        (result, written)
+    })
+}

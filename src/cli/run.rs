@@ -6,7 +6,7 @@ use mintage::runtime::batch::{BatchRun, Timings, user_event, user_row_event};
 use mintage::runtime::engine::Rules;
 use mintage::runtime::eval::NoFacts;
 use mintage::runtime::event::{Event, EventError, User};
-use std::io::{BufRead, BufWriter, IsTerminal, Write};
+use std::io::{BufRead, IsTerminal};
 use std::path::{Path, PathBuf};
 
 #[derive(clap::Args)]
@@ -234,9 +234,6 @@ pub fn run(args: Args) -> u8 {
     let allocation = run.allocate();
     timings.allocate = ms(started);
     let started = std::time::Instant::now();
-    let stdout = std::io::stdout();
-    let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
-    let mut closed = false;
     let mut reread = match Reread::open(&path, &table) {
         Ok(r) => r,
         Err(e) => {
@@ -245,39 +242,42 @@ pub fn run(args: Args) -> u8 {
         }
     };
     let bar = progress(run.rows.len() as u64, "writing");
-    for index in 0..run.rows.len() {
-        bar.inc(1);
-        let decision = if allocation.choice.get(index).copied().flatten().is_some() {
-            // Only rows that get an offer are read again, to build their coupon.
-            let Some(offset) = run.rows.get(index).map(|r| r.offset) else {
-                break;
+    // The decisions are serialized on a thread of their own while the next are made.
+    let (failed, written) = crate::cli::out::json_lines_on_thread(|write| {
+        for index in 0..run.rows.len() {
+            bar.inc(1);
+            let decision = if allocation.choice.get(index).copied().flatten().is_some() {
+                // Only rows that get an offer are read again, to build their coupon.
+                let Some(offset) = run.rows.get(index).map(|r| r.offset) else {
+                    break;
+                };
+                match reread.event(offset, now) {
+                    Ok(e) => run.decide(&e, &NoFacts, index, &allocation),
+                    Err(e) => {
+                        errln!("error: {name}: the table changed during the run ({e})");
+                        return Some(2);
+                    }
+                }
+            } else {
+                run.left_out(index)
             };
-            match reread.event(offset, now) {
-                Ok(e) => run.decide(&e, &NoFacts, index, &allocation),
-                Err(e) => {
-                    errln!("error: {name}: the table changed during the run ({e})");
-                    return 2;
+            if let Some(mut d) = decision {
+                for c in &mut d.coupons {
+                    c.code = minter.mint();
                 }
-            }
-        } else {
-            run.left_out(index)
-        };
-        if let Some(mut d) = decision {
-            for c in &mut d.coupons {
-                c.code = minter.mint();
-            }
-            if let Err(e) = crate::cli::replay::json_line(&mut out, &d) {
-                match crate::cli::out::stream_error(&e) {
-                    Ok(()) => closed = true,
-                    Err(code) => return code,
+                if !write(d) {
+                    break;
                 }
-                break;
             }
         }
-    }
+        None
+    });
     bar.finish_and_clear();
-    if !closed
-        && let Err(e) = out.flush()
+    if let Some(code) = failed {
+        return code;
+    }
+    // A closed pipe ends the output quietly; the summary is still written.
+    if let Err(e) = written
         && let Err(code) = crate::cli::out::stream_error(&e)
     {
         return code;
