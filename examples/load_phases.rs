@@ -28,7 +28,11 @@ fn main() {
         }
         _ => {
             let n: usize = args.first().and_then(|s| s.parse().ok()).unwrap_or(10_000);
-            ("generated.mint".to_string(), spec::mint_text(&spec::generate(n, 1)), args.get(1..).unwrap_or(&[]))
+            (
+                "generated.mint".to_string(),
+                spec::mint_text(&spec::generate(n, 1)),
+                args.get(1..).unwrap_or(&[]),
+            )
         }
     };
     let runs: usize = rest.first().and_then(|s| s.parse().ok()).unwrap_or(1);
