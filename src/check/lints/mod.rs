@@ -33,6 +33,7 @@ mod window_past;
 
 use super::program::{Campaign, Program};
 use crate::diagnostic::{Code, Diagnostic};
+use crate::source::Span;
 use crate::syntax::ast::{self, CampaignClause, Item, RuleClause};
 use crate::value::Millis;
 
@@ -46,6 +47,10 @@ pub struct Context<'a> {
     pub files: &'a [ast::File],
     pub program: &'a Program,
     pub options: &'a LintOptions,
+    /// Each campaign as written, by the place of its name (the first, if two share one):
+    /// lints that go from a checked campaign to its syntax look it up here rather than
+    /// walking every campaign, which made them quadratic in the number of campaigns.
+    written: foldhash::HashMap<Span, &'a ast::Campaign>,
 }
 
 /// One lint: its code, what finds it, and its long explanation.
@@ -86,17 +91,28 @@ pub fn lint(code: Code) -> Option<&'static Lint> {
 
 /// Runs every lint; diagnostics are appended in table order (the caller sorts by place).
 pub fn run(files: &[ast::File], program: &Program, options: &LintOptions, out: &mut Vec<Diagnostic>) {
-    let cx = Context {
-        files,
-        program,
-        options,
-    };
+    let cx = Context::new(files, program, options);
     for lint in LINTS {
         (lint.check)(&cx, out);
     }
 }
 
 impl<'a> Context<'a> {
+    pub fn new(files: &'a [ast::File], program: &'a Program, options: &'a LintOptions) -> Self {
+        let mut cx = Context {
+            files,
+            program,
+            options,
+            written: foldhash::HashMap::default(),
+        };
+        let mut written = foldhash::HashMap::default();
+        for a in cx.campaigns() {
+            written.entry(a.name.span).or_insert(a);
+        }
+        cx.written = written;
+        cx
+    }
+
     /// Every campaign as written, in file order.
     pub fn campaigns(&self) -> impl Iterator<Item = &'a ast::Campaign> + use<'a> {
         self.files.iter().flat_map(|f| f.items.iter()).filter_map(|i| match i {
@@ -107,7 +123,7 @@ impl<'a> Context<'a> {
 
     /// How a checked campaign was written.
     pub fn campaign_ast(&self, c: &Campaign) -> Option<&'a ast::Campaign> {
-        self.campaigns().find(|a| a.name.span == c.span)
+        self.written.get(&c.span).copied()
     }
 
     /// Every offer that rules give and segments hold, in file order (not the offers that

@@ -76,9 +76,10 @@ const PARSE_STACK: usize = 256 * 1024 * 1024;
 
 fn check_nesting(file: FileId, text: &str) -> Result<(), Diagnostic> {
     let mut depth = 0usize;
-    for (i, c) in text.char_indices() {
+    // Bytes, not chars: brackets are ASCII, and no byte of a multi-byte character is.
+    for (i, c) in text.bytes().enumerate() {
         match c {
-            '(' | '[' | '{' => {
+            b'(' | b'[' | b'{' => {
                 depth += 1;
                 if depth > MAX_NESTING {
                     return Err(Diagnostic::new(
@@ -90,7 +91,7 @@ fn check_nesting(file: FileId, text: &str) -> Result<(), Diagnostic> {
                     .help("split the expression with `let` bindings or simpler conditions"));
                 }
             }
-            ')' | ']' | '}' => depth = depth.saturating_sub(1),
+            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
             _ => {}
         }
     }
