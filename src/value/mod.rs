@@ -297,6 +297,23 @@ pub fn time_in_range(ms: Millis) -> bool {
 /// 1972, such as Monrovia's -00:44:30), the time is written in UTC, so that it reads
 /// back as the same instant.
 pub fn time_string(ms: Millis, tz: chrono_tz::Tz) -> String {
+    thread_local! {
+        // The last time written, per thread: a batch run's decisions all carry the same.
+        static LAST: std::cell::RefCell<Option<(Millis, chrono_tz::Tz, String)>> = const { std::cell::RefCell::new(None) };
+    }
+    let cached = LAST.with(|last| match &*last.borrow() {
+        Some((m, z, text)) if *m == ms && *z == tz => Some(text.clone()),
+        _ => None,
+    });
+    if let Some(text) = cached {
+        return text;
+    }
+    let text = format_time(ms, tz);
+    LAST.with(|last| *last.borrow_mut() = Some((ms, tz, text.clone())));
+    text
+}
+
+fn format_time(ms: Millis, tz: chrono_tz::Tz) -> String {
     use chrono::{Datelike, Offset, TimeZone, Timelike};
     let Some(t) = chrono::DateTime::from_timestamp_millis(ms) else {
         return format!("@{ms}ms");
