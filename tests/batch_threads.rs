@@ -1,7 +1,8 @@
 //! `mintage run --threads N` gives the same decisions, messages, summary and exit code with
 //! any number of threads: a table of several chunks with a byte-order mark, blank lines,
 //! bad rows, a line that is not UTF-8, a user twice in chunks far apart, a line longer
-//! than a chunk and no newline at the end; and a CSV table.
+//! than a chunk and no newline at the end; and a CSV table. A full disk under the
+//! decisions (written on a thread of their own) is one error and exit code 2.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -164,4 +165,28 @@ fn a_csv_table_gives_the_same_run_with_any_number_of_threads() {
         ran.stderr
     );
     assert_eq!(ran.summary["users_read"], 9_998, "{}", ran.summary);
+}
+
+#[test]
+fn a_full_disk_under_the_decisions_is_an_error_said_once() {
+    let text: String = (0..5_000).map(|i| row(i) + "\n").collect();
+    let users = dir().join("full.jsonl");
+    std::fs::write(&users, text).unwrap();
+    let full = std::fs::OpenOptions::new().write(true).open("/dev/full").unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_mintage"))
+        .args(["run", "rules/", "--campaign", "dormant_wakeup", "--users"])
+        .arg(&users)
+        .args(["--now", "2026-06-01T00:00:00+08:00", "--seed", "7"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdout(full)
+        .output()
+        .unwrap();
+    let err = String::from_utf8(o.stderr).unwrap();
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert_eq!(
+        err.matches("error: cannot write to standard output").count(),
+        1,
+        "{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
 }
