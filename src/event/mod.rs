@@ -2,6 +2,7 @@
 //! arrives in yuan and is kept in fen; times arrive as RFC 3339 and are kept in UTC ms.
 //! Fields a platform adds beyond the contract are kept for rules that declare them.
 
+pub mod fast;
 pub mod fields;
 pub mod json;
 mod kind;
@@ -384,6 +385,11 @@ pub struct EventError(pub String);
 
 impl Event {
     pub fn from_json(line: &str) -> Result<Event, EventError> {
+        // The common event without serde's visitors; anything else, and every error, by
+        // serde.
+        if let Some(raw) = fast::raw_event(line) {
+            return Event::from_raw(raw);
+        }
         // From `str`, serde_json skips checking each string as UTF-8 again.
         let raw: RawEvent = json::from_str(line).map_err(|e| EventError(describe_json_error(&e)))?;
         Event::from_raw(raw)
