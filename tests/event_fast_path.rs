@@ -1,16 +1,16 @@
-//! The fast reader of common events (`event::fast`) against serde's: on generated events
-//! it takes the fast path and builds the same raw event, and on random variations of them
-//! (keys reordered, white space, values replaced by other numbers, strings with escapes,
-//! `null`, wrong types, unknown and repeated keys) whatever it accepts serde reads the
-//! same, and `Event::from_json` answers exactly what serde's reading answers, errors
-//! included.
+//! The fast reader of common events and user rows (`event::fast`) against serde's: on
+//! generated ones it takes the fast path and builds the same value, and on random
+//! variations of them (keys reordered, white space, values replaced by other numbers,
+//! strings with escapes, `null`, wrong types, unknown and repeated keys) whatever it
+//! accepts serde reads the same, and `Event::from_json` answers exactly what serde's
+//! reading answers, errors included.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 #[path = "../benches/support/mod.rs"]
 mod support;
 
-use mintage::event::{Event, EventError, RawEvent, describe_json_error, fast, json};
+use mintage::event::{Event, EventError, RawEvent, User, describe_json_error, fast, json};
 use proptest::prelude::*;
 use serde_json::Value;
 
@@ -190,5 +190,62 @@ proptest! {
             _ => {}
         }
         agree(&text);
+    }
+}
+
+/// The same for user rows: the fast reader agrees with serde's whenever it reads one.
+fn user_agrees(text: &str) -> bool {
+    let fast = fast::user(text);
+    if let Some(f) = &fast {
+        let slow: User =
+            serde_json::from_str(text).unwrap_or_else(|e| panic!("fast took what serde refuses ({e}): {text}"));
+        assert_eq!(format!("{f:?}"), format!("{slow:?}"), "{text}");
+    }
+    fast.is_some()
+}
+
+fn user_rows() -> &'static [String] {
+    static ROWS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    ROWS.get_or_init(|| {
+        let mut r = support::Rng::new(11);
+        (0..2_000).map(|i| support::user_json(i, &mut r)).collect()
+    })
+}
+
+#[test]
+fn generated_user_rows_take_the_fast_path_and_read_the_same() {
+    assert!(user_rows().iter().all(|row| user_agrees(row)));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2_000))]
+
+    #[test]
+    fn user_row_variations_read_the_same(
+        row in 0usize..2_000,
+        edits in proptest::collection::vec((any::<u16>(), 0usize..LEAVES.len()), 0..3),
+        shuffle in any::<Option<u64>>(),
+        pretty in any::<bool>(),
+        text_edit in 0u8..6,
+    ) {
+        let mut v: Value = serde_json::from_str(&user_rows()[row]).unwrap();
+        for (at, leaf) in edits {
+            let mut paths = Vec::new();
+            leaves(&v, &mut Vec::new(), &mut paths);
+            let path = &paths[usize::from(at) % paths.len()];
+            replace(&mut v, path, serde_json::from_str(LEAVES[leaf]).unwrap());
+        }
+        if let Some(mut seed) = shuffle {
+            v = shuffled(v, &mut seed);
+        }
+        let mut text = if pretty { serde_json::to_string_pretty(&v).unwrap() } else { v.to_string() };
+        match text_edit {
+            0 => text = text.replacen('{', "{\"id\": \"again\", ", 1),
+            1 => text = text.replacen('{', "{\"city\": \"杭州\", ", 1),
+            2 => text = text.replacen("\"scores\":{", "\"scores\":{\"p_convert\":0.5,", 1),
+            3 => text.push_str(" ,"),
+            _ => {}
+        }
+        user_agrees(&text);
     }
 }

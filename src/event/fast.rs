@@ -24,6 +24,19 @@ pub fn raw_event(text: &str) -> Option<RawEvent> {
     (c.i == c.b.len()).then_some(raw)
 }
 
+/// Reads `text` as a user row (`mintage run`'s tables), or `None` if it is not of the
+/// common shape (or not valid).
+pub fn user(text: &str) -> Option<User> {
+    let mut c = Cursor {
+        text,
+        b: text.as_bytes(),
+        i: 0,
+    };
+    let user = c.user()?;
+    c.ws();
+    (c.i == c.b.len()).then_some(user)
+}
+
 struct Cursor<'a> {
     text: &'a str,
     b: &'a [u8],

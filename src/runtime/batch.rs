@@ -81,6 +81,10 @@ pub struct SegmentSummary {
 
 /// One user row of the table, parsed.
 pub fn user_event(row: &str, line: u64, now: Millis) -> Result<Event, EventError> {
+    // The common row without serde's visitors; anything else, and every error, by serde.
+    if let Some(user) = crate::event::fast::user(row) {
+        return user_row_event(user, line, now);
+    }
     let user: User = serde_json::from_str(row).map_err(|e| EventError(super::event::describe_json_error(&e)))?;
     user_row_event(user, line, now)
 }
