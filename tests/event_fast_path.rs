@@ -151,6 +151,26 @@ fn shuffled(v: Value, seed: &mut u64) -> Value {
     }
 }
 
+/// `json` with leaves replaced (`edits`: which leaf, by which of [`LEAVES`]), its keys
+/// shuffled by `shuffle`'s seed, and pretty-printed if `pretty`.
+fn varied(json: &str, edits: &[(u16, usize)], shuffle: Option<u64>, pretty: bool) -> String {
+    let mut v: Value = serde_json::from_str(json).unwrap();
+    for &(at, leaf) in edits {
+        let mut paths = Vec::new();
+        leaves(&v, &mut Vec::new(), &mut paths);
+        let path = &paths[usize::from(at) % paths.len()];
+        replace(&mut v, path, serde_json::from_str(LEAVES[leaf]).unwrap());
+    }
+    if let Some(mut seed) = shuffle {
+        v = shuffled(v, &mut seed);
+    }
+    if pretty {
+        serde_json::to_string_pretty(&v).unwrap()
+    } else {
+        v.to_string()
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(3_000))]
 
@@ -163,17 +183,7 @@ proptest! {
         text_edit in 0u8..10,
     ) {
         let lines = generated();
-        let mut v: Value = serde_json::from_str(&lines[line % lines.len()]).unwrap();
-        for (at, leaf) in edits {
-            let mut paths = Vec::new();
-            leaves(&v, &mut Vec::new(), &mut paths);
-            let path = &paths[usize::from(at) % paths.len()];
-            replace(&mut v, path, serde_json::from_str(LEAVES[leaf]).unwrap());
-        }
-        if let Some(mut seed) = shuffle {
-            v = shuffled(v, &mut seed);
-        }
-        let mut text = if pretty { serde_json::to_string_pretty(&v).unwrap() } else { v.to_string() };
+        let mut text = varied(&lines[line % lines.len()], &edits, shuffle, pretty);
         match text_edit {
             // A key twice, at the top and in the user.
             0 => text = text.replacen('{', "{\"id\": \"again\", ", 1),
@@ -228,17 +238,7 @@ proptest! {
         pretty in any::<bool>(),
         text_edit in 0u8..6,
     ) {
-        let mut v: Value = serde_json::from_str(&user_rows()[row]).unwrap();
-        for (at, leaf) in edits {
-            let mut paths = Vec::new();
-            leaves(&v, &mut Vec::new(), &mut paths);
-            let path = &paths[usize::from(at) % paths.len()];
-            replace(&mut v, path, serde_json::from_str(LEAVES[leaf]).unwrap());
-        }
-        if let Some(mut seed) = shuffle {
-            v = shuffled(v, &mut seed);
-        }
-        let mut text = if pretty { serde_json::to_string_pretty(&v).unwrap() } else { v.to_string() };
+        let mut text = varied(&user_rows()[row], &edits, shuffle, pretty);
         match text_edit {
             0 => text = text.replacen('{', "{\"id\": \"again\", ", 1),
             1 => text = text.replacen('{', "{\"city\": \"杭州\", ", 1),

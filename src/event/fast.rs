@@ -350,25 +350,11 @@ impl<'a> Cursor<'a> {
             Some(())
         })?;
         Some(RawEvent {
-            id: id?,
-            kind: kind?,
-            at: at?,
             user,
             item,
             cart,
             scores,
-            name: None,
-            key: None,
-            value: None,
-            code: None,
-            order_id: None,
-            order: None,
-            discount: None,
-            query: None,
-            category: None,
-            inviter: None,
-            invitee: None,
-            referral_side: None,
+            ..RawEvent::new(id?, kind?, at?)
         })
     }
 }

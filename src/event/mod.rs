@@ -347,6 +347,33 @@ pub struct Cart {
     pub total: Option<Fen>,
 }
 
+impl RawEvent {
+    /// An event of `kind` with only its id and time; the other fields are set after.
+    pub fn new(id: Arc<str>, kind: Arc<str>, at: Millis) -> RawEvent {
+        RawEvent {
+            id,
+            kind,
+            at,
+            user: None,
+            item: None,
+            cart: None,
+            scores: None,
+            name: None,
+            key: None,
+            value: None,
+            code: None,
+            order_id: None,
+            order: None,
+            discount: None,
+            query: None,
+            category: None,
+            inviter: None,
+            invitee: None,
+            referral_side: None,
+        }
+    }
+}
+
 /// A parsed event; `scores` are kept as a small sorted list for quick lookup.
 #[derive(Debug, Clone)]
 pub struct Event {

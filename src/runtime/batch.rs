@@ -91,25 +91,8 @@ pub fn user_event(row: &str, line: u64, now: Millis) -> Result<Event, EventError
 
 pub fn user_row_event(user: User, line: u64, now: Millis) -> Result<Event, EventError> {
     let raw = RawEvent {
-        id: Arc::from(format!("row-{line}").as_str()),
-        kind: Arc::from("batch"),
-        at: now,
         user: Some(user),
-        item: None,
-        cart: None,
-        scores: None,
-        name: None,
-        key: None,
-        value: None,
-        code: None,
-        order_id: None,
-        order: None,
-        discount: None,
-        query: None,
-        category: None,
-        inviter: None,
-        invitee: None,
-        referral_side: None,
+        ..RawEvent::new(Arc::from(format!("row-{line}").as_str()), Arc::from("batch"), now)
     };
     Event::from_raw(raw)
 }
