@@ -201,7 +201,7 @@ pub fn run(args: Args) -> u8 {
         let n = row.n;
         match row.row {
             Ok(v) => match run.repeated(&v.user_id, n) {
-                Some(first) if !v.user_id.is_empty() => {
+                Some(first) => {
                     bar.suspend(|| {
                         errln!(
                             "{name}:{n}: skipped: user `{}` is already on line {first}; a user gets one row",

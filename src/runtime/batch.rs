@@ -99,7 +99,6 @@ pub fn user_row_event(user: User, line: u64, now: Millis) -> Result<Event, Event
 
 /// A batch run of one campaign.
 pub struct BatchRun<'r> {
-    rules: &'r Rules,
     pub campaign_index: usize,
     pub now: Millis,
     pub budget: Fen,
@@ -152,7 +151,6 @@ impl<'r> BatchRun<'r> {
             return Err(BatchError::NegativeBudget(crate::value::yuan_string(budget)));
         }
         Ok(BatchRun {
-            rules,
             campaign_index: index,
             now,
             budget,
@@ -200,8 +198,7 @@ impl<'r> BatchRun<'r> {
     }
 
     pub fn campaign(&self) -> &'r Campaign {
-        // INVARIANT: `campaign_index` was found in this program by `new`.
-        &self.rules.program().campaigns[self.campaign_index]
+        self.valuer.campaign()
     }
 
     /// The segment a user falls in, if the user is eligible.
